@@ -1,0 +1,54 @@
+package io.geminik8s.protocol;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Periodic health sample (QoS 0, not retained: only the latest matters). Absent probes are null. */
+public record Health(
+        String v,
+        String site,
+        String node,
+        Long ts,
+        Double cpuPct,
+        Long memUsedBytes,
+        Long memTotalBytes,
+        Long diskUsedBytes,
+        Long diskTotalBytes,
+        Long uptimeS,
+        Pg pg,
+        List<CertExpiry> certs) implements Message, NodeMessage {
+
+    /** Local PostgreSQL as seen over JDBC; {@code error} says why a probe failed. */
+    public record Pg(Role role, Long replicationLagBytes, Boolean streaming, String error) {
+        Optional<DecodeError> validate() {
+            return new Rules().present("role", role).range("replicationLagBytes", replicationLagBytes, 0,
+                    Long.MAX_VALUE).text("error", error, false).result();
+        }
+    }
+
+    /** A configured certificate file and its expiry (epoch ms). */
+    public record CertExpiry(String path, Long notAfter, String error) {
+        Optional<DecodeError> validate() {
+            return new Rules().text("path", path, true).result();
+        }
+    }
+
+    @Override
+    public Optional<DecodeError> validate() {
+        Rules r = Rules.of(v).id("site", site).id("node", node).min("ts", ts, 0).range("cpuPct", cpuPct, 0, 100)
+                .range("memUsedBytes", memUsedBytes, 0, Long.MAX_VALUE)
+                .range("memTotalBytes", memTotalBytes, 0, Long.MAX_VALUE)
+                .range("diskUsedBytes", diskUsedBytes, 0, Long.MAX_VALUE)
+                .range("diskTotalBytes", diskTotalBytes, 0, Long.MAX_VALUE)
+                .range("uptimeS", uptimeS, 0, Long.MAX_VALUE).noNullItems("certs", certs);
+        if (pg != null) {
+            r.nested("pg", pg.validate());
+        }
+        if (certs != null) {
+            for (int i = 0; i < certs.size() && certs.get(i) != null; i++) {
+                r.nested("certs[" + i + "]", certs.get(i).validate());
+            }
+        }
+        return r.result();
+    }
+}

@@ -1,0 +1,79 @@
+package io.geminik8s.protocol;
+
+import java.util.Optional;
+
+/**
+ * The MQTT topic scheme. The prefix names the protocol major version; "up" topics are published by nodes, "down"
+ * topics by the hub, so a broker ACL per node is two prefixes:
+ *
+ * <pre>
+ * gk8s/v1/up/{site}/{node}/{birth|status|health|event|result}
+ * gk8s/v1/down/{site}/desired                (retained)
+ * gk8s/v1/down/{site}/{node}/cmd
+ * </pre>
+ */
+public final class Topics {
+
+    public static final String PREFIX = "gk8s/v1/";
+    /** Everything nodes publish; the hub subscribes to it as a shared subscription. */
+    public static final String ALL_UP = PREFIX + "up/#";
+
+    private Topics() {
+    }
+
+    /** A parsed topic: site always set, node null for site-level topics. */
+    public record Address(Kind kind, String site, String node) {
+    }
+
+    public static String up(String site, String node, Kind kind) {
+        if (!kind.up) {
+            throw new IllegalArgumentException(kind + " is not published by nodes");
+        }
+        return PREFIX + "up/" + site + "/" + node + "/" + kind.segment;
+    }
+
+    public static String desired(String site) {
+        return PREFIX + "down/" + site + "/desired";
+    }
+
+    public static String command(String site, String node) {
+        return PREFIX + "down/" + site + "/" + node + "/cmd";
+    }
+
+    public static String topicOf(Message m) {
+        Kind kind = Kind.of(m);
+        if (m instanceof DesiredState d) {
+            return desired(d.site());
+        }
+        if (m instanceof Command c) {
+            return command(c.site(), c.node());
+        }
+        return up(m.site(), ((NodeMessage) m).node(), kind);
+    }
+
+    public static Optional<Address> parse(String topic) {
+        if (topic == null || !topic.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        String[] p = topic.substring(PREFIX.length()).split("/", -1);
+        Kind kind = null;
+        String site = null;
+        String node = null;
+        if (p.length == 4 && p[0].equals("up")) {
+            kind = Kind.bySegment(p[3], true);
+            site = p[1];
+            node = p[2];
+        } else if (p.length == 3 && p[0].equals("down")) {
+            kind = p[2].equals(Kind.DESIRED.segment) ? Kind.DESIRED : null;
+            site = p[1];
+        } else if (p.length == 4 && p[0].equals("down")) {
+            kind = p[3].equals(Kind.COMMAND.segment) ? Kind.COMMAND : null;
+            site = p[1];
+            node = p[2];
+        }
+        if (kind == null || !Rules.ID.matcher(site).matches() || (node != null && !Rules.ID.matcher(node).matches())) {
+            return Optional.empty();
+        }
+        return Optional.of(new Address(kind, site, node));
+    }
+}
