@@ -1,0 +1,253 @@
+package io.geminik8s.agent;
+
+import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.journal.EventLog;
+import io.geminik8s.agent.journal.Journal;
+import io.geminik8s.agent.link.Backoff;
+import io.geminik8s.agent.link.Link;
+import io.geminik8s.agent.probe.CertProbe;
+import io.geminik8s.agent.probe.PgProbe;
+import io.geminik8s.agent.probe.SystemProbe;
+import io.geminik8s.agent.reconcile.CommandHandler;
+import io.geminik8s.agent.reconcile.DesiredStateStore;
+import io.geminik8s.protocol.Birth;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Command;
+import io.geminik8s.protocol.Decoded;
+import io.geminik8s.protocol.DesiredState;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.Message;
+import io.geminik8s.protocol.Role;
+import io.geminik8s.protocol.SchemaVersion;
+import io.geminik8s.protocol.Severity;
+import io.geminik8s.protocol.Status;
+import io.geminik8s.protocol.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One edge agent: phones home (birth on every connect, health every interval, journaled events), answers commands
+ * and takes desired state. All agent work runs on one scheduler thread; MQTT I/O on the link's own thread.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    public static final String VERSION = Optional.ofNullable(Agent.class.getPackage().getImplementationVersion())
+            .orElse("dev");
+
+    private final AgentConfig config;
+    private final Clock clock;
+    private final Codec codec = new Codec();
+    private final ScheduledExecutorService loop;
+    private final EventLog events;
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    private final SystemProbe system;
+    private final PgProbe pg;
+    private final CertProbe certs;
+    private final DesiredStateStore desired;
+    private final CommandHandler commands;
+    private final Link link;
+
+    public Agent(AgentConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gk8s-agent-" + config.site() + "-" + config.node());
+            t.setDaemon(true);
+            return t;
+        });
+        this.events = new EventLog(config.site(), config.node(), new Journal(config.journalDir(),
+                config.journalMaxEvents()), codec, clock);
+        this.system = new SystemProbe(Path.of("/proc"), existingParent(config.stateDir()));
+        this.pg = new PgProbe(config.postgres());
+        this.certs = new CertProbe(config.watchedCerts());
+        this.desired = new DesiredStateStore(config.stateDir());
+        this.commands = new CommandHandler(clock, () -> publishBirth(link().session()));
+        this.link = new Link(config, new Backoff(config.backoffInitial(), config.backoffMax()), new Link.Listener() {
+            @Override
+            public void onConnected(long session) {
+                Agent.this.onConnected(session);
+            }
+
+            @Override
+            public void onMessage(String topic, byte[] payload) {
+                Agent.this.onMessage(topic, payload);
+            }
+        }, this::will, List.of(Topics.desired(config.site()), Topics.command(config.site(), config.node())), loop,
+                clock.millis());
+    }
+
+    private Link link() {
+        return link;
+    }
+
+    public void start() {
+        LOG.info(() -> "agent " + VERSION + " starting: " + config.clientId() + " -> " + config.brokerUri());
+        events.record("agent.started", Severity.INFO, "agent " + VERSION + " started", Map.of("version", VERSION));
+        link.start();
+        long period = config.healthInterval().toMillis();
+        loop.scheduleAtFixedRate(this::publishHealth, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Journals an event and sends it when connected. Thread-safe. */
+    public Optional<Long> event(String type, Severity severity, String message, Map<String, String> attrs) {
+        Optional<Long> seq = events.record(type, severity, message, attrs);
+        loop.execute(this::pump);
+        return seq;
+    }
+
+    public EventLog eventLog() {
+        return events;
+    }
+
+    public boolean connected() {
+        return link.connected();
+    }
+
+    private Link.Will will(long session) {
+        Status offline = new Status(v(), config.site(), config.node(), session, false, clock.millis(), "last-will");
+        return new Link.Will(Topics.topicOf(offline), codec.encode(offline));
+    }
+
+    private void onConnected(long session) {
+        publishBirth(session);
+        send(new Status(v(), config.site(), config.node(), session, true, clock.millis(), "connected"));
+        inFlight.clear(); // whatever was in flight before the cut is sent again; the hub deduplicates by seq
+        pump();
+        publishHealth();
+    }
+
+    private void publishBirth(long session) {
+        Health.Pg pgState = pg.configured() ? pg.probe() : null;
+        Map<String, String> versions = new java.util.TreeMap<>();
+        versions.put("agent", VERSION);
+        readFirstLine(Path.of("/proc/sys/kernel/osrelease")).ifPresent(k -> versions.put("kernel", k));
+        osName().ifPresent(os -> versions.put("os", os));
+        if (pg.serverVersion() != null) {
+            versions.put("postgres", pg.serverVersion());
+        }
+        send(new Birth(v(), config.site(), config.node(), session, clock.millis(), VERSION, hostname(),
+                pgState == null ? Role.UNKNOWN : pgState.role(), versions,
+                List.of("health", "events", "commands", "desired-state"), config.labels(), desired.generation()));
+    }
+
+    private void publishHealth() {
+        if (!link.connected()) {
+            return; // health is a sample, not a record: while offline it is thinned to nothing
+        }
+        try {
+            SystemProbe.Sample s = system.sample();
+            List<Health.CertExpiry> expiries = certs.probe();
+            send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
+                    s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
+                    pg.configured() ? pg.probe() : null, expiries.isEmpty() ? null : expiries));
+        } catch (RuntimeException e) {
+            LOG.warning("health sample failed: " + e);
+        }
+    }
+
+    /** Sends every journaled event that is not in flight; each is removed on PUBACK. Runs on the loop. */
+    private void pump() {
+        if (!link.connected()) {
+            return;
+        }
+        for (Journal.Entry e : events.journal().pending()) {
+            if (inFlight.add(e.seq())) {
+                link.publish(Topics.up(config.site(), config.node(), Kind.EVENT), e.payload(), Kind.EVENT.qos, false)
+                        .whenCompleteAsync((ok, err) -> {
+                            inFlight.remove(e.seq());
+                            if (err == null) {
+                                events.journal().remove(e.seq());
+                                if (events.reportOverflow().isPresent()) {
+                                    pump();
+                                }
+                            }
+                        }, loop);
+            }
+        }
+    }
+
+    private void onMessage(String topic, byte[] payload) {
+        Decoded<Message> d = codec.decode(topic, payload);
+        if (d instanceof Decoded.Failed<Message> f) {
+            LOG.warning("ignored message on " + topic + ": " + f.error());
+            return;
+        }
+        Message m = d.orThrow();
+        if (m instanceof Command c) {
+            send(commands.handle(c));
+        } else if (m instanceof DesiredState ds && desired.accept(ds)) {
+            event("desired.accepted", Severity.INFO, "desired state generation " + ds.generation() + " accepted",
+                    Map.of("generation", Long.toString(ds.generation())));
+        }
+    }
+
+    private void send(Message m) {
+        Kind k = Kind.of(m);
+        link.publish(Topics.topicOf(m), codec.encode(m), k.qos, k.retained).whenComplete((ok, err) -> {
+            if (err != null) {
+                LOG.fine(() -> "publish " + k + " failed: " + err.getMessage());
+            }
+        });
+    }
+
+    /** Graceful stop: mark the node offline (retained), disconnect normally so the broker drops the will. */
+    @Override
+    public void close() {
+        try {
+            if (link.connected()) {
+                Status offline = new Status(v(), config.site(), config.node(), link.session(), false, clock.millis(),
+                        "shutdown");
+                link.publish(Topics.topicOf(offline), codec.encode(offline), 1, true).get(3, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.fine("offline status not sent: " + e.getMessage());
+        }
+        link.stop();
+        loop.shutdownNow();
+    }
+
+    private static String v() {
+        return SchemaVersion.CURRENT.toString();
+    }
+
+    private static Path existingParent(Path p) {
+        Path cur = p.toAbsolutePath();
+        while (cur != null && !Files.exists(cur)) {
+            cur = cur.getParent();
+        }
+        return cur == null ? Path.of("/") : cur;
+    }
+
+    private static Optional<String> readFirstLine(Path p) {
+        try {
+            return Files.readAllLines(p).stream().findFirst().map(String::trim);
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> osName() {
+        try {
+            return Files.readAllLines(Path.of("/etc/os-release")).stream().filter(l -> l.startsWith("PRETTY_NAME="))
+                    .map(l -> l.substring(12).replace("\"", "")).findFirst();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String hostname() {
+        return readFirstLine(Path.of("/proc/sys/kernel/hostname")).orElse(null);
+    }
+}

@@ -1,0 +1,80 @@
+package io.geminik8s.agent;
+
+import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.config.ConfigException;
+import io.geminik8s.agent.config.ConfigLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** Command line entry point: {@code edge-agent [--config FILE]}; {@code --help} lists every setting. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        }
+        System.exit(run(args, System.getenv(), System.out, System.err));
+    }
+
+    /** Returns the exit code; blocks until the agent is stopped when it started one. */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
+            throws InterruptedException {
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-h", "--help" -> {
+                    out.println(usage());
+                    return 0;
+                }
+                case "--version" -> {
+                    out.println("gk8s edge-agent " + Agent.VERSION);
+                    return 0;
+                }
+                case "-c", "--config" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--config needs a file\n\n" + usage());
+                        return 2;
+                    }
+                    file = Path.of(args[++i]);
+                }
+                default -> {
+                    err.println("unknown argument: " + args[i] + "\n\n" + usage());
+                    return 2;
+                }
+            }
+        }
+        AgentConfig config;
+        try {
+            config = ConfigLoader.load(file, env);
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        Agent agent = new Agent(config, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "gk8s-agent-shutdown"));
+        agent.start();
+        stopped.await();
+        return 0;
+    }
+
+    static String usage() {
+        return """
+                Usage: edge-agent [--config FILE] [--help] [--version]
+
+                geminik8s edge agent: phones home to the hub over MQTT 5, journals events, answers commands.
+                Settings come from FILE (Java properties) and from environment variables GK8S_AGENT_<KEY>
+                (key upper-cased, '.' and '-' as '_'), which win over the file:
+
+                """ + ConfigLoader.KEYS;
+    }
+}

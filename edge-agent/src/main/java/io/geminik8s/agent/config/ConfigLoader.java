@@ -1,0 +1,214 @@
+package io.geminik8s.agent.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the agent configuration from a properties file, then environment variables ({@code GK8S_AGENT_} + key in
+ * upper case with '.' and '-' as '_', e.g. {@code GK8S_AGENT_BROKER_URL}), which win. All problems are reported at
+ * once. {@link #KEYS} is the documentation printed by {@code --help}.
+ */
+public final class ConfigLoader {
+
+    public static final String KEYS = """
+              site                      site id, a DNS label (required)
+              node                      node id inside the site, a DNS label (required)
+              broker.url                ssl://host:8883 or tcp://host:1883 (required)
+              broker.allow-plaintext    must be true to use tcp:// (default false)
+              tls.keystore              PKCS12 file with this node's key and certificate (mTLS)
+              tls.keystore-password     its password
+              tls.truststore            PKCS12 file with the broker's CA
+              tls.truststore-password   its password
+              tls.cert / tls.key        PEM certificate chain and unencrypted PKCS#8 key (instead of a keystore)
+              tls.ca                    PEM CA bundle (instead of a truststore)
+              mqtt.keepalive-s          MQTT keepalive, seconds (default 30)
+              mqtt.session-expiry-s     broker keeps the session and queued commands this long (default 86400)
+              health.interval-s         health sample period, seconds (default 30)
+              journal.dir               event journal folder (default <state.dir>/journal)
+              journal.max-events        journal bound; overflow is counted and reported (default 10000)
+              backoff.initial-ms        first reconnect delay cap (default 1000)
+              backoff.max-ms            largest reconnect delay cap (default 120000)
+              postgres.url              JDBC URL of the local PostgreSQL to probe (optional)
+              postgres.user / postgres.password
+              certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
+              labels                    comma-separated key=value site labels, e.g. region=eu,kind=store
+              state.dir                 agent state folder (default /var/lib/gk8s-agent)
+            """;
+
+    private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final String ENV_PREFIX = "GK8S_AGENT_";
+
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigLoader() {
+    }
+
+    /** Loads {@code file} (may be null) overlaid with {@code env}. */
+    public static AgentConfig load(Path file, Map<String, String> env) {
+        ConfigLoader l = new ConfigLoader();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new ConfigException(List.of("cannot read config file " + file + ": " + e.getMessage()));
+            }
+            p.stringPropertyNames().forEach(k -> l.values.put(normal(k), p.getProperty(k).trim()));
+        }
+        env.forEach((k, v) -> {
+            if (k.startsWith(ENV_PREFIX)) {
+                l.values.put(normal(k.substring(ENV_PREFIX.length())), v.trim());
+            }
+        });
+        return l.build();
+    }
+
+    /** File keys and environment names meet in one form: {@code health.interval-s} = {@code HEALTH_INTERVAL_S}. */
+    private static String normal(String key) {
+        return key.trim().toLowerCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private String get(String key) {
+        String v = values.get(normal(key));
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private String id(String key) {
+        String v = get(key);
+        if (v == null) {
+            problems.add(key + ": required");
+        } else if (!ID.matcher(v).matches()) {
+            problems.add(key + ": '" + v + "' is not a DNS label (lowercase letters, digits, '-', at most 63)");
+        }
+        return v;
+    }
+
+    private long number(String key, long dflt, long min, long max) {
+        String v = get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                problems.add(key + ": " + n + " is out of range [" + min + ", " + max + "]");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(key + ": '" + v + "' is not a whole number");
+            return dflt;
+        }
+    }
+
+    private Path file(String key, boolean mustExist) {
+        String v = get(key);
+        if (v == null) {
+            return null;
+        }
+        Path p = Path.of(v);
+        if (mustExist && !Files.isReadable(p)) {
+            problems.add(key + ": file " + p + " does not exist or is not readable");
+        }
+        return p;
+    }
+
+    private static char[] chars(String v) {
+        return v == null ? null : v.toCharArray();
+    }
+
+    private AgentConfig build() {
+        String site = id("site");
+        String node = id("node");
+        URI broker = broker();
+        boolean plaintext = Boolean.parseBoolean(get("broker.allow-plaintext"));
+        if (broker != null && "tcp".equals(broker.getScheme()) && !plaintext) {
+            problems.add("broker.url: plain tcp:// is refused unless broker.allow-plaintext=true; use ssl://");
+        }
+        AgentConfig.Tls tls = new AgentConfig.Tls(file("tls.keystore", true), chars(get("tls.keystore-password")),
+                file("tls.truststore", true), chars(get("tls.truststore-password")), file("tls.cert", true),
+                file("tls.key", true), file("tls.ca", true));
+        if (tls.keystore() != null && tls.certPem() != null) {
+            problems.add("tls.keystore and tls.cert: give one of them, not both");
+        }
+        if ((tls.certPem() == null) != (tls.keyPem() == null)) {
+            problems.add("tls.cert and tls.key: give both or neither");
+        }
+        Path state = Path.of(get("state.dir") == null ? "/var/lib/gk8s-agent" : get("state.dir"));
+        Path journal = get("journal.dir") == null ? state.resolve("journal") : Path.of(get("journal.dir"));
+        String pgUrl = get("postgres.url");
+        if (pgUrl != null && !pgUrl.startsWith("jdbc:postgresql:")) {
+            problems.add("postgres.url: must start with jdbc:postgresql:");
+        }
+        List<Path> certs = new ArrayList<>();
+        if (get("certs.watch") != null) {
+            for (String c : get("certs.watch").split(",")) {
+                if (!c.isBlank()) {
+                    certs.add(Path.of(c.trim()));
+                }
+            }
+        }
+        AgentConfig cfg = new AgentConfig(site, node, broker, plaintext, tls,
+                Duration.ofSeconds(number("mqtt.keepalive-s", 30, 1, 65535)),
+                Duration.ofSeconds(number("mqtt.session-expiry-s", 86400, 0, 4294967295L)),
+                Duration.ofSeconds(number("health.interval-s", 30, 1, 86400)), journal,
+                (int) number("journal.max-events", 10000, 10, 10_000_000),
+                Duration.ofMillis(number("backoff.initial-ms", 1000, 10, 3_600_000)),
+                Duration.ofMillis(number("backoff.max-ms", 120_000, 10, 3_600_000)),
+                new AgentConfig.Postgres(pgUrl, get("postgres.user"), chars(get("postgres.password"))), List.copyOf(certs),
+                labels(), state);
+        if (cfg.backoffMax().compareTo(cfg.backoffInitial()) < 0) {
+            problems.add("backoff.max-ms: must be >= backoff.initial-ms");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return cfg;
+    }
+
+    private URI broker() {
+        String v = get("broker.url");
+        if (v == null) {
+            problems.add("broker.url: required (ssl://host:8883)");
+            return null;
+        }
+        try {
+            URI u = new URI(v);
+            if (!"ssl".equals(u.getScheme()) && !"tcp".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 1) {
+                problems.add("broker.url: '" + v + "' must look like ssl://host:port or tcp://host:port");
+                return null;
+            }
+            return u;
+        } catch (java.net.URISyntaxException e) {
+            problems.add("broker.url: '" + v + "' is not a URI: " + e.getReason());
+            return null;
+        }
+    }
+
+    private Map<String, String> labels() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        String v = get("labels");
+        if (v != null) {
+            for (String pair : v.split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    problems.add("labels: '" + pair.trim() + "' is not key=value");
+                } else {
+                    labels.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+                }
+            }
+        }
+        return Map.copyOf(labels);
+    }
+}

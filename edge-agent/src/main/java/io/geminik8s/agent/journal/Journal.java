@@ -1,0 +1,180 @@
+package io.geminik8s.agent.journal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
+import java.util.stream.Stream;
+
+/**
+ * Store-and-forward journal: one fsync'ed file per entry, named by its sequence number, written before the entry is
+ * sent and deleted when the broker acknowledged it. Sequence numbers survive restarts ({@code seq} file).
+ *
+ * <p>Bounded: when {@code maxEntries} are pending, a new entry is not stored; its sequence number is still consumed
+ * and the drop is recorded durably in {@code overflow}, so that the owner can report it ({@link #takeOverflow()})
+ * once there is room again. Nothing is dropped silently.
+ */
+public final class Journal {
+
+    /** Entries dropped while the journal was full: how many and the range of their sequence numbers. */
+    public record Overflow(long dropped, long firstSeq, long lastSeq) {
+    }
+
+    public record Entry(long seq, byte[] payload) {
+    }
+
+    private final Path dir;
+    private final int maxEntries;
+    private final TreeMap<Long, Path> pending = new TreeMap<>();
+    private long lastSeq;
+    private Overflow overflow;
+
+    public Journal(Path dir, int maxEntries) {
+        this.dir = dir;
+        this.maxEntries = maxEntries;
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    String name = p.getFileName().toString();
+                    if (name.endsWith(".tmp")) {
+                        Files.delete(p); // a write that never completed: it was never acknowledged to anyone
+                    } else if (name.endsWith(".entry")) {
+                        long seq = Long.parseLong(name.substring(0, name.length() - ".entry".length()));
+                        pending.put(seq, p);
+                    }
+                }
+            }
+            lastSeq = Math.max(readLong("seq").orElse(0L), pending.isEmpty() ? 0 : pending.lastKey());
+            overflow = readText("overflow").map(Journal::parseOverflow).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open journal " + dir, e);
+        }
+    }
+
+    /**
+     * Assigns the next sequence number and stores {@code render(seq)}. Returns the sequence number, or empty when
+     * the journal is full (the drop is recorded as overflow).
+     */
+    public synchronized Optional<Long> append(LongFunction<byte[]> render) {
+        long seq = ++lastSeq;
+        try {
+            write("seq", Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
+            if (pending.size() >= maxEntries) {
+                overflow = overflow == null ? new Overflow(1, seq, seq)
+                        : new Overflow(overflow.dropped() + 1, overflow.firstSeq(), seq);
+                write("overflow", (overflow.dropped() + " " + overflow.firstSeq() + " " + overflow.lastSeq())
+                        .getBytes(StandardCharsets.US_ASCII));
+                return Optional.empty();
+            }
+            Path file = dir.resolve(String.format("%020d.entry", seq));
+            write(file.getFileName().toString(), render.apply(seq));
+            pending.put(seq, file);
+            return Optional.of(seq);
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal write failed in " + dir, e);
+        }
+    }
+
+    /** Stores the overflow report itself: allowed one entry past the bound, so the report always fits. */
+    public synchronized Optional<Long> appendOverflowReport(LongFunction<byte[]> render) {
+        if (overflow == null || pending.size() > maxEntries) {
+            return Optional.empty();
+        }
+        long seq = ++lastSeq;
+        try {
+            write("seq", Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
+            Path file = dir.resolve(String.format("%020d.entry", seq));
+            write(file.getFileName().toString(), render.apply(seq));
+            pending.put(seq, file);
+            overflow = null;
+            Files.deleteIfExists(dir.resolve("overflow"));
+            return Optional.of(seq);
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal write failed in " + dir, e);
+        }
+    }
+
+    public synchronized Optional<Overflow> overflow() {
+        return Optional.ofNullable(overflow);
+    }
+
+    /** Overflow to report, if there is room for the report now. */
+    public synchronized Optional<Overflow> takeOverflow() {
+        return overflow != null && pending.size() < maxEntries ? Optional.of(overflow) : Optional.empty();
+    }
+
+    public synchronized List<Entry> pending() {
+        List<Entry> out = new ArrayList<>(pending.size());
+        for (var e : pending.entrySet()) {
+            try {
+                out.add(new Entry(e.getKey(), Files.readAllBytes(e.getValue())));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        return out;
+    }
+
+    public synchronized int size() {
+        return pending.size();
+    }
+
+    public synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Acknowledged: forget the entry. Unknown sequence numbers are ignored (duplicate acks). */
+    public synchronized void remove(long seq) {
+        Path p = pending.remove(seq);
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private void write(String name, byte[] bytes) throws IOException {
+        Path tmp = dir.resolve(name + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // make the rename itself durable
+        }
+    }
+
+    private Optional<String> readText(String name) throws IOException {
+        Path p = dir.resolve(name);
+        return Files.exists(p) ? Optional.of(Files.readString(p, StandardCharsets.US_ASCII).trim()) : Optional.empty();
+    }
+
+    private Optional<Long> readLong(String name) throws IOException {
+        return readText(name).map(Long::parseLong);
+    }
+
+    private static Overflow parseOverflow(String text) {
+        String[] p = text.split(" ");
+        return new Overflow(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]));
+    }
+}

@@ -1,0 +1,99 @@
+package io.geminik8s.agent.link;
+
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import io.geminik8s.agent.config.AgentConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Builds the MQTT client's TLS settings from PKCS12 stores or PEM files (TLS 1.3/1.2 only). */
+public final class TlsFactory {
+
+    private TlsFactory() {
+    }
+
+    public static MqttClientSslConfig sslConfig(AgentConfig.Tls tls) {
+        try {
+            var b = MqttClientSslConfig.builder().protocols(java.util.List.of("TLSv1.3", "TLSv1.2"));
+            KeyStore keys = null;
+            char[] keyPassword = new char[0];
+            if (tls.keystore() != null) {
+                keyPassword = tls.keystorePassword() == null ? new char[0] : tls.keystorePassword();
+                keys = pkcs12(tls.keystore(), keyPassword);
+            } else if (tls.certPem() != null) {
+                keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry("node", pemKey(tls.keyPem()), keyPassword,
+                        certificates(tls.certPem()).toArray(new Certificate[0]));
+            }
+            if (keys != null) {
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keys, keyPassword);
+                b.keyManagerFactory(kmf);
+            }
+            KeyStore trust = null;
+            if (tls.truststore() != null) {
+                trust = pkcs12(tls.truststore(), tls.truststorePassword() == null ? new char[0] : tls.truststorePassword());
+            } else if (tls.caPem() != null) {
+                trust = KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                int i = 0;
+                for (Certificate c : certificates(tls.caPem())) {
+                    trust.setCertificateEntry("ca-" + i++, c);
+                }
+            }
+            if (trust != null) { // otherwise the JDK's default trust store
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+                b.trustManagerFactory(tmf);
+            }
+            return b.build();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot load TLS material: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore pkcs12(Path file, char[] password) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, password);
+        }
+        return ks;
+    }
+
+    static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in);
+        }
+    }
+
+    private static PrivateKey pemKey(Path pem) throws IOException, GeneralSecurityException {
+        String text = Files.readString(pem);
+        if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
+            throw new GeneralSecurityException(pem + ": expected an unencrypted PKCS#8 key (BEGIN PRIVATE KEY)");
+        }
+        String base64 = text.substring(text.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
+                text.indexOf("-----END PRIVATE KEY-----")).replaceAll("\\s", "");
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
+        for (String alg : new String[] {"EC", "RSA", "Ed25519"}) {
+            try {
+                return KeyFactory.getInstance(alg).generatePrivate(spec);
+            } catch (GeneralSecurityException ignored) {
+                // try the next algorithm
+            }
+        }
+        throw new GeneralSecurityException(pem + ": unsupported key algorithm");
+    }
+}

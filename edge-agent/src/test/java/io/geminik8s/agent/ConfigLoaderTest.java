@@ -1,0 +1,74 @@
+package io.geminik8s.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.config.ConfigException;
+import io.geminik8s.agent.config.ConfigLoader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fileValuesAreOverriddenByEnvironment() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, "site=store-1\nnode=a\nbroker.url=ssl://hub.example:8883\nhealth.interval-s=10\n"
+                + "labels=region=eu,kind=store\npostgres.password=s3cret\n");
+        AgentConfig c = ConfigLoader.load(file, Map.of("GK8S_AGENT_NODE", "b", "GK8S_AGENT_HEALTH_INTERVAL_S", "5"));
+        assertEquals("store-1", c.site());
+        assertEquals("b", c.node());
+        assertEquals(Duration.ofSeconds(5), c.healthInterval());
+        assertEquals(Map.of("region", "eu", "kind", "store"), c.labels());
+        assertTrue(c.tlsEnabled());
+        assertEquals("gk8s-store-1-b", c.clientId());
+        assertFalse(c.toString().contains("s3cret"), "secrets never printed");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithItsKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "GK8S_AGENT_SITE", "Store 1", "GK8S_AGENT_BROKER_URL", "tcp://localhost:1883",
+                "GK8S_AGENT_HEALTH_INTERVAL_S", "often", "GK8S_AGENT_TLS_CERT", dir.resolve("missing.pem").toString(),
+                "GK8S_AGENT_LABELS", "novalue")));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("site: 'Store 1' is not a DNS label"), all);
+        assertTrue(all.contains("node: required"), all);
+        assertTrue(all.contains("plain tcp:// is refused unless broker.allow-plaintext=true"), all);
+        assertTrue(all.contains("health.interval-s: 'often' is not a whole number"), all);
+        assertTrue(all.contains("tls.cert: file"), all);
+        assertTrue(all.contains("tls.cert and tls.key: give both or neither"), all);
+        assertTrue(all.contains("labels: 'novalue' is not key=value"), all);
+        assertEquals(7, e.problems().size(), all);
+    }
+
+    @Test
+    void plaintextNeedsExplicitConsent() {
+        AgentConfig c = ConfigLoader.load(null, Map.of("GK8S_AGENT_SITE", "s1", "GK8S_AGENT_NODE", "a",
+                "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:1883", "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true"));
+        assertFalse(c.tlsEnabled());
+    }
+
+    @Test
+    void helpListsEveryKeyAndBadArgumentsExitWith2() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[] {"--help"}, Map.of(), new PrintStream(out), new PrintStream(err)));
+        assertTrue(out.toString().contains("broker.url") && out.toString().contains("GK8S_AGENT_"));
+        assertEquals(2, Main.run(new String[] {"--bogus"}, Map.of(), new PrintStream(out), new PrintStream(err)));
+        assertEquals(2, Main.run(new String[0], Map.of(), new PrintStream(out), new PrintStream(err)));
+        assertTrue(err.toString().contains("site: required"), err.toString());
+    }
+}

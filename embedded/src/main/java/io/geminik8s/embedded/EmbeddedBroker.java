@@ -1,0 +1,117 @@
+package io.geminik8s.embedded;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HiveMQ CE running in this JVM, bound to loopback. Can be stopped and started again on the same ports (a broker
+ * outage). With {@code persistent} the broker keeps sessions, queued messages and retained messages on disk under
+ * {@code home/data} across restarts; otherwise in memory.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    /** Optional TLS listener: PKCS12 key store of the broker; trust store of client CAs for mTLS. */
+    public record Tls(int port, Path keystore, String keystorePassword, Path truststore, String truststorePassword,
+                      boolean clientCertRequired) {
+    }
+
+    private final Path home;
+    private final int port;
+    private final boolean persistent;
+    private final Tls tls;
+    private EmbeddedHiveMQ hivemq;
+
+    public EmbeddedBroker(Path home, int port, boolean persistent, Tls tls) {
+        this.home = home;
+        this.port = port == 0 ? FreePort.find() : port;
+        this.persistent = persistent;
+        this.tls = tls;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String tcpUrl() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    public synchronized EmbeddedBroker start() {
+        if (hivemq != null) {
+            return this;
+        }
+        try {
+            Path conf = Files.createDirectories(home.resolve("conf"));
+            Files.createDirectories(home.resolve("data"));
+            Files.createDirectories(home.resolve("extensions"));
+            Files.writeString(conf.resolve("config.xml"), configXml());
+            hivemq = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
+                    .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap().build();
+            hivemq.start().get(60, TimeUnit.SECONDS);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("embedded broker failed to start on port " + port, e);
+        }
+    }
+
+    public synchronized void stop() {
+        if (hivemq == null) {
+            return;
+        }
+        try {
+            hivemq.stop().get(60, TimeUnit.SECONDS);
+            hivemq.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("embedded broker failed to stop", e);
+        } finally {
+            hivemq = null;
+        }
+    }
+
+    public synchronized boolean running() {
+        return hivemq != null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private String configXml() {
+        StringBuilder x = new StringBuilder("""
+                <?xml version="1.0"?>
+                <hivemq>
+                  <listeners>
+                    <tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address></tcp-listener>
+                """.formatted(port));
+        if (tls != null) {
+            x.append("""
+                        <tls-tcp-listener>
+                          <port>%d</port><bind-address>127.0.0.1</bind-address>
+                          <tls>
+                            <protocols><protocol>TLSv1.3</protocol><protocol>TLSv1.2</protocol></protocols>
+                            <keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
+                            %s
+                            <client-authentication-mode>%s</client-authentication-mode>
+                          </tls>
+                        </tls-tcp-listener>
+                    """.formatted(tls.port(), tls.keystore(), tls.keystorePassword(), tls.keystorePassword(),
+                    tls.truststore() == null ? "" : "<truststore><path>" + tls.truststore() + "</path><password>"
+                            + tls.truststorePassword() + "</password></truststore>",
+                    tls.clientCertRequired() ? "REQUIRED" : "NONE"));
+        }
+        x.append("""
+                  </listeners>
+                  <persistence><mode>%s</mode></persistence>
+                  <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(persistent ? "file" : "in-memory"));
+        return x.toString();
+    }
+}

@@ -1,0 +1,90 @@
+package io.geminik8s.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * PostgreSQL 18 from zonky's binaries, run as a child process on loopback. With a data folder that already holds a
+ * cluster, the data is kept (the demo hub survives Ctrl-C and a restart); a postgres left running by a killed JVM
+ * on the same folder is stopped first.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedDatabase.class.getName());
+
+    private final EmbeddedPostgres pg;
+
+    private EmbeddedDatabase(EmbeddedPostgres pg) {
+        this.pg = pg;
+    }
+
+    /** {@code dataDir} null: a fresh throw-away cluster. {@code durable}: synchronous_commit on (zonky turns it off). */
+    public static EmbeddedDatabase start(Path dataDir, boolean durable) {
+        try {
+            EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setPort(FreePort.find())
+                    .setServerConfig("max_connections", "100");
+            if (durable) {
+                b.setServerConfig("synchronous_commit", "on").setServerConfig("fsync", "on")
+                        .setServerConfig("full_page_writes", "on");
+            }
+            if (dataDir != null) {
+                Files.createDirectories(dataDir);
+                stopOrphan(dataDir);
+                b.setDataDirectory(dataDir).setCleanDataDirectory(false);
+            }
+            return new EmbeddedDatabase(b.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded PostgreSQL failed to start", e);
+        }
+    }
+
+    public int port() {
+        return pg.getPort();
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/postgres";
+    }
+
+    public String reactiveUrl() {
+        return "postgresql://127.0.0.1:" + port() + "/postgres";
+    }
+
+    public String user() {
+        return "postgres";
+    }
+
+    @Override
+    public void close() {
+        try {
+            pg.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void stopOrphan(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isPresent() && p.get().info().command().map(c -> c.contains("postgres")).orElse(false)) {
+            LOG.warning("stopping postgres " + pid + " left running on " + dataDir + " by an earlier run");
+            p.get().destroy();
+            try {
+                p.get().onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.get().destroyForcibly();
+            }
+        }
+        Files.deleteIfExists(pidFile);
+    }
+}
