@@ -19,6 +19,12 @@ public final class EmbeddedBroker implements AutoCloseable {
                       boolean clientCertRequired) {
     }
 
+    /**
+     * Larger packets are refused by the broker itself, so that no client can send the hub (whose MQTT client
+     * allows a little more) a message that would break its connection; the hub's codec limit is lower still.
+     */
+    public static final int MAX_PACKET_BYTES = 128 * 1024;
+
     private final Path home;
     private final int port;
     private final boolean persistent;
@@ -108,10 +114,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         x.append("""
                   </listeners>
+                  <mqtt>
+                    <packets><max-packet-size>%d</max-packet-size></packets>
+                    <queued-messages><max-queue-size>1000000</max-queue-size></queued-messages>
+                  </mqtt>
                   <persistence><mode>%s</mode></persistence>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(persistent ? "file" : "in-memory"));
+                """.formatted(MAX_PACKET_BYTES, persistent ? "file" : "in-memory"));
         return x.toString();
     }
 }

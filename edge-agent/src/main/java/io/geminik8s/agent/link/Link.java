@@ -3,7 +3,6 @@ package io.geminik8s.agent.link;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
@@ -82,13 +81,14 @@ public final class Link {
                 })
                 .addDisconnectedListener(ctx -> {
                     connected.set(false);
-                    if (stopping.get() && ctx.getSource() == MqttDisconnectSource.USER) {
+                    if (stopping.get()) {
+                        ctx.getReconnector().reconnect(false);
                         return;
                     }
                     long delay = backoff.delayMs(failures.getAndIncrement());
                     LOG.log(Level.INFO, "link down ({0}); reconnect in {1} ms",
                             new Object[] {ctx.getCause().getMessage(), delay});
-                    ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().reconnect(!stopping.get())
+                    ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().reconnect(true)
                             .connect(nextConnect())
                             .delay(delay, TimeUnit.MILLISECONDS);
                 });

@@ -1,0 +1,36 @@
+package io.geminik8s.hub.api;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Maps errors to {@code application/problem+json} (RFC 9457): type, title, status, detail, instance. */
+public class ProblemMapper {
+
+    public static final String PROBLEM_JSON = "application/problem+json";
+
+    @ServerExceptionMapper
+    public Response problem(ApiProblem p, UriInfo uri) {
+        return response(p.status(), p.title(), p.getMessage(), uri);
+    }
+
+    @ServerExceptionMapper
+    public Response webError(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        return response(status, Response.Status.fromStatusCode(status) == null ? "Error"
+                : Response.Status.fromStatusCode(status).getReasonPhrase(), e.getMessage(), uri);
+    }
+
+    static Response response(int status, String title, String detail, UriInfo uri) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        body.put("instance", uri.getPath());
+        return Response.status(status).type(PROBLEM_JSON).entity(body).build();
+    }
+}

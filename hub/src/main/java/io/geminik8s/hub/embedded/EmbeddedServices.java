@@ -1,0 +1,44 @@
+package io.geminik8s.hub.embedded;
+
+import io.geminik8s.embedded.EmbeddedBroker;
+import io.geminik8s.embedded.EmbeddedDatabase;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Stops the embedded broker and database after everything else has shut down (the last flush included). */
+@ApplicationScoped
+public class EmbeddedServices {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedServices.class);
+    private static volatile EmbeddedDatabase database;
+    private static volatile EmbeddedBroker broker;
+
+    static void use(EmbeddedDatabase db, EmbeddedBroker mqtt) {
+        database = db;
+        broker = mqtt;
+    }
+
+    void started(@Observes StartupEvent ev, @ConfigProperty(name = "quarkus.http.host") String host,
+                 @ConfigProperty(name = "quarkus.http.port") int port) {
+        if (database != null) {
+            LOG.infof("gk8s hub ready: open http://%s:%d/api/v1/sites (OpenAPI at /q/openapi, metrics at /q/metrics)",
+                    host, port);
+        }
+    }
+
+    void stop(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent ev) {
+        if (broker != null) {
+            broker.stop();
+            broker = null;
+        }
+        if (database != null) {
+            database.close();
+            database = null;
+        }
+    }
+}

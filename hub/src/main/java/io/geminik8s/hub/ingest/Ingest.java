@@ -1,0 +1,98 @@
+package io.geminik8s.hub.ingest;
+
+import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.presence.PresenceBuffer;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.DecodeError;
+import io.geminik8s.protocol.Decoded;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.Message;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.mqtt.ReceivingMqttMessageMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * MQTT ingest: decodes everything nodes publish (shared subscription) and hands it to the presence buffer. Pure
+ * in-memory work on the event loop. A malformed or hostile payload is counted by reason, logged at a bounded rate,
+ * and dropped; it never stops ingest.
+ */
+@ApplicationScoped
+public class Ingest {
+
+    private static final Logger LOG = Logger.getLogger(Ingest.class);
+
+    private final Codec codec;
+    private final PresenceBuffer buffer;
+    private final HubConfig config;
+    private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
+    private final Map<DecodeError.Reason, Counter> errors = new EnumMap<>(DecodeError.Reason.class);
+    private final AtomicLong logWindow = new AtomicLong();
+    private final AtomicInteger logsInWindow = new AtomicInteger();
+
+    public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, MeterRegistry registry) {
+        this.codec = codec;
+        this.buffer = buffer;
+        this.config = config;
+        for (Kind k : Kind.values()) {
+            received.put(k, Counter.builder("gk8s.messages.in").tag("kind", k.segment)
+                    .description("Messages ingested, by kind").register(registry));
+        }
+        for (DecodeError.Reason r : DecodeError.Reason.values()) {
+            errors.put(r, Counter.builder("gk8s.decode.errors").tag("reason", r.label())
+                    .description("Payloads refused, by reason").register(registry));
+        }
+    }
+
+    @Incoming("up")
+    public CompletionStage<Void> consume(org.eclipse.microprofile.reactive.messaging.Message<byte[]> msg) {
+        var meta = msg.getMetadata(ReceivingMqttMessageMetadata.class);
+        String topic = meta.map(ReceivingMqttMessageMetadata::getTopic).orElse("");
+        boolean retained = meta.map(ReceivingMqttMessageMetadata::isRetain).orElse(false);
+        accept(topic, msg.getPayload(), retained);
+        return msg.ack();
+    }
+
+    /** Decodes and buffers one payload; never throws. */
+    public void accept(String topic, byte[] payload, boolean retained) {
+        try {
+            Decoded<io.geminik8s.protocol.Message> d = codec.decode(topic, payload);
+            if (d instanceof Decoded.Failed<io.geminik8s.protocol.Message> f) {
+                refused(topic, f.error());
+                return;
+            }
+            io.geminik8s.protocol.Message m = d.orThrow();
+            Kind kind = Kind.of(m);
+            if (!kind.up) {
+                refused(topic, new DecodeError(DecodeError.Reason.UNKNOWN_TOPIC, null, kind + " is not a node message"));
+                return;
+            }
+            received.get(kind).increment();
+            buffer.accept(m, retained, System.currentTimeMillis());
+        } catch (RuntimeException e) { // defence in depth: ingest must go on
+            refused(topic, new DecodeError(DecodeError.Reason.MALFORMED_JSON, null, e.toString()));
+        }
+    }
+
+    private void refused(String topic, DecodeError error) {
+        errors.get(error.reason()).increment();
+        long minute = System.currentTimeMillis() / 60_000;
+        if (logWindow.getAndSet(minute) != minute) {
+            logsInWindow.set(0);
+        }
+        if (logsInWindow.incrementAndGet() <= config.decodeErrorLogsPerMinute()) {
+            LOG.warnf("refused payload on %s: %s", abbreviate(topic), error);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+}

@@ -1,0 +1,27 @@
+package io.geminik8s.hub.presence;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/** Runs a non-blocking job on a Vert.x timer, skipping a tick while the previous run is still going. */
+final class Periodic {
+
+    private static final Logger LOG = Logger.getLogger(Periodic.class);
+
+    private Periodic() {
+    }
+
+    static void every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
+        AtomicBoolean running = new AtomicBoolean();
+        vertx.setPeriodic(Math.max(10, period.toMillis()), id -> {
+            if (running.compareAndSet(false, true)) {
+                job.get().onTermination().invoke(() -> running.set(false))
+                        .subscribe().with(ok -> { }, e -> LOG.warn("periodic job failed", e));
+            }
+        });
+    }
+}

@@ -1,0 +1,168 @@
+package io.geminik8s.hub;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.agent.Agent;
+import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.Topics;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real agents (in this JVM and as separate processes) against the hub, the embedded broker and PostgreSQL. */
+@QuarkusTest
+@WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class AgentEndToEndTest {
+
+    private static final int KEEPALIVE_S = 2;
+
+    @TempDir
+    Path dir;
+
+    static Map<String, String> agentEnv(String site, String node, Path state) {
+        Map<String, String> env = new HashMap<>(Map.of("GK8S_AGENT_SITE", site, "GK8S_AGENT_NODE", node,
+                "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:" + HubInfrastructure.mqttPort,
+                "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_STATE_DIR", state.toString(),
+                "GK8S_AGENT_HEALTH_INTERVAL_S", "1", "GK8S_AGENT_MQTT_KEEPALIVE_S", Integer.toString(KEEPALIVE_S),
+                "GK8S_AGENT_BACKOFF_INITIAL_MS", "200", "GK8S_AGENT_BACKOFF_MAX_MS", "2000"));
+        env.put("GK8S_AGENT_LABELS", "suite=e2e");
+        return env;
+    }
+
+    static boolean nodeOnline(String site, String node, boolean expected) {
+        var r = given().get("/api/v1/sites/" + site).then().extract();
+        if (r.statusCode() != 200) {
+            return false;
+        }
+        List<Map<String, Object>> nodes = r.path("nodes");
+        return nodes.stream().anyMatch(n -> node.equals(n.get("id")) && Boolean.valueOf(expected).equals(n.get("online")));
+    }
+
+    @Test
+    void anInJvmAgentsSiteAppearsWithinTwoSeconds() {
+        awaitIngestReady();
+        try (Agent agent = new Agent(ConfigLoader.load(null, agentEnv("e2e-fast", "a", dir)), Clock.systemUTC())) {
+            long t0 = System.nanoTime();
+            agent.start();
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> nodeOnline("e2e-fast", "a", true));
+            System.out.printf("agent start -> site visible in GET /api/v1/sites: %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+            given().queryParam("label", "suite=e2e").get("/api/v1/sites").then().statusCode(200);
+            String status = given().get("/api/v1/sites/e2e-fast").then().extract().path("status");
+            assertTrue(Set.of("healthy", "degraded").contains(status), status);
+        }
+    }
+
+    @Test
+    void aKilledAgentGoesOfflineAndComesBackWithoutDuplicateEvents() throws Exception {
+        awaitIngestReady();
+        Path state = dir.resolve("agent-a");
+        Process first = startAgentProcess("e2e-kill", "a", state, dir.resolve("first.log"));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-kill", "a", true));
+            first.destroyForcibly(); // SIGKILL: no goodbye, only the broker's Last Will
+            long t0 = System.nanoTime();
+            first.waitFor(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> nodeOnline("e2e-kill", "a", false));
+            long offlineMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("kill -9 -> node offline in API: %d ms (keepalive %d s)%n", offlineMs, KEEPALIVE_S);
+            // 1.5 x keepalive is the broker's detection bound; the hub adds one flush interval (100 ms here)
+            assertTrue(offlineMs <= 1500L * KEEPALIVE_S + 500, "offline after " + offlineMs + " ms");
+            assertEquals("last-will", given().get("/api/v1/sites/e2e-kill").then().extract().path("nodes[0].offlineReason"));
+        } finally {
+            first.destroyForcibly();
+        }
+
+        Process second = startAgentProcess("e2e-kill", "a", state, dir.resolve("second.log"));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-kill", "a", true));
+            // each start journals an "agent.started" event: seq 1 and 2, each stored exactly once
+            await().atMost(Duration.ofSeconds(10)).until(() -> seqs("e2e-kill").size() >= 2);
+            List<Integer> seqs = seqs("e2e-kill");
+            assertEquals(seqs.size(), new HashSet<>(seqs).size(), "no duplicate events: " + seqs);
+            assertEquals(Set.of(1, 2), new HashSet<>(seqs));
+        } finally {
+            second.destroy();
+            second.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aThousandMalformedPayloadsAreCountedAndIngestGoesOn() {
+        awaitIngestReady();
+        double before = metric("gk8s_decode_errors_total");
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            for (int i = 0; i < 1000; i++) {
+                byte[] junk = switch (i % 4) {
+                    case 0 -> ("garbage " + i).getBytes(StandardCharsets.UTF_8);
+                    case 1 -> "{\"v\":\"9.0\"}".getBytes(StandardCharsets.UTF_8);
+                    case 2 -> "{\"v\":\"1.0\",\"site\":\"x\",\"node\":\"a\",\"ts\":\"soon\"}".getBytes(StandardCharsets.UTF_8);
+                    default -> new byte[70_000];
+                };
+                String topic = i % 10 == 9 ? "gk8s/v1/up/BAD SITE/a/health" : Topics.up("hostile", "a", Kind.HEALTH);
+                mqtt.raw(topic, junk, false);
+            }
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(1000.0,
+                    metric("gk8s_decode_errors_total") - before, "decode errors counted"));
+            assertEquals(1000.0, metric("gk8s_decode_errors_total") - before);
+            long now = System.currentTimeMillis();
+            mqtt.publish(new io.geminik8s.protocol.Birth("1.0", "after-junk", "a", now * 1000, now, "t", null,
+                    io.geminik8s.protocol.Role.PRIMARY, Map.of(), List.of(), Map.of(), 0L));
+            await().atMost(Duration.ofSeconds(5)).until(() -> nodeOnline("after-junk", "a", true));
+        }
+        assertEquals(404, given().get("/api/v1/sites/hostile").then().extract().statusCode(),
+                "refused payloads leave no trace in the fleet");
+    }
+
+    static List<Integer> seqs(String site) {
+        return given().get("/api/v1/sites/" + site + "/events").then().extract().path("items.seq");
+    }
+
+    static double metric(String name) {
+        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The hub subscribes asynchronously after start: wait until a message makes it through. */
+    static void awaitIngestReady() {
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                long now = System.currentTimeMillis();
+                mqtt.publish(new io.geminik8s.protocol.Birth("1.0", "ingest-probe", "a", now * 1000, now, "t", null,
+                        io.geminik8s.protocol.Role.UNKNOWN, Map.of(), List.of(), Map.of(), 0L));
+                return given().get("/api/v1/sites/ingest-probe").then().extract().statusCode() == 200;
+            });
+        }
+    }
+
+    private Process startAgentProcess(String site, String node, Path state, Path log) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "io.geminik8s.agent.Main");
+        pb.environment().putAll(agentEnv(site, node, state));
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        Files.createDirectories(state);
+        return pb.start();
+    }
+
+}

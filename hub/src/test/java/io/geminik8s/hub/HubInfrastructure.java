@@ -1,0 +1,86 @@
+package io.geminik8s.hub;
+
+import io.geminik8s.embedded.EmbeddedBroker;
+import io.geminik8s.embedded.EmbeddedDatabase;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Files;
+import java.util.Map;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * Real PostgreSQL and a real MQTT broker for hub tests: Testcontainers where a Docker engine answers, otherwise
+ * the embedded ones (zonky PostgreSQL, HiveMQ CE in this JVM). On these build machines there is no Docker engine,
+ * so the embedded path is the one that runs; the container path compiles and is kept for machines that have one.
+ */
+public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
+
+    /** MQTT port of the running broker, for tests that publish like agents do. */
+    public static volatile int mqttPort;
+
+    private EmbeddedDatabase database;
+    private EmbeddedBroker broker;
+    private PostgreSQLContainer postgresContainer;
+    private GenericContainer<?> brokerContainer;
+
+    @Override
+    public Map<String, String> start() {
+        String reactiveUrl;
+        String jdbcUrl;
+        String user;
+        String password;
+        if (dockerAvailable()) {
+            postgresContainer = new PostgreSQLContainer("postgres:17-alpine");
+            postgresContainer.start();
+            brokerContainer = new GenericContainer<>("hivemq/hivemq-ce:2025.5").withExposedPorts(1883);
+            brokerContainer.start();
+            jdbcUrl = postgresContainer.getJdbcUrl();
+            reactiveUrl = jdbcUrl.substring("jdbc:".length());
+            user = postgresContainer.getUsername();
+            password = postgresContainer.getPassword();
+            mqttPort = brokerContainer.getMappedPort(1883);
+        } else {
+            try {
+                database = EmbeddedDatabase.start(null, false);
+                broker = new EmbeddedBroker(Files.createTempDirectory("gk8s-broker"), 0, false, null).start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            jdbcUrl = database.jdbcUrl();
+            reactiveUrl = database.reactiveUrl();
+            user = database.user();
+            password = "";
+            mqttPort = broker.port();
+        }
+        return Map.of("quarkus.datasource.reactive.url", reactiveUrl, "quarkus.datasource.jdbc.url", jdbcUrl,
+                "quarkus.datasource.username", user, "quarkus.datasource.password", password,
+                "mp.messaging.incoming.up.host", "127.0.0.1",
+                "mp.messaging.incoming.up.port", Integer.toString(mqttPort));
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+        if (brokerContainer != null) {
+            brokerContainer.stop();
+        }
+        if (postgresContainer != null) {
+            postgresContainer.stop();
+        }
+    }
+
+}
