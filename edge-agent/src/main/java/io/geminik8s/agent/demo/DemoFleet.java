@@ -1,0 +1,53 @@
+package io.geminik8s.agent.demo;
+
+import io.geminik8s.agent.Agent;
+import io.geminik8s.agent.config.ConfigLoader;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Demo sites for the README's main job: {@code sites} sites of two real agents each, in one JVM, talking plain
+ * MQTT to a broker on loopback. Each agent keeps its own state (journal, desired generation) under {@code state}.
+ *
+ * <p>Usage: {@code java -cp edge-agent.jar io.geminik8s.agent.demo.DemoFleet SITES BROKER_URL STATE_DIR}
+ */
+public final class DemoFleet {
+
+    private static final String[] REGIONS = {"eu-west", "eu-central", "us-east"};
+
+    private DemoFleet() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 3) {
+            System.err.println("usage: DemoFleet SITES BROKER_URL STATE_DIR");
+            System.exit(2);
+        }
+        int sites = Integer.parseInt(args[0]);
+        List<Agent> agents = new ArrayList<>();
+        for (int s = 1; s <= sites; s++) {
+            String site = String.format("demo-store-%03d", s);
+            for (String node : List.of("a", "b")) {
+                Agent agent = new Agent(ConfigLoader.load(null, Map.of(
+                        "GK8S_AGENT_SITE", site, "GK8S_AGENT_NODE", node,
+                        "GK8S_AGENT_BROKER_URL", args[1], "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true",
+                        "GK8S_AGENT_STATE_DIR", Path.of(args[2], site, node).toString(),
+                        "GK8S_AGENT_HEALTH_INTERVAL_S", "10", "GK8S_AGENT_MQTT_KEEPALIVE_S", "10",
+                        "GK8S_AGENT_LABELS", "kind=store,region=" + REGIONS[s % REGIONS.length])), Clock.systemUTC());
+                agents.add(agent);
+                agent.start();
+            }
+        }
+        System.out.printf("gk8s demo: %d sites, %d agents started%n", sites, agents.size());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agents.forEach(Agent::close);
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+}
