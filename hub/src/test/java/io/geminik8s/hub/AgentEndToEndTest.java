@@ -106,6 +106,37 @@ class AgentEndToEndTest {
         }
     }
 
+    /**
+     * A frozen agent (SIGSTOP) keeps its TCP connection open but sends nothing, like a node that lost power
+     * behind a switch: only the MQTT keepalive can notice. The broker closes the connection after 1.5 x keepalive
+     * of silence and publishes the Last Will; the hub needs one more flush interval.
+     */
+    @Test
+    void aFrozenAgentIsMarkedOfflineByTheKeepaliveAndReturnsWhenThawed() throws Exception {
+        awaitIngestReady();
+        Process agent = startAgentProcess("e2e-frozen", "a", dir.resolve("frozen"), dir.resolve("frozen.log"));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-frozen", "a", true));
+            signal("STOP", agent.pid());
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> nodeOnline("e2e-frozen", "a", false));
+            long offlineMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("SIGSTOP -> node offline in API: %d ms (keepalive %d s, bound %d ms)%n", offlineMs,
+                    KEEPALIVE_S, 1500 * KEEPALIVE_S);
+            assertTrue(offlineMs <= 1500L * KEEPALIVE_S + 500, "offline after " + offlineMs + " ms");
+            signal("CONT", agent.pid());
+            await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-frozen", "a", true));
+        } finally {
+            signal("CONT", agent.pid());
+            agent.destroyForcibly();
+        }
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
+    }
+
     @Test
     void aThousandMalformedPayloadsAreCountedAndIngestGoesOn() {
         awaitIngestReady();
