@@ -12,11 +12,16 @@ import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Command;
 import io.geminik8s.protocol.CommandResult;
 import io.geminik8s.protocol.Event;
+import io.geminik8s.protocol.Golden;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.Topics;
 import io.geminik8s.protocol.Health;
 import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.Status;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -115,6 +120,45 @@ class AgentLinkTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> seqs().containsAll(range(1, last)));
         await().atMost(Duration.ofSeconds(10)).until(() -> agent.eventLog().journal().size() == 0);
         assertEquals(range(1, last), seqs(), "every event once (duplicates allowed on the wire, none missing)");
+    }
+
+    @Test
+    void commandsQueuedWhileTheAgentIsAwayArriveWhenItReturns() {
+        broker = new EmbeddedBroker(dir.resolve("broker"), 0, false, null).start();
+        hub = new TestClient(broker.port(), "test-hub", false);
+        AgentConfig config = config(dir.resolve("agent"), broker.port(), Map.of());
+        agent = new Agent(config, Clock.systemUTC());
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !hub.all(Birth.class).isEmpty());
+        agent.close(); // graceful: the broker keeps the session (clean start false, session expiry 1 day)
+        agent = null;
+
+        long now = System.currentTimeMillis();
+        hub.publish(new Command("1.0", "while-away", "store-1", "a", "ping", Map.of(), now, now + 600_000));
+        assertTrue(hub.all(CommandResult.class).isEmpty());
+
+        agent = new Agent(config, Clock.systemUTC());
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.all(CommandResult.class).stream()
+                .anyMatch(r -> r.id().equals("while-away") && r.outcome() == CommandResult.Outcome.OK));
+    }
+
+    @Test
+    void theGoldenCommandAndDesiredStateAreUnderstood() {
+        broker = new EmbeddedBroker(dir.resolve("broker"), 0, false, null).start();
+        hub = new TestClient(broker.port(), "test-hub", false);
+        // the golden vectors' site is store-0042, node a; the clock sits between the command's issue and expiry
+        Command golden = (Command) Golden.expected(Kind.COMMAND);
+        agent = new Agent(config(dir.resolve("agent"), broker.port(), Map.of("GK8S_AGENT_SITE", "store-0042")),
+                Clock.fixed(Instant.ofEpochMilli(golden.issuedAt() + 1000), ZoneOffset.UTC));
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !hub.all(Birth.class).isEmpty());
+        hub.raw(Topics.command("store-0042", "a"), Golden.bytes(Golden.V1_0, Kind.COMMAND), false);
+        hub.raw(Topics.desired("store-0042"), Golden.bytes(Golden.V1_0, Kind.DESIRED), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.all(CommandResult.class).stream()
+                .anyMatch(r -> r.id().equals("cmd-7f3a") && r.outcome() == CommandResult.Outcome.OK)
+                && hub.all(Event.class).stream().anyMatch(e -> e.type().equals("desired.accepted")
+                        && "8".equals(e.attrs().get("generation"))));
     }
 
     private Set<Long> seqs() {

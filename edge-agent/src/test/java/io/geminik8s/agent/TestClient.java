@@ -32,9 +32,11 @@ final class TestClient implements AutoCloseable {
     }
 
     void publish(Message m) {
-        Kind k = Kind.of(m);
-        client.publishWith().topic(Topics.topicOf(m)).payload(codec.encode(m)).qos(MqttQos.fromCode(k.qos))
-                .retain(k.retained).send();
+        raw(Topics.topicOf(m), codec.encode(m), Kind.of(m).retained);
+    }
+
+    void raw(String topic, byte[] payload, boolean retain) {
+        client.publishWith().topic(topic).payload(payload).qos(MqttQos.AT_LEAST_ONCE).retain(retain).send();
     }
 
     <T extends Message> List<T> all(Class<T> type) {
