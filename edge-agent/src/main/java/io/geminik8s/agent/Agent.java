@@ -162,19 +162,25 @@ public final class Agent implements AutoCloseable {
         if (!link.connected()) {
             return;
         }
-        for (Journal.Entry e : events.journal().pending()) {
-            if (inFlight.add(e.seq())) {
-                link.publish(Topics.up(config.site(), config.node(), Kind.EVENT), e.payload(), Kind.EVENT.qos, false)
-                        .whenCompleteAsync((ok, err) -> {
-                            inFlight.remove(e.seq());
-                            if (err == null) {
-                                events.journal().remove(e.seq());
-                                if (events.reportOverflow().isPresent()) {
-                                    pump();
-                                }
-                            }
-                        }, loop);
+        for (long seq : events.journal().pendingSeqs()) {
+            if (!inFlight.add(seq)) {
+                continue; // already on its way; only new entries are read from disk
             }
+            Optional<byte[]> payload = events.journal().read(seq);
+            if (payload.isEmpty()) {
+                inFlight.remove(seq);
+                continue;
+            }
+            link.publish(Topics.up(config.site(), config.node(), Kind.EVENT), payload.get(), Kind.EVENT.qos, false)
+                    .whenCompleteAsync((ok, err) -> {
+                        inFlight.remove(seq);
+                        if (err == null) {
+                            events.journal().remove(seq);
+                            if (events.reportOverflow().isPresent()) {
+                                pump();
+                            }
+                        }
+                    }, loop);
         }
     }
 

@@ -31,9 +31,6 @@ public final class Journal {
     public record Overflow(long dropped, long firstSeq, long lastSeq) {
     }
 
-    public record Entry(long seq, byte[] payload) {
-    }
-
     private final Path dir;
     private final int maxEntries;
     private final TreeMap<Long, Path> pending = new TreeMap<>();
@@ -78,9 +75,7 @@ public final class Journal {
                         .getBytes(StandardCharsets.US_ASCII));
                 return Optional.empty();
             }
-            Path file = dir.resolve(String.format("%020d.entry", seq));
-            write(file.getFileName().toString(), render.apply(seq));
-            pending.put(seq, file);
+            store(seq, render.apply(seq));
             return Optional.of(seq);
         } catch (IOException e) {
             throw new UncheckedIOException("journal write failed in " + dir, e);
@@ -95,15 +90,19 @@ public final class Journal {
         long seq = ++lastSeq;
         try {
             write("seq", Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
-            Path file = dir.resolve(String.format("%020d.entry", seq));
-            write(file.getFileName().toString(), render.apply(seq));
-            pending.put(seq, file);
+            store(seq, render.apply(seq));
             overflow = null;
             Files.deleteIfExists(dir.resolve("overflow"));
             return Optional.of(seq);
         } catch (IOException e) {
             throw new UncheckedIOException("journal write failed in " + dir, e);
         }
+    }
+
+    private void store(long seq, byte[] payload) throws IOException {
+        String name = String.format("%020d.entry", seq);
+        write(name, payload);
+        pending.put(seq, dir.resolve(name));
     }
 
     public synchronized Optional<Overflow> overflow() {
@@ -115,16 +114,19 @@ public final class Journal {
         return overflow != null && pending.size() < maxEntries ? Optional.of(overflow) : Optional.empty();
     }
 
-    public synchronized List<Entry> pending() {
-        List<Entry> out = new ArrayList<>(pending.size());
-        for (var e : pending.entrySet()) {
-            try {
-                out.add(new Entry(e.getKey(), Files.readAllBytes(e.getValue())));
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
+    /** Sequence numbers of the pending entries, oldest first (no I/O). */
+    public synchronized List<Long> pendingSeqs() {
+        return new ArrayList<>(pending.keySet());
+    }
+
+    /** The stored payload of a pending entry, or empty if it was acknowledged meanwhile. */
+    public synchronized Optional<byte[]> read(long seq) {
+        Path p = pending.get(seq);
+        try {
+            return p == null ? Optional.empty() : Optional.of(Files.readAllBytes(p));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return out;
     }
 
     public synchronized int size() {

@@ -35,8 +35,9 @@ class JournalTest {
         j.remove(4);
 
         Journal reopened = new Journal(dir, 100);
-        assertEquals(List.of(1L, 3L, 5L), reopened.pending().stream().map(Journal.Entry::seq).toList());
-        assertEquals("entry 3", new String(reopened.pending().get(1).payload(), StandardCharsets.UTF_8));
+        assertEquals(List.of(1L, 3L, 5L), reopened.pendingSeqs());
+        assertEquals("entry 3", new String(reopened.read(3).orElseThrow(), StandardCharsets.UTF_8));
+        assertTrue(reopened.read(2).isEmpty(), "acknowledged entries are gone");
         assertEquals(Optional.of(6L), reopened.append(JournalTest::text));
     }
 
@@ -77,7 +78,7 @@ class JournalTest {
         reopened.remove(1);
         long reportSeq = afterRestart.reportOverflow().orElseThrow();
         assertEquals(16, reportSeq);
-        Event report = codec.decode(Event.class, reopened.pending().get(9).payload()).orThrow();
+        Event report = codec.decode(Event.class, reopened.read(reportSeq).orElseThrow()).orThrow();
         assertEquals(EventLog.OVERFLOW_TYPE, report.type());
         assertEquals(Severity.CRITICAL, report.severity());
         assertEquals(Map.of("dropped", "5", "firstSeq", "11", "lastSeq", "15"), report.attrs());
