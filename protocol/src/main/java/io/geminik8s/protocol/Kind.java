@@ -8,7 +8,9 @@ public enum Kind {
     EVENT("event", Event.class, true, 1, false),
     RESULT("result", CommandResult.class, true, 1, false),
     DESIRED("desired", DesiredState.class, false, 1, true),
-    COMMAND("cmd", Command.class, false, 1, false);
+    COMMAND("cmd", Command.class, false, 1, false),
+    WITNESS("witness", WitnessRequest.class, true, 1, false),
+    WITNESS_REPLY("witness", WitnessReply.class, false, 1, false);
 
     public final String segment;
     public final Class<? extends Message> type;

@@ -3,7 +3,8 @@ package io.geminik8s.protocol;
 import java.util.Optional;
 
 /** A payload of the geminik8s MQTT protocol. Every message carries its schema version in {@code v}. */
-public sealed interface Message permits Birth, Status, Health, Event, DesiredState, Command, CommandResult {
+public sealed interface Message permits Birth, Status, Health, Event, DesiredState, Command, CommandResult,
+        WitnessRequest, WitnessReply {
 
     /** Schema version, "major.minor". */
     String v();

@@ -7,9 +7,9 @@ import java.util.Optional;
  * topics by the hub, so a broker ACL per node is two prefixes:
  *
  * <pre>
- * gk8s/v1/up/{site}/{node}/{birth|status|health|event|result}
+ * gk8s/v1/up/{site}/{node}/{birth|status|health|event|result|witness}
  * gk8s/v1/down/{site}/desired                (retained)
- * gk8s/v1/down/{site}/{node}/cmd
+ * gk8s/v1/down/{site}/{node}/{cmd|witness}
  * </pre>
  */
 public final class Topics {
@@ -37,7 +37,14 @@ public final class Topics {
     }
 
     public static String command(String site, String node) {
-        return PREFIX + "down/" + site + "/" + node + "/cmd";
+        return down(site, node, Kind.COMMAND);
+    }
+
+    public static String down(String site, String node, Kind kind) {
+        if (kind.up || kind == Kind.DESIRED) {
+            throw new IllegalArgumentException(kind + " is not a hub-to-node kind");
+        }
+        return PREFIX + "down/" + site + "/" + node + "/" + kind.segment;
     }
 
     public static String topicOf(Message m) {
@@ -45,10 +52,8 @@ public final class Topics {
         if (m instanceof DesiredState d) {
             return desired(d.site());
         }
-        if (m instanceof Command c) {
-            return command(c.site(), c.node());
-        }
-        return up(m.site(), ((NodeMessage) m).node(), kind);
+        String node = ((NodeMessage) m).node();
+        return kind.up ? up(m.site(), node, kind) : down(m.site(), node, kind);
     }
 
     public static Optional<Address> parse(String topic) {
@@ -67,7 +72,8 @@ public final class Topics {
             kind = p[2].equals(Kind.DESIRED.segment) ? Kind.DESIRED : null;
             site = p[1];
         } else if (p.length == 4 && p[0].equals("down")) {
-            kind = p[3].equals(Kind.COMMAND.segment) ? Kind.COMMAND : null;
+            kind = Kind.bySegment(p[3], false);
+            kind = kind == Kind.DESIRED ? null : kind;
             site = p[1];
             node = p[2];
         }

@@ -121,6 +121,17 @@ class DecodeErrorTest {
     }
 
     @Test
+    void witnessRequestsNameTheirPeerWhenTheyReportOne() {
+        DecodeError e = error(WitnessRequest.class, "{\"v\":\"1.0\",\"id\":\"w1\",\"site\":\"s1\",\"node\":\"a\","
+                + "\"ts\":1,\"op\":\"peer-lost\",\"epoch\":3}");
+        assertEquals(Reason.INVALID_FIELD, e.reason());
+        assertEquals("peer", e.field());
+        DecodeError wait = error(WitnessReply.class, "{\"v\":\"1.0\",\"id\":\"w1\",\"site\":\"s1\",\"node\":\"a\","
+                + "\"ts\":1,\"outcome\":\"wait\",\"epoch\":3}");
+        assertEquals("retryAfterMs", wait.field());
+    }
+
+    @Test
     void topicErrors() {
         byte[] event = event(",\"seq\":1").getBytes(StandardCharsets.UTF_8);
         assertEquals(Reason.UNKNOWN_TOPIC, failed(codec.decode("gk8s/v9/up/s1/a/event", event)).reason());

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The golden vectors: one file per message kind and schema version under {@code golden/<version>/<segment>.json}.
+ * The golden vectors: one file per message kind and schema version under {@code golden/<version>/<kind>.json}
+ * (the kind's enum name in lower case).
  * Shipped in the protocol test-jar so hub and agent tests read the very same bytes.
  */
 public final class Golden {
@@ -18,7 +19,7 @@ public final class Golden {
     }
 
     public static byte[] bytes(String version, Kind kind) {
-        String path = "/golden/" + version + "/" + kind.segment + ".json";
+        String path = "/golden/" + version + "/" + kind.name().toLowerCase(java.util.Locale.ROOT) + ".json";
         try (InputStream in = Golden.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no golden vector " + path);
@@ -49,6 +50,10 @@ public final class Golden {
                     .put("template", "store-standard").put("revision", 3).put("k3s", "v1.31.4+k3s1"));
             case COMMAND -> new Command("1.0", "cmd-7f3a", "store-0042", "a", "ping", Map.of(), 1795708800000L,
                     1795709100000L);
+            case WITNESS -> new WitnessRequest("1.0", "w-0042-a-19", "store-0042", "b", 1795708840000L,
+                    WitnessRequest.Op.PROMOTE, 8L, null);
+            case WITNESS_REPLY -> new WitnessReply("1.0", "w-0042-a-19", "store-0042", "b", 1795708840050L,
+                    WitnessReply.Outcome.WAIT, 7L, "a", null, 1500L, "lease of epoch 7 held by a lapses in 1500 ms");
         };
     }
 }

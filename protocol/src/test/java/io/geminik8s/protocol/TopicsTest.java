@@ -23,6 +23,13 @@ class TopicsTest {
     }
 
     @Test
+    void witnessRequestsGoUpAndRepliesComeDownOnTheSameSegment() {
+        assertEquals(new Topics.Address(Kind.WITNESS, "s1", "b"), Topics.parse("gk8s/v1/up/s1/b/witness").orElseThrow());
+        assertEquals(new Topics.Address(Kind.WITNESS_REPLY, "s1", "b"),
+                Topics.parse(Topics.down("s1", "b", Kind.WITNESS_REPLY)).orElseThrow());
+    }
+
+    @Test
     void hubToNodeKindsCannotBeUpTopics() {
         assertThrows(IllegalArgumentException.class, () -> Topics.up("s1", "a", Kind.COMMAND));
     }

@@ -1,0 +1,40 @@
+package io.geminik8s.protocol;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A node asks the hub, as the site's witness, about the lease of epoch {@code epoch} (docs/ha.md). The reply comes
+ * on {@code gk8s/v1/down/{site}/{node}/witness} with the same {@code id} (and, for MQTT 5 peers, as the response
+ * topic with the id as correlation data). Requests are idempotent per (node, op, epoch).
+ */
+public record WitnessRequest(String v, String id, String site, String node, Long ts, Op op, Long epoch, String peer)
+        implements Message, NodeMessage {
+
+    public enum Op {
+        /** The holder of {@code epoch} cannot hear its peer and renews its lease with the hub instead. */
+        RENEW,
+        /** The holder reports its standby {@code peer} lost: not sync-eligible any more (before it is dropped). */
+        PEER_LOST,
+        /** The holder reports its standby {@code peer} streaming synchronously again: sync-eligible. */
+        PEER_OK,
+        /** A standby asks to become holder of {@code epoch} (= current + 1). */
+        PROMOTE;
+
+        @JsonValue
+        public String json() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    @Override
+    public Optional<DecodeError> validate() {
+        return Rules.of(v).text("id", id, true).check(id == null || id.length() <= 128, "id", "at most 128 chars")
+                .id("site", site).id("node", node).min("ts", ts, 0).present("op", op).min("epoch", epoch, 1)
+                .check(op == null || (op != Op.PEER_LOST && op != Op.PEER_OK) || peer != null, "peer",
+                        "required for peer-lost and peer-ok")
+                .check(peer == null || Rules.ID.matcher(peer).matches(), "peer", "must be a node id")
+                .result();
+    }
+}
