@@ -8,9 +8,13 @@ import java.util.Optional;
  * A node asks the hub, as the site's witness, about the lease of epoch {@code epoch} (docs/ha.md). The reply comes
  * on {@code gk8s/v1/down/{site}/{node}/witness} with the same {@code id} (and, for MQTT 5 peers, as the response
  * topic with the id as correlation data). Requests are idempotent per (node, op, epoch).
+ *
+ * <p>{@code sinceLastAckMs} (promote only): how long ago, on the standby's monotonic clock, it sent its last
+ * "following epoch N" ack to the holder. The holder's peer-renewed lease cannot outlast that ack by more than one
+ * lease, which is what lets the hub decide without knowing the peer traffic.
  */
-public record WitnessRequest(String v, String id, String site, String node, Long ts, Op op, Long epoch, String peer)
-        implements Message, NodeMessage {
+public record WitnessRequest(String v, String id, String site, String node, Long ts, Op op, Long epoch, String peer,
+                             Long sinceLastAckMs) implements Message, NodeMessage {
 
     public enum Op {
         /** The holder of {@code epoch} cannot hear its peer and renews its lease with the hub instead. */
@@ -35,6 +39,8 @@ public record WitnessRequest(String v, String id, String site, String node, Long
                 .check(op == null || (op != Op.PEER_LOST && op != Op.PEER_OK) || peer != null, "peer",
                         "required for peer-lost and peer-ok")
                 .check(peer == null || Rules.ID.matcher(peer).matches(), "peer", "must be a node id")
+                .check(op != Op.PROMOTE || sinceLastAckMs != null, "sinceLastAckMs", "required for promote")
+                .range("sinceLastAckMs", sinceLastAckMs, 0, Long.MAX_VALUE)
                 .result();
     }
 }

@@ -126,6 +126,9 @@ class DecodeErrorTest {
                 + "\"ts\":1,\"op\":\"peer-lost\",\"epoch\":3}");
         assertEquals(Reason.INVALID_FIELD, e.reason());
         assertEquals("peer", e.field());
+        DecodeError promote = error(WitnessRequest.class, "{\"v\":\"1.0\",\"id\":\"w1\",\"site\":\"s1\","
+                + "\"node\":\"b\",\"ts\":1,\"op\":\"promote\",\"epoch\":4}");
+        assertEquals("sinceLastAckMs", promote.field());
         DecodeError wait = error(WitnessReply.class, "{\"v\":\"1.0\",\"id\":\"w1\",\"site\":\"s1\",\"node\":\"a\","
                 + "\"ts\":1,\"outcome\":\"wait\",\"epoch\":3}");
         assertEquals("retryAfterMs", wait.field());

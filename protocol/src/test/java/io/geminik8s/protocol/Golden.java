@@ -51,7 +51,7 @@ public final class Golden {
             case COMMAND -> new Command("1.0", "cmd-7f3a", "store-0042", "a", "ping", Map.of(), 1795708800000L,
                     1795709100000L);
             case WITNESS -> new WitnessRequest("1.0", "w-0042-a-19", "store-0042", "b", 1795708840000L,
-                    WitnessRequest.Op.PROMOTE, 8L, null);
+                    WitnessRequest.Op.PROMOTE, 8L, null, 1600L);
             case WITNESS_REPLY -> new WitnessReply("1.0", "w-0042-a-19", "store-0042", "b", 1795708840050L,
                     WitnessReply.Outcome.WAIT, 7L, "a", null, 1500L, "lease of epoch 7 held by a lapses in 1500 ms");
         };

@@ -1,0 +1,34 @@
+package io.geminik8s.hub.witness;
+
+/**
+ * The witness's record of one site (times in ms on the hub clock, which is PostgreSQL's, shared by all replicas).
+ * {@code leaseExpiresAt} and {@code holderRenewedAt} cover only leases the hub granted; leases the holder got from
+ * its peer are bounded through the standby's {@code sinceLastAckMs}. {@code version} guards the compare-and-set.
+ */
+public record LeaseState(String site, long epoch, String holder, long leaseExpiresAt, String standby,
+                         boolean standbyEligible, long holderRenewedAt, long version) {
+
+    public static LeaseState fresh(String site) {
+        return new LeaseState(site, 0, null, 0, null, false, 0, 0);
+    }
+
+    LeaseState withHolderLease(long now, long leaseMs) {
+        return new LeaseState(site, epoch, holder, now + leaseMs, standby, standbyEligible, now, version);
+    }
+
+    LeaseState withStandby(String node, boolean eligible) {
+        return new LeaseState(site, epoch, holder, leaseExpiresAt, node, eligible, holderRenewedAt, version);
+    }
+
+    /** {@code node} becomes holder of the next epoch; the old holder becomes a standby that must catch up first. */
+    LeaseState promoted(String node, long now, long leaseMs) {
+        return new LeaseState(site, epoch + 1, node, now + leaseMs, holder, false, now, version);
+    }
+
+    /** Same decision-relevant content, ignoring the version. */
+    boolean sameAs(LeaseState o) {
+        return epoch == o.epoch && java.util.Objects.equals(holder, o.holder) && leaseExpiresAt == o.leaseExpiresAt
+                && java.util.Objects.equals(standby, o.standby) && standbyEligible == o.standbyEligible
+                && holderRenewedAt == o.holderRenewedAt;
+    }
+}

@@ -1,0 +1,84 @@
+package io.geminik8s.hub.witness;
+
+import io.geminik8s.protocol.WitnessReply.Outcome;
+import io.geminik8s.protocol.WitnessRequest;
+
+/**
+ * The witness's decisions, as a pure function of the stored state, the request and the hub clock (docs/ha.md has
+ * the table and why it is safe). The caller stores {@link Decision#next()} with compare-and-set when it differs.
+ */
+public final class WitnessRules {
+
+    /** {@code leaseMs}: a holder's lease; {@code marginMs}: what the old holder needs to fence, plus drift. */
+    public record Timing(long leaseMs, long marginMs) {
+    }
+
+    public record Decision(Outcome outcome, LeaseState next, Long leaseMs, Long retryAfterMs, String reason) {
+    }
+
+    private WitnessRules() {
+    }
+
+    public static Decision decide(LeaseState s, WitnessRequest r, long now, Timing t) {
+        return switch (r.op()) {
+            case RENEW -> isHolder(s, r)
+                    ? new Decision(Outcome.GRANTED, s.withHolderLease(now, t.leaseMs()), t.leaseMs(), null, null)
+                    : notHolder(s, r);
+            case PEER_LOST -> isHolder(s, r)
+                    ? new Decision(Outcome.GRANTED, s.withStandby(r.peer(), false), null, null,
+                            r.peer() + " is not sync-eligible")
+                    : notHolder(s, r);
+            case PEER_OK -> isHolder(s, r)
+                    ? new Decision(Outcome.GRANTED, s.withStandby(r.peer(), true), null, null,
+                            r.peer() + " is sync-eligible")
+                    : notHolder(s, r);
+            case PROMOTE -> promote(s, r, now, t);
+        };
+    }
+
+    private static Decision promote(LeaseState s, WitnessRequest r, long now, Timing t) {
+        String node = r.node();
+        long wanted = r.epoch();
+        if (s.holder() == null && s.epoch() == 0 && wanted == 1) {
+            return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null, "bootstrap");
+        }
+        if (wanted == s.epoch() && node.equals(s.holder())) { // a repeated request after the grant
+            return new Decision(Outcome.GRANTED, s, Math.max(0, s.leaseExpiresAt() - now), null, null);
+        }
+        if (wanted != s.epoch() + 1) {
+            return refused(s, "epoch " + wanted + " is not next: current epoch " + s.epoch() + " held by " + s.holder());
+        }
+        if (node.equals(s.holder())) {
+            return refused(s, node + " already holds epoch " + s.epoch());
+        }
+        if (!node.equals(s.standby()) || !s.standbyEligible()) {
+            return refused(s, node + " is not sync-eligible");
+        }
+        long silenceStarted = now - r.sinceLastAckMs();
+        if (s.holderRenewedAt() > silenceStarted && now < s.leaseExpiresAt()) {
+            return refused(s, "holder " + s.holder() + " of epoch " + s.epoch() + " renewed its lease "
+                    + (now - s.holderRenewedAt()) + " ms ago, after " + node + " lost it");
+        }
+        // the holder's lease from the standby's last ack, or from us, has lapsed; plus the margin
+        long ready = Math.max(silenceStarted + t.leaseMs(), s.leaseExpiresAt()) + t.marginMs();
+        if (now < ready) {
+            return new Decision(Outcome.WAIT, s, null, ready - now, "lease of epoch " + s.epoch() + " held by "
+                    + s.holder() + " lapses in " + (ready - now) + " ms");
+        }
+        return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null,
+                "epoch " + (s.epoch() + 1) + " granted after the lease of " + s.holder() + " lapsed");
+    }
+
+    private static boolean isHolder(LeaseState s, WitnessRequest r) {
+        return r.node().equals(s.holder()) && r.epoch() == s.epoch();
+    }
+
+    private static Decision notHolder(LeaseState s, WitnessRequest r) {
+        return refused(s, r.node() + " does not hold epoch " + r.epoch() + " (epoch " + s.epoch() + " is held by "
+                + s.holder() + ")");
+    }
+
+    private static Decision refused(LeaseState s, String reason) {
+        return new Decision(Outcome.REFUSED, s, null, null, reason);
+    }
+}
