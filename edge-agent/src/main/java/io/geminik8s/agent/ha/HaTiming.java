@@ -1,0 +1,17 @@
+package io.geminik8s.agent.ha;
+
+/**
+ * HA timing on the agent side (ms). {@code leaseMs} must equal the hub's {@code gk8s.witness.lease}; docs/ha.md has
+ * the failover budget these defaults give.
+ */
+public record HaTiming(long heartbeatMs, long peerSilenceMs, long leaseMs, long hubRetryMs) {
+
+    public static final HaTiming DEFAULTS = new HaTiming(250, 1500, 3000, 500);
+
+    public HaTiming {
+        if (peerSilenceMs >= leaseMs) {
+            throw new IllegalArgumentException("peer silence must be shorter than the lease, or the holder fences "
+                    + "before it even asks the hub");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.geminik8s.agent.ha;
+
+import io.geminik8s.protocol.WitnessReply;
+import java.util.List;
+
+/**
+ * The HA decisions of one node of a pair, as a state machine without I/O: every input carries the time (ms on the
+ * node's monotonic clock) and returns the actions to carry out. The fence deadline ({@link #leaseUntil()}) is also
+ * watched by a timer of its own, so that a stalled loop cannot keep a lapsed primary writing.
+ *
+ * <pre>
+ * PRIMARY ──peer silent──▶ ALONE ──lease lapsed──▶ FENCED ──hub: still holder──▶ ALONE
+ *    ▲                       │ peer acks again                 └──hub: epoch moved──▶ STANDBY (rejoin)
+ *    └───────────────────────┘
+ * STANDBY ──primary silent──▶ CANDIDATE ──hub grants N+1──▶ PRIMARY
+ *    ▲                            │ primary heard again
+ *    └────────────────────────────┘
+ * </pre>
+ */
+public final class PairMachine {
+
+    public enum State { PRIMARY, ALONE, FENCED, STANDBY, CANDIDATE }
+
+    private final String peer;
+    private final HaTiming timing;
+    private State state;
+    private long epoch;
+    private long leaseUntil;
+    private long lastPeerContact; // primary: last ack received; standby: last heartbeat heard
+    private long lastAckSent;
+    private long lastHubAsk = Long.MIN_VALUE / 2;
+
+    private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
+        this.peer = peer;
+        this.timing = timing;
+        this.state = state;
+        this.epoch = epoch;
+        this.lastPeerContact = now;
+        this.lastAckSent = now;
+    }
+
+    /** A node that holds {@code epoch} with a lease counted from {@code leaseStart}. */
+    public static PairMachine primary(String peer, long epoch, long leaseStart, HaTiming timing, long now) {
+        PairMachine m = new PairMachine(peer, timing, State.PRIMARY, epoch, now);
+        m.leaseUntil = leaseStart + timing.leaseMs();
+        return m;
+    }
+
+    public static PairMachine standby(String peer, long epoch, HaTiming timing, long now) {
+        return new PairMachine(peer, timing, State.STANDBY, epoch, now);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The fence deadline while this node holds the epoch (PRIMARY or ALONE). */
+    public long leaseUntil() {
+        return leaseUntil;
+    }
+
+    public List<Action> tick(long now) {
+        switch (state) {
+            case PRIMARY, ALONE -> {
+                if (now >= leaseUntil) {
+                    state = State.FENCED;
+                    lastHubAsk = now;
+                    return List.of(new Action.Fence(epoch), new Action.RenewWithHub(epoch));
+                }
+                if (state == State.PRIMARY && now - lastPeerContact >= timing.peerSilenceMs()) {
+                    state = State.ALONE;
+                    lastHubAsk = now;
+                    return List.of(new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch));
+                }
+                return state == State.ALONE ? askHub(now, new Action.RenewWithHub(epoch)) : List.of();
+            }
+            case FENCED -> {
+                return askHub(now, new Action.RenewWithHub(epoch));
+            }
+            case STANDBY -> {
+                if (now - lastPeerContact >= timing.peerSilenceMs()) {
+                    state = State.CANDIDATE;
+                    lastHubAsk = now;
+                    return List.of(new Action.AskPromotion(epoch + 1, now - lastAckSent));
+                }
+                return List.of();
+            }
+            case CANDIDATE -> {
+                return askHub(now, new Action.AskPromotion(epoch + 1, now - lastAckSent));
+            }
+            default -> throw new IllegalStateException(state.toString());
+        }
+    }
+
+    /** Standby side: the holder's heartbeat for {@code heartbeatEpoch}, sent at {@code sentAt} (its clock). */
+    public List<Action> peerHeartbeat(long heartbeatEpoch, long sentAt, long now) {
+        if ((state != State.STANDBY && state != State.CANDIDATE) || heartbeatEpoch < epoch) {
+            return List.of(); // never follow an older epoch
+        }
+        epoch = heartbeatEpoch;
+        state = State.STANDBY;
+        lastPeerContact = now;
+        lastAckSent = now;
+        return List.of(new Action.AckPeer(epoch, sentAt));
+    }
+
+    /**
+     * Primary side: the standby acked the heartbeat this node sent at {@code heartbeatSentAt} (this node's clock):
+     * the lease runs from that send time.
+     */
+    public List<Action> peerAck(long ackEpoch, long heartbeatSentAt, long now) {
+        if (ackEpoch != epoch || (state != State.PRIMARY && state != State.ALONE)) {
+            return List.of(); // a fenced node regains its lease only from the hub
+        }
+        lastPeerContact = now;
+        leaseUntil = Math.max(leaseUntil, heartbeatSentAt + timing.leaseMs());
+        if (state == State.ALONE) {
+            state = State.PRIMARY;
+            return List.of(new Action.ReportPeerOk(epoch, peer));
+        }
+        return List.of();
+    }
+
+    /** The hub's answer to a request this node sent at {@code requestSentAt}. */
+    public List<Action> hubReply(WitnessReply reply, long requestSentAt, long now) {
+        boolean granted = reply.outcome() == WitnessReply.Outcome.GRANTED;
+        switch (state) {
+            case PRIMARY, ALONE, FENCED -> {
+                if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
+                    leaseUntil = Math.max(leaseUntil, requestSentAt + reply.leaseMs());
+                    if (state == State.FENCED && now < leaseUntil) {
+                        state = State.ALONE;
+                        return List.of(new Action.Unfence(epoch));
+                    }
+                } else if (reply.epoch() != null && reply.epoch() > epoch) {
+                    boolean wasWriting = state != State.FENCED;
+                    epoch = reply.epoch();
+                    state = State.STANDBY;
+                    lastPeerContact = now;
+                    return wasWriting ? List.of(new Action.Fence(epoch - 1), new Action.Rejoin(epoch, reply.holder()))
+                            : List.of(new Action.Rejoin(epoch, reply.holder()));
+                }
+                return List.of();
+            }
+            case CANDIDATE -> {
+                if (granted && reply.epoch() == epoch + 1 && reply.leaseMs() != null) {
+                    epoch = reply.epoch();
+                    state = State.PRIMARY;
+                    leaseUntil = requestSentAt + reply.leaseMs();
+                    lastPeerContact = now;
+                    return List.of(new Action.Promote(epoch));
+                }
+                if (reply.epoch() != null && reply.epoch() > epoch) {
+                    epoch = reply.epoch(); // someone else holds a newer epoch: follow it
+                    state = State.STANDBY;
+                    lastPeerContact = now;
+                }
+                return List.of();
+            }
+            default -> {
+                return List.of();
+            }
+        }
+    }
+
+    private List<Action> askHub(long now, Action ask) {
+        if (now - lastHubAsk < timing.hubRetryMs()) {
+            return List.of();
+        }
+        lastHubAsk = now;
+        return List.of(ask);
+    }
+}

@@ -1,0 +1,106 @@
+package io.geminik8s.agent.ha;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.protocol.WitnessReply;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** One node's decisions in isolation; the pair with the hub's rules is simulated in the hub's PairScenariosTest. */
+class PairMachineTest {
+
+    private static final HaTiming T = HaTiming.DEFAULTS;
+
+    private static WitnessReply reply(WitnessReply.Outcome o, long epoch, String holder, Long leaseMs) {
+        return new WitnessReply("1.0", "r", "s1", "a", 0L, o, epoch, holder, leaseMs, null, null);
+    }
+
+    @Test
+    void theLeaseRunsFromTheHeartbeatsSendTimeNotFromTheAcksArrival() {
+        PairMachine p = PairMachine.primary("b", 1, 0, T, 0);
+        p.peerAck(1, 1000, 1800); // a slow ack
+        assertEquals(4000, p.leaseUntil());
+        assertFalse(p.tick(3999).contains(new Action.Fence(1)));
+        assertTrue(p.tick(4000).contains(new Action.Fence(1)));
+    }
+
+    @Test
+    void aPrimaryThatLosesItsPeerReportsItAndRenewsWithTheHubThenFencesIfTheHubIsSilent() {
+        PairMachine p = PairMachine.primary("b", 3, 0, T, 0);
+        assertEquals(List.of(new Action.ReportPeerLost(3, "b"), new Action.RenewWithHub(3)), p.tick(1500));
+        assertEquals(PairMachine.State.ALONE, p.state());
+        assertEquals(List.of(), p.tick(1700), "no retry before hub-retry");
+        assertEquals(List.of(new Action.RenewWithHub(3)), p.tick(2000));
+        p.hubReply(reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L), 2000, 2100);
+        assertEquals(5000, p.leaseUntil());
+        assertTrue(p.tick(5000).contains(new Action.Fence(3)));
+        assertEquals(PairMachine.State.FENCED, p.state());
+        assertEquals(List.of(new Action.Unfence(3)), p.hubReply(reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L),
+                5400, 5500), "still the holder: resume");
+    }
+
+    @Test
+    void aFencedPrimaryWhoseEpochMovedOnRejoins() {
+        PairMachine p = PairMachine.primary("b", 3, 0, T, 0);
+        p.tick(1500);
+        p.tick(3000);
+        assertEquals(PairMachine.State.FENCED, p.state());
+        assertEquals(List.of(new Action.Rejoin(4, "b")), p.hubReply(reply(WitnessReply.Outcome.REFUSED, 4, "b", null),
+                3500, 3600));
+        assertEquals(PairMachine.State.STANDBY, p.state());
+    }
+
+    @Test
+    void theStandbyAsksForTheNextEpochWithTheAgeOfItsLastAckAndNeverFollowsAnOlderEpoch() {
+        PairMachine s = PairMachine.standby("a", 5, T, 0);
+        assertEquals(List.of(new Action.AckPeer(5, 900)), s.peerHeartbeat(5, 900, 1000));
+        assertEquals(List.of(), s.peerHeartbeat(4, 1100, 1100));
+        assertEquals(List.of(new Action.AskPromotion(6, 1500)), s.tick(2500));
+        assertEquals(PairMachine.State.CANDIDATE, s.state());
+        assertEquals(List.of(new Action.AskPromotion(6, 2000)), s.tick(3000));
+        assertEquals(List.of(new Action.Promote(6)), s.hubReply(reply(WitnessReply.Outcome.GRANTED, 6, "b", 3000L),
+                3000, 3050));
+        assertEquals(6000, s.leaseUntil());
+    }
+
+    @Test
+    void peerSilenceMustBeShorterThanTheLease() {
+        assertThrows(IllegalArgumentException.class, () -> new HaTiming(250, 3000, 3000, 500));
+    }
+
+    @Test
+    void theFenceTimerFiresWhileTheAgentsLoopIsBlocked() throws Exception {
+        AtomicLong fencedAt = new AtomicLong();
+        CountDownLatch loopBlocked = new CountDownLatch(1);
+        try (FenceTimer timer = new FenceTimer(() -> fencedAt.set(System.nanoTime() / 1_000_000))) {
+            long now = System.nanoTime() / 1_000_000;
+            timer.arm(now + 10_000);
+            timer.arm(now + 150); // re-armed: the later deadline is replaced
+            Thread loop = new Thread(() -> {
+                try {
+                    loopBlocked.await(); // a hung call in the agent loop
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            loop.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> fencedAt.get() != 0);
+            assertTrue(fencedAt.get() >= now + 150, "not before the deadline");
+            assertTrue(loop.isAlive(), "the loop was still blocked when the fence ran");
+            loopBlocked.countDown();
+            timer.disarm();
+            fencedAt.set(0);
+            timer.arm(System.nanoTime() / 1_000_000 + 100);
+            timer.disarm();
+            await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() -> fencedAt.get() == 0);
+            assertFalse(fencedAt.get() != 0);
+        }
+    }
+}
