@@ -8,6 +8,10 @@ import java.time.Duration;
 @ConfigMapping(prefix = "gk8s.hub")
 public interface HubConfig {
 
+    /** Unique per hub replica (e.g. the pod name): names the replica's persistent MQTT session. */
+    @WithDefault("1")
+    String instance();
+
     /** How often buffered presence and events are written to PostgreSQL in one batch. */
     @WithDefault("250ms")
     Duration flushInterval();

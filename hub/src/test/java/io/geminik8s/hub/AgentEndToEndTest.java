@@ -57,7 +57,7 @@ class AgentEndToEndTest {
 
     @Test
     void anInJvmAgentsSiteAppearsWithinTwoSeconds() {
-        awaitIngestReady();
+        IngestProbe.awaitIngestReady();
         try (Agent agent = new Agent(ConfigLoader.load(null, agentEnv("e2e-fast", "a", dir)), Clock.systemUTC())) {
             long t0 = System.nanoTime();
             agent.start();
@@ -73,7 +73,7 @@ class AgentEndToEndTest {
 
     @Test
     void aKilledAgentGoesOfflineAndComesBackWithoutDuplicateEvents() throws Exception {
-        awaitIngestReady();
+        IngestProbe.awaitIngestReady();
         Path state = dir.resolve("agent-a");
         Process first = startAgentProcess("e2e-kill", "a", state, dir.resolve("first.log"));
         try {
@@ -113,7 +113,7 @@ class AgentEndToEndTest {
      */
     @Test
     void aFrozenAgentIsMarkedOfflineByTheKeepaliveAndReturnsWhenThawed() throws Exception {
-        awaitIngestReady();
+        IngestProbe.awaitIngestReady();
         Process agent = startAgentProcess("e2e-frozen", "a", dir.resolve("frozen"), dir.resolve("frozen.log"));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-frozen", "a", true));
@@ -139,7 +139,7 @@ class AgentEndToEndTest {
 
     @Test
     void aThousandMalformedPayloadsAreCountedAndIngestGoesOn() {
-        awaitIngestReady();
+        IngestProbe.awaitIngestReady();
         double before = metric("gk8s_decode_errors_total");
         try (MqttPublisher mqtt = new MqttPublisher()) {
             for (int i = 0; i < 1000; i++) {
@@ -172,18 +172,6 @@ class AgentEndToEndTest {
         String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
         return text.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    /** The hub subscribes asynchronously after start: wait until a message makes it through. */
-    static void awaitIngestReady() {
-        try (MqttPublisher mqtt = new MqttPublisher()) {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                long now = System.currentTimeMillis();
-                mqtt.publish(new io.geminik8s.protocol.Birth("1.0", "ingest-probe", "a", now * 1000, now, "t", null,
-                        io.geminik8s.protocol.Role.UNKNOWN, Map.of(), List.of(), Map.of(), 0L));
-                return given().get("/api/v1/sites/ingest-probe").then().extract().statusCode() == 200;
-            });
-        }
     }
 
     private Process startAgentProcess(String site, String node, Path state, Path log) throws Exception {

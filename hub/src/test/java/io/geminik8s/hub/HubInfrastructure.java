@@ -55,8 +55,7 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
         return Map.of("quarkus.datasource.reactive.url", reactiveUrl, "quarkus.datasource.jdbc.url", jdbcUrl,
                 "quarkus.datasource.username", user, "quarkus.datasource.password", password,
-                "mp.messaging.incoming.up.host", "127.0.0.1",
-                "mp.messaging.incoming.up.port", Integer.toString(mqttPort));
+                "gk8s.mqtt.host", "127.0.0.1", "gk8s.mqtt.port", Integer.toString(mqttPort));
     }
 
     private static boolean dockerAvailable() {

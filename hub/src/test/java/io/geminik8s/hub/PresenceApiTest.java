@@ -39,7 +39,7 @@ class PresenceApiTest {
 
     @BeforeEach
     void ingestReady() {
-        AgentEndToEndTest.awaitIngestReady();
+        IngestProbe.awaitIngestReady();
     }
 
     @AfterAll

@@ -27,8 +27,8 @@ public final class HubMain {
             System.setProperty("quarkus.datasource.reactive.url", db.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());
             System.setProperty("quarkus.datasource.username", db.user());
-            System.setProperty("mp.messaging.incoming.up.host", "127.0.0.1");
-            System.setProperty("mp.messaging.incoming.up.port", Integer.toString(broker.port()));
+            System.setProperty("gk8s.mqtt.host", "127.0.0.1");
+            System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on 127.0.0.1:%d, data in %s%n",
                     db.port(), broker.port(), data);
         }

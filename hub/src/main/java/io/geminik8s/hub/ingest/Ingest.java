@@ -2,10 +2,12 @@ package io.geminik8s.hub.ingest;
 
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.presence.PresenceBuffer;
+import io.geminik8s.hub.witness.WitnessService;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.DecodeError;
 import io.geminik8s.protocol.Decoded;
 import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.WitnessRequest;
 import io.geminik8s.protocol.Message;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,13 +34,16 @@ public class Ingest {
     private final Codec codec;
     private final PresenceBuffer buffer;
     private final HubConfig config;
+    private final WitnessService witness;
     private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
     private final Map<DecodeError.Reason, Counter> errors = new EnumMap<>(DecodeError.Reason.class);
     private final AtomicLong logWindow = new AtomicLong();
     private final AtomicInteger logsInWindow = new AtomicInteger();
 
-    public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, MeterRegistry registry) {
+    public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, WitnessService witness,
+                  MeterRegistry registry) {
         this.codec = codec;
+        this.witness = witness;
         this.buffer = buffer;
         this.config = config;
         for (Kind k : Kind.values()) {
@@ -76,6 +81,9 @@ public class Ingest {
             }
             received.get(kind).increment();
             buffer.accept(m, retained, System.currentTimeMillis());
+            if (m instanceof WitnessRequest w && !retained) {
+                witness.handle(w);
+            }
         } catch (RuntimeException e) { // defence in depth: ingest must go on
             refused(topic, new DecodeError(DecodeError.Reason.MALFORMED_JSON, null, e.toString()));
         }

@@ -1,0 +1,57 @@
+package io.geminik8s.hub.witness;
+
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.SchemaVersion;
+import io.geminik8s.protocol.Topics;
+import io.geminik8s.protocol.WitnessReply;
+import io.geminik8s.protocol.WitnessRequest;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.mqtt.SendingMqttMessageMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Answers witness requests arriving through ingest: decide against the durable record, reply on the node's
+ * {@code down/…/witness} topic with the request id. Non-blocking; a request whose decision fails gets no answer
+ * (the node asks again after its retry interval) — never a guess.
+ */
+@ApplicationScoped
+public class WitnessService {
+
+    private static final Logger LOG = Logger.getLogger(WitnessService.class);
+
+    private final WitnessStore store;
+    private final Codec codec;
+    private final MutinyEmitter<byte[]> down;
+    private final MeterRegistry registry;
+
+    public WitnessService(WitnessStore store, Codec codec, @Channel("down") MutinyEmitter<byte[]> down,
+                          MeterRegistry registry) {
+        this.store = store;
+        this.codec = codec;
+        this.down = down;
+        this.registry = registry;
+    }
+
+    public void handle(WitnessRequest r) {
+        store.decide(r).subscribe().with(d -> {
+            registry.counter("gk8s.witness.decisions", "op", r.op().json(), "outcome", d.outcome().json())
+                    .increment();
+            if (d.next() != null && d.next().epoch() > 0 && r.op() == WitnessRequest.Op.PROMOTE
+                    && d.outcome() == WitnessReply.Outcome.GRANTED) {
+                LOG.infof("witness: site %s epoch %d held by %s (%s)", r.site(), d.next().epoch(), d.next().holder(),
+                        d.reason());
+            }
+            WitnessReply reply = new WitnessReply(SchemaVersion.CURRENT.toString(), r.id(), r.site(), r.node(),
+                    System.currentTimeMillis(), d.outcome(), d.next() == null ? r.epoch() : d.next().epoch(),
+                    d.next() == null ? null : d.next().holder(), d.leaseMs(), d.retryAfterMs(), d.reason());
+            down.sendMessageAndForget(Message.of(codec.encode(reply)).addMetadata(new SendingMqttMessageMetadata(
+                    Topics.down(r.site(), r.node(), Kind.WITNESS_REPLY), MqttQoS.AT_LEAST_ONCE, false)));
+        }, e -> LOG.warnf("witness request %s of %s/%s not decided: %s", r.id(), r.site(), r.node(), e.toString()));
+    }
+}
