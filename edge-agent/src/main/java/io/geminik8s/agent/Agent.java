@@ -1,6 +1,7 @@
 package io.geminik8s.agent;
 
 import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.ha.WitnessClient;
 import io.geminik8s.agent.journal.EventLog;
 import io.geminik8s.agent.journal.Journal;
 import io.geminik8s.agent.link.Backoff;
@@ -23,9 +24,11 @@ import io.geminik8s.protocol.SchemaVersion;
 import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.Status;
 import io.geminik8s.protocol.Topics;
+import io.geminik8s.protocol.WitnessReply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,6 +61,7 @@ public final class Agent implements AutoCloseable {
     private final DesiredStateStore desired;
     private final CommandHandler commands;
     private final Link link;
+    private final WitnessClient witness;
 
     public Agent(AgentConfig config, Clock clock) {
         this.config = config;
@@ -84,8 +88,10 @@ public final class Agent implements AutoCloseable {
             public void onMessage(String topic, byte[] payload) {
                 Agent.this.onMessage(topic, payload);
             }
-        }, this::will, List.of(Topics.desired(config.site()), Topics.command(config.site(), config.node())), loop,
-                clock.millis());
+        }, this::will, List.of(Topics.desired(config.site()), Topics.command(config.site(), config.node()),
+                Topics.down(config.site(), config.node(), Kind.WITNESS_REPLY)), loop, clock.millis());
+        this.witness = new WitnessClient(config.site(), config.node(), codec,
+                (topic, payload) -> link.publish(topic, payload, 1, false), Duration.ofSeconds(2));
     }
 
     private Link link() {
@@ -105,6 +111,11 @@ public final class Agent implements AutoCloseable {
         Optional<Long> seq = events.record(type, severity, message, attrs);
         loop.execute(this::pump);
         return seq;
+    }
+
+    /** The hub's witness, over this agent's link (for the HA supervisor). */
+    public WitnessClient witness() {
+        return witness;
     }
 
     public EventLog eventLog() {
@@ -191,7 +202,9 @@ public final class Agent implements AutoCloseable {
             return;
         }
         Message m = d.orThrow();
-        if (m instanceof Command c) {
+        if (m instanceof WitnessReply r) {
+            witness.onReply(r);
+        } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds && desired.accept(ds)) {
             event("desired.accepted", Severity.INFO, "desired state generation " + ds.generation() + " accepted",

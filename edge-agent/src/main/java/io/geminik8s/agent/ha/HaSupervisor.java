@@ -1,0 +1,166 @@
+package io.geminik8s.agent.ha;
+
+import io.geminik8s.protocol.WitnessRequest;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Runs a node's {@link PairMachine}: ticks it, sends heartbeats and acks over the {@link PeerLink}, asks the witness,
+ * carries actions out through the {@link SiteDriver}, and keeps the {@link FenceTimer} armed on the lease. All
+ * machine calls happen on one thread; the fence also fires from its own thread if that one stalls.
+ */
+public final class HaSupervisor implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(HaSupervisor.class.getName());
+
+    private final String site;
+    private final String self;
+    private final HaTiming timing;
+    private final PairMachine machine;
+    private final WitnessPort witness;
+    private final SiteDriver driver;
+    private final FenceTimer fenceTimer;
+    private final ScheduledExecutorService loop;
+    private PeerLink peer;
+    private long nextHeartbeat;
+    private boolean writing;
+    private long armedAt;
+    private volatile Consumer<List<Action>> observer = a -> { };
+
+    public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
+                        SiteDriver driver) {
+        this.site = site;
+        this.self = self;
+        this.timing = timing;
+        this.machine = machine;
+        this.witness = witness;
+        this.driver = driver;
+        this.fenceTimer = new FenceTimer(() -> driver.fence(machine.epoch()));
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gk8s-ha-" + site + "-" + self);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts with the given peer link (its packets are handed to this supervisor's thread). */
+    public void start(java.util.function.Function<Consumer<PeerLink.Packet>, PeerLink> link) {
+        this.peer = link.apply(p -> loop.execute(() -> onPacket(p)));
+        PairMachine.State s = machine.state();
+        writing = s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE;
+        if (writing) {
+            armedAt = machine.leaseUntil();
+            fenceTimer.arm(armedAt);
+        }
+        loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
+    }
+
+    /** For tests and logs: every batch of actions, as carried out. */
+    public void observe(Consumer<List<Action>> observer) {
+        this.observer = observer;
+    }
+
+    public PairMachine.State state() {
+        return call(machine::state);
+    }
+
+    public long epoch() {
+        return call(machine::epoch);
+    }
+
+    private static long now() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    private void tick() {
+        try {
+            long now = now();
+            apply(machine.tick(now));
+            PairMachine.State s = machine.state();
+            if ((s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE) && now >= nextHeartbeat) {
+                nextHeartbeat = now + timing.heartbeatMs();
+                peer.send(new PeerLink.Packet("hb", site, self, machine.epoch(), now));
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("HA tick failed: " + e);
+        }
+    }
+
+    private void onPacket(PeerLink.Packet p) {
+        long now = now();
+        if (p.type().equals("hb")) {
+            apply(machine.peerHeartbeat(p.epoch(), p.sentAt(), now));
+        } else if (p.type().equals("ack")) {
+            apply(machine.peerAck(p.epoch(), p.sentAt(), now));
+        }
+    }
+
+    /** Carries out the actions of one machine call; then keeps the fence timer on the (possibly moved) lease. */
+    private void apply(List<Action> actions) {
+        for (Action a : actions) {
+            if (a instanceof Action.Fence f) {
+                fenceTimer.disarm();
+                armedAt = 0;
+                writing = false;
+                driver.fence(f.epoch());
+            } else if (a instanceof Action.Unfence u) {
+                writing = true;
+                driver.unfence(u.epoch());
+            } else if (a instanceof Action.Promote p) {
+                writing = true;
+                driver.promote(p.epoch());
+            } else if (a instanceof Action.Rejoin r) {
+                writing = false;
+                driver.rejoin(r.epoch(), r.holder());
+            } else if (a instanceof Action.AckPeer ack) {
+                peer.send(new PeerLink.Packet("ack", site, self, ack.epoch(), ack.heartbeatSentAt()));
+            } else if (a instanceof Action.RenewWithHub r) {
+                ask(WitnessRequest.Op.RENEW, r.epoch(), null, null);
+            } else if (a instanceof Action.ReportPeerLost l) {
+                ask(WitnessRequest.Op.PEER_LOST, l.epoch(), l.peer(), null);
+            } else if (a instanceof Action.ReportPeerOk o) {
+                ask(WitnessRequest.Op.PEER_OK, o.epoch(), o.peer(), null);
+            } else if (a instanceof Action.AskPromotion p) {
+                ask(WitnessRequest.Op.PROMOTE, p.epoch(), null, p.sinceLastAckMs());
+            }
+        }
+        if (writing && machine.leaseUntil() != armedAt) {
+            armedAt = machine.leaseUntil();
+            fenceTimer.arm(armedAt);
+        }
+        if (!actions.isEmpty()) {
+            observer.accept(actions);
+        }
+    }
+
+    private void ask(WitnessRequest.Op op, long epoch, String peerName, Long sinceLastAckMs) {
+        long sentAt = now();
+        witness.ask(op, epoch, peerName, sinceLastAckMs).whenComplete((reply, err) -> {
+            if (err == null) {
+                loop.execute(() -> apply(machine.hubReply(reply, sentAt, now())));
+            }
+        });
+    }
+
+    private <T> T call(java.util.concurrent.Callable<T> c) {
+        try {
+            return loop.submit(c).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops this supervisor as if the node lost power: no goodbye to anyone. */
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        fenceTimer.close();
+        if (peer != null) {
+            peer.close();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.geminik8s.agent.ha;
+
+/**
+ * What the supervisor does to the node's services. The real driver (PostgreSQL through pg_ctl and SQL, the VIP
+ * with ip/arping, K3s through systemd) is the next step of issue 3; every method must be idempotent and quick, and
+ * {@link #fence(long)} must never wait on the network.
+ */
+public interface SiteDriver {
+
+    /** Stop writing: PostgreSQL read-only then stopped, Kine/K3s stopped, VIP released. */
+    void fence(long epoch);
+
+    /** Resume as holder of {@code epoch}. */
+    void unfence(long epoch);
+
+    /** Become holder of {@code epoch}: clear synchronous_standby_names, promote, take the VIP, restart K3s. */
+    void promote(long epoch);
+
+    /** Follow {@code holder} in {@code epoch}: pg_rewind (or a fresh base backup), start as standby. */
+    void rejoin(long epoch, String holder);
+}
