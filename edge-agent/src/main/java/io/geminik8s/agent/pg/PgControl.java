@@ -1,0 +1,277 @@
+package io.geminik8s.agent.pg;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One node's PostgreSQL for a physical-replication pair: create the primary, clone a standby with pg_basebackup,
+ * synchronous standby on/off, promote, fence (read-only), rejoin an old primary with pg_rewind.
+ *
+ * <p>The postmaster runs as a child of this process (never daemonized by pg_ctl): a killed postgres is reaped at
+ * once, so pg_rewind does not trip over a zombie (stack.md: PID 1 here reaps orphans only every second or so).
+ * Node-specific settings are given on the command line, so base backups and rewinds copy postgresql.conf
+ * unchanged. Commands run as {@code osUser} when this process is root (PostgreSQL refuses to run as root).
+ */
+public final class PgControl implements AutoCloseable {
+
+    public static final Path DEBIAN_15 = Path.of("/usr/lib/postgresql/15/bin");
+    public static final String REPLICATION_USER = "gk8s_repl";
+
+    private final Path bin;
+    private final Path data;
+    private final String host;
+    private final int port;
+    private final String name;
+    private final String osUser;
+    private Process postmaster;
+
+    /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
+    public PgControl(Path bin, Path data, String host, int port, String name, String osUser) {
+        this.bin = bin;
+        this.data = data;
+        this.host = host;
+        this.port = port;
+        this.name = name;
+        this.osUser = osUser;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + host + ":" + port + "/postgres";
+    }
+
+    /**
+     * initdb with data checksums (pg_rewind needs them, or wal_log_hints in the control file, which a crash
+     * recovery run by pg_rewind would reset), trust on loopback (tests; production uses scram), start.
+     */
+    public void initPrimary() {
+        run(Duration.ofSeconds(60), bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
+                "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--data-checksums", "--no-instructions");
+        start();
+        sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN");
+    }
+
+    /** A fresh standby of {@code primary}: base backup (streaming WAL, own slot), standby.signal, start. */
+    public void cloneFrom(PgControl primary) {
+        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", data.toString(), "-h",
+                primary.host, "-p", Integer.toString(primary.port), "-U", REPLICATION_USER, "-X", "stream", "-C",
+                "-S", slot(name));
+        followConfig(primary);
+        start();
+    }
+
+    /** The old primary rejoins {@code newPrimary} as its standby: rewind, standby config, start. */
+    public void rewindFrom(PgControl newPrimary) {
+        stop();
+        newPrimary.sql("CHECKPOINT"); // otherwise pg_rewind may see no timeline fork yet
+        newPrimary.sql("SELECT pg_create_physical_replication_slot('" + slot(name) + "') WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot(name) + "')");
+        run(Duration.ofMinutes(5), bin.resolve("pg_rewind").toString(), "--target-pgdata=" + data,
+                "--source-server=host=" + newPrimary.host + " port=" + newPrimary.port + " user=postgres dbname=postgres");
+        followConfig(newPrimary);
+        start();
+    }
+
+    public void setSynchronousStandby(String standbyName) {
+        sql("ALTER SYSTEM SET synchronous_standby_names = '" + standbyName + "'");
+        sql("SELECT pg_reload_conf()");
+    }
+
+    public void clearSynchronousStandby() {
+        sql("ALTER SYSTEM RESET synchronous_standby_names");
+        sql("SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Promote this standby. synchronous_standby_names is cleared first: a promoted standby would otherwise wait
+     * forever for a synchronous standby that no longer exists (stack.md).
+     */
+    public void promote() {
+        run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "promote", "-w", "-t", "60", "-D",
+                data.toString());
+        clearSynchronousStandby();
+        sql("ALTER SYSTEM RESET default_transaction_read_only");
+        sql("SELECT pg_reload_conf()");
+    }
+
+    /** Stop accepting writes now: new transactions read-only, open sessions cut. Quick and idempotent. */
+    public void fence() {
+        sql("ALTER SYSTEM SET default_transaction_read_only = on");
+        sql("SELECT pg_reload_conf()");
+        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                + " AND pid <> pg_backend_pid()");
+    }
+
+    public boolean inRecovery() {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void sql(String statement) {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + statement + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("ApplicationName", "gk8s-agent");
+        return DriverManager.getConnection(jdbcUrl(), p);
+    }
+
+    /** Starts the postmaster as a child process and waits until it accepts connections. */
+    public void start() {
+        List<String> cmd = asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
+                "-c", "port=" + port, "-c", "listen_addresses=" + host, "-c", "unix_socket_directories=",
+                "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
+                "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
+                "-c", "cluster_name=" + name));
+        try {
+            postmaster = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(name + "-postgres.log")
+                            .toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (Connection c = connect()) {
+                return;
+            } catch (SQLException e) {
+                if (!postmaster.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + ": postgres did not start (see " + name
+                            + "-postgres.log)", e);
+                }
+                try {
+                    postmaster.waitFor(100, TimeUnit.MILLISECONDS); // returns early if it dies
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(ie);
+                }
+            }
+        }
+    }
+
+    /** Power-off: SIGKILL the whole process tree, reaped before returning. */
+    public void kill() {
+        if (postmaster != null) {
+            postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
+            postmaster.destroyForcibly();
+            try {
+                postmaster.waitFor(10, TimeUnit.SECONDS);
+                for (ProcessHandle d : postmaster.descendants().toList()) {
+                    d.onExit().get(10, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        // children of a killed postmaster may linger for a moment; wait until the data dir is free
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (anyBackendAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Clean shutdown (fast mode), if running. */
+    public void stop() {
+        if (postmaster != null && postmaster.isAlive()) {
+            run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
+                    data.toString());
+            try {
+                postmaster.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (postmaster != null && postmaster.isAlive()) {
+            kill();
+        }
+    }
+
+    private boolean anyBackendAlive() {
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
+                .map(a -> String.join(" ", a).contains(data.toString())).orElse(false)
+                && p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+    }
+
+    private void followConfig(PgControl primary) {
+        try {
+            Path auto = data.resolve("postgresql.auto.conf");
+            List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
+            lines.removeIf(l -> l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name")
+                    || l.startsWith("synchronous_standby_names") || l.startsWith("default_transaction_read_only"));
+            lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
+                    + REPLICATION_USER + " application_name=" + name + "'");
+            lines.add("primary_slot_name = '" + slot(name) + "'");
+            Files.write(auto, lines);
+            Files.writeString(data.resolve("standby.signal"), "");
+            if (osUser != null && isRoot()) {
+                run(Duration.ofSeconds(10), "chown", "-R", osUser + ":", data.toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String slot(String standbyName) {
+        return "gk8s_" + standbyName.replace('-', '_');
+    }
+
+    private List<String> asUser(List<String> cmd) {
+        if (osUser == null || !isRoot()) {
+            return cmd;
+        }
+        List<String> out = new ArrayList<>(List.of("setpriv", "--reuid=" + osUser, "--regid=" + osUser, "--init-groups",
+                "--"));
+        out.addAll(cmd);
+        return out;
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private void run(Duration timeout, String... cmd) {
+        List<String> full = cmd[0].equals("chown") ? List.of(cmd) : asUser(List.of(cmd));
+        try {
+            Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(name + ": " + String.join(" ", cmd) + " failed: " + out.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.geminik8s.agent.pg;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.embedded.FreePort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real PostgreSQL 15 pair (Debian's packages, installed by .ci/run) on loopback: synchronous replication,
+ * primary power-off, promotion, no acknowledged write lost, fencing, and the old primary rejoining by pg_rewind.
+ * The same steps run inside network namespaces in the fault-injection harness (issue 3, not built yet).
+ */
+class PgControlTest {
+
+    private Path root;
+    private PgControl a;
+    private PgControl b;
+
+    @BeforeEach
+    void pair() throws Exception {
+        boolean installed = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"));
+        if (!installed && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null) {
+            throw new IllegalStateException("PostgreSQL 15 from Debian is required here (GK8S_REQUIRE_DEBIAN_PG)");
+        }
+        Assumptions.assumeTrue(installed, "skipped: needs Debian's postgresql-15 (apt-get install postgresql-15);"
+                + " .ci/run installs it and requires this test to run");
+        root = Files.createTempDirectory("gk8s-pg");
+        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
+        a = new PgControl(PgControl.DEBIAN_15, root.resolve("a"), "127.0.0.1", FreePort.find(), "a", "postgres");
+        b = new PgControl(PgControl.DEBIAN_15, root.resolve("b"), "127.0.0.1", FreePort.find(), "b", "postgres");
+        a.initPrimary();
+        a.sql("CREATE TABLE acked (id int PRIMARY KEY)");
+        b.cloneFrom(a);
+        a.setSynchronousStandby("b");
+        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(a).equals("sync"));
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        a.close();
+        b.close();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static String syncState(PgControl primary) throws SQLException {
+        try (Connection c = primary.connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static int count(PgControl node) throws SQLException {
+        try (Connection c = node.connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM acked")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void primaryPowerOffPromotionLosesNoAcknowledgedWriteAndTheOldPrimaryRejoinsByRewind() throws Exception {
+        try (Connection c = a.connect(); Statement st = c.createStatement()) {
+            for (int i = 1; i <= 200; i++) {
+                st.execute("INSERT INTO acked VALUES (" + i + ")"); // returns only once b has it (synchronous)
+            }
+        }
+        a.kill();
+        long t0 = System.nanoTime();
+        b.promote();
+        b.sql("INSERT INTO acked VALUES (1000)");
+        System.out.printf("promotion of the standby until its first write: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertFalse(b.inRecovery());
+        assertEquals(201, count(b), "all 200 acknowledged writes survived the power-off, plus the new one");
+
+        a.rewindFrom(b);
+        assertTrue(a.inRecovery(), "the old primary is a standby now");
+        b.setSynchronousStandby("a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(b).equals("sync"));
+        b.sql("INSERT INTO acked VALUES (1001)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(a) == 202);
+    }
+
+    @Test
+    void aFencedPrimaryRefusesWrites() throws Exception {
+        a.fence();
+        SQLException e = assertThrows(SQLException.class, () -> {
+            try (Connection c = a.connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO acked VALUES (1)");
+            }
+        });
+        assertEquals("25006", e.getSQLState(), "read_only_sql_transaction");
+        assertEquals(0, count(a));
+    }
+}
