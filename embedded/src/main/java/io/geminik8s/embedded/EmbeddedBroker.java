@@ -42,10 +42,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         return port;
     }
 
-    public String tcpUrl() {
-        return "tcp://127.0.0.1:" + port;
-    }
-
     public synchronized EmbeddedBroker start() {
         if (hivemq != null) {
             return this;
@@ -78,10 +74,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         } finally {
             hivemq = null;
         }
-    }
-
-    public synchronized boolean running() {
-        return hivemq != null;
     }
 
     @Override

@@ -50,10 +50,6 @@ public final class Codec {
                 StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(maxBytes).build());
     }
 
-    public int maxBytes() {
-        return maxBytes;
-    }
-
     /** The shared mapper, for callers that need to build {@link DesiredState#spec()} trees. */
     public ObjectMapper mapper() {
         return mapper;

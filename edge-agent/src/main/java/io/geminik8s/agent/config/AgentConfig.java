@@ -31,10 +31,6 @@ public record AgentConfig(
     /** TLS material: PKCS12 key/trust stores, or PEM files (certificate chain, PKCS#8 key, CA bundle). */
     public record Tls(Path keystore, char[] keystorePassword, Path truststore, char[] truststorePassword,
                       Path certPem, Path keyPem, Path caPem) {
-        public boolean clientAuth() {
-            return keystore != null || certPem != null;
-        }
-
         @Override
         public String toString() {
             return "Tls[keystore=" + keystore + ", truststore=" + truststore + ", cert=" + certPem + ", key=" + keyPem

@@ -29,7 +29,6 @@ public final class HaSupervisor implements AutoCloseable {
     private long nextHeartbeat;
     private boolean writing;
     private long armedAt;
-    private volatile Consumer<List<Action>> observer = a -> { };
 
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
                         SiteDriver driver) {
@@ -57,11 +56,6 @@ public final class HaSupervisor implements AutoCloseable {
             fenceTimer.arm(armedAt);
         }
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
-    }
-
-    /** For tests and logs: every batch of actions, as carried out. */
-    public void observe(Consumer<List<Action>> observer) {
-        this.observer = observer;
     }
 
     public PairMachine.State state() {
@@ -131,9 +125,6 @@ public final class HaSupervisor implements AutoCloseable {
         if (writing && machine.leaseUntil() != armedAt) {
             armedAt = machine.leaseUntil();
             fenceTimer.arm(armedAt);
-        }
-        if (!actions.isEmpty()) {
-            observer.accept(actions);
         }
     }
 

@@ -47,14 +47,6 @@ public final class PeerLink implements AutoCloseable {
         receiver.start();
     }
 
-    public int localPort() {
-        try {
-            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Best effort, never blocks for long: a datagram that cannot be sent is a missed heartbeat. */
     public void send(Packet p) {
         try {
