@@ -1,6 +1,9 @@
 package io.geminik8s.hub.witness;
 
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.geminik8s.hub.IngestProbe;
@@ -54,6 +57,13 @@ class WitnessMqttTest {
             WitnessReply old = awaitReply(toA, "old");
             assertEquals(WitnessReply.Outcome.REFUSED, old.outcome());
             assertEquals(2L, old.epoch(), "the reply tells the old holder the epoch it must rejoin");
+
+            given().get("/api/v1/sites/wm-1/witness").then().statusCode(200)
+                    .body("epoch", equalTo(2)).body("holder", equalTo("b")).body("standby", equalTo("a"))
+                    .body("standbyEligible", equalTo(false))
+                    .body("grants.epoch", contains(1, 2)).body("grants.holder", contains("a", "b"));
+            given().get("/api/v1/sites/never-asked/witness").then().statusCode(404)
+                    .contentType("application/problem+json");
         }
     }
 
