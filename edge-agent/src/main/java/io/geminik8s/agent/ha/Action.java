@@ -23,6 +23,14 @@ public sealed interface Action {
     record ReportPeerOk(long epoch, String peer) implements Action {
     }
 
+    /** The hub recorded the peer as sync-eligible: put it into synchronous_standby_names. */
+    record UseSyncStandby(long epoch, String peer) implements Action {
+    }
+
+    /** The hub recorded the peer as not sync-eligible: only now may it leave synchronous_standby_names. */
+    record DropSyncStandby(long epoch, String peer) implements Action {
+    }
+
     /** Answer the holder's heartbeat: "following epoch N", echoing the heartbeat's send time. */
     record AckPeer(long epoch, long heartbeatSentAt) implements Action {
     }

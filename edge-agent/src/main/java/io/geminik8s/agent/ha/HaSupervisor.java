@@ -25,6 +25,11 @@ public final class HaSupervisor implements AutoCloseable {
     private final SiteDriver driver;
     private final FenceTimer fenceTimer;
     private final ScheduledExecutorService loop;
+    private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gk8s-ha-probe");
+        t.setDaemon(true);
+        return t;
+    });
     private PeerLink peer;
     private long nextHeartbeat;
     private boolean writing;
@@ -56,6 +61,11 @@ public final class HaSupervisor implements AutoCloseable {
             fenceTimer.arm(armedAt);
         }
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
+        // the replication probe may block on the database: it runs beside the loop and hands its answer over
+        probe.scheduleAtFixedRate(() -> {
+            boolean streaming = driver.peerStreaming();
+            loop.execute(() -> apply(machine.replication(streaming, now())));
+        }, 0, Math.max(10, timing.peerSilenceMs() / 3), TimeUnit.MILLISECONDS);
     }
 
     public PairMachine.State state() {
@@ -110,6 +120,10 @@ public final class HaSupervisor implements AutoCloseable {
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
                 driver.rejoin(r.epoch(), r.holder());
+            } else if (a instanceof Action.UseSyncStandby u) {
+                driver.useSyncStandby(u.peer());
+            } else if (a instanceof Action.DropSyncStandby d) {
+                driver.dropSyncStandby(d.peer());
             } else if (a instanceof Action.AckPeer ack) {
                 peer.send(new PeerLink.Packet("ack", site, self, ack.epoch(), ack.heartbeatSentAt()));
             } else if (a instanceof Action.RenewWithHub r) {
@@ -132,7 +146,7 @@ public final class HaSupervisor implements AutoCloseable {
         long sentAt = now();
         witness.ask(op, epoch, peerName, sinceLastAckMs).whenComplete((reply, err) -> {
             if (err == null) {
-                loop.execute(() -> apply(machine.hubReply(reply, sentAt, now())));
+                loop.execute(() -> apply(machine.hubReply(op, reply, sentAt, now())));
             }
         });
     }
@@ -148,6 +162,7 @@ public final class HaSupervisor implements AutoCloseable {
     /** Stops this supervisor as if the node lost power: no goodbye to anyone. */
     @Override
     public void close() {
+        probe.shutdownNow();
         loop.shutdownNow();
         fenceTimer.close();
         if (peer != null) {

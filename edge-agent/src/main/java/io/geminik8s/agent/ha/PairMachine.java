@@ -1,6 +1,7 @@
 package io.geminik8s.agent.ha;
 
 import io.geminik8s.protocol.WitnessReply;
+import io.geminik8s.protocol.WitnessRequest;
 import java.util.List;
 
 /**
@@ -29,6 +30,10 @@ public final class PairMachine {
     private long lastPeerContact; // primary: last ack received; standby: last heartbeat heard
     private long lastAckSent;
     private long lastHubAsk = Long.MIN_VALUE / 2;
+    /** Primary: whether the peer is in synchronous_standby_names (it starts there: the pair is set up in sync). */
+    private boolean syncPeer = true;
+    private long notStreamingSince = -1;
+    private long lastOkAsk = Long.MIN_VALUE / 2;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -76,7 +81,11 @@ public final class PairMachine {
                     lastHubAsk = now;
                     return List.of(new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch));
                 }
-                return state == State.ALONE ? askHub(now, new Action.RenewWithHub(epoch)) : List.of();
+                if (state == State.ALONE) {
+                    return syncPeer ? askHub(now, new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch))
+                            : askHub(now, new Action.RenewWithHub(epoch));
+                }
+                return List.of();
             }
             case FENCED -> {
                 return askHub(now, new Action.RenewWithHub(epoch));
@@ -119,17 +128,45 @@ public final class PairMachine {
         lastPeerContact = now;
         leaseUntil = Math.max(leaseUntil, heartbeatSentAt + timing.leaseMs());
         if (state == State.ALONE) {
-            state = State.PRIMARY;
-            return List.of(new Action.ReportPeerOk(epoch, peer));
+            state = State.PRIMARY; // the peer is back; it rejoins synchronous replication via replication()
         }
         return List.of();
     }
 
-    /** The hub's answer to a request this node sent at {@code requestSentAt}. */
-    public List<Action> hubReply(WitnessReply reply, long requestSentAt, long now) {
+    /**
+     * Primary side: whether the peer's PostgreSQL streams from this one (pg_stat_replication), polled by the
+     * supervisor. A peer that streams but is not synchronous is reported sync-eligible to the hub and put back into
+     * synchronous_standby_names once the hub has recorded it; a synchronous peer that stops streaming for the
+     * peer-silence time is reported lost, and leaves synchronous_standby_names only once the hub recorded that.
+     */
+    public List<Action> replication(boolean streaming, long now) {
+        if (state != State.PRIMARY && state != State.ALONE) {
+            return List.of();
+        }
+        notStreamingSince = streaming ? -1 : notStreamingSince < 0 ? now : notStreamingSince;
+        if (streaming && !syncPeer && now - lastOkAsk >= timing.hubRetryMs()) {
+            lastOkAsk = now;
+            return List.of(new Action.ReportPeerOk(epoch, peer));
+        }
+        if (!streaming && syncPeer && now - notStreamingSince >= timing.peerSilenceMs()) {
+            return askHub(now, new Action.ReportPeerLost(epoch, peer));
+        }
+        return List.of();
+    }
+
+    /** The hub's answer to a request of kind {@code op} this node sent at {@code requestSentAt}. */
+    public List<Action> hubReply(WitnessRequest.Op op, WitnessReply reply, long requestSentAt, long now) {
         boolean granted = reply.outcome() == WitnessReply.Outcome.GRANTED;
         switch (state) {
             case PRIMARY, ALONE, FENCED -> {
+                if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_LOST && syncPeer) {
+                    syncPeer = false;
+                    return List.of(new Action.DropSyncStandby(epoch, peer));
+                }
+                if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_OK && !syncPeer) {
+                    syncPeer = true;
+                    return List.of(new Action.UseSyncStandby(epoch, peer));
+                }
                 if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
                     leaseUntil = Math.max(leaseUntil, requestSentAt + reply.leaseMs());
                     if (state == State.FENCED && now < leaseUntil) {
@@ -167,11 +204,11 @@ public final class PairMachine {
         }
     }
 
-    private List<Action> askHub(long now, Action ask) {
+    private List<Action> askHub(long now, Action... asks) {
         if (now - lastHubAsk < timing.hubRetryMs()) {
             return List.of();
         }
         lastHubAsk = now;
-        return List.of(ask);
+        return List.of(asks);
     }
 }

@@ -16,6 +16,15 @@ public interface SiteDriver {
     /** Become holder of {@code epoch}: clear synchronous_standby_names, promote, take the VIP, restart K3s. */
     void promote(long epoch);
 
+    /** Whether the peer's PostgreSQL streams from this (primary) node; may block briefly, never throws. */
+    boolean peerStreaming();
+
+    /** Put the peer into synchronous_standby_names (the hub has recorded it as sync-eligible). */
+    void useSyncStandby(String peer);
+
+    /** Take the peer out of synchronous_standby_names (the hub has recorded it as not sync-eligible). */
+    void dropSyncStandby(String peer);
+
     /** Follow {@code holder} in {@code epoch}: pg_rewind (or a fresh base backup), start as standby. */
     void rejoin(long epoch, String holder);
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.protocol.WitnessReply;
+import io.geminik8s.protocol.WitnessRequest.Op;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -37,12 +38,13 @@ class PairMachineTest {
         assertEquals(List.of(new Action.ReportPeerLost(3, "b"), new Action.RenewWithHub(3)), p.tick(1500));
         assertEquals(PairMachine.State.ALONE, p.state());
         assertEquals(List.of(), p.tick(1700), "no retry before hub-retry");
-        assertEquals(List.of(new Action.RenewWithHub(3)), p.tick(2000));
-        p.hubReply(reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L), 2000, 2100);
+        assertEquals(List.of(new Action.ReportPeerLost(3, "b"), new Action.RenewWithHub(3)), p.tick(2000),
+                "until the hub has recorded the peer lost, it is reported again");
+        p.hubReply(Op.RENEW, reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L), 2000, 2100);
         assertEquals(5000, p.leaseUntil());
         assertTrue(p.tick(5000).contains(new Action.Fence(3)));
         assertEquals(PairMachine.State.FENCED, p.state());
-        assertEquals(List.of(new Action.Unfence(3)), p.hubReply(reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L),
+        assertEquals(List.of(new Action.Unfence(3)), p.hubReply(Op.RENEW, reply(WitnessReply.Outcome.GRANTED, 3, "a", 3000L),
                 5400, 5500), "still the holder: resume");
     }
 
@@ -52,7 +54,7 @@ class PairMachineTest {
         p.tick(1500);
         p.tick(3000);
         assertEquals(PairMachine.State.FENCED, p.state());
-        assertEquals(List.of(new Action.Rejoin(4, "b")), p.hubReply(reply(WitnessReply.Outcome.REFUSED, 4, "b", null),
+        assertEquals(List.of(new Action.Rejoin(4, "b")), p.hubReply(Op.RENEW, reply(WitnessReply.Outcome.REFUSED, 4, "b", null),
                 3500, 3600));
         assertEquals(PairMachine.State.STANDBY, p.state());
     }
@@ -65,9 +67,26 @@ class PairMachineTest {
         assertEquals(List.of(new Action.AskPromotion(6, 1500)), s.tick(2500));
         assertEquals(PairMachine.State.CANDIDATE, s.state());
         assertEquals(List.of(new Action.AskPromotion(6, 2000)), s.tick(3000));
-        assertEquals(List.of(new Action.Promote(6)), s.hubReply(reply(WitnessReply.Outcome.GRANTED, 6, "b", 3000L),
+        assertEquals(List.of(new Action.Promote(6)), s.hubReply(Op.PROMOTE, reply(WitnessReply.Outcome.GRANTED, 6, "b", 3000L),
                 3000, 3050));
         assertEquals(6000, s.leaseUntil());
+    }
+
+    @Test
+    void theSyncStandbyLeavesSynchronousReplicationOnlyAfterTheHubRecordedItAsLost() {
+        PairMachine p = PairMachine.primary("b", 2, 0, T, 0);
+        p.peerAck(2, 0, 10);
+        assertEquals(List.of(), p.replication(false, 100));
+        assertEquals(List.of(new Action.ReportPeerLost(2, "b")), p.replication(false, 1600));
+        assertEquals(List.of(), p.hubReply(Op.PEER_LOST, reply(WitnessReply.Outcome.REFUSED, 2, "a", null), 1600, 1650),
+                "not recorded by the hub: b stays synchronous (writes wait)");
+        assertEquals(List.of(new Action.ReportPeerLost(2, "b")), p.replication(false, 2100));
+        assertEquals(List.of(new Action.DropSyncStandby(2, "b")),
+                p.hubReply(Op.PEER_LOST, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 2100, 2150));
+        assertEquals(List.of(new Action.ReportPeerOk(2, "b")), p.replication(true, 2200));
+        assertEquals(List.of(new Action.UseSyncStandby(2, "b")),
+                p.hubReply(Op.PEER_OK, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 2200, 2250));
+        assertEquals(List.of(), p.replication(true, 2800));
     }
 
     @Test

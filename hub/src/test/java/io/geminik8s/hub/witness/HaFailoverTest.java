@@ -45,10 +45,30 @@ class HaFailoverTest {
     @TempDir
     Path dir;
 
-    /** Records the driver calls with their monotonic time. */
+    /** Records the driver calls; {@code peerStreaming} is what this node's PostgreSQL would report. */
     static final class RecordingDriver implements SiteDriver {
         final List<String> calls = new CopyOnWriteArrayList<>();
         volatile long promotedAt;
+        volatile boolean peerStreaming;
+
+        RecordingDriver(boolean peerStreaming) {
+            this.peerStreaming = peerStreaming;
+        }
+
+        @Override
+        public boolean peerStreaming() {
+            return peerStreaming;
+        }
+
+        @Override
+        public void useSyncStandby(String peer) {
+            calls.add("use-sync " + peer);
+        }
+
+        @Override
+        public void dropSyncStandby(String peer) {
+            calls.add("drop-sync " + peer);
+        }
 
         @Override
         public void fence(long epoch) {
@@ -95,8 +115,8 @@ class HaFailoverTest {
             assertEquals(WitnessReply.Outcome.GRANTED, agentA.witness().ask(Op.PEER_OK, 1, "b", null)
                     .get(5, TimeUnit.SECONDS).outcome());
             long now = System.nanoTime() / 1_000_000;
-            RecordingDriver driverA = new RecordingDriver();
-            RecordingDriver driverB = new RecordingDriver();
+            RecordingDriver driverA = new RecordingDriver(true); // b streams from a
+            RecordingDriver driverB = new RecordingDriver(false); // once b is primary, nobody streams from it
             HaSupervisor a = new HaSupervisor(site, "a", TIMING, PairMachine.primary("b", 1, now, TIMING, now),
                     agentA.witness(), driverA);
             HaSupervisor b = new HaSupervisor(site, "b", TIMING, PairMachine.standby("a", 1, TIMING, now),
@@ -121,6 +141,8 @@ class HaFailoverTest {
                 assertTrue(failoverMs >= TIMING.leaseMs(), "never before the old lease can have lapsed: " + failoverMs);
                 assertEquals(2, b.epoch());
                 assertEquals(PairMachine.State.PRIMARY, b.state());
+                // a is gone: b reports it lost and only then runs without a synchronous standby
+                await().atMost(Duration.ofSeconds(10)).until(() -> driverB.calls.contains("drop-sync a"));
             } finally {
                 a.close();
                 b.close();

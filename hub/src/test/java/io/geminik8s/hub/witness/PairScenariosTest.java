@@ -23,12 +23,14 @@ class PairScenariosTest {
 
     private static PairSimulation pair() {
         LeaseState[] state = {new LeaseState("s1", 1, "a", 0, "b", true, 0, 0)};
-        return new PairSimulation(TIMING, (req, now) -> {
+        PairSimulation sim = new PairSimulation(TIMING, (req, now) -> {
             WitnessRules.Decision d = WitnessRules.decide(state[0], req, now, HUB);
             state[0] = d.next();
             return new WitnessReply("1.0", req.id(), req.site(), req.node(), now, d.outcome(), d.next().epoch(),
                     d.next().holder(), d.leaseMs(), d.retryAfterMs(), d.reason());
         });
+        sim.standbyEligibleAtHub = () -> state[0].standbyEligible();
+        return sim;
     }
 
     @Test
@@ -92,6 +94,20 @@ class PairScenariosTest {
     }
 
     @Test
+    void theStandbyLeavesSynchronousReplicationOnlyAfterTheHubRecordedIt() {
+        PairSimulation sim = pair();
+        sim.run(5_000);
+        sim.linkAB = false; // replication and heartbeats break
+        sim.run(10_000);
+        assertTrue(!sim.a.syncPeer, "a dropped b from synchronous replication");
+        assertEquals(0, sim.asyncWhileEligible);
+        sim.linkAB = true;
+        sim.run(5_000);
+        assertTrue(sim.a.syncPeer, "b streams again: back in synchronous replication");
+        assertEquals(0, sim.asyncWhileEligible);
+    }
+
+    @Test
     void hubUnreachableChangesNothingWhileThePairTalks() {
         PairSimulation sim = pair();
         sim.hubUp = false;
@@ -149,6 +165,8 @@ class PairScenariosTest {
                 sim.hubUp = random.nextInt(5) > 0;
                 sim.run(200 + random.nextInt(6_000));
                 assertTrue(sim.maxWriters <= 1, "run " + run + " phase " + phase + ": two writers");
+                assertEquals(0, sim.asyncWhileEligible, "run " + run + " phase " + phase
+                        + ": writes without the synchronous standby while the hub still counted it eligible");
             }
             failovers += sim.b.machine.epoch() > 1 || sim.a.machine.epoch() > 1 ? 1 : 0;
         }

@@ -30,6 +30,9 @@ final class PairSimulation {
     boolean hubUp = true;
     long now;
     long maxWriters;
+    /** Steps in which a writer ran without its synchronous standby while the hub still counted that standby eligible. */
+    long asyncWhileEligible;
+    java.util.function.BooleanSupplier standbyEligibleAtHub = () -> false;
     final BiFunction<WitnessRequest, Long, WitnessReply> witness;
 
     final class Node {
@@ -39,6 +42,7 @@ final class PairSimulation {
         boolean writing;
         long nextHeartbeat;
         long writingSince = -1;
+        boolean syncPeer = true;
 
         Node(String name, PairMachine machine, boolean writing) {
             this.name = name;
@@ -78,6 +82,18 @@ final class PairSimulation {
                     }
                 }
             }
+            for (Node n : List.of(a, b)) {
+                PairMachine.State s = n.machine.state();
+                if (n.alive && (s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE)) {
+                    Node o = n.other();
+                    boolean streaming = linkAB && o.alive && o.machine.state() == PairMachine.State.STANDBY
+                            && o.machine.epoch() == n.machine.epoch();
+                    apply(n, n.machine.replication(streaming, now));
+                }
+                if (n.alive && n.writing && !n.syncPeer && standbyEligibleAtHub.getAsBoolean()) {
+                    asyncWhileEligible++;
+                }
+            }
             long writers = (a.alive && a.writing ? 1 : 0) + (b.alive && b.writing ? 1 : 0);
             maxWriters = Math.max(maxWriters, writers);
         }
@@ -87,7 +103,11 @@ final class PairSimulation {
         Deque<Action> queue = new ArrayDeque<>(actions);
         while (!queue.isEmpty()) {
             Action act = queue.poll();
-            if (act instanceof Action.Fence || act instanceof Action.Rejoin) {
+            if (act instanceof Action.UseSyncStandby) {
+                n.syncPeer = true;
+            } else if (act instanceof Action.DropSyncStandby) {
+                n.syncPeer = false;
+            } else if (act instanceof Action.Fence || act instanceof Action.Rejoin) {
                 n.writing = false;
             } else if (act instanceof Action.Promote || act instanceof Action.Unfence) {
                 if (!n.writing) {
@@ -101,7 +121,7 @@ final class PairSimulation {
                 }
             } else if (n.hubLink()) {
                 WitnessRequest r = request(n, act);
-                queue.addAll(n.machine.hubReply(witness.apply(r, now), now, now));
+                queue.addAll(n.machine.hubReply(r.op(), witness.apply(r, now), now, now));
             }
         }
     }
