@@ -116,6 +116,34 @@ public final class PgControl implements AutoCloseable {
                 + " AND pid <> pg_backend_pid()");
     }
 
+    /** Undo {@link #fence()}: writes allowed again (the hub confirmed this node still holds its epoch). */
+    public void unfence() {
+        sql("ALTER SYSTEM RESET default_transaction_read_only");
+        sql("SELECT pg_reload_conf()");
+    }
+
+    /** Whether the standby named {@code standbyName} streams from this server. Never throws: false when unsure. */
+    public boolean streamingTo(String standbyName) {
+        try (Connection c = connect(); var st = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'")) {
+            st.setQueryTimeout(2);
+            st.setString(1, standbyName);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** When pg_rewind cannot help (diverged too far, WAL gone): a fresh base backup from {@code primary}. */
+    public void recloneFrom(PgControl primary) {
+        stop();
+        run(Duration.ofSeconds(60), "rm", "-rf", data.toString());
+        cloneFrom(primary);
+    }
+
     public boolean inRecovery() {
         try (Connection c = connect(); Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -260,7 +288,7 @@ public final class PgControl implements AutoCloseable {
     }
 
     private void run(Duration timeout, String... cmd) {
-        List<String> full = cmd[0].equals("chown") ? List.of(cmd) : asUser(List.of(cmd));
+        List<String> full = cmd[0].equals("chown") || cmd[0].equals("rm") ? List.of(cmd) : asUser(List.of(cmd));
         try {
             Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());

@@ -1,0 +1,88 @@
+package io.geminik8s.agent.ha;
+
+import io.geminik8s.agent.k3s.K3sDriver;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.vip.VipControl;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The real {@link SiteDriver}: PostgreSQL ({@link PgControl}), the VIP ({@link VipControl}) and K3s. Order matters:
+ * fencing first gives up the VIP (clients stop arriving), then makes PostgreSQL read-only, then stops K3s; a
+ * promotion first makes PostgreSQL writable, then takes the VIP, then restarts K3s. Every step of a fence is tried
+ * even if an earlier one failed: a half fence is better than none.
+ */
+public final class NodeDriver implements SiteDriver {
+
+    private static final Logger LOG = Logger.getLogger(NodeDriver.class.getName());
+
+    private final PgControl local;
+    private final PgControl peer;
+    private final VipControl vip;
+    private final K3sDriver k3s;
+
+    /** {@code peer}: how to reach the peer's PostgreSQL (for base backups and rewinds). */
+    public NodeDriver(PgControl local, PgControl peer, VipControl vip, K3sDriver k3s) {
+        this.local = local;
+        this.peer = peer;
+        this.vip = vip;
+        this.k3s = k3s;
+    }
+
+    @Override
+    public void fence(long epoch) {
+        step("release the VIP", vip::release);
+        step("make PostgreSQL read-only", local::fence);
+        step("stop K3s", k3s::stop);
+    }
+
+    @Override
+    public void unfence(long epoch) {
+        local.unfence();
+        vip.acquire();
+        k3s.start();
+    }
+
+    @Override
+    public void promote(long epoch) {
+        local.promote();
+        vip.acquire();
+        k3s.restart();
+    }
+
+    @Override
+    public void rejoin(long epoch, String holder) {
+        step("release the VIP", vip::release);
+        step("stop K3s", k3s::stop);
+        try {
+            local.rewindFrom(peer);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pg_rewind failed, taking a fresh base backup", e);
+            local.recloneFrom(peer);
+        }
+        k3s.start();
+    }
+
+    @Override
+    public boolean peerStreaming() {
+        return local.streamingTo(peer.name());
+    }
+
+    @Override
+    public void useSyncStandby(String peerName) {
+        local.setSynchronousStandby(peerName);
+    }
+
+    @Override
+    public void dropSyncStandby(String peerName) {
+        local.clearSynchronousStandby();
+    }
+
+    private static void step(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "fence step failed: " + what, e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.geminik8s.agent.ha;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.agent.k3s.K3sDriver;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.vip.VipControl;
+import io.geminik8s.embedded.FreePort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real site driver on a real PostgreSQL 15 pair (loopback) with each node's VIP in a network namespace of its
+ * own; K3s is a recording stand-in (no K3s can be installed here). Fence, promote after a power-off, rejoin.
+ */
+class NodeDriverTest {
+
+    private final List<String> namespaces = new ArrayList<>();
+    private final List<String> k3sCalls = new CopyOnWriteArrayList<>();
+    private Path root;
+    private PgControl a;
+    private PgControl b;
+    private VipControl vipA;
+    private VipControl vipB;
+
+    private K3sDriver k3s(String node) {
+        return new K3sDriver() {
+            public void stop() {
+                k3sCalls.add(node + " stop");
+            }
+
+            public void start() {
+                k3sCalls.add(node + " start");
+            }
+
+            public void restart() {
+                k3sCalls.add(node + " restart");
+            }
+
+            public void bumpKineIdSequence() {
+                k3sCalls.add(node + " bump");
+            }
+        };
+    }
+
+    private VipControl vipIn(String node) throws Exception {
+        String ns = "gk8s-drv-" + node + "-" + ProcessHandle.current().pid();
+        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).start().waitFor());
+        namespaces.add(ns);
+        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth",
+                "peer", "name", "vip1").start().waitFor());
+        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up").start()
+                .waitFor());
+        return new VipControl("192.0.2.10/24", "vip0", List.of("ip", "netns", "exec", ns));
+    }
+
+    @BeforeEach
+    void pair() throws Exception {
+        boolean pg = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"));
+        boolean netns = new ProcessBuilder("ip", "netns", "list").start().waitFor() == 0
+                && "root".equals(System.getProperty("user.name"));
+        if ((!pg && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null)
+                || (!netns && System.getenv("GK8S_REQUIRE_NETNS") != null)) {
+            throw new IllegalStateException("PostgreSQL 15 and network namespaces are required here");
+        }
+        Assumptions.assumeTrue(pg && netns, "skipped: needs Debian's postgresql-15 and root for network namespaces;"
+                + " .ci/run provides both");
+        root = Files.createTempDirectory("gk8s-drv");
+        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
+        a = new PgControl(PgControl.DEBIAN_15, root.resolve("a"), "127.0.0.1", FreePort.find(), "a", "postgres");
+        b = new PgControl(PgControl.DEBIAN_15, root.resolve("b"), "127.0.0.1", FreePort.find(), "b", "postgres");
+        a.initPrimary();
+        a.sql("CREATE TABLE t (id int)");
+        b.cloneFrom(a);
+        vipA = vipIn("a");
+        vipB = vipIn("b");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (a != null) {
+            a.close();
+            b.close();
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        for (String ns : namespaces) {
+            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+        }
+    }
+
+    private static void insert(PgControl node, int id) throws SQLException {
+        try (Connection c = node.connect(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO t VALUES (" + id + ")");
+        }
+    }
+
+    @Test
+    void fencePromoteAndRejoinDriveThePairThroughAFailover() throws Exception {
+        NodeDriver driverA = new NodeDriver(a, b, vipA, k3s("a"));
+        NodeDriver driverB = new NodeDriver(b, a, vipB, k3s("b"));
+        await().atMost(Duration.ofSeconds(30)).until(driverA::peerStreaming);
+        assertFalse(driverB.peerStreaming(), "nobody streams from a standby");
+        driverA.useSyncStandby("b");
+        insert(a, 1); // synchronous: b has it when this returns
+        vipA.acquire();
+
+        driverA.fence(1);
+        assertFalse(vipA.held(), "the VIP goes first");
+        SQLException readOnly = assertThrows(SQLException.class, () -> insert(a, 2));
+        assertEquals("25006", readOnly.getSQLState());
+        assertEquals(List.of("a stop"), k3sCalls);
+
+        a.kill(); // and then the power goes
+        driverB.promote(2);
+        assertTrue(vipB.held());
+        insert(b, 3);
+        assertEquals(List.of("a stop", "b restart"), k3sCalls);
+
+        driverA.rejoin(2, "b");
+        assertTrue(a.inRecovery());
+        assertFalse(vipA.held());
+        await().atMost(Duration.ofSeconds(30)).until(driverB::peerStreaming);
+        driverB.useSyncStandby("a");
+        insert(b, 4);
+        try (Connection c = a.connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT array_agg(id ORDER BY id)::text FROM t")) {
+            rs.next();
+            assertEquals("{1,3,4}", rs.getString(1), "the old primary has every write of the new epoch");
+        }
+        assertEquals(List.of("a stop", "b restart", "a stop", "a start"), k3sCalls);
+    }
+}
