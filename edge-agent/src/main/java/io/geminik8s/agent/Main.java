@@ -3,6 +3,7 @@ package io.geminik8s.agent;
 import io.geminik8s.agent.config.AgentConfig;
 import io.geminik8s.agent.config.ConfigException;
 import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.agent.ha.HaNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,12 +58,25 @@ public final class Main {
             return 2;
         }
         Agent agent = new Agent(config, Clock.systemUTC());
+        HaNode ha = config.ha() == null ? null
+                : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (ha != null) {
+                ha.close();
+            }
             agent.close();
             stopped.countDown();
         }, "gk8s-agent-shutdown"));
         agent.start();
+        if (ha != null) {
+            try {
+                ha.start();
+            } catch (Exception e) {
+                err.println("HA bootstrap failed: " + e.getMessage());
+                return 1;
+            }
+        }
         stopped.await();
         return 0;
     }

@@ -26,7 +26,8 @@ public record AgentConfig(
         Postgres postgres,
         List<Path> watchedCerts,
         Map<String, String> labels,
-        Path stateDir) {
+        Path stateDir,
+        HaSettings ha) {
 
     /** TLS material: PKCS12 key/trust stores, or PEM files (certificate chain, PKCS#8 key, CA bundle). */
     public record Tls(Path keystore, char[] keystorePassword, Path truststore, char[] truststorePassword,

@@ -44,7 +44,7 @@ public final class ConfigLoader {
               certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
               labels                    comma-separated key=value site labels, e.g. region=eu,kind=store
               state.dir                 agent state folder (default /var/lib/gk8s-agent)
-            """;
+            """ + HaSettings.KEYS;
 
     private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String ENV_PREFIX = "GK8S_AGENT_";
@@ -167,7 +167,7 @@ public final class ConfigLoader {
                 Duration.ofMillis(number("backoff.initial-ms", 1000, 10, 3_600_000)),
                 Duration.ofMillis(number("backoff.max-ms", 120_000, 10, 3_600_000)),
                 new AgentConfig.Postgres(pgUrl, get("postgres.user"), chars(get("postgres.password"))), List.copyOf(certs),
-                labels(), state);
+                labels(), state, HaSettings.parse(this::get, problems));
         if (cfg.backoffMax().compareTo(cfg.backoffInitial()) < 0) {
             problems.add("backoff.max-ms: must be >= backoff.initial-ms");
         }

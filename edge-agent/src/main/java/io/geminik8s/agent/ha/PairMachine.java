@@ -44,10 +44,17 @@ public final class PairMachine {
         this.lastAckSent = now;
     }
 
-    /** A node that holds {@code epoch} with a lease counted from {@code leaseStart}. */
+    /** A node that holds {@code epoch} with a lease counted from {@code leaseStart}; its peer synchronous. */
     public static PairMachine primary(String peer, long epoch, long leaseStart, HaTiming timing, long now) {
+        return primary(peer, epoch, leaseStart, true, timing, now);
+    }
+
+    /** {@code peerSynchronous}: whether the peer is in synchronous_standby_names now (false at bootstrap). */
+    public static PairMachine primary(String peer, long epoch, long leaseStart, boolean peerSynchronous,
+                                      HaTiming timing, long now) {
         PairMachine m = new PairMachine(peer, timing, State.PRIMARY, epoch, now);
         m.leaseUntil = leaseStart + timing.leaseMs();
+        m.syncPeer = peerSynchronous;
         return m;
     }
 

@@ -172,6 +172,7 @@ public final class PgControl implements AutoCloseable {
 
     /** Starts the postmaster as a child process and waits until it accepts connections. */
     public void start() {
+        stopLeftover();
         List<String> cmd = asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=" + host, "-c", "unix_socket_directories=",
                 "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
@@ -221,6 +222,20 @@ public final class PgControl implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (anyBackendAlive() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
+        }
+    }
+
+    /** A postmaster left running by an earlier agent process on this data directory is shut down first. */
+    private void stopLeftover() {
+        Path pid = data.resolve("postmaster.pid");
+        try {
+            if (Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
+                    .map(ProcessHandle::isAlive).orElse(false)) {
+                run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
+                        data.toString());
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(name + ": cannot stop the postgres left running on " + data, e);
         }
     }
 

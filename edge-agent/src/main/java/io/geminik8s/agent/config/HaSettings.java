@@ -1,0 +1,109 @@
+package io.geminik8s.agent.config;
+
+import io.geminik8s.agent.ha.HaTiming;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * HA settings of a node ({@code ha.*}, {@code pg.*}, {@code vip.*}, {@code k3s.*}); absent unless
+ * {@code ha.enabled=true}. Documented with the other keys in {@link ConfigLoader#KEYS}.
+ */
+public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
+                         Path pgBin, Path pgData, String pgHost, int pgPort, String pgPeerHost, int pgPeerPort,
+                         String pgOsUser, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
+                         HaTiming timing) {
+
+    public static final String KEYS = """
+              ha.enabled                true to run the pair's HA supervisor (default false)
+              ha.peer-node              the other node's id (required with HA)
+              ha.listen                 UDP host:port for the peer link (default 0.0.0.0:7946)
+              ha.peer-address           the peer's UDP host:port (required with HA)
+              ha.initial-role           primary or standby: what a node with an empty pg.data becomes (required)
+              ha.lease-ms / ha.peer-silence-ms / ha.heartbeat-ms / ha.hub-retry-ms
+                                        3000 / 1500 / 250 / 500; the lease must equal the hub's gk8s.witness.lease
+              pg.bin                    PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+              pg.data                   data directory (required with HA)
+              pg.host / pg.port         this node's PostgreSQL address (default 0.0.0.0 / 5432)
+              pg.peer-host / pg.peer-port  the peer's PostgreSQL (required host; port default 5432)
+              pg.os-user                OS user PostgreSQL runs as when the agent is root (default postgres)
+              vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
+              vip.netns                 network namespace that holds vip.device (default: the agent's own)
+              k3s.unit                  systemd unit of K3s (default k3s; none = do not manage K3s)
+            """;
+
+    static HaSettings parse(Function<String, String> get, List<String> problems) {
+        if (!Boolean.parseBoolean(get.apply("ha.enabled"))) {
+            return null;
+        }
+        String peerNode = required(get, "ha.peer-node", problems);
+        String role = required(get, "ha.initial-role", problems);
+        if (role != null && !role.equals("primary") && !role.equals("standby")) {
+            problems.add("ha.initial-role: must be primary or standby, got '" + role + "'");
+        }
+        HaTiming timing = null;
+        try {
+            timing = new HaTiming(number(get, "ha.heartbeat-ms", 250, problems),
+                    number(get, "ha.peer-silence-ms", 1500, problems), number(get, "ha.lease-ms", 3000, problems),
+                    number(get, "ha.hub-retry-ms", 500, problems));
+        } catch (IllegalArgumentException e) {
+            problems.add("ha.peer-silence-ms: " + e.getMessage());
+        }
+        String vip = required(get, "vip.address", problems);
+        if (vip != null && !vip.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+            problems.add("vip.address: must look like 10.0.0.10/24, got '" + vip + "'");
+        }
+        String pgData = required(get, "pg.data", problems);
+        String k3s = get.apply("k3s.unit") == null ? "k3s" : get.apply("k3s.unit");
+        return new HaSettings(peerNode, address(get, "ha.listen", "0.0.0.0:7946", problems),
+                address(get, "ha.peer-address", null, problems), role,
+                Path.of(orDefault(get, "pg.bin", "/usr/lib/postgresql/15/bin")), pgData == null ? null : Path.of(pgData),
+                orDefault(get, "pg.host", "0.0.0.0"), (int) number(get, "pg.port", 5432, problems),
+                required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
+                orDefault(get, "pg.os-user", "postgres"), vip, required(get, "vip.device", problems),
+                get.apply("vip.netns"), k3s.equals("none") ? null : k3s, timing);
+    }
+
+    private static String orDefault(Function<String, String> get, String key, String dflt) {
+        return get.apply(key) == null ? dflt : get.apply(key);
+    }
+
+    private static String required(Function<String, String> get, String key, List<String> problems) {
+        String v = get.apply(key);
+        if (v == null) {
+            problems.add(key + ": required with ha.enabled=true");
+        }
+        return v;
+    }
+
+    private static long number(Function<String, String> get, String key, long dflt, List<String> problems) {
+        String v = get.apply(key);
+        try {
+            long n = v == null ? dflt : Long.parseLong(v);
+            if (n < 1 || n > 3_600_000) {
+                problems.add(key + ": " + n + " is out of range [1, 3600000]");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(key + ": '" + v + "' is not a whole number");
+            return dflt;
+        }
+    }
+
+    private static InetSocketAddress address(Function<String, String> get, String key, String dflt,
+                                             List<String> problems) {
+        String v = get.apply(key) == null ? dflt : get.apply(key);
+        if (v == null) {
+            problems.add(key + ": required with ha.enabled=true");
+            return null;
+        }
+        int colon = v.lastIndexOf(':');
+        try {
+            return new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            problems.add(key + ": '" + v + "' is not host:port");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.geminik8s.agent.ha;
+
+import io.geminik8s.agent.config.HaSettings;
+import io.geminik8s.agent.k3s.K3sDriver;
+import io.geminik8s.agent.k3s.SystemdK3s;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.vip.VipControl;
+import io.geminik8s.protocol.WitnessReply;
+import io.geminik8s.protocol.WitnessRequest.Op;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A node of a pair, from empty disk to supervised: bootstraps PostgreSQL (a new primary asks the witness for epoch
+ * 1; a new standby clones the peer), or resumes after a restart (a former primary stays fenced until the witness
+ * confirms its epoch, else it rejoins), then runs the {@link HaSupervisor}. The epoch held or followed is kept in
+ * {@code ha-epoch} under the agent's state directory.
+ */
+public final class HaNode implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(HaNode.class.getName());
+
+    private final String site;
+    private final String node;
+    private final HaSettings ha;
+    private final WitnessPort witness;
+    private final Path epochFile;
+    private final PgControl local;
+    private final PgControl peer;
+    private final NodeDriver driver;
+    private HaSupervisor supervisor;
+
+    public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir) {
+        this.site = site;
+        this.node = node;
+        this.ha = ha;
+        this.witness = witness;
+        this.epochFile = stateDir.resolve("ha-epoch");
+        this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser());
+        this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser());
+        VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
+                ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()));
+        K3sDriver k3s = ha.k3sUnit() == null ? NO_K3S : new SystemdK3s(ha.k3sUnit(), local::sql);
+        this.driver = new NodeDriver(local, peer, vip, k3s);
+    }
+
+    /** Blocks until the node is bootstrapped (a standby waits for its peer's PostgreSQL), then supervises. */
+    public void start() throws Exception {
+        long now = now();
+        PairMachine machine;
+        if (isEmpty(ha.pgData())) {
+            if (ha.initialRole().equals("primary")) {
+                local.initPrimary();
+                long sentAt = now();
+                WitnessReply r = witness.ask(Op.PROMOTE, 1, null, 0L).get(30, TimeUnit.SECONDS);
+                if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
+                    local.fence();
+                    throw new IllegalStateException("site " + site + " already has epoch " + r.epoch() + " held by "
+                            + r.holder() + ": start " + node + " as standby (" + r.reason() + ")");
+                }
+                machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
+                driver.unfence(1);
+                saveEpoch(1);
+            } else {
+                awaitPeerDatabase();
+                local.cloneFrom(peer);
+                machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
+            }
+        } else {
+            local.start();
+            if (local.inRecovery()) {
+                machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
+            } else {
+                local.fence(); // a former primary writes nothing until the witness says its epoch still stands
+                long epoch = readEpoch();
+                long sentAt = now();
+                WitnessReply r = witness.ask(Op.RENEW, epoch, null, null).get(30, TimeUnit.SECONDS);
+                if (r.outcome() == WitnessReply.Outcome.GRANTED) {
+                    machine = PairMachine.primary(ha.peerNode(), epoch, sentAt, false, ha.timing(), now());
+                    driver.unfence(epoch);
+                } else {
+                    awaitPeerDatabase();
+                    driver.rejoin(r.epoch(), r.holder());
+                    saveEpoch(r.epoch());
+                    machine = PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
+                }
+            }
+        }
+        PairMachine started = machine;
+        LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
+                + " after " + (now() - now) + " ms of bootstrap");
+        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver));
+        supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, ha.peerNode(), onPacket));
+    }
+
+    public HaSupervisor supervisor() {
+        return supervisor;
+    }
+
+    public PgControl database() {
+        return local;
+    }
+
+    /** Power-off semantics: the supervisor and this node's PostgreSQL stop without a word. */
+    @Override
+    public void close() {
+        if (supervisor != null) {
+            supervisor.close();
+        }
+        local.close();
+    }
+
+    private void awaitPeerDatabase() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (true) {
+            try (Connection c = peer.connect()) {
+                return;
+            } catch (java.sql.SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
+                            + " unreachable for 10 minutes", e);
+                }
+                TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition
+            }
+        }
+    }
+
+    private long readEpoch() {
+        try {
+            return Files.exists(epochFile) ? Long.parseLong(Files.readString(epochFile).trim()) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void saveEpoch(long epoch) {
+        try {
+            Files.createDirectories(epochFile.getParent());
+            Path tmp = epochFile.resolveSibling("ha-epoch.tmp");
+            Files.writeString(tmp, Long.toString(epoch));
+            Files.move(tmp, epochFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return true;
+        }
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static long now() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    /** Records the epoch this node holds or follows whenever it changes. */
+    private final class EpochKeeping implements SiteDriver {
+        private final SiteDriver d;
+
+        EpochKeeping(SiteDriver d) {
+            this.d = d;
+        }
+
+        public void fence(long epoch) {
+            d.fence(epoch);
+        }
+
+        public void unfence(long epoch) {
+            d.unfence(epoch);
+        }
+
+        public void promote(long epoch) {
+            d.promote(epoch);
+            saveEpoch(epoch);
+        }
+
+        public void rejoin(long epoch, String holder) {
+            d.rejoin(epoch, holder);
+            saveEpoch(epoch);
+        }
+
+        public boolean peerStreaming() {
+            return d.peerStreaming();
+        }
+
+        public void useSyncStandby(String p) {
+            d.useSyncStandby(p);
+        }
+
+        public void dropSyncStandby(String p) {
+            d.dropSyncStandby(p);
+        }
+    }
+
+    private static final K3sDriver NO_K3S = new K3sDriver() {
+        public void stop() {
+        }
+
+        public void start() {
+        }
+
+        public void restart() {
+        }
+
+        public void bumpKineIdSequence() {
+        }
+    };
+}
