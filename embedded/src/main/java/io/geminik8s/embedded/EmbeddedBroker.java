@@ -26,13 +26,20 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static final int MAX_PACKET_BYTES = 128 * 1024;
 
     private final Path home;
+    private final String bindAddress;
     private final int port;
     private final boolean persistent;
     private final Tls tls;
     private EmbeddedHiveMQ hivemq;
 
     public EmbeddedBroker(Path home, int port, boolean persistent, Tls tls) {
+        this(home, "127.0.0.1", port, persistent, tls);
+    }
+
+    /** {@code bindAddress}: loopback by default; an address inside a test network namespace for the HA harness. */
+    public EmbeddedBroker(Path home, String bindAddress, int port, boolean persistent, Tls tls) {
         this.home = home;
+        this.bindAddress = bindAddress;
         this.port = port == 0 ? FreePort.find() : port;
         this.persistent = persistent;
         this.tls = tls;
@@ -86,12 +93,12 @@ public final class EmbeddedBroker implements AutoCloseable {
                 <?xml version="1.0"?>
                 <hivemq>
                   <listeners>
-                    <tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address></tcp-listener>
-                """.formatted(port));
+                    <tcp-listener><port>%d</port><bind-address>%s</bind-address></tcp-listener>
+                """.formatted(port, bindAddress));
         if (tls != null) {
             x.append("""
                         <tls-tcp-listener>
-                          <port>%d</port><bind-address>127.0.0.1</bind-address>
+                          <port>%d</port><bind-address>%s</bind-address>
                           <tls>
                             <protocols><protocol>TLSv1.3</protocol><protocol>TLSv1.2</protocol></protocols>
                             <keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
@@ -99,7 +106,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                             <client-authentication-mode>%s</client-authentication-mode>
                           </tls>
                         </tls-tcp-listener>
-                    """.formatted(tls.port(), tls.keystore(), tls.keystorePassword(), tls.keystorePassword(),
+                    """.formatted(tls.port(), bindAddress, tls.keystore(), tls.keystorePassword(), tls.keystorePassword(),
                     tls.truststore() == null ? "" : "<truststore><path>" + tls.truststore() + "</path><password>"
                             + tls.truststorePassword() + "</password></truststore>",
                     tls.clientCertRequired() ? "REQUIRED" : "NONE"));

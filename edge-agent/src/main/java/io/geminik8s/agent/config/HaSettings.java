@@ -11,8 +11,8 @@ import java.util.function.Function;
  * {@code ha.enabled=true}. Documented with the other keys in {@link ConfigLoader#KEYS}.
  */
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
-                         Path pgBin, Path pgData, String pgHost, int pgPort, String pgPeerHost, int pgPeerPort,
-                         String pgOsUser, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
+                         Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
+                         String pgOsUser, String pgTrustedNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
                          HaTiming timing) {
 
     public static final String KEYS = """
@@ -25,9 +25,12 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                                         3000 / 1500 / 250 / 500; the lease must equal the hub's gk8s.witness.lease
               pg.bin                    PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
               pg.data                   data directory (required with HA)
-              pg.host / pg.port         this node's PostgreSQL address (default 0.0.0.0 / 5432)
+              pg.host / pg.port         this node's PostgreSQL address (default 127.0.0.1 / 5432)
+              pg.listen                 addresses PostgreSQL listens on (default pg.host; add the VIP, with
+                                        net.ipv4.ip_nonlocal_bind=1, so clients reach it through the VIP)
               pg.peer-host / pg.peer-port  the peer's PostgreSQL (required host; port default 5432)
               pg.os-user                OS user PostgreSQL runs as when the agent is root (default postgres)
+              pg.trusted-network        CIDR trusted without password (site LAN; test setups only, default none)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
               vip.netns                 network namespace that holds vip.device (default: the agent's own)
               k3s.unit                  systemd unit of K3s (default k3s; none = do not manage K3s)
@@ -59,9 +62,11 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
         return new HaSettings(peerNode, address(get, "ha.listen", "0.0.0.0:7946", problems),
                 address(get, "ha.peer-address", null, problems), role,
                 Path.of(orDefault(get, "pg.bin", "/usr/lib/postgresql/15/bin")), pgData == null ? null : Path.of(pgData),
-                orDefault(get, "pg.host", "0.0.0.0"), (int) number(get, "pg.port", 5432, problems),
+                orDefault(get, "pg.host", "127.0.0.1"),
+                orDefault(get, "pg.listen", orDefault(get, "pg.host", "127.0.0.1")),
+                (int) number(get, "pg.port", 5432, problems),
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
-                orDefault(get, "pg.os-user", "postgres"), vip, required(get, "vip.device", problems),
+                orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s, timing);
     }
 

@@ -42,7 +42,8 @@ public final class HaNode implements AutoCloseable {
         this.ha = ha;
         this.witness = witness;
         this.epochFile = stateDir.resolve("ha-epoch");
-        this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser());
+        this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser())
+                .listenOn(ha.pgListen());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
                 ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()));
@@ -56,7 +57,7 @@ public final class HaNode implements AutoCloseable {
         PairMachine machine;
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
-                local.initPrimary();
+                local.initPrimary(ha.pgTrustedNetwork());
                 long sentAt = now();
                 WitnessReply r = witness.ask(Op.PROMOTE, 1, null, 0L).get(30, TimeUnit.SECONDS);
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {

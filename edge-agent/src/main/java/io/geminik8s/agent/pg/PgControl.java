@@ -34,6 +34,7 @@ public final class PgControl implements AutoCloseable {
     private final int port;
     private final String name;
     private final String osUser;
+    private String listen;
     private Process postmaster;
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
@@ -44,6 +45,16 @@ public final class PgControl implements AutoCloseable {
         this.port = port;
         this.name = name;
         this.osUser = osUser;
+        this.listen = host;
+    }
+
+    /**
+     * Listen on these addresses too, e.g. {@code "10.0.0.11,10.0.0.10"} with the site's VIP: with
+     * net.ipv4.ip_nonlocal_bind=1 PostgreSQL can bind the VIP before this node holds it.
+     */
+    public PgControl listenOn(String addresses) {
+        this.listen = addresses;
+        return this;
     }
 
     public String name() {
@@ -59,8 +70,24 @@ public final class PgControl implements AutoCloseable {
      * recovery run by pg_rewind would reset), trust on loopback (tests; production uses scram), start.
      */
     public void initPrimary() {
+        initPrimary(null);
+    }
+
+    /**
+     * As {@link #initPrimary()}, trusting also {@code trustedCidr} (the site LAN: peer replication, clients through
+     * the VIP). Trust is for the test harness; production needs scram and certificates (not built yet).
+     */
+    public void initPrimary(String trustedCidr) {
         run(Duration.ofSeconds(60), bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
                 "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--data-checksums", "--no-instructions");
+        if (trustedCidr != null) {
+            try {
+                Files.writeString(data.resolve("pg_hba.conf"), "host all all " + trustedCidr + " trust\n"
+                        + "host replication all " + trustedCidr + " trust\n", java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         start();
         sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN");
     }
@@ -174,7 +201,7 @@ public final class PgControl implements AutoCloseable {
     public void start() {
         stopLeftover();
         List<String> cmd = asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
-                "-c", "port=" + port, "-c", "listen_addresses=" + host, "-c", "unix_socket_directories=",
+                "-c", "port=" + port, "-c", "listen_addresses=" + listen, "-c", "unix_socket_directories=",
                 "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
                 "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
                 "-c", "cluster_name=" + name));

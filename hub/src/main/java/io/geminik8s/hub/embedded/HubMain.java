@@ -22,15 +22,16 @@ public final class HubMain {
             Path data = Path.of(setting("gk8s.data-dir", "GK8S_DATA_DIR", ".gk8s-data")).toAbsolutePath();
             int mqttPort = Integer.parseInt(setting("gk8s.embedded.mqtt-port", "GK8S_EMBEDDED_MQTT_PORT", "1883"));
             EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), true);
-            EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), mqttPort, true, null).start();
+            String bind = setting("gk8s.embedded.bind", "GK8S_EMBEDDED_BIND", "127.0.0.1");
+            EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), bind, mqttPort, true, null).start();
             EmbeddedServices.use(db, broker);
             System.setProperty("quarkus.datasource.reactive.url", db.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());
             System.setProperty("quarkus.datasource.username", db.user());
-            System.setProperty("gk8s.mqtt.host", "127.0.0.1");
+            System.setProperty("gk8s.mqtt.host", bind);
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
-            System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on 127.0.0.1:%d, data in %s%n",
-                    db.port(), broker.port(), data);
+            System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d, data in %s%n",
+                    db.port(), bind, broker.port(), data);
         }
         Quarkus.run(args);
     }
