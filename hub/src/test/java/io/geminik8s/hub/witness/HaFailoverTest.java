@@ -39,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class HaFailoverTest {
 
-    /** Agent timing matching the hub's test witness (lease 600 ms, margin 300 ms). */
-    private static final HaTiming TIMING = new HaTiming(50, 300, 600, 100);
+    /** Agent timing matching the hub's test witness (lease 1500 ms, margin 500 ms). */
+    private static final HaTiming TIMING = new HaTiming(50, 500, 1500, 100);
 
     @TempDir
     Path dir;
@@ -136,7 +136,7 @@ class HaFailoverTest {
                 a.close(); // power-off: no goodbye
                 await().atMost(Duration.ofSeconds(10)).until(() -> driverB.calls.contains("promote 2"));
                 long failoverMs = (driverB.promotedAt - off) / 1_000_000;
-                System.out.printf("HA e2e (lease 600 ms, margin 300 ms): primary off -> standby promoted %d ms%n",
+                System.out.printf("HA e2e (lease 1500 ms, margin 500 ms): primary off -> standby promoted %d ms%n",
                         failoverMs);
                 assertTrue(failoverMs >= TIMING.leaseMs(), "never before the old lease can have lapsed: " + failoverMs);
                 assertEquals(2, b.epoch());

@@ -79,8 +79,8 @@ class HaPairTest {
                 "GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_PEER_NODE", peer,
                 "GK8S_AGENT_HA_LISTEN", "127.0.0.1:" + ports.get(node + "-udp"),
                 "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.1:" + ports.get(peer + "-udp")));
-        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "600",
-                "GK8S_AGENT_HA_PEER_SILENCE_MS", "300", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
+        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "1500",
+                "GK8S_AGENT_HA_PEER_SILENCE_MS", "500", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
                 "GK8S_AGENT_HA_HUB_RETRY_MS", "100", "GK8S_AGENT_PG_DATA", root.resolve(node).toString(),
                 "GK8S_AGENT_PG_HOST", "127.0.0.1", "GK8S_AGENT_PG_PORT", ports.get(node + "-pg").toString(),
                 "GK8S_AGENT_PG_PEER_HOST", "127.0.0.1"));
@@ -126,7 +126,7 @@ class HaPairTest {
         Node b = start("b", "a", ports, "standby", nsB);
         assertTrue(a.vip().held());
         // b streams, the hub records it eligible, a puts it into synchronous replication
-        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(a.ha().database()).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> syncState(a.ha().database()).equals("sync"));
         a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
         try (Connection c = a.ha().database().connect(); Statement st = c.createStatement()) {
             for (int i = 1; i <= 100; i++) {
@@ -137,11 +137,12 @@ class HaPairTest {
         long off = System.nanoTime();
         a.ha().close(); // power-off of a: PostgreSQL and supervisor gone at once
         a.agent().close();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                 .until(() -> !b.ha().database().inRecovery() && b.vip().held());
-        System.out.printf("HA pair (lease 600 ms, margin 300 ms): primary power-off -> standby writable with VIP: "
+        System.out.printf("HA pair (lease 1500 ms, margin 500 ms): primary power-off -> standby writable with VIP: "
                 + "%d ms%n", (System.nanoTime() - off) / 1_000_000);
-        assertEquals(PairMachine.State.PRIMARY, b.ha().supervisor().state());
+        assertTrue(List.of(PairMachine.State.PRIMARY, PairMachine.State.ALONE).contains(b.ha().supervisor().state()),
+                "b holds the epoch (alone: its peer is gone)");
         assertEquals(2, b.ha().supervisor().epoch());
         b.ha().database().sql("INSERT INTO acked VALUES (1000)");
         try (Connection c = b.ha().database().connect(); Statement st = c.createStatement();
@@ -155,7 +156,7 @@ class HaPairTest {
         Node back = start("a", "b", ports, "primary", nsA); // its data is there: fenced, refused, rewound
         assertTrue(back.ha().database().inRecovery(), "the old primary came back as a standby");
         assertEquals(PairMachine.State.STANDBY, back.ha().supervisor().state());
-        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(b.ha().database()).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> syncState(b.ha().database()).equals("sync"));
         b.ha().database().sql("INSERT INTO acked VALUES (1001)");
         try (Connection c = back.ha().database().connect(); Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT count(*) FROM acked")) {

@@ -35,7 +35,7 @@ class WitnessMqttTest {
             assertEquals(WitnessReply.Outcome.GRANTED, boot.outcome());
             assertEquals(1L, boot.epoch());
             assertEquals("a", boot.holder());
-            assertEquals(600L, boot.leaseMs());
+            assertEquals(1500L, boot.leaseMs());
 
             mqtt.publish(new WitnessRequest("1.0", "early", "wm-1", "b", 1L, Op.PROMOTE, 2L, null, 100L));
             WitnessReply refused = awaitReply(toB, "early");
@@ -44,7 +44,7 @@ class WitnessMqttTest {
 
             mqtt.publish(new WitnessRequest("1.0", "ok", "wm-1", "a", 1L, Op.PEER_OK, 1L, "b", null));
             assertEquals(WitnessReply.Outcome.GRANTED, awaitReply(toA, "ok").outcome());
-            // a's bootstrap lease (600 ms, from the hub) is refused to b until it lapses plus the margin (300 ms)
+            // a's bootstrap lease (1500 ms, from the hub) is refused to b until it lapses plus the margin (500 ms)
             java.util.concurrent.atomic.AtomicInteger attempt = new java.util.concurrent.atomic.AtomicInteger();
             WitnessReply take = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 String id = "take-" + attempt.incrementAndGet();
