@@ -164,6 +164,17 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /** The best {@code sync_state} among this primary's standbys ({@code sync}, {@code async}...), or {@code none}. */
+    public String synchronousState() {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage(), e);
+        }
+    }
+
     /** When pg_rewind cannot help (diverged too far, WAL gone): a fresh base backup from {@code primary}. */
     public void recloneFrom(PgControl primary) {
         stop();

@@ -47,7 +47,7 @@ class PgControlTest {
         a.sql("CREATE TABLE acked (id int PRIMARY KEY)");
         b.cloneFrom(a);
         a.setSynchronousStandby("b");
-        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(a).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
     }
 
     @AfterEach
@@ -56,14 +56,6 @@ class PgControlTest {
         b.close();
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
-    private static String syncState(PgControl primary) throws SQLException {
-        try (Connection c = primary.connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication")) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 
@@ -93,7 +85,7 @@ class PgControlTest {
         a.rewindFrom(b);
         assertTrue(a.inRecovery(), "the old primary is a standby now");
         b.setSynchronousStandby("a");
-        await().atMost(Duration.ofSeconds(30)).until(() -> syncState(b).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> b.synchronousState().equals("sync"));
         b.sql("INSERT INTO acked VALUES (1001)");
         await().atMost(Duration.ofSeconds(10)).until(() -> count(a) == 202);
     }

@@ -98,14 +98,6 @@ class HaPairTest {
         return new Node(agent, ha, new VipControl("192.0.2.10/24", "vip0", List.of("ip", "netns", "exec", ns)));
     }
 
-    private static String syncState(PgControl pg) throws Exception {
-        try (Connection c = pg.connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication")) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
     @Test
     void aPairBootstrapsFailsOverAndTakesItsOldPrimaryBack() throws Exception {
         boolean ready = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"))
@@ -126,7 +118,7 @@ class HaPairTest {
         Node b = start("b", "a", ports, "standby", nsB);
         assertTrue(a.vip().held());
         // b streams, the hub records it eligible, a puts it into synchronous replication
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> syncState(a.ha().database()).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
         a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
         try (Connection c = a.ha().database().connect(); Statement st = c.createStatement()) {
             for (int i = 1; i <= 100; i++) {
@@ -156,7 +148,7 @@ class HaPairTest {
         Node back = start("a", "b", ports, "primary", nsA); // its data is there: fenced, refused, rewound
         assertTrue(back.ha().database().inRecovery(), "the old primary came back as a standby");
         assertEquals(PairMachine.State.STANDBY, back.ha().supervisor().state());
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> syncState(b.ha().database()).equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> b.ha().database().synchronousState().equals("sync"));
         b.ha().database().sql("INSERT INTO acked VALUES (1001)");
         try (Connection c = back.ha().database().connect(); Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT count(*) FROM acked")) {
