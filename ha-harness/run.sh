@@ -2,7 +2,8 @@
 # HA fault-injection harness: a two-node site and the hub in network namespaces, real PostgreSQL 15, real agents,
 # a writer through the VIP. Usage (root): ha-harness/run.sh [scenario] [runs]
 # scenarios: power-off, isolate-primary (the primary fails: b must take over), standby-power-off, isolate-standby
-# (the standby fails: a must go on alone once the hub recorded b lost).
+# (the standby fails: a must go on alone once the hub recorded b lost), hub-down-primary-dies (no witness: no
+# failover may happen; writes must stay stopped and nobody may become writable).
 # Needs: ./mvnw -DskipTests package, Debian's postgresql-15, iproute2, iputils-arping. Writes
 # ha-harness/reports/<scenario>.md.
 set -euo pipefail
@@ -68,8 +69,9 @@ wait_for() { # description, timeout s, command...
 
 start_hub() {
   in_ns h java -Xmx256m -Dgk8s.data-dir="$hubdata" -Dgk8s.embedded.bind=${ip[h]} -Dquarkus.http.host=${ip[h]} \
-    -jar hub/target/quarkus-app/quarkus-run.jar > "$work/hub.log" 2>&1 &
-  pids+=($!)
+    -jar hub/target/quarkus-app/quarkus-run.jar >> "$work/hub.log" 2>&1 &
+  hub_pid=$!
+  pids+=($hub_pid)
   wait_for "hub" 90 in_ns h bash -c "exec 3<>/dev/tcp/${ip[h]}/8080"
 }
 
@@ -112,11 +114,14 @@ for run in $(seq 1 "$runs"); do
   wait_for "writes through the VIP" 30 grep -q "^ok " "$work/writer-$run.log"
   sleep 3
   fault_ms=$(date +%s%3N)
+  expect_resume=1
   case "$scenario" in
     power-off) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; survivor=b ;; # processes and link at once
     isolate-primary) ip -n gk8s-br link set p-a down; survivor=b ;;
     standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down; survivor=a ;;
     isolate-standby) ip -n gk8s-br link set p-b down; survivor=a ;;
+    hub-down-primary-dies) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down
+      survivor=b; expect_resume=0 ;;
     *) log "unknown scenario $scenario"; exit 2 ;;
   esac
   log "run $run: fault $scenario injected"
@@ -134,6 +139,10 @@ for run in $(seq 1 "$runs"); do
   acked=$(awk '$1 == "ok" { n++ } END { print n }' "$work/writer-$run.log")
   on_survivor=$(in_ns $survivor /usr/lib/postgresql/15/bin/psql -h ${ip[$survivor]} -U postgres -tAqc \
     "SELECT count(*) FROM harness_writes")
+  if [ "$expect_resume" = 0 ]; then # no write may succeed after the primary died (fault + 1 s, +0.5 s in flight)
+    late=$(awk -v f=$((fault_ms + 1500)) '$1 == "ok" && $3 > f { n++ } END { print n + 0 }' "$work/writer-$run.log")
+    outage=$([ "$late" = 0 ] && echo "none, as expected" || echo "")
+  fi
   log "run $run: longest write gap ${outage:-none} ms; acked $acked, on $survivor $on_survivor; two writers: $both"
   results+=("| $run | ${outage:-never resumed} | $acked | $on_survivor ($survivor) | $both |")
   if [ -z "$outage" ] || [ "$both" -gt 0 ] || [ "${on_survivor:-0}" -lt "${acked:-0}" ]; then
@@ -143,6 +152,7 @@ for run in $(seq 1 "$runs"); do
   for n in a b; do killtree "${agent_pid[$n]}"; done
   pkill -9 -f "$work/a-pg" 2>/dev/null || true; pkill -9 -f "$work/b-pg" 2>/dev/null || true
   for n in a b; do ip -n gk8s-br link set p-$n up; ip -n gk8s-$n link set v-$n up; done
+  kill -0 "$hub_pid" 2>/dev/null || start_hub
   cp "$work"/{a,b}.log "$work/hub.log" /tmp/ 2>/dev/null || true
 done
 
