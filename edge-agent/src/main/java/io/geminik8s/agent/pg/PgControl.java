@@ -166,13 +166,7 @@ public final class PgControl implements AutoCloseable {
 
     /** The best {@code sync_state} among this primary's standbys ({@code sync}, {@code async}...), or {@code none}. */
     public String synchronousState() {
-        try (Connection c = connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication")) {
-            rs.next();
-            return rs.getString(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(name + ": " + e.getMessage(), e);
-        }
+        return (String) scalar("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication");
     }
 
     /** When pg_rewind cannot help (diverged too far, WAL gone): a fresh base backup from {@code primary}. */
@@ -183,12 +177,16 @@ public final class PgControl implements AutoCloseable {
     }
 
     public boolean inRecovery() {
-        try (Connection c = connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+        return (Boolean) scalar("SELECT pg_is_in_recovery()");
+    }
+
+    /** The one value a query returns. */
+    private Object scalar(String query) {
+        try (Connection c = connect(); Statement st = c.createStatement(); var rs = st.executeQuery(query)) {
             rs.next();
-            return rs.getBoolean(1);
+            return rs.getObject(1);
         } catch (SQLException e) {
-            throw new IllegalStateException(name + ": " + e.getMessage(), e);
+            throw new IllegalStateException(name + ": " + query + ": " + e.getMessage(), e);
         }
     }
 
