@@ -59,7 +59,8 @@ public final class Main {
         }
         Agent agent = new Agent(config, Clock.systemUTC());
         HaNode ha = config.ha() == null ? null
-                : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir());
+                : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir(),
+                        agent::event);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (ha != null) {

@@ -46,4 +46,8 @@ public sealed interface Action {
     /** This node's epoch is over: rejoin as standby of {@code epoch} (pg_rewind, else a fresh base backup). */
     record Rejoin(long epoch, String holder) implements Action {
     }
+
+    /** The local PostgreSQL stopped answering: kill it and start it again (quicker than a failover). */
+    record RestartDatabase(long epoch) implements Action {
+    }
 }

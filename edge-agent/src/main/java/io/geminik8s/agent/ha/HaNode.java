@@ -34,9 +34,11 @@ public final class HaNode implements AutoCloseable {
     private final PgControl local;
     private final PgControl peer;
     private final NodeDriver driver;
+    private final HaEvents events;
     private HaSupervisor supervisor;
 
-    public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir) {
+    public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
+        this.events = events;
         this.site = site;
         this.node = node;
         this.ha = ha;
@@ -96,7 +98,8 @@ public final class HaNode implements AutoCloseable {
         PairMachine started = machine;
         LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
                 + " after " + (now() - now) + " ms of bootstrap");
-        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver));
+        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
+                events);
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, ha.peerNode(), onPacket));
     }
 
@@ -193,6 +196,14 @@ public final class HaNode implements AutoCloseable {
 
         public boolean peerStreaming() {
             return d.peerStreaming();
+        }
+
+        public boolean localAnswers() {
+            return d.localAnswers();
+        }
+
+        public void restartDatabase() {
+            d.restartDatabase();
         }
 
         public void useSyncStandby(String p) {

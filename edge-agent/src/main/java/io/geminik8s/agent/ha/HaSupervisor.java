@@ -1,7 +1,9 @@
 package io.geminik8s.agent.ha;
 
+import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.WitnessRequest;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ public final class HaSupervisor implements AutoCloseable {
     private final PairMachine machine;
     private final WitnessPort witness;
     private final SiteDriver driver;
+    private final HaEvents events;
     private final FenceTimer fenceTimer;
     private final ScheduledExecutorService loop;
     private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -36,8 +39,9 @@ public final class HaSupervisor implements AutoCloseable {
     private long armedAt;
 
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
-                        SiteDriver driver) {
+                        SiteDriver driver, HaEvents events) {
         this.site = site;
+        this.events = events;
         this.self = self;
         this.timing = timing;
         this.machine = machine;
@@ -61,10 +65,17 @@ public final class HaSupervisor implements AutoCloseable {
             fenceTimer.arm(armedAt);
         }
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
-        // the replication probe may block on the database: it runs beside the loop and hands its answer over
+        // the database probes may block: they run beside the loop and hand their answers over
         probe.scheduleAtFixedRate(() -> {
-            boolean streaming = driver.peerStreaming();
-            loop.execute(() -> apply(machine.replication(streaming, now())));
+            boolean answers = driver.localAnswers();
+            // an unanswering local server says nothing about the standby: do not report it lost for that
+            Boolean streaming = answers ? driver.peerStreaming() : null;
+            loop.execute(() -> {
+                apply(machine.localDatabase(answers, now()));
+                if (streaming != null) {
+                    apply(machine.replication(streaming, now()));
+                }
+            });
         }, 0, Math.max(10, timing.peerSilenceMs() / 3), TimeUnit.MILLISECONDS);
     }
 
@@ -106,24 +117,41 @@ public final class HaSupervisor implements AutoCloseable {
     /** Carries out the actions of one machine call; then keeps the fence timer on the (possibly moved) lease. */
     private void apply(List<Action> actions) {
         for (Action a : actions) {
+            long started = now();
             if (a instanceof Action.Fence f) {
                 fenceTimer.disarm();
                 armedAt = 0;
                 writing = false;
                 driver.fence(f.epoch());
+                event("ha.fenced", Severity.WARNING, machine.state() == PairMachine.State.STEPPED_DOWN
+                        ? "stepped down: the local PostgreSQL does not answer" : "fenced: lease lapsed or epoch moved",
+                        f.epoch(), started);
             } else if (a instanceof Action.Unfence u) {
                 writing = true;
                 driver.unfence(u.epoch());
+                event("ha.unfenced", Severity.INFO, "the witness confirmed the epoch: writing again", u.epoch(), started);
             } else if (a instanceof Action.Promote p) {
                 writing = true;
                 driver.promote(p.epoch());
+                event("ha.promoted", Severity.WARNING, "promoted to primary", p.epoch(), started);
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
                 driver.rejoin(r.epoch(), r.holder());
+                event("ha.rejoined", Severity.INFO, "following " + r.holder(), r.epoch(), started);
             } else if (a instanceof Action.UseSyncStandby u) {
                 driver.useSyncStandby(u.peer());
+                event("ha.sync-standby-added", Severity.INFO, u.peer() + " is synchronous again", u.epoch(), started);
             } else if (a instanceof Action.DropSyncStandby d) {
                 driver.dropSyncStandby(d.peer());
+                event("ha.sync-standby-dropped", Severity.WARNING, d.peer() + " lost: writing without a standby",
+                        d.epoch(), started);
+            } else if (a instanceof Action.RestartDatabase r) {
+                probe.execute(() -> { // off the loop: a restart takes a second or more
+                    long t0 = now();
+                    driver.restartDatabase();
+                    event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
+                            r.epoch(), t0);
+                });
             } else if (a instanceof Action.AckPeer ack) {
                 peer.send(new PeerLink.Packet("ack", site, self, ack.epoch(), ack.heartbeatSentAt()));
             } else if (a instanceof Action.RenewWithHub r) {
@@ -139,6 +167,15 @@ public final class HaSupervisor implements AutoCloseable {
         if (writing && machine.leaseUntil() != armedAt) {
             armedAt = machine.leaseUntil();
             fenceTimer.arm(armedAt);
+        }
+    }
+
+    private void event(String type, Severity severity, String message, long epoch, long startedMs) {
+        try {
+            events.record(type, severity, message, Map.of("epoch", Long.toString(epoch),
+                    "took_ms", Long.toString(now() - startedMs)));
+        } catch (RuntimeException e) {
+            LOG.warning("HA event " + type + " not recorded: " + e);
         }
     }
 

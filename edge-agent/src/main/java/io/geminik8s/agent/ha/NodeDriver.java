@@ -64,6 +64,16 @@ public final class NodeDriver implements SiteDriver {
     }
 
     @Override
+    public boolean localAnswers() {
+        return local.answers(2);
+    }
+
+    @Override
+    public void restartDatabase() {
+        local.restart();
+    }
+
+    @Override
     public boolean peerStreaming() {
         return local.streamingTo(peer.name());
     }

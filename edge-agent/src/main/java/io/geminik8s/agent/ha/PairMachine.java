@@ -16,11 +16,15 @@ import java.util.List;
  * STANDBY ──primary silent──▶ CANDIDATE ──hub grants N+1──▶ PRIMARY
  *    ▲                            │ primary heard again
  *    └────────────────────────────┘
+ * PRIMARY/ALONE ──local PostgreSQL silent after 2 restarts──▶ STEPPED_DOWN ──heartbeat of N+1──▶ STANDBY (rejoin)
  * </pre>
  */
 public final class PairMachine {
 
-    public enum State { PRIMARY, ALONE, FENCED, STANDBY, CANDIDATE }
+    public enum State { PRIMARY, ALONE, FENCED, STANDBY, CANDIDATE, STEPPED_DOWN }
+
+    /** Restarts of an unanswering local PostgreSQL before the primary gives its epoch up. */
+    static final int DATABASE_RESTARTS = 2;
 
     private final String peer;
     private final HaTiming timing;
@@ -34,6 +38,8 @@ public final class PairMachine {
     private boolean syncPeer = true;
     private long notStreamingSince = -1;
     private long lastOkAsk = Long.MIN_VALUE / 2;
+    private long dbSilentSince = -1;
+    private int dbRestarts;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -108,12 +114,21 @@ public final class PairMachine {
             case CANDIDATE -> {
                 return askHub(now, new Action.AskPromotion(epoch + 1, now - lastAckSent));
             }
+            case STEPPED_DOWN -> {
+                return List.of(); // silent: no heartbeats, no renewals, so the standby takes over
+            }
             default -> throw new IllegalStateException(state.toString());
         }
     }
 
     /** Standby side: the holder's heartbeat for {@code heartbeatEpoch}, sent at {@code sentAt} (its clock). */
     public List<Action> peerHeartbeat(long heartbeatEpoch, long sentAt, long now) {
+        if (state == State.STEPPED_DOWN && heartbeatEpoch > epoch) {
+            epoch = heartbeatEpoch;
+            state = State.STANDBY;
+            lastPeerContact = now;
+            return List.of(new Action.Rejoin(epoch, peer));
+        }
         if ((state != State.STANDBY && state != State.CANDIDATE) || heartbeatEpoch < epoch) {
             return List.of(); // never follow an older epoch
         }
@@ -159,6 +174,35 @@ public final class PairMachine {
             return askHub(now, new Action.ReportPeerLost(epoch, peer));
         }
         return List.of();
+    }
+
+    /**
+     * Primary side: whether the local PostgreSQL answered the supervisor's probe. Silent for the peer-silence time:
+     * restart it; still silent after {@link #DATABASE_RESTARTS} restarts: fence and step down, i.e. stop
+     * heartbeats and renewals so that the standby is granted the next epoch, then rejoin as its standby.
+     */
+    public List<Action> localDatabase(boolean answering, long now) {
+        if (state != State.PRIMARY && state != State.ALONE) {
+            return List.of();
+        }
+        if (answering) {
+            dbSilentSince = -1;
+            dbRestarts = 0;
+            return List.of();
+        }
+        if (dbSilentSince < 0) {
+            dbSilentSince = now;
+        }
+        if (now - dbSilentSince < timing.peerSilenceMs()) {
+            return List.of();
+        }
+        dbSilentSince = now; // the restart gets a peer-silence of its own
+        if (dbRestarts < DATABASE_RESTARTS) {
+            dbRestarts++;
+            return List.of(new Action.RestartDatabase(epoch));
+        }
+        state = State.STEPPED_DOWN;
+        return List.of(new Action.Fence(epoch));
     }
 
     /** The hub's answer to a request of kind {@code op} this node sent at {@code requestSentAt}. */

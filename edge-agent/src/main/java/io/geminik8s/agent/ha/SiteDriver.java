@@ -16,6 +16,12 @@ public interface SiteDriver {
     /** Become holder of {@code epoch}: clear synchronous_standby_names, promote, take the VIP, restart K3s. */
     void promote(long epoch);
 
+    /** Whether the local PostgreSQL answers a trivial query within a second or two; never throws. */
+    boolean localAnswers();
+
+    /** Kill the local PostgreSQL, which stopped answering, and start it again on the same data. */
+    void restartDatabase();
+
     /** Whether the peer's PostgreSQL streams from this (primary) node; may block briefly, never throws. */
     boolean peerStreaming();
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * One node's PostgreSQL for a physical-replication pair: create the primary, clone a standby with pg_basebackup,
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PgControl implements AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(PgControl.class.getName());
     public static final Path DEBIAN_15 = Path.of("/usr/lib/postgresql/15/bin");
     public static final String REPLICATION_USER = "gk8s_repl";
 
@@ -135,12 +137,41 @@ public final class PgControl implements AutoCloseable {
         sql("SELECT pg_reload_conf()");
     }
 
-    /** Stop accepting writes now: new transactions read-only, open sessions cut. Quick and idempotent. */
-    public void fence() {
-        sql("ALTER SYSTEM SET default_transaction_read_only = on");
-        sql("SELECT pg_reload_conf()");
-        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                + " AND pid <> pg_backend_pid()");
+    /**
+     * Stop accepting writes now: new transactions read-only, open sessions cut. Quick and idempotent. A server that
+     * does not answer (hung, frozen, out of disk) is killed instead: it must not come back writable.
+     */
+    public synchronized void fence() {
+        try {
+            if (!answers(1)) {
+                throw new IllegalStateException("no answer within 1 s");
+            }
+            sql("ALTER SYSTEM SET default_transaction_read_only = on");
+            sql("SELECT pg_reload_conf()");
+            sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                    + " AND pid <> pg_backend_pid()");
+        } catch (RuntimeException e) {
+            LOG.warning(name + ": PostgreSQL cannot be made read-only (" + e.getMessage() + "): killing it");
+            kill();
+        }
+    }
+
+    /** Whether the server answers a trivial query within about {@code timeoutSeconds}. Never throws. */
+    public boolean answers(int timeoutSeconds) {
+        Properties p = new Properties();
+        p.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
+        p.setProperty("socketTimeout", Integer.toString(timeoutSeconds));
+        try (Connection c = connect(p); Statement st = c.createStatement(); var rs = st.executeQuery("SELECT 1")) {
+            return rs.next();
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** A server that stopped answering: kill it (all its processes) and start it again on the same data. */
+    public synchronized void restart() {
+        kill();
+        start();
     }
 
     /** Undo {@link #fence()}: writes allowed again (the hub confirmed this node still holds its epoch). */
@@ -198,16 +229,29 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /** A connection whose login and every round trip are bounded: a frozen server cannot hang the agent. */
     public Connection connect() throws SQLException {
         Properties p = new Properties();
+        p.setProperty("loginTimeout", "3");
+        p.setProperty("socketTimeout", "20");
+        return connect(p);
+    }
+
+    private Connection connect(Properties p) throws SQLException {
         p.setProperty("user", "postgres");
-        p.setProperty("connectTimeout", "5");
+        p.setProperty("connectTimeout", "3");
         p.setProperty("ApplicationName", "gk8s-agent");
         return DriverManager.getConnection(jdbcUrl(), p);
     }
 
+    /** The postmaster's process id while this object runs it. */
+    public java.util.OptionalLong pid() {
+        return postmaster != null && postmaster.isAlive() ? java.util.OptionalLong.of(postmaster.pid())
+                : java.util.OptionalLong.empty();
+    }
+
     /** Starts the postmaster as a child process and waits until it accepts connections. */
-    public void start() {
+    public synchronized void start() {
         stopLeftover();
         List<String> cmd = asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=" + listen, "-c", "unix_socket_directories=",
@@ -241,7 +285,7 @@ public final class PgControl implements AutoCloseable {
     }
 
     /** Power-off: SIGKILL the whole process tree, reaped before returning. */
-    public void kill() {
+    public synchronized void kill() {
         if (postmaster != null) {
             postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
             postmaster.destroyForcibly();

@@ -122,4 +122,25 @@ class PairMachineTest {
             assertFalse(fencedAt.get() != 0);
         }
     }
+
+    @Test
+    void aPrimaryRestartsItsSilentDatabaseTwiceThenStepsDownAndRejoinsTheNewHolder() {
+        PairMachine p = PairMachine.primary("b", 3, 0, T, 0);
+        p.peerAck(3, 0, 10);
+        assertEquals(List.of(), p.localDatabase(false, 100));
+        assertEquals(List.of(), p.localDatabase(false, 1599), "silent for less than peer-silence: wait");
+        assertEquals(List.of(new Action.RestartDatabase(3)), p.localDatabase(false, 1600));
+        assertEquals(List.of(), p.localDatabase(true, 2000), "answers again after the restart");
+        assertEquals(List.of(), p.localDatabase(false, 2100));
+        assertEquals(List.of(new Action.RestartDatabase(3)), p.localDatabase(false, 3600),
+                "an answer in between resets the count");
+        assertEquals(List.of(new Action.RestartDatabase(3)), p.localDatabase(false, 5100));
+        assertEquals(List.of(new Action.Fence(3)), p.localDatabase(false, 6600), "two restarts did not help");
+        assertEquals(PairMachine.State.STEPPED_DOWN, p.state());
+        assertEquals(List.of(), p.tick(20_000), "no heartbeat, no renewal: the standby takes over");
+        assertEquals(List.of(), p.peerHeartbeat(3, 20_000, 20_001), "its own epoch's heartbeat changes nothing");
+        assertEquals(List.of(new Action.Rejoin(4, "b")), p.peerHeartbeat(4, 20_000, 20_002));
+        assertEquals(PairMachine.State.STANDBY, p.state());
+        assertEquals(List.of(), p.localDatabase(false, 30_000), "a standby's database is the primary's business");
+    }
 }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.embedded.FreePort;
@@ -100,5 +101,34 @@ class PgControlTest {
         });
         assertEquals("25006", e.getSQLState(), "read_only_sql_transaction");
         assertEquals(0, count(a));
+    }
+
+    @Test
+    void aFrozenPrimaryIsFencedByKillingItAndARestartBringsItBackWithEveryRow() throws Exception {
+        a.sql("INSERT INTO acked VALUES (1)");
+        long pid = a.pid().orElseThrow();
+        signal("STOP", pid); // the postmaster and all its backends: a hung server
+        assertFalse(a.answers(1));
+        long t0 = System.nanoTime();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), a::fence, "a fence never hangs on its database");
+        System.out.printf("fence of a frozen PostgreSQL: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "killed: it cannot come back writable");
+        assertFalse(a.answers(1));
+
+        a.start(); // crash recovery; the fence could not be written, so it comes back as it was
+        assertEquals(1, count(a));
+        signal("STOP", a.pid().orElseThrow());
+        assertTimeoutPreemptively(Duration.ofSeconds(30), a::restart);
+        assertTrue(a.answers(2));
+        a.sql("INSERT INTO acked VALUES (2)"); // still synchronous with b: returns only once b has it
+        assertEquals(2, count(a));
+    }
+
+    /** Signals a process and all its descendants. */
+    private static void signal(String signal, long pid) throws Exception {
+        ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
+        for (ProcessHandle h : java.util.stream.Stream.concat(Stream.of(root), root.descendants()).toList()) {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(h.pid())).start().waitFor();
+        }
     }
 }

@@ -2,9 +2,13 @@ package io.geminik8s.hub.witness;
 
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.protocol.WitnessRequest;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import java.util.List;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -29,12 +33,19 @@ public class WitnessStore {
     private static final String GRANT = "INSERT INTO site_epoch_grant (site_id, epoch, holder, granted_ms, reason)"
             + " VALUES ($1, $2, $3, $4, $5)";
 
+    private static final String EVENT = """
+            INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
+            VALUES ($1, '_witness', nextval('witness_event_seq'), to_timestamp($2 / 1000.0), $3, $4, $5, $6::text::jsonb)
+            ON CONFLICT DO NOTHING""";
+
     private final Pool pool;
+    private final ObjectMapper json;
     private final WitnessConfig config;
     private final HubConfig hub;
 
-    public WitnessStore(Pool pool, WitnessConfig config, HubConfig hub) {
+    public WitnessStore(Pool pool, WitnessConfig config, HubConfig hub, ObjectMapper json) {
         this.pool = pool;
+        this.json = json;
         this.config = config;
         this.hub = hub;
     }
@@ -61,8 +72,9 @@ public class WitnessStore {
                     LeaseState current = state(r.site(), row);
                     long now = row.getLong("now_ms");
                     WitnessRules.Decision d = WitnessRules.decide(current, r, now, config.timing());
+                    Uni<Void> events = record(tx, r.site(), WitnessEvents.of(current, r, d, now), now);
                     if (d.next().sameAs(current)) {
-                        return Uni.createFrom().item(d);
+                        return events.replaceWith(d);
                     }
                     LeaseState n = d.next();
                     Uni<Integer> updated = tx.preparedQuery(CAS).execute(Tuple.from(new Object[] {r.site(), n.epoch(),
@@ -72,8 +84,23 @@ public class WitnessStore {
                         updated = updated.call(count -> count == 1 ? tx.preparedQuery(GRANT).execute(
                                 Tuple.of(r.site(), n.epoch(), n.holder(), now, d.reason())) : Uni.createFrom().voidItem());
                     }
-                    return updated.map(count -> count == 1 ? d : null);
+                    return updated.chain(count -> count == 1 ? events.replaceWith(d) : Uni.createFrom().nullItem());
                 }))).chain(d -> d != null ? Uni.createFrom().item(d) : attempt(r, left - 1));
+    }
+
+    private Uni<Void> record(SqlConnection tx, String site, List<WitnessEvents.SiteEvent> events, long now) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (WitnessEvents.SiteEvent e : events) {
+            String attrs;
+            try {
+                attrs = json.writeValueAsString(e.attrs());
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+            chain = chain.chain(() -> tx.preparedQuery(EVENT).execute(Tuple.from(new Object[] {site, now, e.type(),
+                    e.severity().json(), e.message(), attrs})).replaceWithVoid());
+        }
+        return chain;
     }
 
     private static LeaseState state(String site, Row row) {

@@ -61,6 +61,16 @@ class HaFailoverTest {
         }
 
         @Override
+        public boolean localAnswers() {
+            return true;
+        }
+
+        @Override
+        public void restartDatabase() {
+            calls.add("restart-database");
+        }
+
+        @Override
         public void useSyncStandby(String peer) {
             calls.add("use-sync " + peer);
         }
@@ -118,9 +128,9 @@ class HaFailoverTest {
             RecordingDriver driverA = new RecordingDriver(true); // b streams from a
             RecordingDriver driverB = new RecordingDriver(false); // once b is primary, nobody streams from it
             HaSupervisor a = new HaSupervisor(site, "a", TIMING, PairMachine.primary("b", 1, now, TIMING, now),
-                    agentA.witness(), driverA);
+                    agentA.witness(), driverA, agentA::event);
             HaSupervisor b = new HaSupervisor(site, "b", TIMING, PairMachine.standby("a", 1, TIMING, now),
-                    agentB.witness(), driverB);
+                    agentB.witness(), driverB, agentB::event);
             a.start(onPacket -> new PeerLink(new InetSocketAddress("127.0.0.1", portA),
                     new InetSocketAddress("127.0.0.1", portB), site, "b", onPacket));
             b.start(onPacket -> new PeerLink(new InetSocketAddress("127.0.0.1", portB),
@@ -143,10 +153,21 @@ class HaFailoverTest {
                 assertEquals(PairMachine.State.PRIMARY, b.state());
                 // a is gone: b reports it lost and only then runs without a synchronous standby
                 await().atMost(Duration.ofSeconds(10)).until(() -> driverB.calls.contains("drop-sync a"));
+                // the failover is in the site's history: the witness's view and the nodes' own reports
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(eventTypes(site).containsAll(
+                        List.of("witness.failover-started", "witness.failover-finished", "witness.bootstrap",
+                                "ha.promoted", "ha.sync-standby-dropped")), "events: " + eventTypes(site)));
+                assertEquals(1, eventTypes(site).stream().filter("witness.failover-started"::equals).count(),
+                        "started once, though b asked several times");
             } finally {
                 a.close();
                 b.close();
             }
         }
+    }
+
+    private static List<String> eventTypes(String site) {
+        return io.restassured.RestAssured.given().get("/api/v1/sites/" + site + "/events").then().statusCode(200)
+                .extract().path("items.type");
     }
 }

@@ -91,7 +91,7 @@ class HaPairTest {
         Agent agent = new Agent(config, Clock.systemUTC());
         agent.start();
         await().atMost(Duration.ofSeconds(10)).until(agent::connected);
-        HaNode ha = new HaNode("ha-pair", node, config.ha(), agent.witness(), config.stateDir());
+        HaNode ha = new HaNode("ha-pair", node, config.ha(), agent.witness(), config.stateDir(), agent::event);
         open.add(agent);
         open.add(ha);
         ha.start();
