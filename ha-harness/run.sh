@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # HA fault-injection harness: a two-node site and the hub in network namespaces, real PostgreSQL 15, real agents,
-# a writer through the VIP. Usage (root): ha-harness/run.sh [scenario] [runs]
-# scenarios: power-off, isolate-primary (the primary fails: b must take over), standby-power-off, isolate-standby
-# (the standby fails: a must go on alone once the hub recorded b lost), hub-down-primary-dies (no witness: no
-# failover may happen; writes must stay stopped and nobody may become writable).
-# Needs: ./mvnw -DskipTests package, Debian's postgresql-15, iproute2, iputils-arping. Writes
-# ha-harness/reports/<scenario>.md.
+# a writer through the VIP. Usage (root): ha-harness/run.sh <scenario|all> [runs]
+# Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
+# cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
+# freeze-primary-agent, freeze-primary-postgres, hub-restart-during-failover, old-primary-returns, flapping-link,
+# hub-down-force-promote.
+# `all` runs every scenario and writes ha-harness/reports/matrix.md. Needs: ./mvnw -DskipTests package, Debian's
+# postgresql-15, iproute2, iputils-arping, nftables. Writes ha-harness/reports/<scenario>.{md,tsv}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-power-off}
 runs=${2:-3}
+all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
+  cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-primary-postgres
+  hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote"
+if [ "$scenario" = all ]; then
+  failed=0
+  for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
+  bash ha-harness/matrix.sh $all_scenarios > ha-harness/reports/matrix.md
+  cat ha-harness/reports/matrix.md
+  [ "$failed" -eq 0 ] || { echo "$failed scenario(s) violated an invariant" >&2; exit 1; }
+  exit 0
+fi
+# per scenario: node writable at the end (a, b, none), whether writes resume, the epoch at the end
+case "$scenario" in
+  power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
+  hub-down-force-promote) expect=(b 1 2) ;;
+  standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
+  freeze-primary-postgres|flapping-link) expect=(a 1 1) ;;
+  hub-down-primary-dies) expect=(none 0 1) ;;
+  hub-down-link-cut) expect=(none 0 1) ;;
+  *) echo "unknown scenario $scenario; one of: all $all_scenarios" >&2; exit 2 ;;
+esac
 net=198.51.100        # TEST-NET-2: exists only inside our namespaces; blackholed in the root namespace
 vip=$net.10
 work=$(mktemp -d /tmp/gk8s-harness.XXXXXX)
@@ -17,19 +39,25 @@ hubdata=$(mktemp -d /tmp/gk8s-harness-hub.XXXXXX) # root's: zonky's initdb runs 
 chown postgres: "$work"
 pids=()
 declare -A ip=([a]=$net.11 [b]=$net.12 [h]=$net.2 [c]=$net.3)
+declare -A agent_pid
+psql=/usr/lib/postgresql/15/bin/psql
+source ha-harness/kine.sh
 
 log() { printf '%s %s\n' "$(date +%T.%3N)" "$*" >&2; }
+now_ms() { date +%s%3N; }
 
-killtree() { # SIGKILL a process and all its descendants at once: a power-off
-  local all=($1) frontier=($1) next
+descendants() { # a process and all its descendants
+  local frontier=($1) next
+  echo "$1"
   while [ ${#frontier[@]} -gt 0 ]; do
     next=()
     for p in "${frontier[@]}"; do next+=($(pgrep -P "$p" || true)); done
-    all+=("${next[@]}")
+    [ ${#next[@]} -eq 0 ] || printf '%s\n' "${next[@]}"
     frontier=("${next[@]}")
   done
-  kill -9 "${all[@]}" 2>/dev/null || true
 }
+
+killtree() { kill -9 $(descendants "$1") 2>/dev/null || true; } # SIGKILL a tree at once: a power-off
 
 cleanup() {
   for p in "${pids[@]}"; do killtree "$p"; done
@@ -54,7 +82,16 @@ network() {
     ip -n gk8s-$n link set lo up
     ip netns exec gk8s-$n sysctl -qw net.ipv4.ip_nonlocal_bind=1
   done
+  # partitions between two nodes: drop bridged frames between their ports (stack.md: no netem here)
+  ip netns exec gk8s-br nft add table bridge cut
+  ip netns exec gk8s-br nft add chain bridge cut forward '{ type filter hook forward priority 0; }'
 }
+
+partition() { # x y: no frame passes between x and y, both ways
+  ip netns exec gk8s-br nft add rule bridge cut forward iifname p-$1 oifname p-$2 drop
+  ip netns exec gk8s-br nft add rule bridge cut forward iifname p-$2 oifname p-$1 drop
+}
+heal() { ip netns exec gk8s-br nft flush chain bridge cut forward; }
 
 in_ns() { local n=$1; shift; ip netns exec gk8s-$n "$@"; }
 
@@ -67,106 +104,217 @@ wait_for() { # description, timeout s, command...
   done
 }
 
-start_hub() {
+launch_hub() {
   in_ns h java -Xmx256m -Dgk8s.data-dir="$hubdata" -Dgk8s.embedded.bind=${ip[h]} -Dquarkus.http.host=${ip[h]} \
     -jar hub/target/quarkus-app/quarkus-run.jar >> "$work/hub.log" 2>&1 &
   hub_pid=$!
   pids+=($hub_pid)
-  wait_for "hub" 90 in_ns h bash -c "exec 3<>/dev/tcp/${ip[h]}/8080"
 }
+hub_up() { in_ns h bash -c "exec 3<>/dev/tcp/${ip[h]}/8080"; }
+start_hub() { launch_hub; wait_for "hub" 90 hub_up; }
 
-start_agent() { # node peer role
+launch_agent() { # node peer role
   local n=$1 p=$2 role=$3
-  in_ns "$n" env GK8S_AGENT_SITE="$site" GK8S_AGENT_NODE="$n" GK8S_AGENT_BROKER_URL=tcp://${ip[h]}:1883 \
-    GK8S_AGENT_BROKER_ALLOW_PLAINTEXT=true GK8S_AGENT_STATE_DIR="$work/$n-state" GK8S_AGENT_MQTT_KEEPALIVE_S=5 \
-    GK8S_AGENT_HA_ENABLED=true GK8S_AGENT_HA_PEER_NODE="$p" GK8S_AGENT_HA_INITIAL_ROLE="$role" \
-    GK8S_AGENT_HA_LISTEN=${ip[$n]}:7946 GK8S_AGENT_HA_PEER_ADDRESS=${ip[$p]}:7946 \
-    GK8S_AGENT_PG_DATA="$work/$n-pg" GK8S_AGENT_PG_HOST=${ip[$n]} GK8S_AGENT_PG_LISTEN=${ip[$n]},$vip \
-    GK8S_AGENT_PG_PEER_HOST=${ip[$p]} GK8S_AGENT_PG_TRUSTED_NETWORK=$net.0/24 GK8S_AGENT_VIP_ADDRESS=$vip/24 GK8S_AGENT_VIP_DEVICE=v-$n \
-    GK8S_AGENT_K3S_UNIT=none \
-    java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar > "$work/$n.log" 2>&1 &
+  cat > "$work/$n.env" <<ENV
+GK8S_AGENT_SITE=$site
+GK8S_AGENT_NODE=$n
+GK8S_AGENT_BROKER_URL=tcp://${ip[h]}:1883
+GK8S_AGENT_BROKER_ALLOW_PLAINTEXT=true
+GK8S_AGENT_STATE_DIR=$work/$n-state
+GK8S_AGENT_MQTT_KEEPALIVE_S=5
+GK8S_AGENT_HA_ENABLED=true
+GK8S_AGENT_HA_PEER_NODE=$p
+GK8S_AGENT_HA_INITIAL_ROLE=$role
+GK8S_AGENT_HA_LISTEN=${ip[$n]}:7946
+GK8S_AGENT_HA_PEER_ADDRESS=${ip[$p]}:7946
+GK8S_AGENT_PG_DATA=$work/$n-pg
+GK8S_AGENT_PG_HOST=${ip[$n]}
+GK8S_AGENT_PG_LISTEN=${ip[$n]},$vip
+GK8S_AGENT_PG_PEER_HOST=${ip[$p]}
+GK8S_AGENT_PG_TRUSTED_NETWORK=$net.0/24
+GK8S_AGENT_VIP_ADDRESS=$vip/24
+GK8S_AGENT_VIP_DEVICE=v-$n
+GK8S_AGENT_K3S_COMMAND=$work/$n-k3s.sh
+ENV
+  printf '#!/bin/sh\nexec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/postgres %s\n' \
+    "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" > "$work/$n-k3s.sh"
+  chmod +x "$work/$n-k3s.sh"
+  in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
+    >> "$work/$n.log" 2>&1 &
   pids+=($!)
   agent_pid[$n]=$!
-  wait_for "agent $n as $role" 120 grep -q "HA $site/$n:" "$work/$n.log"
+}
+start_agent() { launch_agent "$@"; wait_for "agent $1 as $3" 120 grep -q "HA $site/$1:" "$work/$1.log"; }
+
+java_of() { for p in $(descendants "$1"); do grep -qa edge-agent.jar /proc/$p/cmdline 2>/dev/null && echo $p; done; true; }
+postgres_of() { pgrep -f -- "-D $work/$1-pg" || true; }
+
+q() { # node sql -> one value, or "down"
+  in_ns "$1" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
+}
+writable() { q "$1" "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'"; }
+owns_vip() { ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
+epoch() { in_ns c curl -s --max-time 3 http://${ip[h]}:8080/api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
+  | head -1 | cut -d: -f2; }
+
+inject() { # the fault at t=0 of the samples
+  case "$scenario" in
+    power-off|old-primary-returns) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    isolate-primary) ip -n gk8s-br link set p-a down ;;
+    standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down ;;
+    isolate-standby) ip -n gk8s-br link set p-b down ;;
+    cut-primary-standby) partition a b ;;
+    flapping-link) partition a b; flap_cut=1 ;;
+    cut-primary-hub) partition a h ;;
+    cut-standby-hub) partition b h ;;
+    hub-down-primary-dies) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    hub-down-link-cut) killtree "$hub_pid"; sleep 1; partition a b ;;
+    freeze-primary-agent) frozen=$(java_of "${agent_pid[a]}"); kill -STOP $frozen ;;
+    freeze-primary-postgres) frozen=$(descendants "$(postgres_of a | head -1)"); kill -STOP $frozen ;;
+    hub-down-force-promote) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    hub-restart-during-failover) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; sleep 1
+      killtree "$hub_pid"; launch_hub ;;
+  esac
 }
 
-writable() { # node -> prints t/f
-  in_ns "$1" /usr/lib/postgresql/15/bin/psql -h ${ip[$1]} -U postgres -d postgres -tAqc \
-    "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'" 2>/dev/null || echo down
+during() { # ms since the fault -> follow-up steps of a scenario, each once
+  local t=$1
+  case "$scenario" in
+    freeze-primary-agent|freeze-primary-postgres) # 10 s: far past the lease (a killed postgres ignores SIGCONT)
+      [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t; } ;;
+    old-primary-returns)
+      # the node rebooted: addresses added at run time are gone (an agent restart without reboot releases the VIP
+      # itself, first thing)
+      [ "$t" -lt 8000 ] || [ -n "$returned_ms" ] || { ip -n gk8s-a addr flush dev v-a; ip -n gk8s-a addr add ${ip[a]}/24 dev v-a
+        ip -n gk8s-a link set v-a up; launch_agent a b primary
+        returned_ms=$(now_ms); } ;;
+    hub-down-force-promote) # the operator acts 3 s after the primary died; the hub returns at 8 s
+      [ "$t" -lt 3000 ] || [ -n "$forced" ] || { forced=$t; in_ns b env $(cat "$work/b.env") java -jar \
+        edge-agent/target/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
+        > "$work/force.log" 2>&1 & }
+      [ "$t" -lt 8000 ] || kill -0 "$hub_pid" 2>/dev/null || launch_hub ;;
+    flapping-link) # 1 s cut, 1 s up
+      local want=$(( t / 1000 % 2 == 0 ? 1 : 0 ))
+      [ "$want" = "$flap_cut" ] || { [ "$want" = 1 ] && partition a b || heal; flap_cut=$want; flaps=$((flaps + 1)); } ;;
+  esac
 }
 
-declare -A agent_pid
+is_sync() { [ "$(q "$1" "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$2' AND sync_state = 'sync'")" = 1 ]; }
+
 results=()
 violations=0
 network
 start_hub
 log "hub up"
+mkdir -p ha-harness/reports
+tsv=ha-harness/reports/$scenario.tsv
+printf 'run\toutage_ms\tacked\trows\ttwo_writers\ttwo_vip_owners\tepoch\textra\n' > "$tsv"
 for run in $(seq 1 "$runs"); do
   rm -rf "$work"/{a,b}-pg "$work"/{a,b}-state 2>/dev/null || true
   site=harness-$run
+  frozen="" thawed="" returned_ms="" flap_cut=0 flaps=0 forced=""
   start_agent a b primary
   start_agent b a standby
-  wait_for "synchronous replication" 60 bash -c "in_ns() { ip netns exec gk8s-\$1 \"\${@:2}\"; }; in_ns a /usr/lib/postgresql/15/bin/psql -h ${ip[a]} -U postgres -tAqc \"SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'\" | grep -q 1"
+  wait_for "synchronous replication" 60 is_sync a b
   in_ns c java -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" ha-harness/Writer.java \
     "jdbc:postgresql://$vip:5432/postgres" 40 > "$work/writer-$run.log" 2>&1 &
   writer=$!
   pids+=($writer)
   wait_for "writes through the VIP" 30 grep -q "^ok " "$work/writer-$run.log"
-  sleep 3
-  fault_ms=$(date +%s%3N)
-  expect_resume=1
-  case "$scenario" in
-    power-off) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; survivor=b ;; # processes and link at once
-    isolate-primary) ip -n gk8s-br link set p-a down; survivor=b ;;
-    standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down; survivor=a ;;
-    isolate-standby) ip -n gk8s-br link set p-b down; survivor=a ;;
-    hub-down-primary-dies) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down
-      survivor=b; expect_resume=0 ;;
-    *) log "unknown scenario $scenario"; exit 2 ;;
-  esac
+  sleep 3 # steady writes before the fault
+  fault_ms=$(now_ms)
+  inject
   log "run $run: fault $scenario injected"
-  both=0
-  for i in $(seq 1 150); do # 15 s of invariant samples
-    wa=$(writable a); wb=$(writable b)
-    [ "$wa" = t ] && [ "$wb" = t ] && both=$((both + 1))
-    sleep 0.1
+  both=0 both_frozen=0 vips=0 samples=0
+  while t=$(( $(now_ms) - fault_ms )); [ "$t" -lt 15000 ]; do # 15 s of invariant samples
+    during "$t"
+    wa=$(writable a); wb=$(writable b); va=$(owns_vip a); vb=$(owns_vip b)
+    samples=$((samples + 1))
+    # a frozen agent can neither fence its server nor drop the VIP; its writes cannot commit (its synchronous
+    # standby left to become primary): counted apart until 2 s after it is thawed
+    agent_frozen=$([ "$scenario" = freeze-primary-agent ] && { [ -z "$thawed" ] || [ "$t" -lt $((thawed + 2000)) ]; } \
+      && echo 1 || echo 0)
+    if [ "$wa" = t ] && [ "$wb" = t ]; then
+      [ "$agent_frozen" = 1 ] && both_frozen=$((both_frozen + 1)) || both=$((both + 1))
+    fi
+    [ "$va" = t ] && [ "$vb" = t ] && [ "$agent_frozen" = 0 ] && vips=$((vips + 1))
+    sleep 0.05
   done
+  extra=""
+  if [ "$scenario" = old-primary-returns ]; then
+    if wait_for "a as synchronous standby of b" 60 is_sync b a; then
+      extra="rejoined as sync standby $(( $(now_ms) - returned_ms )) ms after its agent started"
+    else
+      extra="did not rejoin"; violations=$((violations + 1))
+    fi
+  fi
+  [ "$scenario" = freeze-primary-agent ] && extra="both writable while a's agent was frozen: $both_frozen samples"
+  [ "$scenario" = flapping-link ] && extra="$flaps link changes"
+  [ "$scenario" = hub-down-force-promote ] && extra="operator at +$forced ms: $(cat "$work/force.log")"
   wait "$writer" || true
+  end_writer=none
+  [ "$(writable a)" = t ] && end_writer=a
+  [ "$(writable b)" = t ] && end_writer=$([ $end_writer = a ] && echo both || echo b)
+  kill -0 "$hub_pid" 2>/dev/null || launch_hub
+  wait_for "hub" 90 hub_up
+  final_epoch=$(epoch || true)
+  [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $(in_ns c curl -s --max-time 3 \
+    "http://${ip[h]}:8080/api/v1/sites/$site/events" | grep -o '"type":"[a-z.-]*force[a-z.-]*"' | cut -d'"' -f4 \
+    | sort | uniq | paste -sd, -)"
+  [ "$scenario" = freeze-primary-postgres ] && extra="events of a: $(in_ns c curl -s --max-time 3 \
+    "http://${ip[h]}:8080/api/v1/sites/$site/events?node=a" | grep -o '"type":"ha\.[a-z-]*"' | cut -d'"' -f4 \
+    | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
   # the outage: the longest gap between acknowledged writes from the fault on (empty: writes never resumed)
   outage=$(awk -v f="$fault_ms" '$1 == "ok" && $3 <= f { prev = $3 }
     $1 == "ok" && $3 > f { if (!prev) prev = f; if ($3 - prev > max) max = $3 - prev; prev = $3; seen = 1 }
     END { if (seen) print max }' "$work/writer-$run.log")
-  acked=$(awk '$1 == "ok" { n++ } END { print n }' "$work/writer-$run.log")
-  on_survivor=$(in_ns $survivor /usr/lib/postgresql/15/bin/psql -h ${ip[$survivor]} -U postgres -tAqc \
-    "SELECT count(*) FROM harness_writes")
-  if [ "$expect_resume" = 0 ]; then # no write may succeed after the primary died (fault + 1 s, +0.5 s in flight)
+  acked=$(awk '$1 == "ok" { n++ } END { print n + 0 }' "$work/writer-$run.log")
+  survivor=${expect[0]}; [ "$survivor" = none ] && survivor=a
+  [ "$scenario" = hub-down-primary-dies ] && survivor=b
+  rows=$(q $survivor "SELECT count(*) FROM harness_writes")
+  [ "$survivor" = a ] && [ "$rows" = down ] && rows=$(q b "SELECT count(*) FROM harness_writes")
+  bad=""
+  kine=$(kine_check "$fault_ms" "$survivor") || bad+=" kine revisions went back or are missing;"
+  extra="$extra${extra:+; }$kine"
+  if [ "${expect[1]}" = 0 ]; then # no write may succeed after the fault (+1 s for the hub kill, +0.5 s in flight)
     late=$(awk -v f=$((fault_ms + 1500)) '$1 == "ok" && $3 > f { n++ } END { print n + 0 }' "$work/writer-$run.log")
-    outage=$([ "$late" = 0 ] && echo "none, as expected" || echo "")
+    [ "$late" = 0 ] || bad+=" $late writes after the fault;"
+    outage="stopped"
+  else
+    [ -n "$outage" ] || bad+=" writes never resumed;"
   fi
-  log "run $run: longest write gap ${outage:-none} ms; acked $acked, on $survivor $on_survivor; two writers: $both"
-  results+=("| $run | ${outage:-never resumed} | $acked | $on_survivor ($survivor) | $both |")
-  if [ -z "$outage" ] || [ "$both" -gt 0 ] || [ "${on_survivor:-0}" -lt "${acked:-0}" ]; then
-    violations=$((violations + 1))
-    log "run $run: VIOLATION (no recovery, two writers, or acknowledged writes missing)"
-  fi
+  [ "$both" -eq 0 ] || bad+=" two writers;"
+  [ "$vips" -eq 0 ] || bad+=" two VIP owners;"
+  [ "${rows:-0}" != down ] && [ "${rows:-0}" -ge "$acked" ] || bad+=" acknowledged writes missing ($rows < $acked);"
+  [ "$end_writer" = "${expect[0]}" ] || bad+=" writer at the end: $end_writer, expected ${expect[0]};"
+  [ "$final_epoch" = "${expect[2]}" ] || bad+=" epoch ${final_epoch:-?}, expected ${expect[2]};"
+  log "run $run: outage ${outage:-none} ms; acked $acked, rows $rows; two writers $both; two VIPs $vips;" \
+    "epoch $final_epoch; $extra${bad:+; VIOLATION:$bad}"
+  results+=("| $run | ${outage:-never resumed} | $acked | $rows | $both | $vips | ${final_epoch:-?} | $extra${bad:+ **VIOLATION:$bad**} |")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "${outage:-}" "$acked" "$rows" "$both" "$vips" "${final_epoch:-}" \
+    "$extra${bad:+ VIOLATION:$bad}" >> "$tsv"
+  [ -z "$bad" ] || violations=$((violations + 1))
+  [ -z "$frozen" ] || kill -CONT $frozen 2>/dev/null || true
+  log "run $run: $samples samples"
   for n in a b; do killtree "${agent_pid[$n]}"; done
   pkill -9 -f "$work/a-pg" 2>/dev/null || true; pkill -9 -f "$work/b-pg" 2>/dev/null || true
+  heal
   for n in a b; do ip -n gk8s-br link set p-$n up; ip -n gk8s-$n link set v-$n up; done
-  kill -0 "$hub_pid" 2>/dev/null || start_hub
   cp "$work"/{a,b}.log "$work/hub.log" /tmp/ 2>/dev/null || true
 done
 
-mkdir -p ha-harness/reports
 {
   echo "# HA harness: $scenario ($(date -u +%FT%TZ), $(nproc) cores)"
   echo
-  echo "Command: \`ha-harness/run.sh $scenario $runs\`. Lease 3 s, margin 1.5 s (defaults)."
+  echo "Command: \`ha-harness/run.sh $scenario $runs\`. Lease 3 s, margin 1.5 s, peer silence 1.5 s (defaults)."
+  echo "Expected: writable at the end ${expect[0]}; writes $([ "${expect[1]}" = 1 ] && echo resume || echo stay stopped);"
+  echo "epoch ${expect[2]} at the end."
   echo
-  echo "Invariants per run: writes resume through the VIP, every acknowledged write is on the survivor, and no"
-  echo "sample (every ~0.1 s for 15 s after the fault) finds both PostgreSQL servers writable."
+  echo "Invariants per run: the expected writer and epoch at the end, every acknowledged write on the survivor, and"
+  echo "no sample (about every 0.15 s for 15 s after the fault) with two writable PostgreSQL servers or two VIP owners."
   echo
-  echo "| run | longest gap between acknowledged writes after the fault (ms) | writes acknowledged | rows on the survivor | samples with two writable nodes |"
-  echo "|---|---|---|---|---|"
+  echo "| run | longest gap between acknowledged writes after the fault (ms) | writes acknowledged | rows on the survivor | samples with two writers | samples with two VIP owners | epoch at the end | notes |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${results[@]}"
 } > "ha-harness/reports/$scenario.md"
 cat "ha-harness/reports/$scenario.md"

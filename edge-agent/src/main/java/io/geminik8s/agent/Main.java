@@ -26,6 +26,9 @@ public final class Main {
     /** Returns the exit code; blocks until the agent is stopped when it started one. */
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
             throws InterruptedException {
+        if (args.length > 0 && args[0].equals("force-promote")) {
+            return ForcePromoteCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), env, out, err);
+        }
         Path file = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -85,6 +88,7 @@ public final class Main {
     static String usage() {
         return """
                 Usage: edge-agent [--config FILE] [--help] [--version]
+                       edge-agent force-promote --help
 
                 geminik8s edge agent: phones home to the hub over MQTT 5, journals events, answers commands.
                 Settings come from FILE (Java properties) and from environment variables GK8S_AGENT_<KEY>

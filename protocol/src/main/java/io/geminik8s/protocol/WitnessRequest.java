@@ -24,7 +24,12 @@ public record WitnessRequest(String v, String id, String site, String node, Long
         /** The holder reports its standby {@code peer} streaming synchronously again: sync-eligible. */
         PEER_OK,
         /** A standby asks to become holder of {@code epoch} (= current + 1). */
-        PROMOTE;
+        PROMOTE,
+        /**
+         * A standby took {@code epoch} (= current + 1) on its operator's audited force-promote, accepting data loss:
+         * the hub records it unless the holder is demonstrably alive (its hub lease still runs).
+         */
+        FORCE;
 
         @JsonValue
         public String json() {

@@ -13,7 +13,7 @@ import java.util.function.Function;
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
                          String pgOsUser, String pgTrustedNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
-                         HaTiming timing) {
+                         String k3sCommand, HaTiming timing) {
 
     public static final String KEYS = """
               ha.enabled                true to run the pair's HA supervisor (default false)
@@ -34,6 +34,8 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
               vip.netns                 network namespace that holds vip.device (default: the agent's own)
               k3s.unit                  systemd unit of K3s (default k3s; none = do not manage K3s)
+              k3s.command               instead of the unit: a command the agent runs as the K3s server, as its
+                                        child (hosts without systemd; the HA harness's Kine stand-in)
             """;
 
     static HaSettings parse(Function<String, String> get, List<String> problems) {
@@ -67,7 +69,8 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 (int) number(get, "pg.port", 5432, problems),
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
                 orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), vip, required(get, "vip.device", problems),
-                get.apply("vip.netns"), k3s.equals("none") ? null : k3s, timing);
+                get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
+                get.apply("k3s.command"), timing);
     }
 
     private static String orDefault(Function<String, String> get, String key, String dflt) {

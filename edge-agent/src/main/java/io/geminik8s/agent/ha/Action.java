@@ -50,4 +50,15 @@ public sealed interface Action {
     /** The local PostgreSQL stopped answering: kill it and start it again (quicker than a failover). */
     record RestartDatabase(long epoch) implements Action {
     }
+
+    /**
+     * The operator forced this standby to take {@code epoch} (accepting data loss): promote, move Kine's id
+     * sequence ahead, take the VIP, restart K3s.
+     */
+    record ForcePromote(long epoch) implements Action {
+    }
+
+    /** Tell the hub about the forced epoch until it records it (or refuses: the old holder is alive). */
+    record ForceWithHub(long epoch) implements Action {
+    }
 }

@@ -2,6 +2,7 @@ package io.geminik8s.agent.ha;
 
 import io.geminik8s.agent.config.HaSettings;
 import io.geminik8s.agent.k3s.K3sDriver;
+import io.geminik8s.agent.k3s.ProcessK3s;
 import io.geminik8s.agent.k3s.SystemdK3s;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.vip.VipControl;
@@ -35,10 +36,18 @@ public final class HaNode implements AutoCloseable {
     private final PgControl peer;
     private final NodeDriver driver;
     private final HaEvents events;
+    private final Path stateDir;
+    private final java.util.concurrent.ScheduledExecutorService operator =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gk8s-ha-operator");
+                t.setDaemon(true);
+                return t;
+            });
     private HaSupervisor supervisor;
 
     public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
         this.events = events;
+        this.stateDir = stateDir;
         this.site = site;
         this.node = node;
         this.ha = ha;
@@ -49,7 +58,8 @@ public final class HaNode implements AutoCloseable {
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
                 ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()));
-        K3sDriver k3s = ha.k3sUnit() == null ? NO_K3S : new SystemdK3s(ha.k3sUnit(), local::sql);
+        K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
+                : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
     }
 
@@ -73,14 +83,18 @@ public final class HaNode implements AutoCloseable {
             } else {
                 awaitPeerDatabase();
                 local.cloneFrom(peer);
+                driver.standbyReady();
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             }
         } else {
-            local.start();
+            // a node that was primary before it went down writes nothing, and gives up a VIP left on its interface
+            // (an agent restart is no reboot), until the witness says its epoch still stands
+            driver.standDown();
+            local.startFenced();
             if (local.inRecovery()) {
+                driver.standbyReady();
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             } else {
-                local.fence(); // a former primary writes nothing until the witness says its epoch still stands
                 long epoch = readEpoch();
                 long sentAt = now();
                 WitnessReply r = witness.ask(Op.RENEW, epoch, null, null).get(30, TimeUnit.SECONDS);
@@ -101,6 +115,25 @@ public final class HaNode implements AutoCloseable {
         supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
                 events);
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, ha.peerNode(), onPacket));
+        operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
+    }
+
+    /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */
+    private void operatorRequests() {
+        try {
+            ForcePromoteRequest.take(stateDir).ifPresent(r -> {
+                LOG.warning(() -> "HA " + site + "/" + node + ": force-promote requested by " + r.operator() + ": "
+                        + r.reason());
+                try {
+                    long epoch = supervisor.forcePromote(r.operator(), r.reason());
+                    r.answer(stateDir, true, node + " holds epoch " + epoch + " (the hub records it when reachable)");
+                } catch (IllegalStateException e) {
+                    r.answer(stateDir, false, e.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warning("force-promote request not handled: " + e);
+        }
     }
 
     public HaSupervisor supervisor() {
@@ -114,6 +147,7 @@ public final class HaNode implements AutoCloseable {
     /** Power-off semantics: the supervisor and this node's PostgreSQL stop without a word. */
     @Override
     public void close() {
+        operator.shutdownNow();
         if (supervisor != null) {
             supervisor.close();
         }
@@ -196,6 +230,11 @@ public final class HaNode implements AutoCloseable {
 
         public boolean peerStreaming() {
             return d.peerStreaming();
+        }
+
+        public void forcePromote(long epoch) {
+            d.forcePromote(epoch);
+            saveEpoch(epoch);
         }
 
         public boolean localAnswers() {

@@ -134,6 +134,12 @@ public final class HaSupervisor implements AutoCloseable {
                 writing = true;
                 driver.promote(p.epoch());
                 event("ha.promoted", Severity.WARNING, "promoted to primary", p.epoch(), started);
+            } else if (a instanceof Action.ForcePromote p) {
+                writing = true;
+                driver.forcePromote(p.epoch());
+                event("ha.promoted", Severity.CRITICAL, "force-promoted to primary by the operator", p.epoch(), started);
+            } else if (a instanceof Action.ForceWithHub f) {
+                ask(WitnessRequest.Op.FORCE, f.epoch(), null, null);
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
                 driver.rejoin(r.epoch(), r.holder());
@@ -146,12 +152,12 @@ public final class HaSupervisor implements AutoCloseable {
                 event("ha.sync-standby-dropped", Severity.WARNING, d.peer() + " lost: writing without a standby",
                         d.epoch(), started);
             } else if (a instanceof Action.RestartDatabase r) {
-                probe.execute(() -> { // off the loop: a restart takes a second or more
-                    long t0 = now();
-                    driver.restartDatabase();
-                    event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
-                            r.epoch(), t0);
-                });
+                // on the loop, so that no other decision (a step-down, a fence) interleaves with the restart; the
+                // peer tolerates the pause (a restart takes about a second, peer silence is longer)
+                driver.restartDatabase();
+                machine.databaseRestarted();
+                event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
+                        r.epoch(), started);
             } else if (a instanceof Action.AckPeer ack) {
                 peer.send(new PeerLink.Packet("ack", site, self, ack.epoch(), ack.heartbeatSentAt()));
             } else if (a instanceof Action.RenewWithHub r) {
@@ -167,6 +173,36 @@ public final class HaSupervisor implements AutoCloseable {
         if (writing && machine.leaseUntil() != armedAt) {
             armedAt = machine.leaseUntil();
             fenceTimer.arm(armedAt);
+        }
+    }
+
+    /**
+     * The operator's force-promote (data loss accepted), audited: the outcome is journaled with who and why.
+     *
+     * @return the epoch this node now holds
+     * @throws IllegalStateException with the reason when refused
+     */
+    public long forcePromote(String operator, String reason) {
+        java.util.concurrent.Future<Long> outcome = loop.submit(() -> {
+            long now = now();
+            try {
+                apply(machine.forcePromote(now));
+            } catch (IllegalStateException e) {
+                events.record("ha.force-promote-refused", Severity.WARNING, e.getMessage(),
+                        Map.of("operator", operator, "reason", reason));
+                throw e;
+            }
+            events.record("ha.force-promoted", Severity.CRITICAL, "forced by " + operator + ": " + reason,
+                    Map.of("operator", operator, "reason", reason, "epoch", Long.toString(machine.epoch()),
+                            "took_ms", Long.toString(now() - now)));
+            return machine.epoch();
+        });
+        try {
+            return outcome.get(2, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("force-promote did not finish: " + e, e);
         }
     }
 

@@ -36,6 +36,17 @@ public final class NodeDriver implements SiteDriver {
         step("stop K3s", k3s::stop);
     }
 
+    /** At agent start, before PostgreSQL: a VIP left on the interface by an earlier run goes, K3s waits. */
+    public void standDown() {
+        step("release the VIP", vip::release);
+        step("stop K3s", k3s::stop);
+    }
+
+    /** A standby runs its K3s server too (against the primary, through the VIP). */
+    public void standbyReady() {
+        step("start K3s", k3s::start);
+    }
+
     @Override
     public void unfence(long epoch) {
         local.unfence();
@@ -46,6 +57,14 @@ public final class NodeDriver implements SiteDriver {
     @Override
     public void promote(long epoch) {
         local.promote();
+        vip.acquire();
+        k3s.restart();
+    }
+
+    @Override
+    public void forcePromote(long epoch) {
+        local.promote();
+        step("bump Kine's id sequence", k3s::bumpKineIdSequence); // some revisions of the old primary may be lost
         vip.acquire();
         k3s.restart();
     }
@@ -65,7 +84,7 @@ public final class NodeDriver implements SiteDriver {
 
     @Override
     public boolean localAnswers() {
-        return local.answers(2);
+        return local.answers(1);
     }
 
     @Override

@@ -38,6 +38,8 @@ public final class PairMachine {
     private boolean syncPeer = true;
     private long notStreamingSince = -1;
     private long lastOkAsk = Long.MIN_VALUE / 2;
+    /** Holder by the operator's force-promote, not (yet) recorded by the hub: no lease to lapse until it is. */
+    private boolean forced;
     private long dbSilentSince = -1;
     private int dbRestarts;
 
@@ -88,6 +90,9 @@ public final class PairMachine {
                     state = State.FENCED;
                     lastHubAsk = now;
                     return List.of(new Action.Fence(epoch), new Action.RenewWithHub(epoch));
+                }
+                if (forced) {
+                    return askHub(now, new Action.ForceWithHub(epoch));
                 }
                 if (state == State.PRIMARY && now - lastPeerContact >= timing.peerSilenceMs()) {
                     state = State.ALONE;
@@ -177,6 +182,37 @@ public final class PairMachine {
     }
 
     /**
+     * The operator's audited force-promote (the primary is gone and the hub cannot or will not grant the next epoch;
+     * data loss accepted): only a standby whose primary has been silent for the peer-silence time. Takes the next
+     * epoch at once and writes without a lease until the hub has recorded it; if the hub answers that the old holder
+     * is alive, this node steps back and rejoins it.
+     *
+     * @throws IllegalStateException with the reason when refused
+     */
+    public List<Action> forcePromote(long now) {
+        if (state != State.STANDBY && state != State.CANDIDATE) {
+            throw new IllegalStateException("this node is " + state.name().toLowerCase(java.util.Locale.ROOT)
+                    + ": only a standby can be force-promoted");
+        }
+        if (now - lastPeerContact < timing.peerSilenceMs()) {
+            throw new IllegalStateException("primary " + peer + " was heard " + (now - lastPeerContact)
+                    + " ms ago: it is alive, nothing to force");
+        }
+        epoch++;
+        state = State.ALONE;
+        forced = true;
+        leaseUntil = Long.MAX_VALUE / 4;
+        lastPeerContact = now;
+        lastHubAsk = now;
+        return List.of(new Action.ForcePromote(epoch), new Action.ForceWithHub(epoch));
+    }
+
+    /** Whether this node holds its epoch by force-promote, not yet recorded by the hub. */
+    public boolean forced() {
+        return forced;
+    }
+
+    /**
      * Primary side: whether the local PostgreSQL answered the supervisor's probe. Silent for the peer-silence time:
      * restart it; still silent after {@link #DATABASE_RESTARTS} restarts: fence and step down, i.e. stop
      * heartbeats and renewals so that the standby is granted the next epoch, then rejoin as its standby.
@@ -205,11 +241,19 @@ public final class PairMachine {
         return List.of(new Action.Fence(epoch));
     }
 
+    /** The restart asked for by {@link #localDatabase} is done: silence is counted afresh. */
+    public void databaseRestarted() {
+        dbSilentSince = -1;
+    }
+
     /** The hub's answer to a request of kind {@code op} this node sent at {@code requestSentAt}. */
     public List<Action> hubReply(WitnessRequest.Op op, WitnessReply reply, long requestSentAt, long now) {
         boolean granted = reply.outcome() == WitnessReply.Outcome.GRANTED;
         switch (state) {
             case PRIMARY, ALONE, FENCED -> {
+                if (forced && op == WitnessRequest.Op.FORCE) {
+                    return forceReply(reply, granted, requestSentAt, now);
+                }
                 if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_LOST && syncPeer) {
                     syncPeer = false;
                     return List.of(new Action.DropSyncStandby(epoch, peer));
@@ -253,6 +297,24 @@ public final class PairMachine {
                 return List.of();
             }
         }
+    }
+
+    private List<Action> forceReply(WitnessReply reply, boolean granted, long requestSentAt, long now) {
+        if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
+            forced = false; // recorded: an ordinary holder with a hub lease from now on
+            leaseUntil = requestSentAt + reply.leaseMs();
+            return List.of();
+        }
+        if (!granted && reply.outcome() == WitnessReply.Outcome.REFUSED && reply.epoch() != null
+                && (reply.epoch() > epoch || peer.equals(reply.holder()))) {
+            forced = false; // the hub knows better: the old holder is alive, or a newer epoch exists
+            long mine = epoch;
+            epoch = reply.epoch();
+            state = State.STANDBY;
+            lastPeerContact = now;
+            return List.of(new Action.Fence(mine), new Action.Rejoin(epoch, reply.holder()));
+        }
+        return List.of();
     }
 
     private List<Action> askHub(long now, Action... asks) {

@@ -16,7 +16,10 @@ public interface SiteDriver {
     /** Become holder of {@code epoch}: clear synchronous_standby_names, promote, take the VIP, restart K3s. */
     void promote(long epoch);
 
-    /** Whether the local PostgreSQL answers a trivial query within a second or two; never throws. */
+    /** The operator's force-promote: as {@link #promote(long)}, and Kine's id sequence moved ahead first. */
+    void forcePromote(long epoch);
+
+    /** Whether the local PostgreSQL answers a trivial query within about a second; never throws. */
     boolean localAnswers();
 
     /** Kill the local PostgreSQL, which stopped answering, and start it again on the same data. */

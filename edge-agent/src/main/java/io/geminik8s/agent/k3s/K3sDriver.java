@@ -3,6 +3,9 @@ package io.geminik8s.agent.k3s;
 /** The Kubernetes side of a node: K3s server with Kine on the local PostgreSQL. */
 public interface K3sDriver {
 
+    /** Kine's revisions come from the id sequence of its table; a jump this large cannot collide with lost ones. */
+    String BUMP_KINE_IDS = "SELECT setval('kine_id_seq', (SELECT coalesce(max(id), 0) FROM kine) + 1000000)";
+
     void stop();
 
     void start();

@@ -39,7 +39,7 @@ public final class SystemdK3s implements K3sDriver {
 
     @Override
     public void bumpKineIdSequence() {
-        sql.accept("SELECT setval('kine_id_seq', (SELECT coalesce(max(id), 0) FROM kine) + 1000000)");
+        sql.accept(BUMP_KINE_IDS);
     }
 
     private void systemctl(String verb) {

@@ -146,6 +146,9 @@ public final class PgControl implements AutoCloseable {
             if (!answers(1)) {
                 throw new IllegalStateException("no answer within 1 s");
             }
+            if (inRecovery()) {
+                return; // a standby accepts no writes
+            }
             sql("ALTER SYSTEM SET default_transaction_read_only = on");
             sql("SELECT pg_reload_conf()");
             sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
@@ -282,6 +285,24 @@ public final class PgControl implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Starts with writes refused from the first moment (the fence is written into postgresql.auto.conf before the
+     * postmaster starts): for a node that may have been primary before it went down. {@link #unfence()} or a
+     * promotion lifts it.
+     */
+    public synchronized void startFenced() {
+        Path auto = data.resolve("postgresql.auto.conf");
+        try {
+            List<String> lines = new ArrayList<>(Files.readAllLines(auto));
+            lines.removeIf(l -> l.trim().startsWith("default_transaction_read_only"));
+            lines.add("default_transaction_read_only = 'on'");
+            Files.write(auto, lines); // an existing file keeps its owner (postgres)
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": cannot write the fence into " + auto, e);
+        }
+        start();
     }
 
     /** Power-off: SIGKILL the whole process tree, reaped before returning. */

@@ -143,4 +143,31 @@ class PairMachineTest {
         assertEquals(PairMachine.State.STANDBY, p.state());
         assertEquals(List.of(), p.localDatabase(false, 30_000), "a standby's database is the primary's business");
     }
+
+    @Test
+    void forcePromoteNeedsASilentPrimaryWritesWithoutLeaseUntilTheHubRecordsItAndYieldsWhenTheHubSaysNo() {
+        PairMachine s = PairMachine.standby("a", 3, T, 0);
+        s.peerHeartbeat(3, 100, 100);
+        IllegalStateException alive = assertThrows(IllegalStateException.class, () -> s.forcePromote(1000));
+        assertTrue(alive.getMessage().contains("alive"), alive.getMessage());
+        s.tick(1600); // a silent: candidate, asking the hub, which does not answer
+        assertEquals(List.of(new Action.ForcePromote(4), new Action.ForceWithHub(4)), s.forcePromote(1700));
+        assertEquals(PairMachine.State.ALONE, s.state());
+        assertTrue(s.forced());
+        assertEquals(List.of(), s.tick(100_000).stream().filter(a -> a instanceof Action.Fence).toList(),
+                "no lease to lapse while the hub is away: the operator decided");
+        assertEquals(List.of(new Action.ForceWithHub(4)), s.tick(100_600), "told to the hub until recorded");
+        assertEquals(List.of(), s.hubReply(Op.FORCE, reply(WitnessReply.Outcome.GRANTED, 4, "b", 3000L), 100_600,
+                100_650));
+        assertFalse(s.forced());
+        assertEquals(103_600, s.leaseUntil(), "an ordinary holder from now on");
+        assertThrows(IllegalStateException.class, () -> s.forcePromote(200_000), "only a standby");
+
+        PairMachine t = PairMachine.standby("a", 3, T, 0);
+        t.forcePromote(5000);
+        assertEquals(List.of(new Action.Fence(4), new Action.Rejoin(3, "a")), t.hubReply(Op.FORCE,
+                reply(WitnessReply.Outcome.REFUSED, 3, "a", null), 5000, 5100), "the hub sees a alive: step back");
+        assertEquals(PairMachine.State.STANDBY, t.state());
+        assertEquals(3, t.epoch());
+    }
 }

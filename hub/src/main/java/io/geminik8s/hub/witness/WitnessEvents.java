@@ -29,6 +29,13 @@ public final class WitnessEvents {
                 return List.of(event("witness.bootstrap", Severity.INFO, after.holder() + " holds epoch 1", null,
                         "epoch", "1", "holder", after.holder()));
             }
+            if (r.op() == WitnessRequest.Op.FORCE) {
+                return List.of(event("witness.forced-promotion", Severity.CRITICAL, after.holder() + " took epoch "
+                                + after.epoch() + " by its operator's force-promote; writes of " + before.holder()
+                                + " after its last synchronous commit may be lost", null,
+                        "epoch", Long.toString(after.epoch()), "holder", after.holder(), "previous",
+                        String.valueOf(before.holder())));
+            }
             return List.of(event("witness.failover-finished", Severity.WARNING, "epoch " + after.epoch() + " granted to "
                             + after.holder() + "; " + before.holder() + " last renewed "
                             + (now - before.holderRenewedAt()) + " ms ago", null,
@@ -42,6 +49,10 @@ public final class WitnessEvents {
                             + " and asks for epoch " + epoch, epoch,
                     "epoch", epoch, "candidate", r.node(), "holder", before.holder(),
                     "standby_silent_ms", String.valueOf(r.sinceLastAckMs())));
+        }
+        if (r.op() == WitnessRequest.Op.FORCE && d.outcome() == Outcome.REFUSED) {
+            return List.of(event("witness.force-refused", Severity.WARNING, d.reason(), r.epoch() + "/" + r.node(),
+                    "epoch", Long.toString(r.epoch()), "node", r.node()));
         }
         if (r.op() != WitnessRequest.Op.PROMOTE && d.outcome() == Outcome.REFUSED && r.epoch() < before.epoch()
                 && !r.node().equals(before.holder())) {

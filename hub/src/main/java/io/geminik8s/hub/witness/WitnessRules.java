@@ -33,6 +33,7 @@ public final class WitnessRules {
                             r.peer() + " is sync-eligible")
                     : notHolder(s, r);
             case PROMOTE -> promote(s, r, now, t);
+            case FORCE -> force(s, r, now, t);
         };
     }
 
@@ -67,6 +68,27 @@ public final class WitnessRules {
         }
         return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null,
                 "epoch " + (s.epoch() + 1) + " granted after the lease of " + s.holder() + " lapsed");
+    }
+
+    /** An operator's force-promote on the standby: recorded, unless the holder's hub lease shows it alive. */
+    private static Decision force(LeaseState s, WitnessRequest r, long now, Timing t) {
+        String node = r.node();
+        if (r.epoch() == s.epoch() && node.equals(s.holder())) { // a repeated request after it was recorded
+            return new Decision(Outcome.GRANTED, s.withHolderLease(now, t.leaseMs()), t.leaseMs(), null, null);
+        }
+        if (r.epoch() != s.epoch() + 1) {
+            return refused(s, "epoch " + r.epoch() + " is not next: current epoch " + s.epoch() + " held by "
+                    + s.holder());
+        }
+        if (node.equals(s.holder()) || (s.standby() != null && !node.equals(s.standby()))) {
+            return refused(s, node + " is not the standby of this site");
+        }
+        if (now < s.leaseExpiresAt()) {
+            return refused(s, "holder " + s.holder() + " of epoch " + s.epoch() + " renewed its lease "
+                    + (now - s.holderRenewedAt()) + " ms ago: it is alive; force-promote refused");
+        }
+        return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null,
+                "epoch " + r.epoch() + " forced by the operator of " + node);
     }
 
     private static boolean isHolder(LeaseState s, WitnessRequest r) {

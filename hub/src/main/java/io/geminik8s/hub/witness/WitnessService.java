@@ -42,8 +42,8 @@ public class WitnessService {
         store.decide(r).subscribe().with(d -> {
             registry.counter("gk8s.witness.decisions", "op", r.op().json(), "outcome", d.outcome().json())
                     .increment();
-            if (d.next() != null && d.next().epoch() > 0 && r.op() == WitnessRequest.Op.PROMOTE
-                    && d.outcome() == WitnessReply.Outcome.GRANTED) {
+            boolean newHolder = r.op() == WitnessRequest.Op.PROMOTE || r.op() == WitnessRequest.Op.FORCE;
+            if (d.next() != null && d.next().epoch() > 0 && newHolder && d.outcome() == WitnessReply.Outcome.GRANTED) {
                 LOG.infof("witness: site %s epoch %d held by %s (%s)", r.site(), d.next().epoch(), d.next().holder(),
                         d.reason());
             }

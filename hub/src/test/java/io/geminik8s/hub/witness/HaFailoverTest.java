@@ -61,6 +61,11 @@ class HaFailoverTest {
         }
 
         @Override
+        public void forcePromote(long epoch) {
+            calls.add("force-promote " + epoch);
+        }
+
+        @Override
         public boolean localAnswers() {
             return true;
         }

@@ -142,4 +142,24 @@ class WitnessRulesTest {
         assertTrue(grants > 200, "the histories must reach promotions, got " + grants);
         System.out.println("witness property: " + grants + " promotions in 2000 random histories, none unsafe");
     }
+
+    @Test
+    void aForcedPromotionIsRecordedOnlyOnceTheHoldersHubLeaseRanOutAndOnlyForTheNextEpoch() {
+        LeaseState s = WitnessRules.decide(pair(), req("a", Op.RENEW, 1, null, null), 1000, T).next(); // lease to 4000
+        Decision alive = WitnessRules.decide(s, req("b", Op.FORCE, 2, null, null), 3999, T);
+        assertEquals(Outcome.REFUSED, alive.outcome());
+        assertTrue(alive.reason().contains("it is alive"), alive.reason());
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(s, req("b", Op.FORCE, 3, null, null), 5000, T).outcome(),
+                "only the next epoch");
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(s, req("c", Op.FORCE, 2, null, null), 5000, T).outcome(),
+                "only the site's standby");
+        Decision forced = WitnessRules.decide(s, req("b", Op.FORCE, 2, null, null), 4000, T);
+        assertEquals(Outcome.GRANTED, forced.outcome(), "no sync-eligibility or margin needed: the operator decided");
+        assertEquals(2, forced.next().epoch());
+        assertEquals("b", forced.next().holder());
+        assertEquals(Outcome.GRANTED, WitnessRules.decide(forced.next(), req("b", Op.FORCE, 2, null, null), 4100, T)
+                .outcome(), "repeated requests are idempotent");
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(forced.next(), req("a", Op.RENEW, 1, null, null), 4200, T)
+                .outcome(), "the old holder is told its epoch is over");
+    }
 }

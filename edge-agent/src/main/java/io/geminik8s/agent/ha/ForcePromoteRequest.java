@@ -1,0 +1,101 @@
+package io.geminik8s.agent.ha;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * How an operator's {@code edge-agent force-promote} reaches the running agent: a request file in the agent's state
+ * directory (writable by root only, which is the authorization), answered by a result file; every outcome is also
+ * appended to {@code ha-audit.log} there and journaled as an event for the hub.
+ */
+public record ForcePromoteRequest(String operator, String reason, Instant requestedAt) {
+
+    static final String REQUEST = "force-promote.request";
+    static final String RESULT = "force-promote.result";
+    static final String AUDIT = "ha-audit.log";
+
+    public ForcePromoteRequest {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("a reason is required: it goes to the audit log and to the hub");
+        }
+        if (reason.length() > 500 || reason.contains("\n")) {
+            throw new IllegalArgumentException("the reason must be one line of at most 500 characters");
+        }
+    }
+
+    /** Places the request (replacing an unanswered one) after removing any earlier result. */
+    public void submit(Path stateDir) {
+        Properties p = new Properties();
+        p.setProperty("operator", operator);
+        p.setProperty("reason", reason);
+        p.setProperty("requested-at", requestedAt.toString());
+        try {
+            Files.deleteIfExists(stateDir.resolve(RESULT));
+            Path tmp = stateDir.resolve(REQUEST + ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp)) {
+                p.store(w, "edge-agent force-promote");
+            }
+            Files.move(tmp, stateDir.resolve(REQUEST), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the request into " + stateDir, e);
+        }
+    }
+
+    /** The agent's side: the pending request, removed from the directory, if there is one. */
+    static Optional<ForcePromoteRequest> take(Path stateDir) {
+        Path file = stateDir.resolve(REQUEST);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Optional.of(new ForcePromoteRequest(p.getProperty("operator", "unknown"), p.getProperty("reason"),
+                Instant.parse(p.getProperty("requested-at", Instant.EPOCH.toString()))));
+    }
+
+    /** The agent's side: answer and audit. */
+    void answer(Path stateDir, boolean granted, String message) {
+        String line = Instant.now() + " force-promote by " + operator + " (" + reason + "): "
+                + (granted ? "granted, " : "refused, ") + message + System.lineSeparator();
+        try {
+            Files.writeString(stateDir.resolve(AUDIT), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.SYNC);
+            Files.writeString(stateDir.resolve(RESULT), (granted ? "granted: " : "refused: ") + message);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The operator's side: the agent's answer ("granted: …" or "refused: …"), or empty after {@code timeout}. */
+    public static Optional<String> awaitResult(Path stateDir, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path result = stateDir.resolve(RESULT);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(result)) {
+                try {
+                    return Optional.of(Files.readString(result));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            Thread.sleep(100); // polling a file another process writes; the deadline bounds it
+        }
+        return Optional.empty();
+    }
+}

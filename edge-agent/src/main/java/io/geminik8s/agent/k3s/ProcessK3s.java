@@ -1,0 +1,69 @@
+package io.geminik8s.agent.k3s;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * K3s (or a stand-in) run by the agent as a child process, from {@code k3s.command}: for hosts without systemd and
+ * for the fault-injection harness, whose stand-in writes to PostgreSQL the way Kine does so that the fencing order
+ * can be seen. Stop is SIGTERM, then SIGKILL after 10 s.
+ */
+public final class ProcessK3s implements K3sDriver {
+
+    private static final Logger LOG = Logger.getLogger(ProcessK3s.class.getName());
+
+    private final List<String> command;
+    private final Path log;
+    private final Consumer<String> sql;
+    private Process process;
+
+    /** {@code command} runs through {@code sh -c}; its output is appended to {@code log}. */
+    public ProcessK3s(String command, Path log, Consumer<String> sql) {
+        this.command = List.of("sh", "-c", "exec " + command);
+        this.log = log;
+        this.sql = sql;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            LOG.warning("cannot start K3s (" + String.join(" ", command) + "): " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void restart() {
+        stop();
+        start();
+    }
+
+    @Override
+    public void bumpKineIdSequence() {
+        sql.accept(BUMP_KINE_IDS);
+    }
+}

@@ -1,0 +1,20 @@
+# Sourced by run.sh: checks what the Kine stand-ins (KineStandIn.java, run by the agents as K3s) saw in one run.
+# kine_check <fault ms> <survivor node>: prints a summary; returns 1 when a revision went back or an acknowledged
+# revision is missing on the survivor.
+kine_check() {
+  local fault=$1 survivor=$2 logs=("$work"/a-state/k3s.log "$work"/b-state/k3s.log)
+  local acked="$work/kine-acked" present="$work/kine-present"
+  cat "${logs[@]}" 2>/dev/null | awk '$1 == "rev" { print $2, $3, $4 }' | sort -n > "$acked"
+  [ -s "$acked" ] || { echo "kine: no revision acknowledged"; return 1; }
+  q "$survivor" "SELECT id FROM kine ORDER BY id" | sort -n > "$present"
+  local missing back before after_min stopped
+  missing=$(cut -d' ' -f1 "$acked" | sort -n | comm -23 - "$present" | wc -l)
+  before=$(awk -v f="$fault" '$3 <= f && $1 > m { m = $1 } END { print m + 0 }' "$acked")
+  # every revision acknowledged 0.5 s after the fault or later must be newer than all acknowledged before it
+  back=$(awk -v f="$fault" -v b="$before" '$3 > f + 500 && $1 <= b { n++ } END { print n + 0 }' "$acked")
+  after_min=$(awk -v f="$fault" '$3 > f + 500 && (m == "" || $1 < m) { m = $1 } END { print m }' "$acked")
+  stopped=$(awk -v f="$fault" '$1 == "stopped" && $2 == "a" && $3 > f { print $3 - f; exit }' "${logs[0]}" 2>/dev/null)
+  echo "kine: $(wc -l < "$acked") revisions acked, last before the fault $before, first after ${after_min:-none}," \
+    "$back went back, $missing missing${stopped:+; a's K3s stopped at +$stopped ms}"
+  [ "$back" -eq 0 ] && [ "$missing" -eq 0 ]
+}
