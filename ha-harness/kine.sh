@@ -14,7 +14,7 @@ kine_check() {
   back=$(awk -v f="$fault" -v b="$before" '$3 > f + 500 && $1 <= b { n++ } END { print n + 0 }' "$acked")
   after_min=$(awk -v f="$fault" '$3 > f + 500 && (m == "" || $1 < m) { m = $1 } END { print m }' "$acked")
   stopped=$(awk -v f="$fault" '$1 == "stopped" && $2 == "a" && $3 > f { print $3 - f; exit }' "${logs[0]}" 2>/dev/null)
-  echo "kine: $(wc -l < "$acked") revisions acked, last before the fault $before, first after ${after_min:-none}," \
-    "$back went back, $missing missing${stopped:+; a's K3s stopped at +$stopped ms}"
+  echo "kine: $(wc -l < "$acked") revisions acked, last before the fault $before, first after ${after_min:-none}, highest $(tail -1 "$acked" | cut -d' ' -f1)," \
+    "$back went back, $missing missing${stopped:+; K3s of a stopped at +$stopped ms}"
   [ "$back" -eq 0 ] && [ "$missing" -eq 0 ]
 }

@@ -153,7 +153,9 @@ q() { # node sql -> one value, or "down"
   in_ns "$1" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
 }
 writable() { q "$1" "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'"; }
-owns_vip() { ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
+# an address on an interface that is down (a powered-off node, a pulled cable) answers no ARP: not an owner
+owns_vip() { ip -n gk8s-$1 link show dev v-$1 2>/dev/null | grep -q "state UP" \
+  && ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
 epoch() { in_ns c curl -s --max-time 3 http://${ip[h]}:8080/api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
   | head -1 | cut -d: -f2; }
 
