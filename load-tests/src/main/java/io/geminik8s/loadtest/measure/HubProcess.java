@@ -1,0 +1,103 @@
+package io.geminik8s.loadtest.measure;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged hub with its embedded PostgreSQL and MQTT broker, as a child process on free loopback ports: what
+ * `./demo` runs, measured from outside. Restartable on the same data (the reconnect storm).
+ */
+public final class HubProcess implements AutoCloseable {
+
+    private final Path jar;
+    private final Path data;
+    private final List<String> jvmFlags;
+    private final int httpPort;
+    private final int mqttPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+
+    public HubProcess(Path jar, Path data, List<String> jvmFlags) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the hub first (./mvnw -DskipTests package)");
+        }
+        this.jar = jar;
+        this.data = data;
+        this.jvmFlags = List.copyOf(jvmFlags);
+        this.httpPort = freePort();
+        this.mqttPort = freePort();
+    }
+
+    /** Starts and waits until {@code /q/health/ready} answers 200; returns the start time in ms. */
+    public long start(Duration timeout) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-Dgk8s.data-dir=" + data, "-Dgk8s.embedded.mqtt-port=" + mqttPort,
+                "-Dquarkus.http.port=" + httpPort, "-jar", jar.toString()));
+        long t0 = System.nanoTime();
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling("hub.log").toFile())).start();
+        long deadline = t0 + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the hub exited with " + process.exitValue() + "; see "
+                        + data.resolveSibling("hub.log"));
+            }
+            if (get("/q/health/ready").statusCode() == 200) {
+                return (System.nanoTime() - t0) / 1_000_000;
+            }
+            Thread.sleep(100); // polling another process's readiness; the deadline bounds it
+        }
+        throw new IllegalStateException("the hub was not ready within " + timeout);
+    }
+
+    public HttpResponse<String> get(String path) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return new FailedResponse(e);
+        }
+    }
+
+    public int mqttPort() {
+        return mqttPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Stops the hub (SIGTERM: it flushes what it holds), or SIGKILL after 30 s. */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            List<ProcessHandle> children = process.descendants().toList();
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            children.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.geminik8s.loadtest.measure;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The hub's embedded PostgreSQL seen from outside: its postmaster (from {@code postmaster.pid}: pid, port) for
+ * memory and CPU, and {@code pg_stat_database} for committed transactions and written rows.
+ */
+public final class PgStats {
+
+    /** Cumulative counters at one moment. */
+    public record Counters(long commits, long rowsWritten) {
+    }
+
+    private final long pid;
+    private final int port;
+
+    private PgStats(long pid, int port) {
+        this.pid = pid;
+        this.port = port;
+    }
+
+    /** {@code dataDir}: the hub's {@code <gk8s.data-dir>/postgres}. */
+    public static PgStats of(Path dataDir) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+        return new PgStats(Long.parseLong(lines.get(0).trim()), Integer.parseInt(lines.get(3).trim()));
+    }
+
+    /** Proportional set size of the postmaster and its backends (shared buffers counted once). */
+    public double pssMb() {
+        return ProcessStats.pssMb(pid);
+    }
+
+    public double cpuSeconds() {
+        return ProcessStats.cpuSeconds(pid);
+    }
+
+    public Counters counters() {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+                "postgres", ""); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT sum(xact_commit), sum(tup_inserted + tup_updated + tup_deleted)"
+                     + " FROM pg_stat_database")) {
+            rs.next();
+            return new Counters(rs.getLong(1), rs.getLong(2));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("pg_stat_database on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.geminik8s.loadtest.measure;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** RSS and CPU time of a process (and of its descendants: the hub's embedded PostgreSQL) from /proc. */
+public final class ProcessStats {
+
+    private static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+    private ProcessStats() {
+    }
+
+    /** Resident memory in MB of {@code pid} alone. */
+    public static double rssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** Proportional set size in MB of {@code pid} and its descendants: shared memory counted once in total. */
+    public static double pssMb(long pid) {
+        return Stream.concat(Stream.of(pid), descendants(pid)).mapToDouble(p -> {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + p + "/smaps_rollup"))) {
+                    if (line.startsWith("Pss:")) {
+                        return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+            return 0;
+        }).sum();
+    }
+
+    /** Resident memory in MB of the descendants of {@code pid} (not {@code pid} itself). */
+    public static double descendantsRssMb(long pid) {
+        return descendants(pid).mapToDouble(ProcessStats::rssMb).sum();
+    }
+
+    /** CPU seconds (user + system) used so far by {@code pid} and its descendants. */
+    public static double cpuSeconds(long pid) {
+        return Stream.concat(Stream.of(pid), descendants(pid)).mapToDouble(ProcessStats::ownCpuSeconds).sum();
+    }
+
+    private static Stream<Long> descendants(long pid) {
+        return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid)).orElse(Stream.empty());
+    }
+
+    private static double ownCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND; // utime, stime
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

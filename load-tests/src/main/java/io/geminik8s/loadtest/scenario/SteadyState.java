@@ -1,0 +1,133 @@
+package io.geminik8s.loadtest.scenario;
+
+import io.geminik8s.loadtest.measure.HubMetrics;
+import io.geminik8s.loadtest.measure.HubProcess;
+import io.geminik8s.loadtest.measure.PgStats;
+import io.geminik8s.loadtest.measure.ProcessStats;
+import io.geminik8s.loadtest.measure.VisibilityProbe;
+import io.geminik8s.loadtest.sim.Fleet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Steady state: start the packaged hub (embedded PostgreSQL + broker), ramp the fleet up, wait until the hub counts
+ * every node online, then hold with health every T s and a trickle of events while probing ingest-to-visible
+ * latency and sampling the hub's memory and CPU every 5 s. Events sent (acknowledged by the broker) are compared
+ * with events the hub received.
+ */
+public final class SteadyState {
+
+    /** {@code hubJar}: hub/target/quarkus-app/quarkus-run.jar. */
+    public record Settings(int agents, Duration health, Duration ramp, Duration hold, double eventsPerSecond,
+                           int probes, List<String> hubJvmFlags, Path hubJar, Path workDir) {
+    }
+
+    private SteadyState() {
+    }
+
+    public static Report run(Settings s) throws Exception {
+        int sites = Math.max(1, s.agents() / 2);
+        Report report = new Report().put("scenario", "steady-state").put("agents", sites * 2).put("sites", sites)
+                .put("health_interval_s", s.health().toSeconds()).put("hub_jvm_flags", String.join(" ", s.hubJvmFlags()));
+        Path data = Files.createDirectories(s.workDir().resolve("hub-data"));
+        try (HubProcess hub = new HubProcess(s.hubJar(), data, s.hubJvmFlags())) {
+            report.put("hub_start_ms", hub.start(Duration.ofMinutes(3)));
+            PgStats pg = PgStats.of(data.resolve("postgres"));
+            try (Fleet fleet = new Fleet(sites, "127.0.0.1", hub.mqttPort(), 2)) {
+                long t0 = System.nanoTime();
+                fleet.connectAll(s.ramp().toMillis()).get(s.ramp().toMillis() + 300_000, TimeUnit.MILLISECONDS);
+                long online = awaitOnline(hub, sites * 2L, Duration.ofMinutes(5));
+                report.put("ramp_to_all_online_s", round((System.nanoTime() - t0) / 1e9)).put("nodes_online", online);
+                fleet.startHealth(s.health().toMillis());
+                fleet.startEvents(s.eventsPerSecond());
+                Histogram all = new Histogram(3_600_000L, 3);
+                double cpu0 = ProcessStats.cpuSeconds(hub.pid());
+                double pgCpu0 = pg.cpuSeconds();
+                PgStats.Counters pg0 = pg.counters();
+                long msgs0 = fleet.counters().messages();
+                long bytes0 = fleet.counters().bytesOut();
+                long h0 = System.nanoTime();
+                double rssMax = 0;
+                try (VisibilityProbe probe = new VisibilityProbe(hub, fleet.agents(), s.probes())) {
+                    long end = h0 + s.hold().toNanos();
+                    double cpuPrev = cpu0;
+                    long prev = h0;
+                    while (System.nanoTime() < end) {
+                        Thread.sleep(Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000))); // the sampling period
+                        long now = System.nanoTime();
+                        Histogram h = probe.interval();
+                        all.add(h);
+                        double cpu = ProcessStats.cpuSeconds(hub.pid());
+                        double rss = ProcessStats.rssMb(hub.pid());
+                        rssMax = Math.max(rssMax, rss);
+                        Map<String, Object> p = new LinkedHashMap<>();
+                        p.put("t_s", round((now - h0) / 1e9));
+                        p.put("connected", fleet.connectedCount());
+                        p.put("probe_p50_ms", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(50));
+                        p.put("probe_p99_ms", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(99));
+                        p.put("hub_rss_mb", round(rss));
+                        p.put("hub_cpu_pct", round(100 * (cpu - cpuPrev) / ((now - prev) / 1e9)));
+                        report.sample(p);
+                        cpuPrev = cpu;
+                        prev = now;
+                    }
+                    report.put("probe_timeouts", probe.timeouts());
+                }
+                double holdS = (System.nanoTime() - h0) / 1e9;
+                PgStats.Counters pg1 = pg.counters();
+                double heapMb = HubMetrics.value(hub, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
+                report.put("pg_xact_per_s", round((pg1.commits() - pg0.commits()) / holdS))
+                        .put("pg_rows_written_per_s", round((pg1.rowsWritten() - pg0.rowsWritten()) / holdS))
+                        .put("pg_cpu_pct", round(100 * (pg.cpuSeconds() - pgCpu0) / holdS))
+                        .put("pg_pss_mb", round(pg.pssMb()))
+                        .put("hub_heap_used_mb", round(heapMb))
+                        .put("hub_heap_kb_per_site", round(heapMb * 1024 / sites));
+                fleet.close(); // graceful: in-flight QoS 1 events are acknowledged first
+                Thread.sleep(1_000); // one more flush interval of the hub (250 ms) with margin, then count
+                long sent = fleet.counters().eventsSent();
+                double received = HubMetrics.value(hub, "gk8s_messages_in_total", "kind=\"event\"");
+                report.put("duration_s", round(holdS))
+                        .put("ingest_samples", all.getTotalCount())
+                        .put("ingest_p50_ms", all.getValueAtPercentile(50))
+                        .put("ingest_p99_ms", all.getValueAtPercentile(99))
+                        .put("ingest_p999_ms", all.getValueAtPercentile(99.9))
+                        .put("ingest_max_ms", all.getMaxValue())
+                        .put("hub_rss_mb", round(ProcessStats.rssMb(hub.pid())))
+                        .put("hub_rss_max_mb", round(rssMax))
+                        .put("hub_cpu_pct", round(100 * (ProcessStats.cpuSeconds(hub.pid()) - cpu0) / holdS))
+                        .put("messages_per_s", round((fleet.counters().messages() - msgs0) / holdS))
+                        .put("bytes_per_agent_per_day", Math.round((fleet.counters().bytesOut() - bytes0) / holdS
+                                * 86_400 / (sites * 2.0)))
+                        .put("events_sent", sent)
+                        .put("events_received_by_hub", (long) received)
+                        .put("events_lost", Math.max(0, sent - (long) received))
+                        .put("publish_failures", fleet.counters().failures());
+            }
+        }
+        return report;
+    }
+
+    /** Polls the hub's online gauge (refreshed every sweep, 1 s) until it reaches {@code expected}. */
+    static long awaitOnline(HubProcess hub, long expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double online = -1;
+        while (System.nanoTime() < deadline) {
+            online = HubMetrics.value(hub, "gk8s_nodes_online", "");
+            if (online >= expected) {
+                return (long) online;
+            }
+            Thread.sleep(500); // polling another process's gauge; the deadline bounds it
+        }
+        throw new IllegalStateException("only " + (long) online + " of " + expected + " nodes online after " + timeout);
+    }
+
+    static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

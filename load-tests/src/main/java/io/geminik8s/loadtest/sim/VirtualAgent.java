@@ -1,0 +1,122 @@
+package io.geminik8s.loadtest.sim;
+
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
+import io.geminik8s.protocol.Birth;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Event;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Kind;
+import io.geminik8s.protocol.Message;
+import io.geminik8s.protocol.Role;
+import io.geminik8s.protocol.SchemaVersion;
+import io.geminik8s.protocol.Severity;
+import io.geminik8s.protocol.Status;
+import io.geminik8s.protocol.Topics;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One simulated agent: its own MQTT 5 connection (retained Last Will per connection session, birth on connect, like
+ * the real agent), health and events on demand. No threads of its own: the netty loops and the scheduler are the
+ * fleet's. Events count as sent only when the broker acknowledged them (QoS 1).
+ */
+public final class VirtualAgent {
+
+    private static final String V = SchemaVersion.CURRENT.toString();
+
+    private final String site;
+    private final String node;
+    private final Codec codec;
+    private final Mqtt5AsyncClient client;
+    private final AtomicLong eventSeq = new AtomicLong();
+    private final FleetCounters counters;
+    private volatile long session;
+
+    VirtualAgent(String site, String node, String host, int port, InetSocketAddress local, MqttClientExecutorConfig executors,
+                 Codec codec, FleetCounters counters) {
+        this.site = site;
+        this.node = node;
+        this.codec = codec;
+        this.counters = counters;
+        var b = Mqtt5Client.builder().identifier(site + "-" + node).serverHost(host).serverPort(port)
+                .executorConfig(executors)
+                .automaticReconnect().initialDelay(1, java.util.concurrent.TimeUnit.SECONDS)
+                .maxDelay(30, java.util.concurrent.TimeUnit.SECONDS).applyAutomaticReconnect()
+                .addConnectedListener(ctx -> {
+                    counters.connects.incrementAndGet();
+                    birth();
+                })
+                .addDisconnectedListener(ctx -> counters.disconnects.incrementAndGet());
+        if (local != null) {
+            b = b.transportConfig().localAddress(local).applyTransportConfig();
+        }
+        this.client = b.buildAsync();
+    }
+
+    public String site() {
+        return site;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public boolean connected() {
+        return client.getState().isConnected();
+    }
+
+    /** Connects with a connection session and its Last Will; the birth follows on every (re)connect. */
+    public CompletableFuture<Void> connect() {
+        session = System.currentTimeMillis() * 1000 + counters.connections.incrementAndGet() % 1000;
+        byte[] will = codec.encode(new Status(V, site, node, session, false, System.currentTimeMillis(), "last-will"));
+        Mqtt5Connect connect = Mqtt5Connect.builder().cleanStart(true).keepAlive(60)
+                .willPublish().topic(Topics.up(site, node, Kind.STATUS)).payload(will).qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true).applyWillPublish().build();
+        return client.connect(connect).thenRun(() -> { });
+    }
+
+    /** On every (re)connect, like the real agent. */
+    private void birth() {
+        publish(new Birth(V, site, node, session, System.currentTimeMillis(), "sim-1.0", site + "-" + node,
+                Role.UNKNOWN, Map.of("k3s", "v1.31.4+k3s1"), List.of("health", "events"), Map.of("fleet", "sim"), 0L),
+                1, false);
+    }
+
+    public CompletableFuture<Void> disconnect() {
+        return client.disconnect();
+    }
+
+    /** A health sample stamped {@code ts} (the visibility probe looks for this timestamp in the hub's API). */
+    public CompletableFuture<Void> health(long ts, double cpuPct) {
+        return publish(new Health(V, site, node, ts, cpuPct, 2_000_000_000L, 8_000_000_000L, 20_000_000_000L,
+                120_000_000_000L, 86_400L, null, null), 0, false);
+    }
+
+    public CompletableFuture<Void> event(String type, String message) {
+        long seq = eventSeq.incrementAndGet();
+        counters.eventsAttempted.incrementAndGet();
+        return publish(new Event(V, site, node, seq, System.currentTimeMillis(), type, Severity.INFO, message, Map.of()),
+                1, false).thenRun(counters.eventsSent::incrementAndGet);
+    }
+
+    private CompletableFuture<Void> publish(Message m, int qos, boolean retain) {
+        byte[] payload = codec.encode(m);
+        counters.bytesOut.addAndGet(payload.length);
+        counters.messages.incrementAndGet();
+        return client.publishWith().topic(Topics.topicOf(m)).payload(payload).qos(MqttQos.fromCode(qos)).retain(retain)
+                .send().handle((r, err) -> {
+                    if (err != null || r.getError().isPresent()) {
+                        counters.failures.incrementAndGet();
+                        throw new IllegalStateException(err != null ? err : r.getError().get());
+                    }
+                    return null;
+                });
+    }
+}

@@ -1,0 +1,43 @@
+package io.geminik8s.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.loadtest.scenario.Report;
+import io.geminik8s.loadtest.scenario.SteadyState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the harness alive: the steady-state scenario, small (500 agents, 30 s), against the packaged hub built
+ * just before this module. Checks that it works and reports — every agent online, probes answered, no event lost,
+ * the report's comparable keys present — never how fast: numbers come from the real runs in load-tests/reports.
+ */
+class SteadyStateSmokeTest {
+
+    @Test
+    void fiveHundredAgentsGoOnlineReportHealthAndLoseNoEvent() throws Exception {
+        Path work = Files.createTempDirectory("gk8s-load-smoke");
+        Report r = SteadyState.run(new SteadyState.Settings(500, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(30), 20, 2, List.of("-Xmx512m"),
+                Path.of("../hub/target/quarkus-app/quarkus-run.jar"), work));
+        Path json = r.write(Path.of("target/reports"), "steady-state-smoke", "SteadyStateSmokeTest");
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        for (String key : List.of("scenario", "agents", "sites", "duration_s", "ingest_p50_ms", "ingest_p99_ms",
+                "hub_rss_mb", "events_sent", "events_lost")) {
+            assertTrue(j.hasNonNull(key), "report has " + key + ": " + j);
+        }
+        assertEquals(500, j.get("nodes_online").asLong(), "every agent online in the hub");
+        assertTrue(j.get("ingest_samples").asLong() > 0, "the visibility probe saw health samples arrive");
+        assertEquals(0, j.get("probe_timeouts").asLong());
+        assertTrue(j.get("events_sent").asLong() > 0, "events were sent");
+        assertEquals(0, j.get("events_lost").asLong(), "every event the broker acknowledged reached the hub");
+        assertEquals(0, j.get("publish_failures").asLong());
+        assertTrue(j.get("pg_rows_written_per_s").asDouble() > 0, "the hub wrote to PostgreSQL");
+    }
+}
