@@ -1,5 +1,6 @@
 package io.geminik8s.loadtest;
 
+import io.geminik8s.loadtest.scenario.ReconnectStorm;
 import io.geminik8s.loadtest.scenario.Report;
 import io.geminik8s.loadtest.scenario.SteadyState;
 import java.nio.file.Files;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar load-tests/target/load-tests.jar steady-state [--agents N] [--health-s 30] [--ramp-s 60]
+ * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm [--agents N] [--health-s 30] [--ramp-s 60]
  * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]}.
  */
 public final class Main {
@@ -20,8 +21,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !args[0].equals("steady-state")) {
-            System.err.println("usage: load-tests.jar steady-state [--agents N] [--health-s S] [--ramp-s S] [--hold-s S]"
+        if (args.length == 0 || !(args[0].equals("steady-state") || args[0].equals("reconnect-storm"))) {
+            System.err.println("usage: load-tests.jar steady-state|reconnect-storm [--agents N] [--health-s S] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]");
             System.exit(2);
         }
@@ -36,11 +37,12 @@ public final class Main {
         }
         int agents = Integer.parseInt(o.get("--agents"));
         Path work = Files.createTempDirectory("gk8s-load");
-        Report r = SteadyState.run(new SteadyState.Settings(agents, Duration.ofSeconds(Long.parseLong(o.get("--health-s"))),
+        var settings = new SteadyState.Settings(agents, Duration.ofSeconds(Long.parseLong(o.get("--health-s"))),
                 Duration.ofSeconds(Long.parseLong(o.get("--ramp-s"))), Duration.ofSeconds(Long.parseLong(o.get("--hold-s"))),
                 Double.parseDouble(o.get("--events-per-s")), Integer.parseInt(o.get("--probes")),
-                List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work));
-        String name = o.getOrDefault("--name", "steady-state-" + agents);
+                List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work);
+        Report r = args[0].equals("steady-state") ? SteadyState.run(settings) : ReconnectStorm.run(settings);
+        String name = o.getOrDefault("--name", args[0] + "-" + agents);
         Path json = r.write(Path.of(o.get("--out")), name, "java -jar load-tests/target/load-tests.jar "
                 + String.join(" ", Arrays.asList(args)));
         System.out.println("report: " + json + " and " + json.toString().replace(".json", ".md"));

@@ -27,6 +27,7 @@ public final class PgStats {
     }
 
     /** {@code dataDir}: the hub's {@code <gk8s.data-dir>/postgres}. */
+    /** Reads the postmaster's pid and port; call again after a hub restart (a new postmaster). */
     public static PgStats of(Path dataDir) throws java.io.IOException {
         List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
         return new PgStats(Long.parseLong(lines.get(0).trim()), Integer.parseInt(lines.get(3).trim()));
@@ -39,6 +40,20 @@ public final class PgStats {
 
     public double cpuSeconds() {
         return ProcessStats.cpuSeconds(pid);
+    }
+
+    /** Events of {@code type} stored by the hub (deduplicated by site, node, seq). */
+    public long storedEvents(String type) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
+                "postgres", ""); var st = c.prepareStatement("SELECT count(*) FROM node_event WHERE type = ?")) {
+            st.setString(1, type);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("counting events on port " + port + ": " + e.getMessage(), e);
+        }
     }
 
     public Counters counters() {

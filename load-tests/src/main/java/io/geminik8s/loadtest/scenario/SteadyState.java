@@ -89,9 +89,8 @@ public final class SteadyState {
                         .put("hub_heap_used_mb", round(heapMb))
                         .put("hub_heap_kb_per_site", round(heapMb * 1024 / sites));
                 fleet.close(); // graceful: in-flight QoS 1 events are acknowledged first
-                Thread.sleep(1_000); // one more flush interval of the hub (250 ms) with margin, then count
                 long sent = fleet.counters().eventsSent();
-                double received = HubMetrics.value(hub, "gk8s_messages_in_total", "kind=\"event\"");
+                long stored = awaitStored(pg, sent, Duration.ofSeconds(10));
                 report.put("duration_s", round(holdS))
                         .put("ingest_samples", all.getTotalCount())
                         .put("ingest_p50_ms", all.getValueAtPercentile(50))
@@ -105,12 +104,26 @@ public final class SteadyState {
                         .put("bytes_per_agent_per_day", Math.round((fleet.counters().bytesOut() - bytes0) / holdS
                                 * 86_400 / (sites * 2.0)))
                         .put("events_sent", sent)
-                        .put("events_received_by_hub", (long) received)
-                        .put("events_lost", Math.max(0, sent - (long) received))
+                        .put("events_stored", stored)
+                        .put("events_lost", Math.max(0, sent - stored))
                         .put("publish_failures", fleet.counters().failures());
             }
         }
         return report;
+    }
+
+    /**
+     * Events the broker acknowledged must all be in PostgreSQL: waits (the hub flushes every 250 ms) until they are
+     * or the deadline passes; returns how many are stored.
+     */
+    static long awaitStored(PgStats pg, long sent, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long stored = pg.storedEvents("sim.tick");
+        while (stored < sent && System.nanoTime() < deadline) {
+            Thread.sleep(250); // one hub flush interval
+            stored = pg.storedEvents("sim.tick");
+        }
+        return stored;
     }
 
     /** Polls the hub's online gauge (refreshed every sweep, 1 s) until it reaches {@code expected}. */
