@@ -1,0 +1,52 @@
+package io.geminik8s.hub.template;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A declarative template for a kind of site (fleet-templates/*.yaml): what every site bound to it should run.
+ * Sites are bound by {@code spec.selector} (labels) and pinned to a revision; per-site values (the VIP address) are
+ * site overrides. Field-by-field documentation: fleet-templates/README.md.
+ */
+public record SiteTemplate(String apiVersion, String kind, Metadata metadata, Spec spec) {
+
+    public static final String API_VERSION = "gk8s/v1";
+    public static final String KIND = "SiteTemplate";
+
+    public record Metadata(String name, String description, Map<String, String> labels) {
+    }
+
+    public record Spec(Map<String, String> selector, Versions versions, Postgres postgres, Vip vip,
+                       Certificates certificates, Health health, RolloutDefaults rollout) {
+    }
+
+    /** {@code k3s} like v1.31.4+k3s1; {@code agent} semver; {@code postgresMajor} e.g. 15. */
+    public record Versions(String k3s, String agent, Integer postgresMajor) {
+    }
+
+    /**
+     * {@code settings}: postgresql.conf parameters (those the HA supervisor manages are refused);
+     * {@code migration}: {@code major-upgrade} allows this revision to change the PostgreSQL major version.
+     */
+    public record Postgres(Map<String, String> settings, String migration) {
+    }
+
+    public record Vip(String device, Integer prefixLength) {
+    }
+
+    public record Certificates(Integer agentLifetimeDays, Integer renewBeforeDays) {
+    }
+
+    /** What "healthy" means while a rollout verifies a site. */
+    public record Health(Double cpuPctMax, Double diskPctMax, Long replicationLagBytesMax, Integer soakSeconds) {
+    }
+
+    /**
+     * Defaults for rollouts to this template: {@code canary} a count ("1") or a share ("2%"), {@code waves} shares
+     * ending at 100%, soak per wave, sites in flight at most, the failure share that stops a wave, and whether that
+     * pauses or aborts (with rollback).
+     */
+    public record RolloutDefaults(String canary, List<String> waves, Integer soakMinutes, Integer maxInFlight,
+                                  Double failureThreshold, String onFailure) {
+    }
+}
