@@ -74,6 +74,20 @@ public final class TemplateLoader {
         return new Loaded(problems.isEmpty() ? t : null, problems);
     }
 
+    /** A problem at {@code path} of {@code text} (for rules checked outside {@link #load}, e.g. version skew). */
+    public static TemplateProblem problemAt(String file, String text, String path, String message) {
+        Map<String, int[]> where = new HashMap<>();
+        try (JsonParser p = YAML.createParser(text)) {
+            if (p.nextToken() != null) {
+                index(p, "", where);
+            }
+        } catch (IOException e) {
+            // the text was loaded before: cannot happen; fall back to line 1
+        }
+        int[] at = locate(where, path);
+        return new TemplateProblem(file, at[0], at[1], path, message);
+    }
+
     /** Where a field is, or its closest ancestor that exists in the file. */
     static int[] locate(Map<String, int[]> where, String path) {
         String p = path;

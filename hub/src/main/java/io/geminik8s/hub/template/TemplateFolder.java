@@ -1,0 +1,126 @@
+package io.geminik8s.hub.template;
+
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * GitOps: scans {@code gk8s.templates.dir} at start and every {@code scan-interval}; a changed file becomes the next
+ * revision of its template (if it passes validation and the skew rules), an unchanged one nothing. The last scan's
+ * outcome per file is kept for {@code GET /api/v1/templates/folder}.
+ */
+@ApplicationScoped
+public class TemplateFolder {
+
+    private static final Logger LOG = Logger.getLogger(TemplateFolder.class);
+
+    /** What the last scan did with one file: {@code revision} (new or unchanged) or the problems. */
+    public record FileResult(String file, String template, Integer revision, boolean created, List<String> problems) {
+    }
+
+    public record Scan(String dir, Instant at, List<FileResult> files) {
+    }
+
+    private final TemplateConfig config;
+    private final TemplateStore store;
+    private final AtomicBoolean scanning = new AtomicBoolean();
+    private volatile Scan last;
+
+    public TemplateFolder(TemplateConfig config, TemplateStore store) {
+        this.config = config;
+        this.store = store;
+    }
+
+    void start(@Observes StartupEvent ev, Vertx vertx) {
+        config.dir().ifPresent(dir -> {
+            scan().subscribe().with(s -> { }, e -> LOG.warn("template folder scan failed", e));
+            vertx.setPeriodic(Math.max(1000, config.scanInterval().toMillis()), id -> {
+                if (scanning.compareAndSet(false, true)) {
+                    scan().onTermination().invoke(() -> scanning.set(false)).subscribe().with(s -> { },
+                            e -> LOG.warn("template folder scan failed", e));
+                }
+            });
+        });
+    }
+
+    public Scan last() {
+        return last;
+    }
+
+    /** Reads the folder off the event loop, then adds each file in turn. */
+    public Uni<Scan> scan() {
+        Path dir = Path.of(config.dir().orElseThrow());
+        return Uni.createFrom().item(() -> read(dir)).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure
+                        .getDefaultWorkerPool())
+                .chain(files -> Multi.createFrom().iterable(files.entrySet())
+                        .onItem().transformToUniAndConcatenate(f -> {
+                            String other = definedTwice(files, f.getKey());
+                            return other != null ? Uni.createFrom().item(new FileResult(f.getKey(), null, null, false,
+                                    List.of(f.getKey() + ": the same template is defined in " + other)))
+                                    : store.add(f.getKey(), f.getValue(), "folder:" + f.getKey(), "folder")
+                                            .map(a -> result(f.getKey(), a));
+                        })
+                        .collect().asList())
+                .map(results -> {
+                    results.stream().filter(r -> !r.problems().isEmpty())
+                            .forEach(r -> r.problems().forEach(p -> LOG.warn("template " + p)));
+                    results.stream().filter(FileResult::created).forEach(r -> LOG.infof(
+                            "template %s revision %d from %s", r.template(), r.revision(), r.file()));
+                    last = new Scan(dir.toString(), Instant.now(), results);
+                    return last;
+                });
+    }
+
+    /** Another file with the same template name, if any (both are refused: which one wins would be a guess). */
+    private static String definedTwice(Map<String, String> files, String file) {
+        var mine = TemplateLoader.load(file, files.get(file));
+        if (!mine.ok()) {
+            return null;
+        }
+        for (var e : files.entrySet()) {
+            if (!e.getKey().equals(file)) {
+                var other = TemplateLoader.load(e.getKey(), e.getValue());
+                if (other.ok() && other.template().metadata().name().equals(mine.template().metadata().name())) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static FileResult result(String file, TemplateStore.Added a) {
+        return a.revision() == null
+                ? new FileResult(file, null, null, false, a.problems().stream().map(TemplateProblem::toString).toList())
+                : new FileResult(file, a.revision().name(), a.revision().revision(), a.created(), List.of());
+    }
+
+    private static Map<String, String> read(Path dir) {
+        Map<String, String> files = new TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            LOG.warnf("template folder %s does not exist", dir);
+            return files;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).toList()) {
+                files.put(p.getFileName().toString(), Files.readString(p));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
+    }
+}
