@@ -1,5 +1,6 @@
 package io.geminik8s.hub.presence;
 
+import io.geminik8s.hub.Periodic;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.protocol.Birth;

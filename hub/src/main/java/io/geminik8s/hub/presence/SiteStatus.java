@@ -1,5 +1,6 @@
 package io.geminik8s.hub.presence;
 
+import io.geminik8s.hub.Periodic;
 import io.geminik8s.hub.HubConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

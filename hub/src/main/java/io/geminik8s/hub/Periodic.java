@@ -1,4 +1,4 @@
-package io.geminik8s.hub.presence;
+package io.geminik8s.hub;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -8,14 +8,14 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /** Runs a non-blocking job on a Vert.x timer, skipping a tick while the previous run is still going. */
-final class Periodic {
+public final class Periodic {
 
     private static final Logger LOG = Logger.getLogger(Periodic.class);
 
     private Periodic() {
     }
 
-    static void every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
+    public static void every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
         AtomicBoolean running = new AtomicBoolean();
         vertx.setPeriodic(Math.max(10, period.toMillis()), id -> {
             if (running.compareAndSet(false, true)) {

@@ -1,0 +1,18 @@
+package io.geminik8s.hub.desired;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Desired-state settings, prefix {@code gk8s.desired}. */
+@ConfigMapping(prefix = "gk8s.desired")
+public interface DesiredConfig {
+
+    /** How often unbound sites are bound and new generations published. */
+    @WithDefault("1s")
+    Duration interval();
+
+    /** At most this many desired states are published per interval. */
+    @WithDefault("2000")
+    int batch();
+}

@@ -1,0 +1,76 @@
+package io.geminik8s.hub.desired;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.hub.Periodic;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.DesiredState;
+import io.geminik8s.protocol.SchemaVersion;
+import io.geminik8s.protocol.Topics;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.mqtt.SendingMqttMessageMetadata;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Every interval: binds sites that match exactly one template, then publishes each new generation retained on
+ * {@code gk8s/v1/down/{site}/desired} (QoS 1) and marks it published once the broker acknowledged it — so a hub
+ * crash between the two republishes the same generation, which agents ignore as already applied.
+ */
+@ApplicationScoped
+public class DesiredPublisher {
+
+    private static final Logger LOG = Logger.getLogger(DesiredPublisher.class);
+
+    private final DesiredStore store;
+    private final DesiredConfig config;
+    private final Codec codec;
+    private final ObjectMapper json;
+    private final MutinyEmitter<byte[]> down;
+
+    public DesiredPublisher(DesiredStore store, DesiredConfig config, Codec codec, ObjectMapper json,
+                            @Channel("down") MutinyEmitter<byte[]> down) {
+        this.store = store;
+        this.config = config;
+        this.codec = codec;
+        this.json = json;
+        this.down = down;
+    }
+
+    void schedule(@Observes StartupEvent ev, Vertx vertx) {
+        Periodic.every(vertx, config.interval(), this::tick);
+    }
+
+    Uni<Void> tick() {
+        return store.bind().chain(() -> store.pending(config.batch()))
+                .chain(pending -> Multi.createFrom().iterable(pending)
+                        .onItem().transformToUni(b -> publish(b).chain(() -> store.published(b.site(), b.generation()))
+                                .onFailure().recoverWithItem(e -> {
+                                    LOG.warnf("desired state of %s (generation %d) not published: %s", b.site(),
+                                            b.generation(), e.toString());
+                                    return null;
+                                }))
+                        .merge(64).collect().last().replaceWithVoid());
+    }
+
+    private Uni<Void> publish(DesiredStore.Binding b) {
+        try {
+            var spec = DesiredSpec.compose(json, b.template(), b.revision(), json.readTree(b.templateJson()),
+                    json.readTree(b.overrides()));
+            DesiredState ds = new DesiredState(SchemaVersion.CURRENT.toString(), b.site(), b.generation(),
+                    System.currentTimeMillis(), spec);
+            return down.sendMessage(Message.of(codec.encode(ds)).addMetadata(new SendingMqttMessageMetadata(
+                    Topics.desired(b.site()), MqttQoS.AT_LEAST_ONCE, true)));
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+}
