@@ -65,6 +65,7 @@ cleanup() {
   pkill -9 -f "$hubdata" 2>/dev/null || true
   for n in a b h c br; do ip netns del gk8s-$n 2>/dev/null || true; done
   ip route del blackhole $net.0/24 2>/dev/null || true
+  rm -rf "$work" "$hubdata" # the hub's data alone is ~1.7 GB (embedded PostgreSQL and broker)
 }
 trap cleanup EXIT
 
