@@ -1,0 +1,282 @@
+package io.geminik8s.hub.rollout;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One rollout's decisions, without I/O (like the agent's PairMachine): every call carries the time and returns the
+ * effects to carry out (publish a site's new or previous revision). Sites are ordered by a stable hash of their id
+ * and cut into waves ({@link Strategy#waveSizes}); a wave opens when every earlier wave is finished (deferred sites
+ * do not hold it up) and the operator approved it if asked to. Counts per state are kept incrementally, so status is
+ * O(1) whatever the fleet size.
+ */
+public final class RolloutEngine {
+
+    public enum Phase { RUNNING, PAUSED, ABORTED, SUCCEEDED }
+
+    /** What the hub knows of a site now: reachable, inside its window, the revision it runs, healthy. */
+    public record Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy) {
+    }
+
+    public sealed interface Effect {
+        /** Publish the target revision to the site. */
+        record Start(String site, int revision) implements Effect {
+        }
+
+        /** Publish the site's previous revision again (abort). */
+        record RollBack(String site, int revision) implements Effect {
+        }
+    }
+
+    /** A site's place in the rollout. */
+    public static final class Site {
+        final String id;
+        final int previousRevision;
+        int wave;
+        SiteState state = SiteState.PENDING;
+        long startedAt = -1;
+        long healthySince = -1;
+
+        Site(String id, int previousRevision) {
+            this.id = id;
+            this.previousRevision = previousRevision;
+        }
+
+        public SiteState state() {
+            return state;
+        }
+
+        public int wave() {
+            return wave;
+        }
+    }
+
+    private final int toRevision;
+    private final Strategy strategy;
+    private final Map<String, Site> sites = new LinkedHashMap<>();
+    private final EnumMap<SiteState, Integer> counts = new EnumMap<>(SiteState.class);
+    private final List<Integer> waveEnds;
+    private final int[] waveSize;
+    private final int[] waveFailed;
+    private final int[] waveBusy; // sites of the wave not finished and not deferred
+    private int waveGateAccepted = -1;
+    private Phase phase = Phase.RUNNING;
+    private String reason;
+    private int openWave;
+    private int approvedWave;
+
+    /** {@code current}: each site's revision now (what an abort returns it to). */
+    public RolloutEngine(int toRevision, Strategy strategy, Map<String, Integer> current) {
+        this.toRevision = toRevision;
+        this.strategy = strategy;
+        List<String> ordered = new ArrayList<>(current.keySet());
+        ordered.sort(Comparator.comparingInt((String id) -> Integer.reverse(id.hashCode())).thenComparing(id -> id));
+        this.waveEnds = strategy.waveSizes(ordered.size());
+        this.waveSize = new int[waveEnds.size()];
+        this.waveFailed = new int[waveEnds.size()];
+        this.waveBusy = new int[waveEnds.size()];
+        for (SiteState s : SiteState.values()) {
+            counts.put(s, 0);
+        }
+        for (int i = 0; i < ordered.size(); i++) {
+            Site s = new Site(ordered.get(i), current.get(ordered.get(i)));
+            while (i >= waveEnds.get(s.wave)) {
+                s.wave++;
+            }
+            add(s);
+        }
+        approvedWave = strategy.pauseAfterEachWave() ? 0 : Integer.MAX_VALUE;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public int openWave() {
+        return openWave;
+    }
+
+    public int waves() {
+        return waveEnds.size();
+    }
+
+    public int count(SiteState s) {
+        return counts.get(s);
+    }
+
+    public Site site(String id) {
+        return sites.get(id);
+    }
+
+    /** A site that matched the selector after the rollout started: it joins the open wave (if the strategy says so). */
+    public boolean join(String id, int currentRevision) {
+        if (!strategy.joinLateSites() || sites.containsKey(id) || phase == Phase.ABORTED) {
+            return false;
+        }
+        Site s = new Site(id, currentRevision);
+        s.wave = openWave;
+        add(s);
+        if (phase == Phase.SUCCEEDED) {
+            phase = Phase.RUNNING;
+        }
+        return true;
+    }
+
+    public void pause(String why) {
+        if (phase == Phase.RUNNING) {
+            phase = Phase.PAUSED;
+            reason = why;
+        }
+    }
+
+    public void resume() {
+        if (phase == Phase.PAUSED) {
+            phase = Phase.RUNNING;
+            reason = null;
+        }
+    }
+
+    /** With pauseAfterEachWave: lets the next wave open. */
+    public void approveNextWave() {
+        approvedWave = Math.max(approvedWave, openWave + 1);
+        resume();
+    }
+
+    /** Rolls every touched site back to its previous revision; untouched sites stay as they are. */
+    public List<Effect> abort(String why) {
+        List<Effect> out = new ArrayList<>();
+        if (phase == Phase.ABORTED) {
+            return out;
+        }
+        for (Site s : sites.values()) {
+            if (s.startedAt >= 0 && s.state != SiteState.ROLLED_BACK) {
+                move(s, SiteState.ROLLED_BACK);
+                out.add(new Effect.RollBack(s.id, s.previousRevision));
+            }
+        }
+        phase = Phase.ABORTED;
+        reason = why;
+        return out;
+    }
+
+    public List<Effect> tick(Map<String, Observation> observed, long now) {
+        if (phase == Phase.ABORTED) {
+            return List.of();
+        }
+        List<Effect> out = new ArrayList<>();
+        for (Site s : sites.values()) {
+            Observation o = observed.get(s.id);
+            if (o != null) {
+                verify(s, o, now);
+            }
+        }
+        if (gate(out)) {
+            return out;
+        }
+        advanceWaves();
+        if (phase == Phase.RUNNING) {
+            for (Site s : sites.values()) {
+                if (count(SiteState.IN_PROGRESS) + count(SiteState.VERIFYING) >= strategy.maxInFlight()) {
+                    break;
+                }
+                if (s.wave <= openWave && (s.state == SiteState.PENDING || s.state == SiteState.DEFERRED)) {
+                    Observation o = observed.get(s.id);
+                    if (o == null || !o.online() || !o.inWindow()) {
+                        move(s, SiteState.DEFERRED);
+                    } else {
+                        s.startedAt = now;
+                        move(s, SiteState.IN_PROGRESS);
+                        out.add(new Effect.Start(s.id, toRevision));
+                    }
+                }
+            }
+        }
+        if (phase == Phase.RUNNING && count(SiteState.PENDING) + count(SiteState.DEFERRED)
+                + count(SiteState.IN_PROGRESS) + count(SiteState.VERIFYING) == 0) {
+            phase = Phase.SUCCEEDED;
+        }
+        return out;
+    }
+
+    private void verify(Site s, Observation o, long now) {
+        if (s.state == SiteState.IN_PROGRESS) {
+            if (o.runningRevision() == toRevision) {
+                move(s, SiteState.VERIFYING);
+            } else if (now - s.startedAt >= strategy.siteTimeout().toMillis()) {
+                move(s, SiteState.TIMED_OUT);
+                return;
+            }
+        }
+        if (s.state == SiteState.VERIFYING) {
+            if (o.online() && o.healthy() && o.runningRevision() == toRevision) {
+                s.healthySince = s.healthySince < 0 ? now : s.healthySince;
+                if (now - s.healthySince >= strategy.soak().toMillis()) {
+                    move(s, SiteState.SUCCEEDED);
+                }
+            } else {
+                s.healthySince = -1;
+                if (now - s.startedAt >= strategy.siteTimeout().toMillis()) {
+                    move(s, SiteState.FAILED);
+                }
+            }
+        }
+    }
+
+    /** Stops the rollout when the failures of a wave exceed the threshold (once per wave: a resume accepts them). */
+    private boolean gate(List<Effect> out) {
+        if (phase != Phase.RUNNING) {
+            return false;
+        }
+        for (int w = waveGateAccepted + 1; w <= openWave && w < waveEnds.size(); w++) {
+            if (waveSize[w] > 0 && waveFailed[w] > Math.floor(strategy.failureThreshold() * waveSize[w])) {
+                String why = waveFailed[w] + " of " + waveSize[w] + " sites failed in wave " + w
+                        + (w == 0 ? " (canary)" : "") + ", above the threshold of " + strategy.failureThreshold();
+                waveGateAccepted = w;
+                if (strategy.onFailure() == Strategy.OnFailure.ABORT) {
+                    out.addAll(abort(why));
+                } else {
+                    pause(why);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void advanceWaves() {
+        while (openWave + 1 < waveEnds.size() && waveBusy[openWave] == 0) {
+            if (openWave + 1 > approvedWave) {
+                pause("wave " + openWave + " done: waiting for approval of wave " + (openWave + 1));
+                return;
+            }
+            openWave++;
+        }
+    }
+
+    private void add(Site s) {
+        sites.put(s.id, s);
+        counts.merge(SiteState.PENDING, 1, Integer::sum);
+        waveSize[s.wave]++;
+        waveBusy[s.wave]++;
+    }
+
+    private void move(Site s, SiteState to) {
+        waveBusy[s.wave] += busy(to) - busy(s.state);
+        waveFailed[s.wave] += (to.failed() ? 1 : 0) - (s.state.failed() ? 1 : 0);
+        counts.merge(s.state, -1, Integer::sum);
+        counts.merge(to, 1, Integer::sum);
+        s.state = to;
+    }
+
+    private static int busy(SiteState s) {
+        return s.finished() || s == SiteState.DEFERRED ? 0 : 1;
+    }
+}
