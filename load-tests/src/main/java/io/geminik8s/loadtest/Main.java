@@ -1,5 +1,6 @@
 package io.geminik8s.loadtest;
 
+import io.geminik8s.loadtest.scenario.Knee;
 import io.geminik8s.loadtest.scenario.ReconnectStorm;
 import io.geminik8s.loadtest.scenario.Report;
 import io.geminik8s.loadtest.scenario.SteadyState;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm [--agents N] [--health-s 30] [--ramp-s 60]
+ * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee [--agents N (knee: N1,N2,…)] [--health-s 30] [--ramp-s 60]
  * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]}.
  */
 public final class Main {
@@ -21,8 +22,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !(args[0].equals("steady-state") || args[0].equals("reconnect-storm"))) {
-            System.err.println("usage: load-tests.jar steady-state|reconnect-storm [--agents N] [--health-s S] [--ramp-s S] [--hold-s S]"
+        if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "knee").contains(args[0])) {
+            System.err.println("usage: load-tests.jar steady-state|reconnect-storm|knee [--agents N|N1,N2,…] [--health-s S] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]");
             System.exit(2);
         }
@@ -35,14 +36,20 @@ public final class Main {
             }
             o.put(args[i], args[i + 1]);
         }
-        int agents = Integer.parseInt(o.get("--agents"));
+        List<Integer> sizes = Arrays.stream(o.get("--agents").split(",")).map(String::trim).map(Integer::valueOf).toList();
+        int agents = sizes.get(0);
         Path work = Files.createTempDirectory("gk8s-load");
         var settings = new SteadyState.Settings(agents, Duration.ofSeconds(Long.parseLong(o.get("--health-s"))),
                 Duration.ofSeconds(Long.parseLong(o.get("--ramp-s"))), Duration.ofSeconds(Long.parseLong(o.get("--hold-s"))),
                 Double.parseDouble(o.get("--events-per-s")), Integer.parseInt(o.get("--probes")),
                 List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work);
-        Report r = args[0].equals("steady-state") ? SteadyState.run(settings) : ReconnectStorm.run(settings);
-        String name = o.getOrDefault("--name", args[0] + "-" + agents);
+        Report r = switch (args[0]) {
+            case "steady-state" -> SteadyState.run(settings);
+            case "reconnect-storm" -> ReconnectStorm.run(settings);
+            default -> Knee.run(sizes, settings);
+        };
+        Knee.deleteTree(work);
+        String name = o.getOrDefault("--name", args[0] + "-" + (args[0].equals("knee") ? "search" : agents));
         Path json = r.write(Path.of(o.get("--out")), name, "java -jar load-tests/target/load-tests.jar "
                 + String.join(" ", Arrays.asList(args)));
         System.out.println("report: " + json + " and " + json.toString().replace(".json", ".md"));

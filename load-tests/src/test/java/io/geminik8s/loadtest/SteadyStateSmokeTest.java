@@ -26,6 +26,7 @@ class SteadyStateSmokeTest {
         Report r = SteadyState.run(new SteadyState.Settings(500, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), 20, 2, List.of("-Xmx512m"),
                 Path.of("../hub/target/quarkus-app/quarkus-run.jar"), work));
+        io.geminik8s.loadtest.scenario.Knee.deleteTree(work);
         Path json = r.write(Path.of("target/reports"), "steady-state-smoke", "SteadyStateSmokeTest");
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         for (String key : List.of("scenario", "agents", "sites", "duration_s", "ingest_p50_ms", "ingest_p99_ms",

@@ -31,7 +31,7 @@ public final class Report {
         timeline.add(point);
     }
 
-    /** Writes {@code <dir>/<name>.json} and {@code <dir>/<name>.md}; returns the JSON path. */
+    /** Writes {@code <dir>/<name>.json}, {@code .md} and a {@code .png} of the timeline; returns the JSON path. */
     public Path write(Path dir, String name, String command) throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> all = new LinkedHashMap<>(values);
@@ -51,6 +51,11 @@ public final class Report {
                 md.append("| ").append(String.join(" | ", p.values().stream().map(String::valueOf).toList()))
                         .append(" |\n");
             }
+        }
+        if (!timeline.isEmpty()) {
+            Plots.write(timeline, values.get("scenario") + " — " + values.get("agents") + " agents",
+                    dir.resolve(name + ".png"));
+            md.append("\n![timeline](").append(name).append(".png)\n");
         }
         Files.writeString(dir.resolve(name + ".md"), md);
         return jsonFile;

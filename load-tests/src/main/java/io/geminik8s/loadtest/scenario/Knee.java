@@ -1,0 +1,64 @@
+package io.geminik8s.loadtest.scenario;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finding the knee: the steady state at growing fleet sizes (a fresh hub each step) until the p99 ingest-to-visible
+ * latency passes 2 s, events are lost, or a step fails (e.g. the machine's open-file limit stops connections);
+ * reports every step and the largest size that held.
+ */
+public final class Knee {
+
+    static final long P99_LIMIT_MS = 2_000;
+
+    private Knee() {
+    }
+
+    public static Report run(List<Integer> sizes, SteadyState.Settings base) throws Exception {
+        Report report = new Report().put("scenario", "knee").put("health_interval_s", base.health().toSeconds())
+                .put("hub_jvm_flags", String.join(" ", base.hubJvmFlags())).put("p99_limit_ms", P99_LIMIT_MS);
+        int held = 0;
+        String stoppedBy = "all sizes held";
+        for (int n : sizes) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("agents", n);
+            try {
+                Path work = Files.createTempDirectory("gk8s-knee");
+                Report r = SteadyState.run(new SteadyState.Settings(n, base.health(), base.ramp(), base.hold(),
+                        base.eventsPerSecond(), base.probes(), base.hubJvmFlags(), base.hubJar(), work));
+                for (String k : List.of("ingest_p50_ms", "ingest_p99_ms", "ingest_p999_ms", "messages_per_s",
+                        "hub_rss_mb", "hub_heap_used_mb", "hub_cpu_pct", "pg_cpu_pct", "pg_rows_written_per_s",
+                        "events_lost")) {
+                    row.put(k, r.get(k));
+                }
+                report.sample(row);
+                deleteTree(work);
+                long p99 = ((Number) r.get("ingest_p99_ms")).longValue();
+                long lost = ((Number) r.get("events_lost")).longValue();
+                if (p99 > P99_LIMIT_MS || lost > 0) {
+                    stoppedBy = n + " agents: p99 " + p99 + " ms, " + lost + " events lost";
+                    break;
+                }
+                held = n;
+            } catch (Exception e) {
+                row.put("error", String.valueOf(e.getMessage()));
+                report.sample(row);
+                stoppedBy = n + " agents: " + e.getMessage();
+                break;
+            }
+        }
+        return report.put("agents", held).put("sites", held / 2).put("largest_agents_holding", held)
+                .put("stopped_by", stoppedBy);
+    }
+
+    /** Removes a scenario's work folder (the hub's data: PostgreSQL and broker files). */
+    public static void deleteTree(Path p) throws java.io.IOException {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
