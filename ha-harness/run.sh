@@ -157,7 +157,8 @@ writable() { q "$1" "SELECT NOT pg_is_in_recovery() AND current_setting('default
 # an address on an interface that is down (a powered-off node, a pulled cable) answers no ARP: not an owner
 owns_vip() { ip -n gk8s-$1 link show dev v-$1 2>/dev/null | grep -q "state UP" \
   && ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
-epoch() { in_ns c curl -s --max-time 3 http://${ip[h]}:8080/api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
+api() { in_ns c curl -s --max-time 3 -H "Authorization: Bearer $(cat "$hubdata/api-token")" "http://${ip[h]}:8080$1"; }
+epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
   | head -1 | cut -d: -f2; }
 
 inject() { # the fault at t=0 of the samples
@@ -261,11 +262,9 @@ for run in $(seq 1 "$runs"); do
   kill -0 "$hub_pid" 2>/dev/null || launch_hub
   wait_for "hub" 90 hub_up
   final_epoch=$(epoch || true)
-  [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $(in_ns c curl -s --max-time 3 \
-    "http://${ip[h]}:8080/api/v1/sites/$site/events" | grep -o '"type":"[a-z.-]*force[a-z.-]*"' | cut -d'"' -f4 \
+  [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $(api "/api/v1/sites/$site/events" | grep -o '"type":"[a-z.-]*force[a-z.-]*"' | cut -d'"' -f4 \
     | sort | uniq | paste -sd, -)"
-  [ "$scenario" = freeze-primary-postgres ] && extra="events of a: $(in_ns c curl -s --max-time 3 \
-    "http://${ip[h]}:8080/api/v1/sites/$site/events?node=a" | grep -o '"type":"ha\.[a-z-]*"' | cut -d'"' -f4 \
+  [ "$scenario" = freeze-primary-postgres ] && extra="events of a: $(api "/api/v1/sites/$site/events?node=a" | grep -o '"type":"ha\.[a-z-]*"' | cut -d'"' -f4 \
     | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
   # the outage: the longest gap between acknowledged writes from the fault on (empty: writes never resumed)
   outage=$(awk -v f="$fault_ms" '$1 == "ok" && $3 <= f { prev = $3 }

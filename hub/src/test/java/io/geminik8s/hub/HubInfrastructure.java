@@ -18,6 +18,19 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     /** MQTT port of the running broker, for tests that publish like agents do. */
     public static volatile int mqttPort;
+    /** API tokens made for this test run (only their hashes reach the hub); REST Assured sends the operator's. */
+    public static final String OPERATOR_TOKEN = java.util.UUID.randomUUID().toString();
+    public static final String VIEWER_TOKEN = java.util.UUID.randomUUID().toString();
+
+    static {
+        // a filter, not a request specification: a specification would pin the port before Quarkus sets it
+        io.restassured.RestAssured.filters((req, res, ctx) -> {
+            if (!req.getHeaders().hasHeaderWithName("Authorization")) {
+                req.header("Authorization", "Bearer " + OPERATOR_TOKEN);
+            }
+            return ctx.next(req, res);
+        });
+    }
 
     private EmbeddedDatabase database;
     private EmbeddedBroker broker;
@@ -53,9 +66,18 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
             password = "";
             mqttPort = broker.port();
         }
-        return Map.of("quarkus.datasource.reactive.url", reactiveUrl, "quarkus.datasource.jdbc.url", jdbcUrl,
-                "quarkus.datasource.username", user, "quarkus.datasource.password", password,
-                "gk8s.mqtt.host", "127.0.0.1", "gk8s.mqtt.port", Integer.toString(mqttPort));
+        return Map.ofEntries(Map.entry("quarkus.datasource.reactive.url", reactiveUrl),
+                Map.entry("quarkus.datasource.jdbc.url", jdbcUrl), Map.entry("quarkus.datasource.username", user),
+                Map.entry("quarkus.datasource.password", password), Map.entry("gk8s.mqtt.host", "127.0.0.1"),
+                Map.entry("gk8s.mqtt.port", Integer.toString(mqttPort)),
+                Map.entry("gk8s.auth.tokens.tester.sha256", sha256(OPERATOR_TOKEN)),
+                Map.entry("gk8s.auth.tokens.tester.role", "operator"),
+                Map.entry("gk8s.auth.tokens.noc.sha256", sha256(VIEWER_TOKEN)),
+                Map.entry("gk8s.auth.tokens.noc.role", "viewer"));
+    }
+
+    private static String sha256(String token) {
+        return java.util.HexFormat.of().formatHex(io.geminik8s.hub.auth.ApiAuth.sha256(token));
     }
 
     private static boolean dockerAvailable() {

@@ -32,6 +32,7 @@ public final class HubMain {
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d, data in %s%n",
                     db.port(), bind, broker.port(), data);
+            LocalToken.install(data);
         }
         Quarkus.run(args);
     }

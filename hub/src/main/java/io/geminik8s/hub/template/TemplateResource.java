@@ -98,8 +98,9 @@ public class TemplateResource {
     @Consumes({"application/yaml", MediaType.TEXT_PLAIN})
     @Operation(summary = "Add a template or a new revision", description = "201 with the new revision; 200 if the "
             + "content equals the latest revision; 422 with every problem otherwise.")
-    public Uni<Response> add(String yaml) {
-        return store.add("request", yaml, "api", "api").map(a -> a.revision() == null
+    public Uni<Response> add(String yaml, @jakarta.ws.rs.core.Context io.vertx.ext.web.RoutingContext ctx) {
+        return store.add("request", yaml, "api", String.valueOf((Object) ctx.get(io.geminik8s.hub.auth.ApiAuth.USER)))
+                .map(a -> a.revision() == null
                 ? Response.status(422).type("application/problem+json").entity(new Problems(422,
                         "Template refused", a.problems().stream().map(TemplateProblem::toString).toList())).build()
                 : Response.status(a.created() ? 201 : 200).entity(summary(a.revision())).build());

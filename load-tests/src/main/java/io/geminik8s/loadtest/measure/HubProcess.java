@@ -63,8 +63,13 @@ public final class HubProcess implements AutoCloseable {
 
     public HttpResponse<String> get(String path) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10));
+            Path token = data.resolve("api-token"); // the embedded hub's own operator token
+            if (Files.exists(token)) {
+                b.header("Authorization", "Bearer " + Files.readString(token).trim());
+            }
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return new FailedResponse(e);
         }
