@@ -80,6 +80,11 @@ public final class SteadyState {
                     report.put("probe_timeouts", probe.timeouts());
                 }
                 double holdS = (System.nanoTime() - h0) / 1e9;
+                double flushes = HubMetrics.value(hub, "gk8s_flush_seconds_count", "");
+                report.put("hub_flushes_per_s", round(flushes / holdS))
+                        .put("hub_flush_mean_ms", round(1000 * HubMetrics.value(hub, "gk8s_flush_seconds_sum", "")
+                                / Math.max(1, flushes)))
+                        .put("hub_flush_max_ms", round(1000 * HubMetrics.value(hub, "gk8s_flush_seconds_max", "")));
                 PgStats.Counters pg1 = pg.counters();
                 double heapMb = HubMetrics.value(hub, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
                 report.put("pg_xact_per_s", round((pg1.commits() - pg0.commits()) / holdS))
