@@ -52,6 +52,7 @@ public final class SteadyState {
                 PgStats.Counters pg0 = pg.counters();
                 long msgs0 = fleet.counters().messages();
                 long bytes0 = fleet.counters().bytesOut();
+                double flushes0 = HubMetrics.value(hub, "gk8s_flush_seconds_count", "");
                 long h0 = System.nanoTime();
                 double rssMax = 0;
                 try (VisibilityProbe probe = new VisibilityProbe(hub, fleet.agents(), s.probes())) {
@@ -81,9 +82,9 @@ public final class SteadyState {
                 }
                 double holdS = (System.nanoTime() - h0) / 1e9;
                 double flushes = HubMetrics.value(hub, "gk8s_flush_seconds_count", "");
-                report.put("hub_flushes_per_s", round(flushes / holdS))
-                        .put("hub_flush_mean_ms", round(1000 * HubMetrics.value(hub, "gk8s_flush_seconds_sum", "")
-                                / Math.max(1, flushes)))
+                report.put("hub_flushes_per_s", round((flushes - flushes0) / holdS))
+                        .put("hub_flush_mean_ms_since_start", round(1000 * HubMetrics.value(hub,
+                                "gk8s_flush_seconds_sum", "") / Math.max(1, flushes)))
                         .put("hub_flush_max_ms", round(1000 * HubMetrics.value(hub, "gk8s_flush_seconds_max", "")));
                 PgStats.Counters pg1 = pg.counters();
                 double heapMb = HubMetrics.value(hub, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
