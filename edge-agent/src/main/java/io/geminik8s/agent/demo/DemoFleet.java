@@ -37,7 +37,8 @@ public final class DemoFleet {
                         "GK8S_AGENT_BROKER_URL", args[1], "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true",
                         "GK8S_AGENT_STATE_DIR", Path.of(args[2], site, node).toString(),
                         "GK8S_AGENT_HEALTH_INTERVAL_S", "10", "GK8S_AGENT_MQTT_KEEPALIVE_S", "10",
-                        "GK8S_AGENT_LABELS", "kind=store,region=" + REGIONS[s % REGIONS.length])), Clock.systemUTC());
+                        "GK8S_AGENT_LABELS", "site-kind=store,size=" + (s % 3 == 0 ? "large" : "standard")
+                                + ",region=" + REGIONS[s % REGIONS.length])), Clock.systemUTC());
                 agents.add(agent);
                 agent.start();
             }
