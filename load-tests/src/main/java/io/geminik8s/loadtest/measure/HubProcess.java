@@ -47,6 +47,12 @@ public final class HubProcess implements AutoCloseable {
         long t0 = System.nanoTime();
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling("hub.log").toFile())).start();
+        Process started = process;
+        // a scenario stopped with Ctrl-C or SIGTERM must not leave its hub (and the hub's PostgreSQL) running
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            started.descendants().forEach(ProcessHandle::destroyForcibly);
+            started.destroyForcibly();
+        }));
         long deadline = t0 + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
