@@ -70,14 +70,10 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
                 Map.entry("quarkus.datasource.jdbc.url", jdbcUrl), Map.entry("quarkus.datasource.username", user),
                 Map.entry("quarkus.datasource.password", password), Map.entry("gk8s.mqtt.host", "127.0.0.1"),
                 Map.entry("gk8s.mqtt.port", Integer.toString(mqttPort)),
-                Map.entry("gk8s.auth.tokens.tester.sha256", sha256(OPERATOR_TOKEN)),
+                Map.entry("gk8s.auth.tokens.tester.sha256", Sha256.hex(OPERATOR_TOKEN)),
                 Map.entry("gk8s.auth.tokens.tester.role", "operator"),
-                Map.entry("gk8s.auth.tokens.noc.sha256", sha256(VIEWER_TOKEN)),
+                Map.entry("gk8s.auth.tokens.noc.sha256", Sha256.hex(VIEWER_TOKEN)),
                 Map.entry("gk8s.auth.tokens.noc.role", "viewer"));
-    }
-
-    private static String sha256(String token) {
-        return java.util.HexFormat.of().formatHex(io.geminik8s.hub.auth.ApiAuth.sha256(token));
     }
 
     private static boolean dockerAvailable() {

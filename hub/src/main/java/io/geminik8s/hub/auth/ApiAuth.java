@@ -1,14 +1,13 @@
 package io.geminik8s.hub.auth;
 
+import io.geminik8s.hub.Sha256;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +77,7 @@ public class ApiAuth {
     }
 
     private Optional<Map.Entry<String, AuthConfig.Token>> identify(String token) {
-        byte[] hash = sha256(token);
+        byte[] hash = Sha256.of(token);
         Map.Entry<String, AuthConfig.Token> found = null;
         for (Map.Entry<String, AuthConfig.Token> e : config.tokens().entrySet()) {
             byte[] expected;
@@ -92,14 +91,6 @@ public class ApiAuth {
             }
         }
         return Optional.ofNullable(found);
-    }
-
-    public static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void deny(RoutingContext ctx, int status, String title, String detail) {

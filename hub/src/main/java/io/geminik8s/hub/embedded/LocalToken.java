@@ -1,13 +1,12 @@
 package io.geminik8s.hub.embedded;
 
-import io.geminik8s.hub.auth.ApiAuth;
+import io.geminik8s.hub.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -31,7 +30,7 @@ final class LocalToken {
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE));
             }
             String token = Files.readString(file).trim();
-            System.setProperty("gk8s.auth.tokens.local.sha256", HexFormat.of().formatHex(ApiAuth.sha256(token)));
+            System.setProperty("gk8s.auth.tokens.local.sha256", Sha256.hex(token));
             System.setProperty("gk8s.auth.tokens.local.role", "operator");
             System.out.printf("gk8s: API token (operator) in %s: curl -H \"Authorization: Bearer $(cat %s)\" ...%n",
                     file, file);

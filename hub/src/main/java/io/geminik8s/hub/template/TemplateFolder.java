@@ -66,15 +66,18 @@ public class TemplateFolder {
         Path dir = Path.of(config.dir().orElseThrow());
         return Uni.createFrom().item(() -> read(dir)).runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure
                         .getDefaultWorkerPool())
-                .chain(files -> Multi.createFrom().iterable(files.entrySet())
-                        .onItem().transformToUniAndConcatenate(f -> {
-                            String other = definedTwice(files, f.getKey());
-                            return other != null ? Uni.createFrom().item(new FileResult(f.getKey(), null, null, false,
-                                    List.of(f.getKey() + ": the same template is defined in " + other)))
-                                    : store.add(f.getKey(), f.getValue(), "folder:" + f.getKey(), "folder")
-                                            .map(a -> result(f.getKey(), a));
-                        })
-                        .collect().asList())
+                .chain(files -> {
+                    Map<String, String> names = names(files);
+                    return Multi.createFrom().iterable(files.entrySet())
+                            .onItem().transformToUniAndConcatenate(f -> {
+                                String other = otherFileNaming(names, f.getKey());
+                                return other != null ? Uni.createFrom().item(new FileResult(f.getKey(), null, null,
+                                        false, List.of(f.getKey() + ": the same template is defined in " + other)))
+                                        : store.add(f.getKey(), f.getValue(), "folder:" + f.getKey(), "folder")
+                                                .map(a -> result(f.getKey(), a));
+                            })
+                            .collect().asList();
+                })
                 .map(results -> {
                     results.stream().filter(r -> !r.problems().isEmpty())
                             .forEach(r -> r.problems().forEach(p -> LOG.warn("template " + p)));
@@ -85,21 +88,24 @@ public class TemplateFolder {
                 });
     }
 
-    /** Another file with the same template name, if any (both are refused: which one wins would be a guess). */
-    private static String definedTwice(Map<String, String> files, String file) {
-        var mine = TemplateLoader.load(file, files.get(file));
-        if (!mine.ok()) {
-            return null;
-        }
-        for (var e : files.entrySet()) {
-            if (!e.getKey().equals(file)) {
-                var other = TemplateLoader.load(e.getKey(), e.getValue());
-                if (other.ok() && other.template().metadata().name().equals(mine.template().metadata().name())) {
-                    return e.getKey();
-                }
+    /** The template name each valid file defines (files that do not load are left to the store to report). */
+    private static Map<String, String> names(Map<String, String> files) {
+        Map<String, String> names = new TreeMap<>();
+        files.forEach((file, text) -> {
+            var loaded = TemplateLoader.load(file, text);
+            if (loaded.ok()) {
+                names.put(file, loaded.template().metadata().name());
             }
-        }
-        return null;
+        });
+        return names;
+    }
+
+    /** Another file with the same template name, if any (both are refused: which one wins would be a guess). */
+    private static String otherFileNaming(Map<String, String> names, String file) {
+        String mine = names.get(file);
+        return mine == null ? null : names.entrySet().stream()
+                .filter(e -> !e.getKey().equals(file) && e.getValue().equals(mine)).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
     }
 
     private static FileResult result(String file, TemplateStore.Added a) {

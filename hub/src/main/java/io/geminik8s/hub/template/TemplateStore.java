@@ -3,17 +3,14 @@ package io.geminik8s.hub.template;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.Sha256;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -56,7 +53,7 @@ public class TemplateStore {
         }
         SiteTemplate t = loaded.template();
         String name = t.metadata().name();
-        String sha = sha256(yaml);
+        String sha = Sha256.hex(yaml);
         String spec;
         try {
             spec = json.writeValueAsString(t);
@@ -113,14 +110,5 @@ public class TemplateStore {
     private static Revision revision(Row r) {
         return new Revision(r.getString("name"), r.getInteger("revision"), r.getString("source"),
                 r.getString("sha256"), r.getString("yaml"), r.getString("created_by"), r.getOffsetDateTime("created_at"));
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
