@@ -10,6 +10,7 @@ import io.geminik8s.agent.probe.CertProbe;
 import io.geminik8s.agent.probe.PgProbe;
 import io.geminik8s.agent.probe.SystemProbe;
 import io.geminik8s.agent.reconcile.CommandHandler;
+import io.geminik8s.agent.reconcile.DesiredReconciler;
 import io.geminik8s.agent.reconcile.DesiredStateStore;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
@@ -59,6 +60,7 @@ public final class Agent implements AutoCloseable {
     private final PgProbe pg;
     private final CertProbe certs;
     private final DesiredStateStore desired;
+    private final DesiredReconciler reconciler;
     private final CommandHandler commands;
     private final Link link;
     private final WitnessClient witness;
@@ -77,6 +79,17 @@ public final class Agent implements AutoCloseable {
         this.pg = new PgProbe(config.postgres());
         this.certs = new CertProbe(config.watchedCerts());
         this.desired = new DesiredStateStore(config.stateDir());
+        this.reconciler = new DesiredReconciler(desired, codec.mapper(), loop, clock, new DesiredReconciler.Sink() {
+            @Override
+            public void event(String type, Severity severity, String message, Map<String, String> attrs) {
+                Agent.this.event(type, severity, message, attrs);
+            }
+
+            @Override
+            public void applied(long generation) {
+                publishHealth();
+            }
+        });
         this.commands = new CommandHandler(clock, () -> publishBirth(link().session()));
         this.link = new Link(config, new Backoff(config.backoffInitial(), config.backoffMax()), new Link.Listener() {
             @Override
@@ -162,7 +175,8 @@ public final class Agent implements AutoCloseable {
             List<Health.CertExpiry> expiries = certs.probe();
             send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
                     s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
-                    pg.configured() ? pg.probe() : null, expiries.isEmpty() ? null : expiries));
+                    pg.configured() ? pg.probe() : null, expiries.isEmpty() ? null : expiries,
+                    desired.generation() == 0 ? null : desired.generation()));
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);
         }
@@ -206,9 +220,8 @@ public final class Agent implements AutoCloseable {
             witness.onReply(r);
         } else if (m instanceof Command c) {
             send(commands.handle(c));
-        } else if (m instanceof DesiredState ds && desired.accept(ds)) {
-            event("desired.accepted", Severity.INFO, "desired state generation " + ds.generation() + " accepted",
-                    Map.of("generation", Long.toString(ds.generation())));
+        } else if (m instanceof DesiredState ds) {
+            loop.execute(() -> reconciler.offer(ds));
         }
     }
 

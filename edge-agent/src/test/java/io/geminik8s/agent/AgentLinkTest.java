@@ -157,7 +157,7 @@ class AgentLinkTest {
         hub.raw(Topics.desired("store-0042"), Golden.bytes(Golden.V1_0, Kind.DESIRED), true);
         await().atMost(Duration.ofSeconds(10)).until(() -> hub.all(CommandResult.class).stream()
                 .anyMatch(r -> r.id().equals("cmd-7f3a") && r.outcome() == CommandResult.Outcome.OK)
-                && hub.all(Event.class).stream().anyMatch(e -> e.type().equals("desired.accepted")
+                && hub.all(Event.class).stream().anyMatch(e -> e.type().equals("desired.applied")
                         && "8".equals(e.attrs().get("generation"))));
     }
 

@@ -87,7 +87,7 @@ class PresenceApiTest {
                 mqtt.publish(new Birth("1.0", site, node, now * 1000, now, "t", null, role, Map.of(), List.of(),
                         Map.of("env", site), 0L));
                 mqtt.publish(new Health("1.0", site, node, now, 1.0, null, null, null, null, 1L,
-                        new Health.Pg(role, 0L, role == Role.STANDBY, null), null));
+                        new Health.Pg(role, 0L, role == Role.STANDBY, null), null, null));
             }
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -3,7 +3,10 @@ package io.geminik8s.protocol;
 import java.util.List;
 import java.util.Optional;
 
-/** Periodic health sample (QoS 0, not retained: only the latest matters). Absent probes are null. */
+/**
+ * Periodic health sample (QoS 0, not retained: only the latest matters). Absent probes are null.
+ * {@code appliedGeneration} (1.1): the newest desired-state generation this node has applied.
+ */
 public record Health(
         String v,
         String site,
@@ -16,7 +19,8 @@ public record Health(
         Long diskTotalBytes,
         Long uptimeS,
         Pg pg,
-        List<CertExpiry> certs) implements Message, NodeMessage {
+        List<CertExpiry> certs,
+        Long appliedGeneration) implements Message, NodeMessage {
 
     /** Local PostgreSQL as seen over JDBC; {@code error} says why a probe failed. */
     public record Pg(Role role, Long replicationLagBytes, Boolean streaming, String error) {
@@ -40,7 +44,8 @@ public record Health(
                 .range("memTotalBytes", memTotalBytes, 0, Long.MAX_VALUE)
                 .range("diskUsedBytes", diskUsedBytes, 0, Long.MAX_VALUE)
                 .range("diskTotalBytes", diskTotalBytes, 0, Long.MAX_VALUE)
-                .range("uptimeS", uptimeS, 0, Long.MAX_VALUE).noNullItems("certs", certs);
+                .range("uptimeS", uptimeS, 0, Long.MAX_VALUE)
+                .range("appliedGeneration", appliedGeneration, 0, Long.MAX_VALUE).noNullItems("certs", certs);
         if (pg != null) {
             r.nested("pg", pg.validate());
         }

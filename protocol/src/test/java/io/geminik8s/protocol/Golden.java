@@ -41,13 +41,13 @@ public final class Golden {
             case STATUS -> new Status("1.0", "store-0042", "a", 1795708800000001L, false, 1795708800123L, "last-will");
             case HEALTH -> new Health("1.0", "store-0042", "a", 1795708830123L, 12.5, 1073741824L, 8589934592L,
                     21474836480L, 107374182400L, 86400L, new Health.Pg(Role.PRIMARY, 0L, true, null),
-                    List.of(new Health.CertExpiry("/etc/gk8s/node.crt", 1827244800000L, null)));
+                    List.of(new Health.CertExpiry("/etc/gk8s/node.crt", 1827244800000L, null)), null);
             case EVENT -> new Event("1.0", "store-0042", "a", 17L, 1795708831000L, "pg.role-changed", Severity.WARNING,
                     "PostgreSQL promoted to primary", Map.of("from", "standby", "to", "primary"));
             case RESULT -> new CommandResult("1.0", "cmd-7f3a", "store-0042", "a", 1795708832000L,
                     CommandResult.Outcome.OK, "pong");
             case DESIRED -> new DesiredState("1.0", "store-0042", 8L, 1795708800000L, codec.mapper().createObjectNode()
-                    .put("template", "store-standard").put("revision", 3).put("k3s", "v1.31.4+k3s1"));
+                    .put("template", "store-standard").put("revision", 3).put("k3s", "v1.31.4+k3s1"), null);
             case COMMAND -> new Command("1.0", "cmd-7f3a", "store-0042", "a", "ping", Map.of(), 1795708800000L,
                     1795709100000L);
             case WITNESS -> new WitnessRequest("1.0", "w-0042-a-19", "store-0042", "b", 1795708840000L,

@@ -35,11 +35,29 @@ class GoldenVectorTest {
     }
 
     @Test
-    void aNewerMinorWithUnknownFieldsIsReadByA10Reader() {
-        Health h = codec.decode(Health.class, Golden.bytes("1.1", Kind.HEALTH)).orThrow();
-        assertEquals("1.1", h.v());
+    void aNewerMinorWithUnknownFieldsIsRead() {
+        Health h = codec.decode(Health.class, Golden.bytes("1.9", Kind.HEALTH)).orThrow();
+        assertEquals("1.9", h.v());
         assertEquals(4096L, h.pg().replicationLagBytes());
         assertEquals(Role.STANDBY, h.pg().role());
         assertNull(h.memUsedBytes());
+    }
+
+    @Test
+    void minor11AddsTheAppliedGenerationAndActivateNotBefore() {
+        Health h = codec.decode(Health.class, Golden.bytes("1.1", Kind.HEALTH)).orThrow();
+        assertEquals(9L, h.appliedGeneration());
+        DesiredState d = codec.decode(DesiredState.class, Golden.bytes("1.1", Kind.DESIRED)).orThrow();
+        assertEquals(1795741200000L, d.activateNotBefore());
+        assertEquals(4, d.spec().path("revision").asInt());
+        Health old = codec.decode(Health.class, Golden.bytes(Golden.V1_0, Kind.HEALTH)).orThrow();
+        assertNull(old.appliedGeneration(), "a 1.0 agent reports no applied generation");
+    }
+
+    @Test
+    void aNegativeActivateNotBeforeIsRefused() {
+        var bad = "{\"v\":\"1.1\",\"site\":\"s\",\"generation\":2,\"issuedAt\":1,\"spec\":{},\"activateNotBefore\":-5}";
+        var d = codec.decode(DesiredState.class, bad.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(true, d instanceof Decoded.Failed<DesiredState>);
     }
 }

@@ -3,22 +3,25 @@ package io.geminik8s.agent.reconcile;
 import io.geminik8s.protocol.DesiredState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Remembers the newest desired-state generation this node accepted, across restarts; older or repeated
- * generations (the retained message comes again on every subscribe) are ignored. Applying the spec comes with
- * fleet templates.
+ * The newest desired-state generation this node applied, and its spec ({@code desired-spec.json}), across restarts.
+ * The spec is written before the generation, so a crash between the two applies the same generation again
+ * (idempotent) rather than claiming one whose spec is missing.
  */
 public final class DesiredStateStore {
 
     private final Path file;
+    private final Path specFile;
     private long generation;
 
     public DesiredStateStore(Path stateDir) {
         this.file = stateDir.resolve("desired-generation");
+        this.specFile = stateDir.resolve("desired-spec.json");
         try {
             Files.createDirectories(stateDir);
             generation = Files.exists(file) ? Long.parseLong(Files.readString(file).trim()) : 0;
@@ -31,19 +34,24 @@ public final class DesiredStateStore {
         return generation;
     }
 
-    /** True when {@code d} is newer than anything seen before; it is then remembered durably. */
-    public synchronized boolean accept(DesiredState d) {
+    /** Writes {@code d}'s spec and generation durably; false when it is not newer than what was applied. */
+    public synchronized boolean apply(DesiredState d, byte[] specJson) {
         if (d.generation() <= generation) {
             return false;
         }
+        write(specFile, specJson);
+        write(file, Long.toString(d.generation()).getBytes(StandardCharsets.UTF_8));
+        generation = d.generation();
+        return true;
+    }
+
+    private static void write(Path target, byte[] bytes) {
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, Long.toString(d.generation()));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        generation = d.generation();
-        return true;
     }
 }

@@ -66,7 +66,7 @@ public class DesiredPublisher {
             var spec = DesiredSpec.compose(json, b.template(), b.revision(), json.readTree(b.templateJson()),
                     json.readTree(b.overrides()));
             DesiredState ds = new DesiredState(SchemaVersion.CURRENT.toString(), b.site(), b.generation(),
-                    System.currentTimeMillis(), spec);
+                    System.currentTimeMillis(), spec, b.activateNotBefore());
             return down.sendMessage(Message.of(codec.encode(ds)).addMetadata(new SendingMqttMessageMetadata(
                     Topics.desired(b.site()), MqttQoS.AT_LEAST_ONCE, true)));
         } catch (JsonProcessingException e) {

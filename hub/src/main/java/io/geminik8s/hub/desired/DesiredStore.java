@@ -15,7 +15,7 @@ public class DesiredStore {
 
     /** A binding with its template revision's stored JSON. */
     public record Binding(String site, String template, int revision, String overrides, long generation,
-                          long publishedGeneration, String templateJson) {
+                          long publishedGeneration, String templateJson, Long activateNotBefore) {
     }
 
     // a site is bound when exactly one template's selector matches its labels, to that template's latest revision
@@ -30,7 +30,8 @@ public class DesiredStore {
             ON CONFLICT DO NOTHING""";
     private static final String SELECT = """
             SELECT b.site_id, b.template, b.revision, b.overrides::text AS overrides, b.generation,
-                   b.published_generation, t.spec::text AS template_json
+                   b.published_generation, t.spec::text AS template_json,
+                   (extract(epoch FROM b.activate_not_before) * 1000)::int8 AS activate_not_before
             FROM site_binding b JOIN template_revision t ON t.name = b.template AND t.revision = b.revision""";
     private static final String PENDING = SELECT + " WHERE b.generation > b.published_generation LIMIT $1";
     private static final String ONE = SELECT + " WHERE b.site_id = $1";
@@ -93,7 +94,7 @@ public class DesiredStore {
             for (Row r : rows) {
                 out.add(new Binding(r.getString("site_id"), r.getString("template"), r.getInteger("revision"),
                         r.getString("overrides"), r.getLong("generation"), r.getLong("published_generation"),
-                        r.getString("template_json")));
+                        r.getString("template_json"), r.getLong("activate_not_before")));
             }
             return out;
         }).ifNoItem().after(config.dbTimeout()).fail();

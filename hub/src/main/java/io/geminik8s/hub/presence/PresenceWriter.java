@@ -53,7 +53,8 @@ public class PresenceWriter {
               agent_version = CASE WHEN u.bsession >= n.session THEN u.agent_version ELSE n.agent_version END,
               hostname = CASE WHEN u.bsession >= n.session THEN u.hostname ELSE n.hostname END,
               versions = CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.versions END,
-              last_applied_generation = CASE WHEN u.bsession >= n.session THEN u.gen ELSE n.last_applied_generation END,
+              last_applied_generation = greatest(CASE WHEN u.bsession >= n.session THEN u.gen
+                                                   ELSE n.last_applied_generation END, u.hgen),
               health = coalesce(u.health::jsonb, n.health),
               health_at = coalesce(to_timestamp(u.health_at / 1000.0), n.health_at),
               last_seen = CASE WHEN u.last_seen > 0 THEN greatest(n.last_seen, to_timestamp(u.last_seen / 1000.0))
@@ -61,9 +62,9 @@ public class PresenceWriter {
               updated_at = now()
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::bool[], $5::text[], $6::int8[], $7::text[],
                         $8::text[], $9::bool[], $10::text[], $11::text[], $12::text[], $13::int8[], $14::text[],
-                        $15::int8[], $16::int8[])
+                        $15::int8[], $16::int8[], $17::int8[])
               AS u(site, node, session, online, offline_reason, bsession, birth_role, health_role, repl,
-                   agent_version, hostname, versions, gen, health, health_at, last_seen)
+                   agent_version, hostname, versions, gen, health, health_at, last_seen, hgen)
             WHERE n.site_id = u.site AND n.node_id = u.node""";
     private static final String INSERT_EVENTS = """
             INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
@@ -126,7 +127,7 @@ public class PresenceWriter {
                 healthRole = new String[n], agentVersion = new String[n], hostname = new String[n],
                 versions = new String[n], health = new String[n];
         Long[] session = new Long[n], bsession = new Long[n], gen = new Long[n], healthAt = new Long[n],
-                lastSeen = new Long[n];
+                lastSeen = new Long[n], hgen = new Long[n];
         Boolean[] online = new Boolean[n], repl = new Boolean[n];
         for (int i = 0; i < n; i++) {
             NodeDelta d = batch.nodes().get(i);
@@ -149,6 +150,7 @@ public class PresenceWriter {
             if (h != null) {
                 health[i] = toJson(h);
                 healthAt[i] = h.ts();
+                hgen[i] = h.appliedGeneration();
                 if (h.pg() != null) {
                     healthRole[i] = h.pg().role().json();
                     repl[i] = h.pg().streaming();
@@ -166,7 +168,7 @@ public class PresenceWriter {
             chain = chain.chain(() -> tx.preparedQuery(ENSURE_NODES).execute(Tuple.of(site, node)))
                     .chain(() -> tx.preparedQuery(UPDATE_NODES).execute(Tuple.from(new Object[] {site, node, session,
                             online, reason, bsession, birthRole, healthRole, repl, agentVersion, hostname, versions,
-                            gen, health, healthAt, lastSeen})));
+                            gen, health, healthAt, lastSeen, hgen})));
         }
         if (!batch.events().isEmpty()) {
             chain = chain.chain(() -> tx.preparedQuery(INSERT_EVENTS).execute(eventTuple(batch.events())));

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -18,13 +20,30 @@ public final class RolloutEngine {
 
     public enum Phase { RUNNING, PAUSED, ABORTED, SUCCEEDED }
 
-    /** What the hub knows of a site now: reachable, inside its window, the revision it runs, healthy. */
-    public record Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy) {
+    /**
+     * What the hub knows of a site now: reachable, inside its window, the revision it runs, healthy, and when its
+     * next window opens if it is outside one and the rollout pre-stages ({@code prestageAt} > 0: the site may be
+     * started now with "activate not before" that time).
+     */
+    public record Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy,
+                              long prestageAt) {
+        public Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy) {
+            this(online, inWindow, runningRevision, healthy, 0);
+        }
+    }
+
+    /** A site's persisted place; {@code startedAt}/{@code healthySince} are -1 when unset. */
+    public record SiteRow(String id, int wave, SiteState state, int previousRevision, long startedAt,
+                          long healthySince) {
+    }
+
+    /** The rollout's persisted decisions besides its sites. */
+    public record Header(Phase phase, String reason, int openWave, int approvedWave, int gateAccepted, int waves) {
     }
 
     public sealed interface Effect {
-        /** Publish the target revision to the site. */
-        record Start(String site, int revision) implements Effect {
+        /** Publish the target revision to the site; {@code activateAt} > 0: applied from then on (pre-staged). */
+        record Start(String site, int revision, long activateAt) implements Effect {
         }
 
         /** Publish the site's previous revision again (abort). */
@@ -58,11 +77,13 @@ public final class RolloutEngine {
     private final int toRevision;
     private final Strategy strategy;
     private final Map<String, Site> sites = new LinkedHashMap<>();
+    private final Set<Site> dirty = new LinkedHashSet<>();
+    private int[][] waveStates;
     private final EnumMap<SiteState, Integer> counts = new EnumMap<>(SiteState.class);
     private final List<Integer> waveEnds;
-    private final int[] waveSize;
-    private final int[] waveFailed;
-    private final int[] waveBusy; // sites of the wave not finished and not deferred
+    private int[] waveSize;
+    private int[] waveFailed;
+    private int[] waveBusy; // sites of the wave not finished and not deferred
     private int waveGateAccepted = -1;
     private Phase phase = Phase.RUNNING;
     private String reason;
@@ -75,10 +96,11 @@ public final class RolloutEngine {
         this.strategy = strategy;
         List<String> ordered = new ArrayList<>(current.keySet());
         ordered.sort(Comparator.comparingInt((String id) -> Integer.reverse(id.hashCode())).thenComparing(id -> id));
-        this.waveEnds = strategy.waveSizes(ordered.size());
+        this.waveEnds = new ArrayList<>(ordered.isEmpty() ? List.of() : strategy.waveSizes(ordered.size()));
         this.waveSize = new int[waveEnds.size()];
         this.waveFailed = new int[waveEnds.size()];
         this.waveBusy = new int[waveEnds.size()];
+        this.waveStates = new int[waveEnds.size()][SiteState.values().length];
         for (SiteState s : SiteState.values()) {
             counts.put(s, 0);
         }
@@ -90,6 +112,57 @@ public final class RolloutEngine {
             add(s);
         }
         approvedWave = strategy.pauseAfterEachWave() ? 0 : Integer.MAX_VALUE;
+    }
+
+    /** The engine as it was persisted (a hub restart, or another replica taking over). */
+    public static RolloutEngine restore(int toRevision, Strategy strategy, Header h, List<SiteRow> rows) {
+        RolloutEngine e = new RolloutEngine(toRevision, strategy, Map.of());
+        e.waveEnds.clear();
+        for (int w = 0; w < h.waves(); w++) {
+            e.waveEnds.add(Integer.MAX_VALUE); // only the number of waves matters once sites are placed
+        }
+        e.waveSize = new int[h.waves()];
+        e.waveFailed = new int[h.waves()];
+        e.waveBusy = new int[h.waves()];
+        e.waveStates = new int[h.waves()][SiteState.values().length];
+        for (SiteRow r : h.waves() == 0 ? List.<SiteRow>of() : rows) {
+            Site s = new Site(r.id(), r.previousRevision());
+            s.wave = r.wave();
+            s.startedAt = r.startedAt();
+            s.healthySince = r.healthySince();
+            e.add(s);
+            e.move(s, r.state());
+        }
+        e.dirty.clear();
+        e.phase = h.phase();
+        e.reason = h.reason();
+        e.openWave = h.openWave();
+        e.approvedWave = h.approvedWave();
+        e.waveGateAccepted = h.gateAccepted();
+        return e;
+    }
+
+    public Header header() {
+        return new Header(phase, reason, openWave, approvedWave, waveGateAccepted, waveEnds.size());
+    }
+
+    /** Sites changed since the last call, to persist. */
+    public List<SiteRow> drainDirty() {
+        List<SiteRow> out = new ArrayList<>(dirty.size());
+        for (Site s : dirty) {
+            out.add(new SiteRow(s.id, s.wave, s.state, s.previousRevision, s.startedAt, s.healthySince));
+        }
+        dirty.clear();
+        return out;
+    }
+
+    /** Per wave, the number of sites in each state (index = {@link SiteState#ordinal()}); kept incrementally. */
+    public int[][] waveStateCounts() {
+        int[][] copy = new int[waveStates.length][];
+        for (int w = 0; w < waveStates.length; w++) {
+            copy[w] = waveStates[w].clone();
+        }
+        return copy;
     }
 
     public Phase phase() {
@@ -189,12 +262,16 @@ public final class RolloutEngine {
                 }
                 if (s.wave <= openWave && (s.state == SiteState.PENDING || s.state == SiteState.DEFERRED)) {
                     Observation o = observed.get(s.id);
-                    if (o == null || !o.online() || !o.inWindow()) {
-                        move(s, SiteState.DEFERRED);
-                    } else {
+                    if (o != null && o.online() && o.inWindow()) {
                         s.startedAt = now;
                         move(s, SiteState.IN_PROGRESS);
-                        out.add(new Effect.Start(s.id, toRevision));
+                        out.add(new Effect.Start(s.id, toRevision, 0));
+                    } else if (o != null && o.online() && o.prestageAt() > now) {
+                        s.startedAt = o.prestageAt(); // its timeout runs from the activation
+                        move(s, SiteState.IN_PROGRESS);
+                        out.add(new Effect.Start(s.id, toRevision, o.prestageAt()));
+                    } else if (s.state != SiteState.DEFERRED) {
+                        move(s, SiteState.DEFERRED);
                     }
                 }
             }
@@ -214,15 +291,24 @@ public final class RolloutEngine {
                 move(s, SiteState.TIMED_OUT);
                 return;
             }
+            if (s.state == SiteState.IN_PROGRESS) {
+                return;
+            }
         }
         if (s.state == SiteState.VERIFYING) {
             if (o.online() && o.healthy() && o.runningRevision() == toRevision) {
-                s.healthySince = s.healthySince < 0 ? now : s.healthySince;
+                if (s.healthySince < 0) {
+                    s.healthySince = now;
+                    dirty.add(s);
+                }
                 if (now - s.healthySince >= strategy.soak().toMillis()) {
                     move(s, SiteState.SUCCEEDED);
                 }
             } else {
-                s.healthySince = -1;
+                if (s.healthySince >= 0) {
+                    s.healthySince = -1;
+                    dirty.add(s);
+                }
                 if (now - s.startedAt >= strategy.siteTimeout().toMillis()) {
                     move(s, SiteState.FAILED);
                 }
@@ -266,6 +352,8 @@ public final class RolloutEngine {
         counts.merge(SiteState.PENDING, 1, Integer::sum);
         waveSize[s.wave]++;
         waveBusy[s.wave]++;
+        waveStates[s.wave][SiteState.PENDING.ordinal()]++;
+        dirty.add(s);
     }
 
     private void move(Site s, SiteState to) {
@@ -273,7 +361,10 @@ public final class RolloutEngine {
         waveFailed[s.wave] += (to.failed() ? 1 : 0) - (s.state.failed() ? 1 : 0);
         counts.merge(s.state, -1, Integer::sum);
         counts.merge(to, 1, Integer::sum);
+        waveStates[s.wave][s.state.ordinal()]--;
+        waveStates[s.wave][to.ordinal()]++;
         s.state = to;
+        dirty.add(s);
     }
 
     private static int busy(SiteState s) {

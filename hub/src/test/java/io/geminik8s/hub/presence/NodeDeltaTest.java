@@ -57,7 +57,7 @@ class NodeDeltaTest {
     void healthAfterADeathMeansTheNodeIsBack() {
         NodeDelta d = new NodeDelta("s", "a");
         d.status(status(3, false), false, 100);
-        d.health(new Health("1.0", "s", "a", 5L, null, null, null, null, null, null, null, null), false, 120);
+        d.health(new Health("1.0", "s", "a", 5L, null, null, null, null, null, null, null, null, null), false, 120);
         assertEquals(true, d.online);
         assertEquals(120, d.lastSeen);
     }

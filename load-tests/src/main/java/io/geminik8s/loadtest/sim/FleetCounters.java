@@ -12,6 +12,7 @@ public final class FleetCounters {
     final AtomicLong failures = new AtomicLong();
     final AtomicLong connects = new AtomicLong();
     final AtomicLong disconnects = new AtomicLong();
+    final AtomicLong desiredApplied = new AtomicLong();
 
     public long connects() {
         return connects.get();

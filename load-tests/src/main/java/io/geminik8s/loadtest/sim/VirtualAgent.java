@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.DesiredState;
 import io.geminik8s.protocol.Event;
 import io.geminik8s.protocol.Health;
 import io.geminik8s.protocol.Kind;
@@ -38,6 +39,8 @@ public final class VirtualAgent {
     private final AtomicLong eventSeq = new AtomicLong();
     private final FleetCounters counters;
     private volatile long session;
+    private volatile long appliedGeneration;
+    private volatile DesiredState staged;
 
     VirtualAgent(String site, String node, String host, int port, InetSocketAddress local, MqttClientExecutorConfig executors,
                  Codec codec, FleetCounters counters) {
@@ -52,6 +55,7 @@ public final class VirtualAgent {
                 .addConnectedListener(ctx -> {
                     counters.connects.incrementAndGet();
                     birth();
+                    subscribeDesired();
                 })
                 .addDisconnectedListener(ctx -> counters.disconnects.incrementAndGet());
         if (local != null) {
@@ -89,14 +93,47 @@ public final class VirtualAgent {
                 1, false);
     }
 
+    /**
+     * Desired state is applied like the real agent does: newer generations only, staged until activateNotBefore
+     * (checked at each health sample), reported in health at once.
+     */
+    private void subscribeDesired() {
+        client.subscribeWith().topicFilter(Topics.desired(site)).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
+            var d = codec.decode(DesiredState.class, p.getPayloadAsBytes());
+            if (d.ok() && d.orThrow().generation() > appliedGeneration) {
+                staged = d.orThrow();
+                activateStaged(System.currentTimeMillis());
+            }
+        }).send();
+    }
+
+    private void activateStaged(long now) {
+        DesiredState d = staged;
+        if (d != null && (d.activateNotBefore() == null || d.activateNotBefore() <= now)) {
+            staged = null;
+            if (d.generation() > appliedGeneration) {
+                appliedGeneration = d.generation();
+                counters.desiredApplied.incrementAndGet();
+                health(now, 1.0);
+            }
+        }
+    }
+
+    public long appliedGeneration() {
+        return appliedGeneration;
+    }
+
     public CompletableFuture<Void> disconnect() {
         return client.disconnect();
     }
 
     /** A health sample stamped {@code ts} (the visibility probe looks for this timestamp in the hub's API). */
     public CompletableFuture<Void> health(long ts, double cpuPct) {
+        activateStaged(ts);
+        // node a primary, b a streaming standby: a healthy pair, as a rollout's verification expects
+        Health.Pg pg = new Health.Pg(node.equals("a") ? Role.PRIMARY : Role.STANDBY, 0L, !node.equals("a"), null);
         return publish(new Health(V, site, node, ts, cpuPct, 2_000_000_000L, 8_000_000_000L, 20_000_000_000L,
-                120_000_000_000L, 86_400L, null, null), 0, false);
+                120_000_000_000L, 86_400L, pg, null, appliedGeneration == 0 ? null : appliedGeneration), 0, false);
     }
 
     public CompletableFuture<Void> event(String type, String message) {
