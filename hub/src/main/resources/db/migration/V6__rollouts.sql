@@ -48,6 +48,9 @@ CREATE TABLE rollout_audit (
     at         timestamptz NOT NULL DEFAULT now(),
     actor      text        NOT NULL,
     action     text        NOT NULL,
-    detail     text
+    detail     text,
+    -- operator commands (pause, resume, abort, approve) are carried out by the driving replica at its next tick
+    applied_at timestamptz,
+    outcome    text
 );
 CREATE INDEX rollout_audit_rollout_idx ON rollout_audit (rollout_id, id);

@@ -165,6 +165,10 @@ public final class RolloutEngine {
         return copy;
     }
 
+    public int toRevision() {
+        return toRevision;
+    }
+
     public Phase phase() {
         return phase;
     }

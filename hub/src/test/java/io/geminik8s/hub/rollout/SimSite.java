@@ -1,0 +1,153 @@
+package io.geminik8s.hub.rollout;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import io.geminik8s.hub.HubInfrastructure;
+import io.geminik8s.protocol.Birth;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.DesiredState;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Message;
+import io.geminik8s.protocol.Role;
+import io.geminik8s.protocol.Topics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A simulated two-node site speaking the real protocol through the test broker: node a primary, b a streaming
+ * standby; each node applies desired state like the agent (newer generations only, not before activateNotBefore),
+ * then reports the K3s version of the spec in a new birth and the applied generation in health (every 300 ms).
+ * {@code brokenRevision}: after applying it, b stops streaming (the site is unhealthy). {@code silent}: receives
+ * but never applies (a site that went away mid-change).
+ */
+final class SimSite implements AutoCloseable {
+
+    private static final ScheduledExecutorService TIMER = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "sim-sites");
+        t.setDaemon(true);
+        return t;
+    });
+
+    final String id;
+    final Map<String, String> labels;
+    volatile int brokenRevision = -1;
+    volatile boolean silent;
+    final List<DesiredState> received = new CopyOnWriteArrayList<>();
+    /** Generations node a applied, in order (a step done twice would show twice). */
+    final List<Long> appliedLog = new CopyOnWriteArrayList<>();
+    private final Codec codec = new Codec();
+    private final Node[] nodes = {new Node("a"), new Node("b")};
+
+    private final class Node {
+        final String name;
+        Mqtt5AsyncClient client;
+        volatile long applied;
+        volatile int revision = 1;
+        volatile String k3s = "v1.31.4+k3s1";
+        volatile DesiredState staged;
+        long session;
+        java.util.concurrent.ScheduledFuture<?> health;
+
+        Node(String name) {
+            this.name = name;
+        }
+
+        void connect() {
+            session = System.currentTimeMillis() * 1000 + name.charAt(0);
+            client = Mqtt5Client.builder().identifier(id + "-" + name).serverHost("127.0.0.1")
+                    .serverPort(HubInfrastructure.mqttPort).buildAsync();
+            client.connect().join();
+            birth();
+            client.subscribeWith().topicFilter(Topics.desired(id)).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
+                DesiredState d = codec.decode(DesiredState.class, p.getPayloadAsBytes()).orThrow();
+                if (name.equals("a")) {
+                    received.add(d);
+                }
+                if (!silent && d.generation() > applied) {
+                    staged = d;
+                }
+            }).send().join();
+            health = TIMER.scheduleAtFixedRate(this::tick, 0, 300, TimeUnit.MILLISECONDS);
+        }
+
+        void tick() {
+            DesiredState d = staged;
+            long now = System.currentTimeMillis();
+            if (d != null && (d.activateNotBefore() == null || d.activateNotBefore() <= now)) {
+                staged = null;
+                applied = d.generation();
+                revision = d.spec().path("revision").asInt();
+                if (name.equals("a")) {
+                    appliedLog.add(applied);
+                }
+                k3s = d.spec().path("versions").path("k3s").asText(k3s);
+                birth();
+            }
+            boolean primary = name.equals("a");
+            boolean streaming = !primary && revision != brokenRevision;
+            publish(new Health("1.1", id, name, now, 5.0, null, null, null, null, 100L,
+                    new Health.Pg(primary ? Role.PRIMARY : Role.STANDBY, 0L, streaming, null), null,
+                    applied == 0 ? null : applied));
+        }
+
+        void birth() {
+            publish(new Birth("1.1", id, name, session, System.currentTimeMillis(), "sim", id + "-" + name,
+                    name.equals("a") ? Role.PRIMARY : Role.STANDBY, Map.of("k3s", k3s), List.of("desired-state"),
+                    labels, applied));
+        }
+
+        void publish(Message m) {
+            client.publishWith().topic(Topics.topicOf(m)).payload(codec.encode(m)).qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+        }
+
+        void disconnect() {
+            if (health != null) {
+                health.cancel(false);
+            }
+            if (client != null && client.getState().isConnected()) {
+                // a clean disconnect drops the will: say offline first, as the agent does on shutdown
+                publish(new io.geminik8s.protocol.Status("1.1", id, name, session, false, System.currentTimeMillis(),
+                        "shutdown"));
+                client.disconnect().join();
+            }
+        }
+    }
+
+    SimSite(String id, Map<String, String> labels) {
+        this.id = id;
+        this.labels = labels;
+    }
+
+    SimSite online() {
+        for (Node n : nodes) {
+            n.connect();
+        }
+        return this;
+    }
+
+    void offline() {
+        for (Node n : nodes) {
+            n.disconnect();
+        }
+    }
+
+    /** The generation both nodes applied (the lower one). */
+    long applied() {
+        return Math.min(nodes[0].applied, nodes[1].applied);
+    }
+
+    int revision() {
+        return nodes[0].revision;
+    }
+
+    @Override
+    public void close() {
+        offline();
+    }
+}
