@@ -1,0 +1,84 @@
+package io.geminik8s.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The hub's REST API with the bearer token; a problem answer becomes a {@link Failure} with its detail. */
+final class HubClient {
+
+    /** What the user sees when a call fails: the status and the hub's own words. */
+    static final class Failure extends RuntimeException {
+        Failure(String message) {
+            super(message);
+        }
+    }
+
+    private final URI hub;
+    private final String token;
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    HubClient(String hub, String token) {
+        this.hub = URI.create(hub.endsWith("/") ? hub : hub + "/");
+        this.token = token;
+    }
+
+    ObjectMapper json() {
+        return json;
+    }
+
+    JsonNode get(String path, Map<String, String> query) {
+        return send(HttpRequest.newBuilder(uri(path, query)).GET());
+    }
+
+    JsonNode post(String path, Map<String, String> query, Object body) {
+        try {
+            var publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body));
+            return send(HttpRequest.newBuilder(uri(path, query)).header("Content-Type", "application/json")
+                    .POST(publisher));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Failure("cannot encode the request: " + e.getOriginalMessage());
+        }
+    }
+
+    private URI uri(String path, Map<String, String> query) {
+        String q = query == null || query.isEmpty() ? "" : "?" + query.entrySet().stream()
+                .filter(e -> e.getValue() != null)
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return URI.create(hub + (path.startsWith("/") ? path.substring(1) : path) + q);
+    }
+
+    private JsonNode send(HttpRequest.Builder b) {
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        b.timeout(Duration.ofSeconds(30)).header("Accept", "application/json");
+        try {
+            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = r.body().length == 0 ? json.nullNode() : json.readTree(r.body());
+            if (r.statusCode() >= 400) {
+                String detail = body.path("detail").asText(body.path("title").asText(new String(r.body(),
+                        StandardCharsets.UTF_8)));
+                throw new Failure("hub answered " + r.statusCode() + ": " + detail);
+            }
+            return body;
+        } catch (IOException e) {
+            throw new Failure("cannot reach the hub at " + hub + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted");
+        }
+    }
+}
