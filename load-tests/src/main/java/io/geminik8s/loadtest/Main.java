@@ -3,6 +3,7 @@ package io.geminik8s.loadtest;
 import io.geminik8s.loadtest.scenario.Knee;
 import io.geminik8s.loadtest.scenario.ReconnectStorm;
 import io.geminik8s.loadtest.scenario.Report;
+import io.geminik8s.loadtest.scenario.RolloutAtScale;
 import io.geminik8s.loadtest.scenario.SteadyState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee [--agents N (knee: N1,N2,…)] [--health-s 30] [--ramp-s 60]
+ * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--synthetic-sites M] [--agents N (knee: N1,N2,…)] [--health-s 30] [--ramp-s 60]
  * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]}.
  */
 public final class Main {
@@ -22,14 +23,15 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "knee").contains(args[0])) {
-            System.err.println("usage: load-tests.jar steady-state|reconnect-storm|knee [--agents N|N1,N2,…] [--health-s S] [--ramp-s S] [--hold-s S]"
+        if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "knee", "rollout-at-scale").contains(args[0])) {
+            System.err.println("usage: load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--agents N|N1,N2,…]"
+                    + " [--synthetic-sites M] [--health-s S] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>(Map.of("--agents", "1000", "--health-s", "30", "--ramp-s", "60",
                 "--hold-s", "120", "--events-per-s", "20", "--probes", "4", "--hub-jvm", "-Xmx1g",
-                "--out", "load-tests/reports"));
+                "--out", "load-tests/reports", "--synthetic-sites", "0"));
         for (int i = 1; i + 1 < args.length; i += 2) {
             if (!o.containsKey(args[i]) && !args[i].equals("--name")) {
                 throw new IllegalArgumentException("unknown option " + args[i]);
@@ -46,6 +48,7 @@ public final class Main {
         Report r = switch (args[0]) {
             case "steady-state" -> SteadyState.run(settings);
             case "reconnect-storm" -> ReconnectStorm.run(settings);
+            case "rollout-at-scale" -> RolloutAtScale.run(settings, Integer.parseInt(o.get("--synthetic-sites")));
             default -> Knee.run(sizes, settings);
         };
         Knee.deleteTree(work);

@@ -22,6 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,13 +55,17 @@ public class RolloutDriver {
     private final HubConfig hub;
     private final ObjectMapper json;
     private final Map<Long, Loaded> loaded = new ConcurrentHashMap<>();
+    private final Timer tickTimer;
 
-    public RolloutDriver(Pool pool, RolloutStore store, RolloutConfig config, HubConfig hub, ObjectMapper json) {
+    public RolloutDriver(Pool pool, RolloutStore store, RolloutConfig config, HubConfig hub, ObjectMapper json,
+                         MeterRegistry registry) {
         this.pool = pool;
         this.store = store;
         this.config = config;
         this.hub = hub;
         this.json = json;
+        this.tickTimer = Timer.builder("gk8s.rollout.tick").description("One rollout tick (all running rollouts)")
+                .publishPercentiles(0.5, 0.99).register(registry);
     }
 
     void schedule(@Observes StartupEvent ev, Vertx vertx) {
@@ -68,6 +75,7 @@ public class RolloutDriver {
     /** One tick over all running rollouts; also what tests call to step the driver. */
     public Uni<Void> tick() {
         long now = System.currentTimeMillis();
+        long start = System.nanoTime();
         return pool.withTransaction(tx -> tx.query("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ") AS got")
                         .execute().chain(rows -> rows.iterator().next().getBoolean("got")
                                 ? store.active(tx).chain(list -> Multi.createFrom().iterable(list)
@@ -75,6 +83,7 @@ public class RolloutDriver {
                                         .collect().last().replaceWithVoid())
                                 : Uni.createFrom().voidItem()))
                 .ifNoItem().after(hub.dbTimeout().multipliedBy(4)).fail()
+                .onItem().invoke(() -> tickTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
                 .onFailure().recoverWithItem(e -> {
                     loaded.clear(); // the engines may be ahead of what was committed: reload from the database
                     LOG.warnf("rollout tick failed, nothing of it was kept: %s", e.toString());

@@ -68,9 +68,18 @@ public final class HubProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) throws InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
+    }
+
+    /** POSTs {@code body} with its content type, as the embedded hub's operator. */
+    public HttpResponse<String> post(String path, String contentType, String body) throws InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) throws InterruptedException {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                    .timeout(Duration.ofSeconds(10));
+            b.timeout(Duration.ofSeconds(30));
             Path token = data.resolve("api-token"); // the embedded hub's own operator token
             if (Files.exists(token)) {
                 b.header("Authorization", "Bearer " + Files.readString(token).trim());

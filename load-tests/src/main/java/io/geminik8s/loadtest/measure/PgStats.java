@@ -33,6 +33,11 @@ public final class PgStats {
         return new PgStats(Long.parseLong(lines.get(0).trim()), Integer.parseInt(lines.get(3).trim()));
     }
 
+    /** A connection to the hub's database (for scenarios that read or seed it). */
+    public Connection connect() throws java.sql.SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
     /** Proportional set size of the postmaster and its backends (shared buffers counted once). */
     public double pssMb() {
         return ProcessStats.pssMb(pid);

@@ -14,6 +14,10 @@ public final class FleetCounters {
     final AtomicLong disconnects = new AtomicLong();
     final AtomicLong desiredApplied = new AtomicLong();
 
+    public long desiredApplied() {
+        return desiredApplied.get();
+    }
+
     public long connects() {
         return connects.get();
     }
