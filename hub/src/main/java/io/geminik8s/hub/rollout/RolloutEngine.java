@@ -274,8 +274,8 @@ public final class RolloutEngine {
                         s.startedAt = o.prestageAt(); // its timeout runs from the activation
                         move(s, SiteState.IN_PROGRESS);
                         out.add(new Effect.Start(s.id, toRevision, o.prestageAt()));
-                    } else if (s.state != SiteState.DEFERRED) {
-                        move(s, SiteState.DEFERRED);
+                    } else if (o != null && s.state != SiteState.DEFERRED) {
+                        move(s, SiteState.DEFERRED); // not observed this tick (its wave just opened): decide next tick
                     }
                 }
             }

@@ -45,9 +45,9 @@ public final class Knee {
                 }
                 held = n;
             } catch (Exception e) {
-                row.put("error", String.valueOf(e.getMessage()));
+                row.put("error", e.toString());
                 report.sample(row);
-                stoppedBy = n + " agents: " + e.getMessage();
+                stoppedBy = n + " agents: " + e;
                 break;
             }
         }

@@ -35,7 +35,7 @@ public final class RolloutAtScale {
     private RolloutAtScale() {
     }
 
-    static String template(String postgresMaxConnections) {
+    public static String template(String postgresMaxConnections) {
         return """
                 apiVersion: gk8s/v1
                 kind: SiteTemplate
@@ -51,6 +51,17 @@ public final class RolloutAtScale {
                   postgres:
                     settings:
                       max_connections: "%s"
+                  vip:
+                    device: eth0
+                    prefixLength: 24
+                  certificates:
+                    agentLifetimeDays: 90
+                    renewBeforeDays: 30
+                  health:
+                    cpuPctMax: 100
+                    diskPctMax: 95
+                    replicationLagBytesMax: 67108864
+                    soakSeconds: 0
                 """.formatted(postgresMaxConnections);
     }
 
