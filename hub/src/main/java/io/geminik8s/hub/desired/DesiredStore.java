@@ -35,8 +35,9 @@ public class DesiredStore {
             FROM site_binding b JOIN template_revision t ON t.name = b.template AND t.revision = b.revision""";
     private static final String PENDING = SELECT + " WHERE b.generation > b.published_generation LIMIT $1";
     private static final String ONE = SELECT + " WHERE b.site_id = $1";
-    private static final String PUBLISHED = "UPDATE site_binding SET published_generation = $2"
-            + " WHERE site_id = $1 AND published_generation < $2";
+    private static final String PUBLISHED = "UPDATE site_binding b SET published_generation = u.generation"
+            + " FROM unnest($1::text[], $2::int8[]) AS u(site, generation)"
+            + " WHERE b.site_id = u.site AND b.published_generation < u.generation";
     private static final String OVERRIDES = "UPDATE site_binding SET overrides = $2::text::jsonb,"
             + " generation = generation + 1, updated_at = now() WHERE site_id = $1 RETURNING generation";
     private static final String MATCHING = """
@@ -77,8 +78,14 @@ public class DesiredStore {
         }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
-    public Uni<Void> published(String site, long generation) {
-        return pool.preparedQuery(PUBLISHED).execute(Tuple.of(site, generation)).replaceWithVoid();
+    /** Marks what the broker acknowledged, in one statement per publishing round. */
+    public Uni<Void> published(List<Binding> sent) {
+        if (sent.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery(PUBLISHED).execute(Tuple.of(sent.stream().map(Binding::site).toArray(String[]::new),
+                        sent.stream().map(Binding::generation).toArray(Long[]::new)))
+                .ifNoItem().after(config.dbTimeout()).fail().replaceWithVoid();
     }
 
     /** Replaces the site's overrides; returns the new generation, or null without a binding. */

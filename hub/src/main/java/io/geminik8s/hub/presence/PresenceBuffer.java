@@ -30,6 +30,11 @@ public class PresenceBuffer {
     private final Map<String, NodeDelta> nodes = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
 
+    /** Nothing waits to be written. */
+    public boolean isEmpty() {
+        return nodes.isEmpty() && events.isEmpty();
+    }
+
     public void accept(Message m, boolean retained, long now) {
         if (!(m instanceof NodeMessage nm)) {
             return;

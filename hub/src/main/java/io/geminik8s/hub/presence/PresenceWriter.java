@@ -113,8 +113,14 @@ public class PresenceWriter {
                 });
     }
 
+    /**
+     * After the broker stopped (embedded: priority 5), writes what ingest still holds; a message the event loop
+     * buffers while a flush runs is written by the next one, until a round finds nothing.
+     */
     void flushOnShutdown(@Observes @Priority(10) ShutdownEvent ev) {
-        flush().await().atMost(config.dbTimeout());
+        for (int round = 0; round < 5 && !buffer.isEmpty(); round++) {
+            flush().await().atMost(config.dbTimeout());
+        }
     }
 
     private Uni<Void> write(SqlClient tx, PresenceBuffer.Batch batch) {
