@@ -23,6 +23,41 @@ public final class ReconnectStorm {
     private ReconnectStorm() {
     }
 
+    /**
+     * Places each event the broker acknowledged but PostgreSQL lacks in time: before the stop began, while the hub
+     * stopped, before it was ready again, or after.
+     */
+    static void placeLost(Report report, PgStats pg, java.util.Map<String, Long> acked, long stopAt, long stoppedAt,
+                          long readyAt) throws java.sql.SQLException {
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        try (var c = pg.connect(); var rs = c.createStatement().executeQuery(
+                "SELECT site_id || '/' || node_id || '/' || seq FROM node_event WHERE type = 'sim.tick'")) {
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+        }
+        long before = 0, stopping = 0, starting = 0, after = 0;
+        StringBuilder offsets = new StringBuilder();
+        for (var e : acked.entrySet()) {
+            if (!stored.contains(e.getKey())) {
+                long at = e.getValue();
+                if (at < stopAt) {
+                    before++;
+                } else if (at < stoppedAt) {
+                    stopping++;
+                } else if (at < readyAt) {
+                    starting++;
+                } else {
+                    after++;
+                }
+                offsets.append(offsets.length() == 0 ? "" : " ").append(at - readyAt);
+            }
+        }
+        report.put("lost_acked_before_stop", before).put("lost_acked_while_stopping", stopping)
+                .put("lost_acked_before_ready", starting).put("lost_acked_after_ready", after)
+                .put("lost_ack_ms_after_ready", offsets.toString());
+    }
+
     public static Report run(SteadyState.Settings s) throws Exception {
         int sites = Math.max(1, s.agents() / 2);
         int agents = sites * 2;
@@ -38,9 +73,12 @@ public final class ReconnectStorm {
                 fleet.startEvents(s.eventsPerSecond());
                 Thread.sleep(s.hold().toMillis()); // steady traffic before the restart: the scenario's own pace
                 long t0 = System.nanoTime();
+                long stopAt = System.currentTimeMillis();
                 hub.stop();
+                long stoppedAt = System.currentTimeMillis();
                 long stopped = System.nanoTime();
                 long ready = hub.start(Duration.ofMinutes(3));
+                long readyAt = System.currentTimeMillis();
                 long up = System.nanoTime();
                 report.put("hub_stop_ms", (stopped - t0) / 1_000_000).put("hub_restart_ready_ms", ready);
                 long deadline = up + TimeUnit.MINUTES.toNanos(10);
@@ -66,7 +104,9 @@ public final class ReconnectStorm {
                 Thread.sleep(5_000); // five seconds of traffic after the storm, then count
                 fleet.close();
                 long sent = fleet.counters().eventsSent();
-                long stored = SteadyState.awaitStored(PgStats.of(data.resolve("postgres")), sent, Duration.ofSeconds(10));
+                PgStats pg = PgStats.of(data.resolve("postgres"));
+                long stored = SteadyState.awaitStored(pg, sent, Duration.ofSeconds(10));
+                placeLost(report, pg, fleet.counters().ackedAt(), stopAt, stoppedAt, readyAt);
                 report.put("duration_s", SteadyState.round((System.nanoTime() - t0) / 1e9 + s.hold().toSeconds()))
                         .put("hub_rss_mb", SteadyState.round(ProcessStats.rssMb(hub.pid())))
                         .put("events_sent", sent).put("events_stored", stored)

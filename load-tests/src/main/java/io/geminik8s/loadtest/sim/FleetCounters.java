@@ -13,6 +13,12 @@ public final class FleetCounters {
     final AtomicLong connects = new AtomicLong();
     final AtomicLong disconnects = new AtomicLong();
     final AtomicLong desiredApplied = new AtomicLong();
+    /** When the broker acknowledged each event, by "site/node/seq" (to place a lost event in time). */
+    final java.util.Map<String, Long> ackedAt = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public java.util.Map<String, Long> ackedAt() {
+        return ackedAt;
+    }
 
     public long desiredApplied() {
         return desiredApplied.get();

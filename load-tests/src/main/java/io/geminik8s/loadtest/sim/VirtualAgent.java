@@ -140,7 +140,10 @@ public final class VirtualAgent {
         long seq = eventSeq.incrementAndGet();
         counters.eventsAttempted.incrementAndGet();
         return publish(new Event(V, site, node, seq, System.currentTimeMillis(), type, Severity.INFO, message, Map.of()),
-                1, false).thenRun(counters.eventsSent::incrementAndGet);
+                1, false).thenRun(() -> {
+                    counters.eventsSent.incrementAndGet();
+                    counters.ackedAt.put(site + "/" + node + "/" + seq, System.currentTimeMillis());
+                });
     }
 
     private CompletableFuture<Void> publish(Message m, int qos, boolean retain) {
