@@ -107,7 +107,8 @@ public final class VirtualAgent {
         }).send();
     }
 
-    private void activateStaged(long now) {
+    /** Called from the MQTT callback and the health scheduler: one caller at a time, or both would apply it. */
+    private synchronized void activateStaged(long now) {
         DesiredState d = staged;
         if (d != null && (d.activateNotBefore() == null || d.activateNotBefore() <= now)) {
             staged = null;
