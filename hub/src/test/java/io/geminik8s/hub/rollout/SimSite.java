@@ -49,7 +49,9 @@ final class SimSite implements AutoCloseable {
         volatile long applied;
         volatile int revision = 1;
         volatile String k3s = "v1.31.4+k3s1";
-        volatile DesiredState staged;
+        // set by the MQTT callback, taken by the timer: a newer state arriving meanwhile must not be dropped
+        final java.util.concurrent.atomic.AtomicReference<DesiredState> staged =
+                new java.util.concurrent.atomic.AtomicReference<>();
         long session;
         java.util.concurrent.ScheduledFuture<?> health;
 
@@ -69,17 +71,19 @@ final class SimSite implements AutoCloseable {
                     received.add(d);
                 }
                 if (!silent && d.generation() > applied) {
-                    staged = d;
+                    staged.set(d);
                 }
             }).send().join();
             health = TIMER.scheduleAtFixedRate(this::tick, 0, 300, TimeUnit.MILLISECONDS);
         }
 
         void tick() {
-            DesiredState d = staged;
+            DesiredState d = staged.get();
             long now = System.currentTimeMillis();
             if (d != null && (d.activateNotBefore() == null || d.activateNotBefore() <= now)) {
-                staged = null;
+                if (!staged.compareAndSet(d, null)) {
+                    return; // a newer one came in: the next tick takes it
+                }
                 applied = d.generation();
                 revision = d.spec().path("revision").asInt();
                 if (name.equals("a")) {
