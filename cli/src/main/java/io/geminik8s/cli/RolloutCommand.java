@@ -108,23 +108,36 @@ final class RolloutCommand {
         long intervalMs;
 
         @Override
-        public Integer call() throws InterruptedException {
+        public Integer call() throws Exception {
             HubClient hub = parent.root.client();
             PrintWriter out = spec.commandLine().getOut();
-            String last = null;
-            while (true) {
-                JsonNode r = hub.get("/api/v1/rollouts/" + id, Map.of());
-                String line = line(r);
-                if (!line.equals(last)) {
-                    out.println(line);
-                    out.flush();
-                    last = line;
+            String[] last = {null};
+            java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+            Runnable poll = () -> {
+                try {
+                    JsonNode r = hub.get("/api/v1/rollouts/" + id, Map.of());
+                    String line = line(r);
+                    if (!line.equals(last[0])) {
+                        out.println(line);
+                        out.flush();
+                        last[0] = line;
+                    }
+                    String phase = r.path("phase").asText();
+                    if (!watch || phase.equals("succeeded") || phase.equals("aborted")) {
+                        done.complete(phase.equals("aborted") ? 1 : 0);
+                    }
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
                 }
-                String phase = r.path("phase").asText();
-                if (!watch || phase.equals("succeeded") || phase.equals("aborted")) {
-                    return phase.equals("aborted") ? 1 : 0;
-                }
-                Thread.sleep(intervalMs); // the pace of polling the hub, not a wait for a condition in a test
+            };
+            var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            try {
+                timer.scheduleWithFixedDelay(poll, 0, intervalMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return done.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            } finally {
+                timer.shutdownNow();
             }
         }
 

@@ -1,5 +1,6 @@
 package io.geminik8s.loadtest.scenario;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -52,14 +52,12 @@ class RolloutRestartTest {
                 String rollout = "/api/v1/rollouts/" + m.group(1);
 
                 // mid-wave: the canary done, some of wave 1 changing, some not started
-                await(Duration.ofMinutes(2), () -> {
-                    String body = body(hub, rollout);
-                    return count(body, "succeeded") >= 2 && count(body, "pending") > 0;
-                }, () -> body(hub, rollout));
+                await().atMost(Duration.ofMinutes(2)).alias("mid-wave").until(() -> body(hub, rollout),
+                        body -> count(body, "succeeded") >= 2 && count(body, "pending") > 0);
                 hub.stop();
                 hub.start(Duration.ofMinutes(3));
-                await(Duration.ofMinutes(3), () -> body(hub, rollout).contains("\"phase\":\"succeeded\""),
-                        () -> body(hub, rollout));
+                await().atMost(Duration.ofMinutes(3)).until(() -> body(hub, rollout),
+                        body -> body.contains("\"phase\":\"succeeded\""));
 
                 String done = body(hub, rollout);
                 assertEquals(sites, count(done, "succeeded"), done);
@@ -71,8 +69,8 @@ class RolloutRestartTest {
                     assertEquals(sites, rs.getLong(1), "every site: exactly one new generation, the new revision");
                     assertEquals(sites, rs.getLong(2));
                 }
-                await(Duration.ofMinutes(1), () -> agents.counters().desiredApplied() >= 2L * 2 * sites,
-                        () -> agents.counters().desiredApplied() + " applied");
+                await().atMost(Duration.ofMinutes(1)).until(() -> agents.counters().desiredApplied(),
+                        applied -> applied >= 2L * 2 * sites);
                 assertEquals(2L * 2 * sites, agents.counters().desiredApplied(),
                         "each agent applied generation 1 and 2, nothing twice");
             }
@@ -94,16 +92,5 @@ class RolloutRestartTest {
     private static int count(String body, String state) {
         Matcher m = Pattern.compile("\"counts\":\\{[^}]*\"" + state + "\":(\\d+)").matcher(body);
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout + ": " + state.get());
-            }
-            Thread.sleep(200); // poll interval of the deadline-bounded wait
-        }
     }
 }
