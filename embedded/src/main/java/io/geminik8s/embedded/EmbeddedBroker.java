@@ -30,6 +30,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final int port;
     private final boolean persistent;
     private final Tls tls;
+    private long maxConnections = -1;
     private EmbeddedHiveMQ hivemq;
 
     public EmbeddedBroker(Path home, int port, boolean persistent, Tls tls) {
@@ -47,6 +48,48 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * At most {@code max} client connections (-1: no limit); the broker refuses more with CONNACK "quota exceeded".
+     * Takes effect at the next start.
+     */
+    public synchronized EmbeddedBroker maxConnections(long max) {
+        if (max < -1 || max == 0) {
+            throw new IllegalArgumentException("max connections must be positive or -1 (no limit), not " + max);
+        }
+        this.maxConnections = max;
+        return this;
+    }
+
+    public long maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * The connection limit that keeps a process within its open-file limit: every client connection holds a file
+     * descriptor, and the rest of the process (broker persistence, database pool, HTTP) needs {@code reserve} more.
+     * At the open-file limit the process can no longer accept anything — its HTTP API included — so the broker must
+     * refuse clients before that. -1 (no limit) when the open-file limit is unknown or unlimited.
+     */
+    public static long connectionsWithin(long openFilesLimit, long reserve) {
+        if (openFilesLimit <= 0 || openFilesLimit == Long.MAX_VALUE) {
+            return -1;
+        }
+        if (openFilesLimit <= reserve) {
+            throw new IllegalArgumentException("open-file limit " + openFilesLimit + " leaves no room for clients after "
+                    + "a reserve of " + reserve + "; raise the limit (e.g. LimitNOFILE=) or lower the reserve");
+        }
+        return openFilesLimit - reserve;
+    }
+
+    /** Clients connected now (HiveMQ's own gauge); 0 when stopped. */
+    public synchronized long connections() {
+        if (hivemq == null) {
+            return 0;
+        }
+        var g = hivemq.getMetricRegistry().getGauges().get("com.hivemq.networking.connections.current");
+        return g == null ? 0 : ((Number) g.getValue()).longValue();
     }
 
     public synchronized EmbeddedBroker start() {
@@ -113,6 +156,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         x.append("""
                   </listeners>
+                  <restrictions><max-connections>%d</max-connections></restrictions>
                   <mqtt>
                     <packets><max-packet-size>%d</max-packet-size></packets>
                     <queued-messages><max-queue-size>1000000</max-queue-size></queued-messages>
@@ -120,7 +164,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                   <persistence><mode>%s</mode></persistence>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(MAX_PACKET_BYTES, persistent ? "file" : "in-memory"));
+                """.formatted(maxConnections, MAX_PACKET_BYTES, persistent ? "file" : "in-memory"));
         return x.toString();
     }
 }

@@ -2,6 +2,8 @@ package io.geminik8s.hub.embedded;
 
 import io.geminik8s.embedded.EmbeddedBroker;
 import io.geminik8s.embedded.EmbeddedDatabase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -28,7 +30,14 @@ public class EmbeddedServices {
     }
 
     void started(@Observes StartupEvent ev, @ConfigProperty(name = "quarkus.http.host") String host,
-                 @ConfigProperty(name = "quarkus.http.port") int port) {
+                 @ConfigProperty(name = "quarkus.http.port") int port, MeterRegistry registry) {
+        EmbeddedBroker mqtt = broker;
+        if (mqtt != null) {
+            Gauge.builder("gk8s.broker.connections", mqtt, EmbeddedBroker::connections)
+                    .description("Clients connected to the embedded broker").register(registry);
+            Gauge.builder("gk8s.broker.connections.max", mqtt, EmbeddedBroker::maxConnections)
+                    .description("Clients the embedded broker admits (-1: no limit); more are refused").register(registry);
+        }
         if (database != null) {
             LOG.infof("gk8s hub ready: open http://%s:%d/api/v1/sites (OpenAPI at /q/openapi, metrics at /q/metrics)",
                     host, port);

@@ -48,6 +48,29 @@ public final class ProcessStats {
         return descendants(pid).mapToDouble(ProcessStats::rssMb).sum();
     }
 
+    /** Open file descriptors of {@code pid} (sockets included); -1 if unreadable. */
+    public static long openFiles(long pid) {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return s.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The soft limit on open files of {@code pid} ({@code RLIMIT_NOFILE}); -1 if unreadable. */
+    public static long openFilesLimit(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    return Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** CPU seconds (user + system) used so far by {@code pid} and its descendants. */
     public static double cpuSeconds(long pid) {
         return Stream.concat(Stream.of(pid), descendants(pid)).mapToDouble(ProcessStats::ownCpuSeconds).sum();

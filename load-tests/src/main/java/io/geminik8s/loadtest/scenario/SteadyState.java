@@ -41,8 +41,7 @@ public final class SteadyState {
             PgStats pg = PgStats.of(data.resolve("postgres"));
             try (Fleet fleet = new Fleet(sites, "127.0.0.1", hub.mqttPort(), 2)) {
                 long t0 = System.nanoTime();
-                fleet.connectAll(s.ramp().toMillis()).get(s.ramp().toMillis() + 300_000, TimeUnit.MILLISECONDS);
-                long online = awaitOnline(hub, sites * 2L, Duration.ofMinutes(5));
+                long online = bringOnline(hub, fleet, sites * 2L, s.ramp());
                 report.put("ramp_to_all_online_s", round((System.nanoTime() - t0) / 1e9)).put("nodes_online", online);
                 fleet.startHealth(s.health().toMillis());
                 fleet.startEvents(s.eventsPerSecond());
@@ -94,6 +93,8 @@ public final class SteadyState {
                         .put("pg_pss_mb", round(pg.pssMb()))
                         .put("hub_heap_used_mb", round(heapMb))
                         .put("hub_heap_kb_per_site", round(heapMb * 1024 / sites));
+                long hubFiles = ProcessStats.openFiles(hub.pid());
+                long simFiles = ProcessStats.openFiles(ProcessHandle.current().pid());
                 fleet.close(); // graceful: in-flight QoS 1 events are acknowledged first
                 long sent = fleet.counters().eventsSent();
                 long stored = awaitStored(pg, sent, Duration.ofSeconds(10));
@@ -112,7 +113,10 @@ public final class SteadyState {
                         .put("events_sent", sent)
                         .put("events_stored", stored)
                         .put("events_lost", Math.max(0, sent - stored))
-                        .put("publish_failures", fleet.counters().failures());
+                        .put("publish_failures", fleet.counters().failures())
+                        .put("hub_open_files", hubFiles)
+                        .put("hub_open_files_limit", ProcessStats.openFilesLimit(hub.pid()))
+                        .put("simulator_open_files", simFiles);
             }
         }
         return report;
@@ -132,9 +136,19 @@ public final class SteadyState {
         return stored;
     }
 
-    /** Polls the hub's online gauge (refreshed every sweep, 1 s) until it reaches {@code expected}. */
-    static long awaitOnline(HubProcess hub, long expected, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Connects the fleet over {@code ramp}, then polls the hub's online gauge (refreshed every sweep, 1 s) until it
+     * counts {@code expected} nodes. Either step may take 5 minutes more; a failure says how many agents the broker
+     * accepted and how close both processes are to their open-file limit.
+     */
+    static long bringOnline(HubProcess hub, Fleet fleet, long expected, Duration ramp) throws InterruptedException {
+        long deadline = System.nanoTime() + ramp.toNanos() + Duration.ofMinutes(5).toNanos();
+        try {
+            fleet.connectAll(ramp.toMillis()).get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            throw stuck("not every agent connected within " + ramp.plusMinutes(5) + " (" + e + ")", hub, fleet);
+        }
+        deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         double online = -1;
         while (System.nanoTime() < deadline) {
             online = HubMetrics.value(hub, "gk8s_nodes_online", "");
@@ -143,7 +157,14 @@ public final class SteadyState {
             }
             Thread.sleep(500); // polling another process's gauge; the deadline bounds it
         }
-        throw new IllegalStateException("only " + (long) online + " of " + expected + " nodes online after " + timeout);
+        throw stuck("only " + (long) online + " of " + expected + " nodes online 5 minutes after the ramp", hub, fleet);
+    }
+
+    private static IllegalStateException stuck(String what, HubProcess hub, Fleet fleet) {
+        long self = ProcessHandle.current().pid();
+        return new IllegalStateException(what + "; agents connected: " + fleet.connectedCount() + "; open files: hub "
+                + ProcessStats.openFiles(hub.pid()) + " of " + ProcessStats.openFilesLimit(hub.pid()) + ", simulator "
+                + ProcessStats.openFiles(self) + " of " + ProcessStats.openFilesLimit(self));
     }
 
     static double round(double v) {
