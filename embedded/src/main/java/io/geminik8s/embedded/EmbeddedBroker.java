@@ -1,5 +1,6 @@
 package io.geminik8s.embedded;
 
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +32,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final boolean persistent;
     private final Tls tls;
     private long maxConnections = -1;
+    private String exemptPrefix = "";
+    private ConnectionLimit limit;
     private EmbeddedHiveMQ hivemq;
 
     public EmbeddedBroker(Path home, int port, boolean persistent, Tls tls) {
@@ -51,15 +54,21 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * At most {@code max} client connections (-1: no limit); the broker refuses more with CONNACK "quota exceeded".
-     * Takes effect at the next start.
+     * At most {@code max} client connections (-1: no limit); the broker refuses more with CONNACK "quota exceeded",
+     * except clients whose id starts with {@code exemptClientIdPrefix} (the hub's own). Takes effect at the next start.
      */
-    public synchronized EmbeddedBroker maxConnections(long max) {
+    public synchronized EmbeddedBroker maxConnections(long max, String exemptClientIdPrefix) {
         if (max < -1 || max == 0) {
             throw new IllegalArgumentException("max connections must be positive or -1 (no limit), not " + max);
         }
         this.maxConnections = max;
+        this.exemptPrefix = exemptClientIdPrefix;
         return this;
+    }
+
+    /** Clients refused at the connection limit since the last start. */
+    public synchronized long refusedConnections() {
+        return limit == null ? 0 : limit.refused();
     }
 
     public long maxConnections() {
@@ -88,7 +97,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (hivemq == null) {
             return 0;
         }
-        var g = hivemq.getMetricRegistry().getGauges().get("com.hivemq.networking.connections.current");
+        var g = hivemq.getMetricRegistry().getGauges().get(ConnectionLimit.OPEN_CONNECTIONS);
         return g == null ? 0 : ((Number) g.getValue()).longValue();
     }
 
@@ -101,8 +110,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(home.resolve("data"));
             Files.createDirectories(home.resolve("extensions"));
             Files.writeString(conf.resolve("config.xml"), configXml());
-            hivemq = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
-                    .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap().build();
+            var builder = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
+                    .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap();
+            limit = maxConnections < 0 ? null : new ConnectionLimit(maxConnections, exemptPrefix);
+            if (limit != null) {
+                builder.withEmbeddedExtension(EmbeddedExtension.builder().withId("gk8s-connection-limit")
+                        .withName("gk8s connection limit").withVersion("1").withAuthor("geminik8s")
+                        .withExtensionMain(limit).build());
+            }
+            hivemq = builder.build();
             hivemq.start().get(60, TimeUnit.SECONDS);
             return this;
         } catch (IOException e) {
@@ -156,7 +172,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         x.append("""
                   </listeners>
-                  <restrictions><max-connections>%d</max-connections></restrictions>
                   <mqtt>
                     <packets><max-packet-size>%d</max-packet-size></packets>
                     <queued-messages><max-queue-size>1000000</max-queue-size></queued-messages>
@@ -164,7 +179,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                   <persistence><mode>%s</mode></persistence>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(maxConnections, MAX_PACKET_BYTES, persistent ? "file" : "in-memory"));
+                """.formatted(MAX_PACKET_BYTES, persistent ? "file" : "in-memory"));
         return x.toString();
     }
 }

@@ -22,6 +22,9 @@ public final class HubMain {
      */
     static final long OWN_FILES = 2_000;
 
+    /** Client ids of the hub's own MQTT connections (application.properties); never refused at the limit. */
+    static final String HUB_CLIENTS = "gk8s-hub-";
+
     private HubMain() {
     }
 
@@ -33,7 +36,7 @@ public final class HubMain {
             String bind = setting("gk8s.embedded.bind", "GK8S_EMBEDDED_BIND", "127.0.0.1");
             EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), bind, mqttPort, true, null)
                     .maxConnections(maxConnections(setting("gk8s.embedded.mqtt-max-connections",
-                            "GK8S_EMBEDDED_MQTT_MAX_CONNECTIONS", "auto"))).start();
+                            "GK8S_EMBEDDED_MQTT_MAX_CONNECTIONS", "auto")), HUB_CLIENTS).start();
             EmbeddedServices.use(db, broker);
             System.setProperty("quarkus.datasource.reactive.url", db.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());

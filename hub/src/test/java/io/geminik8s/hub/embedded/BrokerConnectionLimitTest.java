@@ -29,9 +29,9 @@ class BrokerConnectionLimitTest {
     Path dir;
 
     @Test
-    void refusesClientsBeyondItsLimitAndAdmitsOneWhenASlotFrees() throws Exception {
+    void refusesClientsBeyondItsLimitButNeverTheHubAndAdmitsOneWhenASlotFrees() throws Exception {
         try (EmbeddedBroker broker = new EmbeddedBroker(Files.createDirectories(dir.resolve("b")), 0, false, null)
-                .maxConnections(3).start()) {
+                .maxConnections(3, HubMain.HUB_CLIENTS).start()) {
             List<Mqtt5BlockingClient> held = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 held.add(client(broker, "held-" + i));
@@ -44,6 +44,13 @@ class BrokerConnectionLimitTest {
             assertEquals(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED, refused.getMqttMessage().getReasonCode());
             held.get(0).publishWith().topic("t").payload(new byte[] {1}).send(); // the held clients still work
             assertTrue(held.stream().allMatch(c -> c.getState().isConnected()));
+            assertEquals(1, broker.refusedConnections());
+
+            Mqtt5BlockingClient hub = client(broker, HubMain.HUB_CLIENTS + "1"); // the hub gets in when agents are many
+            hub.connect();
+            assertTrue(hub.getState().isConnected());
+            hub.disconnect();
+            await().atMost(Duration.ofSeconds(10)).until(() -> broker.connections() == 3);
 
             held.get(0).disconnect();
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.connections() == 2);
@@ -73,7 +80,7 @@ class BrokerConnectionLimitTest {
         var bad = assertThrows(IllegalArgumentException.class, () -> HubMain.maxConnections("lots"));
         assertTrue(bad.getMessage().contains("gk8s.embedded.mqtt-max-connections"), bad.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new EmbeddedBroker(dir, 0, false, null).maxConnections(0));
+                () -> new EmbeddedBroker(dir, 0, false, null).maxConnections(0, HubMain.HUB_CLIENTS));
     }
 
     private static Mqtt5BlockingClient client(EmbeddedBroker broker, String id) {
