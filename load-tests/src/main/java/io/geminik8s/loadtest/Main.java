@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--synthetic-sites M] [--agents N (knee: N1,N2,…)] [--health-s 30] [--ramp-s 60]
+ * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--synthetic-sites M] [--agents N (knee: N1,N2,…)] [--health-s 30 (knee: S1,S2,…)] [--ramp-s 60]
  * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]}.
  */
 public final class Main {
@@ -25,7 +25,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "knee", "rollout-at-scale").contains(args[0])) {
             System.err.println("usage: load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--agents N|N1,N2,…]"
-                    + " [--synthetic-sites M] [--health-s S] [--ramp-s S] [--hold-s S]"
+                    + " [--synthetic-sites M] [--health-s S|S1,S2,…] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]");
             System.exit(2);
         }
@@ -41,7 +41,9 @@ public final class Main {
         List<Integer> sizes = Arrays.stream(o.get("--agents").split(",")).map(String::trim).map(Integer::valueOf).toList();
         int agents = sizes.get(0);
         Path work = Files.createTempDirectory("gk8s-load");
-        var settings = new SteadyState.Settings(agents, Duration.ofSeconds(Long.parseLong(o.get("--health-s"))),
+        List<Duration> healths = Arrays.stream(o.get("--health-s").split(",")).map(String::trim)
+                .map(h -> Duration.ofSeconds(Long.parseLong(h))).toList();
+        var settings = new SteadyState.Settings(agents, healths.get(0),
                 Duration.ofSeconds(Long.parseLong(o.get("--ramp-s"))), Duration.ofSeconds(Long.parseLong(o.get("--hold-s"))),
                 Double.parseDouble(o.get("--events-per-s")), Integer.parseInt(o.get("--probes")),
                 List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work);
@@ -49,7 +51,7 @@ public final class Main {
             case "steady-state" -> SteadyState.run(settings);
             case "reconnect-storm" -> ReconnectStorm.run(settings);
             case "rollout-at-scale" -> RolloutAtScale.run(settings, Integer.parseInt(o.get("--synthetic-sites")));
-            default -> Knee.run(sizes, settings);
+            default -> Knee.run(sizes, healths, settings);
         };
         Knee.deleteTree(work);
         String name = o.getOrDefault("--name", args[0] + "-" + (args[0].equals("knee") ? "search" : agents));

@@ -90,6 +90,21 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Heap in use right after a full collection in the hub ({@code jcmd <pid> GC.run}): the live set, without the
+     * garbage that the plain "heap used" includes depending on when the collector last ran. -1 if jcmd fails.
+     */
+    public double liveHeapMb() throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!gc.waitFor(60, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+            gc.destroyForcibly();
+            return -1;
+        }
+        return HubMetrics.value(this, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
+    }
+
     public int mqttPort() {
         return mqttPort;
     }

@@ -67,8 +67,7 @@ public final class ReconnectStorm {
         try (HubProcess hub = new HubProcess(s.hubJar(), data, s.hubJvmFlags())) {
             report.put("hub_start_ms", hub.start(Duration.ofMinutes(3)));
             try (Fleet fleet = new Fleet(sites, "127.0.0.1", hub.mqttPort(), 2)) {
-                SteadyState.bringOnline(hub, fleet, agents, s.ramp());
-                fleet.startHealth(s.health().toMillis());
+                SteadyState.bringOnline(hub, fleet, agents, s.ramp(), s.health());
                 fleet.startEvents(s.eventsPerSecond());
                 Thread.sleep(s.hold().toMillis()); // steady traffic before the restart: the scenario's own pace
                 long t0 = System.nanoTime();

@@ -77,8 +77,7 @@ public final class RolloutAtScale {
             check(hub.post("/api/v1/templates", "application/yaml", template("200")), 201);
             PgStats pg = PgStats.of(data.resolve("postgres"));
             try (Fleet fleet = new Fleet(live, "127.0.0.1", hub.mqttPort(), 2); Connection db = pg.connect()) {
-                SteadyState.bringOnline(hub, fleet, live * 2L, s.ramp());
-                fleet.startHealth(s.health().toMillis());
+                SteadyState.bringOnline(hub, fleet, live * 2L, s.ramp(), s.health());
                 long seeded = System.nanoTime();
                 SyntheticSites.seed(db, synthetic);
                 report.put("synthetic_seed_s", SteadyState.round((System.nanoTime() - seeded) / 1e9));

@@ -28,6 +28,9 @@ public final class SteadyState {
                            int probes, List<String> hubJvmFlags, Path hubJar, Path workDir) {
     }
 
+    /** No node came online for this long: the fleet will not come up (an agent's reconnect backoff is ≤ 30 s). */
+    static final Duration STALLED = Duration.ofSeconds(90);
+
     private SteadyState() {
     }
 
@@ -41,9 +44,8 @@ public final class SteadyState {
             PgStats pg = PgStats.of(data.resolve("postgres"));
             try (Fleet fleet = new Fleet(sites, "127.0.0.1", hub.mqttPort(), 2)) {
                 long t0 = System.nanoTime();
-                long online = bringOnline(hub, fleet, sites * 2L, s.ramp());
+                long online = bringOnline(hub, fleet, sites * 2L, s.ramp(), s.health());
                 report.put("ramp_to_all_online_s", round((System.nanoTime() - t0) / 1e9)).put("nodes_online", online);
-                fleet.startHealth(s.health().toMillis());
                 fleet.startEvents(s.eventsPerSecond());
                 Histogram all = new Histogram(3_600_000L, 3);
                 double cpu0 = ProcessStats.cpuSeconds(hub.pid());
@@ -93,6 +95,8 @@ public final class SteadyState {
                         .put("pg_pss_mb", round(pg.pssMb()))
                         .put("hub_heap_used_mb", round(heapMb))
                         .put("hub_heap_kb_per_site", round(heapMb * 1024 / sites));
+                double liveMb = hub.liveHeapMb(); // after the hold: the full collection it forces is not measured
+                report.put("hub_heap_live_mb", round(liveMb)).put("hub_heap_live_kb_per_site", round(liveMb * 1024 / sites));
                 long hubFiles = ProcessStats.openFiles(hub.pid());
                 long simFiles = ProcessStats.openFiles(ProcessHandle.current().pid());
                 fleet.close(); // graceful: in-flight QoS 1 events are acknowledged first
@@ -137,11 +141,15 @@ public final class SteadyState {
     }
 
     /**
-     * Connects the fleet over {@code ramp}, then polls the hub's online gauge (refreshed every sweep, 1 s) until it
-     * counts {@code expected} nodes. Either step may take 5 minutes more; a failure says how many agents the broker
-     * accepted and how close both processes are to their open-file limit.
+     * Starts health every {@code health} (each agent sends once connected, as in the field: a fleet that cannot all
+     * connect must not time out the nodes that did) and connects the fleet over {@code ramp}, then polls the hub's online gauge (refreshed every sweep, 1 s) until it
+     * counts {@code expected} nodes. Either step may take 5 minutes more, the second ends early when the count has
+     * not grown for {@link #STALLED} (agents retry within 30 s); a failure says how many agents the broker accepted
+     * and how close both processes are to their open-file limit.
      */
-    static long bringOnline(HubProcess hub, Fleet fleet, long expected, Duration ramp) throws InterruptedException {
+    static long bringOnline(HubProcess hub, Fleet fleet, long expected, Duration ramp, Duration health)
+            throws InterruptedException {
+        fleet.startHealth(health.toMillis());
         long deadline = System.nanoTime() + ramp.toNanos() + Duration.ofMinutes(5).toNanos();
         try {
             fleet.connectAll(ramp.toMillis()).get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -150,10 +158,19 @@ public final class SteadyState {
         }
         deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         double online = -1;
+        double best = -1;
+        long lastGain = System.nanoTime();
         while (System.nanoTime() < deadline) {
             online = HubMetrics.value(hub, "gk8s_nodes_online", "");
             if (online >= expected) {
                 return (long) online;
+            }
+            if (online > best) {
+                best = online;
+                lastGain = System.nanoTime();
+            } else if (System.nanoTime() - lastGain > STALLED.toNanos()) {
+                throw stuck("only " + (long) online + " of " + expected + " nodes online, no gain in "
+                        + STALLED.toSeconds() + " s", hub, fleet);
             }
             Thread.sleep(500); // polling another process's gauge; the deadline bounds it
         }
