@@ -5,6 +5,7 @@ import io.geminik8s.loadtest.scenario.ReconnectStorm;
 import io.geminik8s.loadtest.scenario.Report;
 import io.geminik8s.loadtest.scenario.RolloutAtScale;
 import io.geminik8s.loadtest.scenario.SteadyState;
+import io.geminik8s.loadtest.sim.Troubles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--synthetic-sites M] [--agents N (knee: N1,N2,…)] [--health-s 30 (knee: S1,S2,…)] [--ramp-s 60]
- * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]}.
+ * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]
+ * [--failing-pct 0] [--slow-pct 0 --slow-s 3] [--offline-per-min 0 --offline-s 20]} (steady state: {@link Troubles}).
  */
 public final class Main {
 
@@ -26,12 +28,15 @@ public final class Main {
         if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "knee", "rollout-at-scale").contains(args[0])) {
             System.err.println("usage: load-tests.jar steady-state|reconnect-storm|knee|rollout-at-scale [--agents N|N1,N2,…]"
                     + " [--synthetic-sites M] [--health-s S|S1,S2,…] [--ramp-s S] [--hold-s S]"
-                    + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]");
+                    + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]"
+                    + " [--failing-pct P] [--slow-pct P --slow-s S] [--offline-per-min R --offline-s S]");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>(Map.of("--agents", "1000", "--health-s", "30", "--ramp-s", "60",
                 "--hold-s", "120", "--events-per-s", "20", "--probes", "4", "--hub-jvm", "-Xmx1g",
                 "--out", "load-tests/reports", "--synthetic-sites", "0"));
+        o.putAll(Map.of("--failing-pct", "0", "--slow-pct", "0", "--slow-s", "3", "--offline-per-min", "0",
+                "--offline-s", "20"));
         for (int i = 1; i + 1 < args.length; i += 2) {
             if (!o.containsKey(args[i]) && !args[i].equals("--name")) {
                 throw new IllegalArgumentException("unknown option " + args[i]);
@@ -46,7 +51,10 @@ public final class Main {
         var settings = new SteadyState.Settings(agents, healths.get(0),
                 Duration.ofSeconds(Long.parseLong(o.get("--ramp-s"))), Duration.ofSeconds(Long.parseLong(o.get("--hold-s"))),
                 Double.parseDouble(o.get("--events-per-s")), Integer.parseInt(o.get("--probes")),
-                List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work);
+                List.of(o.get("--hub-jvm").trim().split("\\s+")), Path.of("hub/target/quarkus-app/quarkus-run.jar"), work,
+                new Troubles(Double.parseDouble(o.get("--failing-pct")) / 100, Double.parseDouble(o.get("--slow-pct")) / 100,
+                        Duration.ofSeconds(Long.parseLong(o.get("--slow-s"))), Double.parseDouble(o.get("--offline-per-min")),
+                        Duration.ofSeconds(Long.parseLong(o.get("--offline-s")))));
         Report r = switch (args[0]) {
             case "steady-state" -> SteadyState.run(settings);
             case "reconnect-storm" -> ReconnectStorm.run(settings);

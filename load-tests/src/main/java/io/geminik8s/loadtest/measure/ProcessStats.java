@@ -48,6 +48,21 @@ public final class ProcessStats {
         return descendants(pid).mapToDouble(ProcessStats::rssMb).sum();
     }
 
+    /** Busy and total CPU time of the whole machine so far, in clock ticks (all cores; /proc/stat). */
+    public static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) { // user nice system idle iowait irq softirq steal
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
     /** Open file descriptors of {@code pid} (sockets included); -1 if unreadable. */
     public static long openFiles(long pid) {
         try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {

@@ -6,6 +6,7 @@ import io.geminik8s.loadtest.measure.PgStats;
 import io.geminik8s.loadtest.measure.ProcessStats;
 import io.geminik8s.loadtest.measure.VisibilityProbe;
 import io.geminik8s.loadtest.sim.Fleet;
+import io.geminik8s.loadtest.sim.Troubles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +26,12 @@ public final class SteadyState {
 
     /** {@code hubJar}: hub/target/quarkus-app/quarkus-run.jar. */
     public record Settings(int agents, Duration health, Duration ramp, Duration hold, double eventsPerSecond,
-                           int probes, List<String> hubJvmFlags, Path hubJar, Path workDir) {
+                           int probes, List<String> hubJvmFlags, Path hubJar, Path workDir, Troubles troubles) {
+
+        public Settings(int agents, Duration health, Duration ramp, Duration hold, double eventsPerSecond, int probes,
+                        List<String> hubJvmFlags, Path hubJar, Path workDir) {
+            this(agents, health, ramp, hold, eventsPerSecond, probes, hubJvmFlags, hubJar, workDir, Troubles.NONE);
+        }
     }
 
     /** No node came online for this long: the fleet will not come up (an agent's reconnect backoff is ≤ 30 s). */
@@ -44,11 +50,15 @@ public final class SteadyState {
             PgStats pg = PgStats.of(data.resolve("postgres"));
             try (Fleet fleet = new Fleet(sites, "127.0.0.1", hub.mqttPort(), 2)) {
                 long t0 = System.nanoTime();
+                fleet.troubles(s.troubles());
                 long online = bringOnline(hub, fleet, sites * 2L, s.ramp(), s.health());
                 report.put("ramp_to_all_online_s", round((System.nanoTime() - t0) / 1e9)).put("nodes_online", online);
                 fleet.startEvents(s.eventsPerSecond());
+                fleet.startOfflinePeriods(s.troubles());
                 Histogram all = new Histogram(3_600_000L, 3);
                 double cpu0 = ProcessStats.cpuSeconds(hub.pid());
+                double simCpu0 = ProcessStats.cpuSeconds(ProcessHandle.current().pid()) - cpu0; // own: minus the hub's
+                long[] machine0 = ProcessStats.machineTicks();
                 double pgCpu0 = pg.cpuSeconds();
                 PgStats.Counters pg0 = pg.counters();
                 long msgs0 = fleet.counters().messages();
@@ -56,7 +66,8 @@ public final class SteadyState {
                 double flushes0 = HubMetrics.value(hub, "gk8s_flush_seconds_count", "");
                 long h0 = System.nanoTime();
                 double rssMax = 0;
-                try (VisibilityProbe probe = new VisibilityProbe(hub, fleet.agents(), s.probes())) {
+                double onlineMin = Double.MAX_VALUE;
+                try (VisibilityProbe probe = new VisibilityProbe(hub, fleet.plainAgents(), s.probes())) {
                     long end = h0 + s.hold().toNanos();
                     double cpuPrev = cpu0;
                     long prev = h0;
@@ -71,6 +82,9 @@ public final class SteadyState {
                         Map<String, Object> p = new LinkedHashMap<>();
                         p.put("t_s", round((now - h0) / 1e9));
                         p.put("connected", fleet.connectedCount());
+                        double hubOnline = HubMetrics.value(hub, "gk8s_nodes_online", "");
+                        p.put("hub_nodes_online", (long) hubOnline);
+                        onlineMin = Math.min(onlineMin, hubOnline);
                         p.put("probe_p50_ms", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(50));
                         p.put("probe_p99_ms", h.getTotalCount() == 0 ? null : h.getValueAtPercentile(99));
                         p.put("hub_rss_mb", round(rss));
@@ -79,9 +93,13 @@ public final class SteadyState {
                         cpuPrev = cpu;
                         prev = now;
                     }
-                    report.put("probe_timeouts", probe.timeouts());
+                    report.put("probe_timeouts", probe.timeouts()).put("hub_nodes_online_min", (long) onlineMin);
                 }
                 double holdS = (System.nanoTime() - h0) / 1e9;
+                long[] machine1 = ProcessStats.machineTicks();
+                double cpu1 = ProcessStats.cpuSeconds(hub.pid());
+                double simCpu1 = ProcessStats.cpuSeconds(ProcessHandle.current().pid()) - cpu1;
+                double pgCpu1 = pg.cpuSeconds();
                 double flushes = HubMetrics.value(hub, "gk8s_flush_seconds_count", "");
                 report.put("hub_flushes_per_s", round((flushes - flushes0) / holdS))
                         .put("hub_flush_mean_ms_since_start", round(1000 * HubMetrics.value(hub,
@@ -91,12 +109,14 @@ public final class SteadyState {
                 double heapMb = HubMetrics.value(hub, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
                 report.put("pg_xact_per_s", round((pg1.commits() - pg0.commits()) / holdS))
                         .put("pg_rows_written_per_s", round((pg1.rowsWritten() - pg0.rowsWritten()) / holdS))
-                        .put("pg_cpu_pct", round(100 * (pg.cpuSeconds() - pgCpu0) / holdS))
+                        .put("pg_cpu_pct", round(100 * (pgCpu1 - pgCpu0) / holdS))
+                        .put("hub_jvm_cpu_pct", round(100 * ((cpu1 - cpu0) - (pgCpu1 - pgCpu0)) / holdS))
                         .put("pg_pss_mb", round(pg.pssMb()))
                         .put("hub_heap_used_mb", round(heapMb))
                         .put("hub_heap_kb_per_site", round(heapMb * 1024 / sites));
                 double liveMb = hub.liveHeapMb(); // after the hold: the full collection it forces is not measured
                 report.put("hub_heap_live_mb", round(liveMb)).put("hub_heap_live_kb_per_site", round(liveMb * 1024 / sites));
+                TroubleCheck.report(hub, fleet, s.troubles(), report);
                 long hubFiles = ProcessStats.openFiles(hub.pid());
                 long simFiles = ProcessStats.openFiles(ProcessHandle.current().pid());
                 fleet.close(); // graceful: in-flight QoS 1 events are acknowledged first
@@ -110,7 +130,10 @@ public final class SteadyState {
                         .put("ingest_max_ms", all.getMaxValue())
                         .put("hub_rss_mb", round(ProcessStats.rssMb(hub.pid())))
                         .put("hub_rss_max_mb", round(rssMax))
-                        .put("hub_cpu_pct", round(100 * (ProcessStats.cpuSeconds(hub.pid()) - cpu0) / holdS))
+                        .put("hub_cpu_pct", round(100 * (cpu1 - cpu0) / holdS)) // the JVM and its embedded PostgreSQL
+                        .put("simulator_cpu_pct", round(100 * (simCpu1 - simCpu0) / holdS))
+                        .put("machine_cpu_pct", round(100.0 * (machine1[0] - machine0[0])
+                                / Math.max(1, machine1[1] - machine0[1])))
                         .put("messages_per_s", round((fleet.counters().messages() - msgs0) / holdS))
                         .put("bytes_per_agent_per_day", Math.round((fleet.counters().bytesOut() - bytes0) / holdS
                                 * 86_400 / (sites * 2.0)))

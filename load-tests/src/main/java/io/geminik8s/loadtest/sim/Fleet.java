@@ -34,6 +34,9 @@ public final class Fleet implements AutoCloseable {
     private final Random random = new Random(42);
     private final List<List<VirtualAgent>> slots = new ArrayList<>();
     private volatile boolean healthOn;
+    private final List<VirtualAgent> flaky = new ArrayList<>();
+    private volatile java.util.concurrent.ScheduledFuture<?> drops;
+    private final java.util.Set<VirtualAgent> offlineNow = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Fleet(int sites, String host, int port, int nettyThreads) {
         netty = Executors.newFixedThreadPool(nettyThreads, r -> {
@@ -60,6 +63,75 @@ public final class Fleet implements AutoCloseable {
 
     public FleetCounters counters() {
         return counters;
+    }
+
+    /**
+     * Marks the failing sites (their standby, node b) and the slow agents, and sets aside a tenth of the others whose
+     * links will drop ({@link #startOfflinePeriods}); the rest are plain. Deterministic (seeded) for a given fleet.
+     */
+    public void troubles(Troubles t) {
+        int sites = agents.size() / 2;
+        for (int s = 0; s < Math.round(t.failingShare() * sites); s++) {
+            agents.get(2 * s + 1).failing(true); // the first sites: easy to find in the API
+        }
+        List<VirtualAgent> rest = new ArrayList<>(agents.stream().filter(a -> !a.failing()).toList());
+        java.util.Collections.shuffle(rest, random);
+        int slow = (int) Math.round(t.slowShare() * agents.size());
+        for (int i = 0; i < slow && i < rest.size(); i++) {
+            rest.get(i).slowBy(t.slowBy().toMillis());
+        }
+        if (t.offlinePerMinute() > 0) {
+            flaky.addAll(rest.subList(Math.min(slow, rest.size()), Math.min(rest.size(), slow + Math.max(1,
+                    rest.size() / 10))));
+        }
+    }
+
+    /** Agents that are neither failing, slow nor flaky: what the visibility probe measures. */
+    public List<VirtualAgent> plainAgents() {
+        java.util.Set<VirtualAgent> out = new java.util.HashSet<>(flaky);
+        return agents.stream().filter(a -> !a.failing() && a.slowMs() == 0 && !out.contains(a)).toList();
+    }
+
+    public List<VirtualAgent> failingAgents() {
+        return agents.stream().filter(VirtualAgent::failing).toList();
+    }
+
+    public List<VirtualAgent> slowAgents() {
+        return agents.stream().filter(a -> a.slowMs() > 0).toList();
+    }
+
+    /** Agents in an offline period right now. */
+    public int offlineNow() {
+        return offlineNow.size();
+    }
+
+    /** {@code perMinute} times a minute a connected flaky agent's link drops; it reconnects {@code offlineFor} later. */
+    public void startOfflinePeriods(Troubles t) {
+        if (t.offlinePerMinute() <= 0 || flaky.isEmpty()) {
+            return;
+        }
+        long everyMs = Math.max(1, Math.round(60_000 / t.offlinePerMinute()));
+        drops = scheduler.scheduleAtFixedRate(() -> {
+            VirtualAgent a = flaky.get(random.nextInt(flaky.size()));
+            if (!a.connected() || !offlineNow.add(a)) {
+                return;
+            }
+            counters.offlinePeriods.incrementAndGet();
+            a.dropLink().whenComplete((v, e) -> scheduler.schedule(() -> a.connect().whenComplete((ok, err) -> {
+                if (err == null) {
+                    counters.backOnline.incrementAndGet();
+                }
+                offlineNow.remove(a);
+            }), t.offlineFor().toMillis(), TimeUnit.MILLISECONDS));
+        }, everyMs, everyMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** No more links drop; those offline now still come back. */
+    public void stopOfflinePeriods() {
+        var d = drops;
+        if (d != null) {
+            d.cancel(false);
+        }
     }
 
     public long connectedCount() {
@@ -96,8 +168,11 @@ public final class Fleet implements AutoCloseable {
             }
             long now = System.currentTimeMillis();
             for (VirtualAgent a : slots.get((int) (tick[0]++ % n))) {
-                if (a.connected()) {
-                    a.health(now, 5 + random.nextInt(40));
+                double cpu = 5 + random.nextInt(40);
+                if (a.slowMs() > 0) { // stamped now, on the wire later
+                    scheduler.schedule(() -> a.connected() ? a.health(now, cpu) : null, a.slowMs(), TimeUnit.MILLISECONDS);
+                } else if (a.connected()) {
+                    a.health(now, cpu);
                 }
             }
         }, SLOT_MS, SLOT_MS, TimeUnit.MILLISECONDS);

@@ -13,11 +13,22 @@ public final class FleetCounters {
     final AtomicLong connects = new AtomicLong();
     final AtomicLong disconnects = new AtomicLong();
     final AtomicLong desiredApplied = new AtomicLong();
+    final AtomicLong offlinePeriods = new AtomicLong();
+    final AtomicLong backOnline = new AtomicLong();
     /** When the broker acknowledged each event, by "site/node/seq" (to place a lost event in time). */
     final java.util.Map<String, Long> ackedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     public java.util.Map<String, Long> ackedAt() {
         return ackedAt;
+    }
+
+    /** Links dropped on purpose ({@link Troubles}), and how many of those agents reconnected. */
+    public long offlinePeriods() {
+        return offlinePeriods.get();
+    }
+
+    public long backOnline() {
+        return backOnline.get();
     }
 
     public long desiredApplied() {

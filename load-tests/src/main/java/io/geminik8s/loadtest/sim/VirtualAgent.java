@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.DesiredState;
@@ -41,6 +42,8 @@ public final class VirtualAgent {
     private volatile long session;
     private volatile long appliedGeneration;
     private volatile DesiredState staged;
+    private volatile boolean failing;
+    private volatile long slowMs;
 
     VirtualAgent(String site, String node, String host, int port, InetSocketAddress local, MqttClientExecutorConfig executors,
                  Codec codec, FleetCounters counters) {
@@ -70,6 +73,29 @@ public final class VirtualAgent {
 
     public String node() {
         return node;
+    }
+
+    /** A failing node: as a standby, it reports that replication does not stream. */
+    void failing(boolean on) {
+        failing = on;
+    }
+
+    public boolean failing() {
+        return failing;
+    }
+
+    /** A slow node: its health samples reach the broker this much after their timestamp. */
+    void slowBy(long ms) {
+        slowMs = ms;
+    }
+
+    public long slowMs() {
+        return slowMs;
+    }
+
+    /** The link drops: the broker publishes the Last Will (the node goes offline) and the connection closes. */
+    CompletableFuture<Void> dropLink() {
+        return client.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
     }
 
     public boolean connected() {
@@ -132,7 +158,8 @@ public final class VirtualAgent {
     public CompletableFuture<Void> health(long ts, double cpuPct) {
         activateStaged(ts);
         // node a primary, b a streaming standby: a healthy pair, as a rollout's verification expects
-        Health.Pg pg = new Health.Pg(node.equals("a") ? Role.PRIMARY : Role.STANDBY, 0L, !node.equals("a"), null);
+        Health.Pg pg = new Health.Pg(node.equals("a") ? Role.PRIMARY : Role.STANDBY, 0L, !node.equals("a") && !failing,
+                null);
         return publish(new Health(V, site, node, ts, cpuPct, 2_000_000_000L, 8_000_000_000L, 20_000_000_000L,
                 120_000_000_000L, 86_400L, pg, null, appliedGeneration == 0 ? null : appliedGeneration), 0, false);
     }
