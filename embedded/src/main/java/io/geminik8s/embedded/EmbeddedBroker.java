@@ -79,17 +79,14 @@ public final class EmbeddedBroker implements AutoCloseable {
      * The connection limit that keeps a process within its open-file limit: every client connection holds a file
      * descriptor, and the rest of the process (broker persistence, database pool, HTTP) needs {@code reserve} more.
      * At the open-file limit the process can no longer accept anything — its HTTP API included — so the broker must
-     * refuse clients before that. -1 (no limit) when the open-file limit is unknown or unlimited.
+     * refuse clients before that. Under a small limit (below twice the reserve) half of it goes to clients. -1 (no
+     * limit) when the open-file limit is unknown or unlimited.
      */
     public static long connectionsWithin(long openFilesLimit, long reserve) {
         if (openFilesLimit <= 0 || openFilesLimit == Long.MAX_VALUE) {
             return -1;
         }
-        if (openFilesLimit <= reserve) {
-            throw new IllegalArgumentException("open-file limit " + openFilesLimit + " leaves no room for clients after "
-                    + "a reserve of " + reserve + "; raise the limit (e.g. LimitNOFILE=) or lower the reserve");
-        }
-        return openFilesLimit - reserve;
+        return openFilesLimit > 2 * reserve ? openFilesLimit - reserve : Math.max(1, openFilesLimit / 2);
     }
 
     /** Clients connected now (HiveMQ's own gauge); 0 when stopped. */

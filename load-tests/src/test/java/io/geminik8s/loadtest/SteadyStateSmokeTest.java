@@ -54,5 +54,9 @@ class SteadyStateSmokeTest {
         assertEquals(j.get("offline_periods").asLong(), j.get("offline_periods_back_online").asLong(),
                 "every dropped node reconnected");
         assertEquals(500, j.get("nodes_online_at_end").asLong(), "and the hub shows every node online again");
+        long limit = j.get("hub_open_files_limit").asLong();
+        long expected = limit <= 0 ? -1 : limit > 4_000 ? limit - 2_000 : limit / 2;
+        assertEquals(expected, j.get("broker_connections_max").asLong(), "the broker admits what the file limit allows");
+        assertEquals(0, j.get("broker_refused").asLong());
     }
 }

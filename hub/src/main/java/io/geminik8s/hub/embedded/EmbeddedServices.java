@@ -2,6 +2,7 @@ package io.geminik8s.hub.embedded;
 
 import io.geminik8s.embedded.EmbeddedBroker;
 import io.geminik8s.embedded.EmbeddedDatabase;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -37,6 +38,8 @@ public class EmbeddedServices {
                     .description("Clients connected to the embedded broker").register(registry);
             Gauge.builder("gk8s.broker.connections.max", mqtt, EmbeddedBroker::maxConnections)
                     .description("Clients the embedded broker admits (-1: no limit); more are refused").register(registry);
+            FunctionCounter.builder("gk8s.broker.refused", mqtt, EmbeddedBroker::refusedConnections)
+                    .description("Clients refused at the connection limit").register(registry);
         }
         if (database != null) {
             LOG.infof("gk8s hub ready: open http://%s:%d/api/v1/sites (OpenAPI at /q/openapi, metrics at /q/metrics)",

@@ -143,6 +143,8 @@ public final class SteadyState {
                         .put("publish_failures", fleet.counters().failures())
                         .put("hub_open_files", hubFiles)
                         .put("hub_open_files_limit", ProcessStats.openFilesLimit(hub.pid()))
+                        .put("broker_connections_max", (long) HubMetrics.value(hub, "gk8s_broker_connections_max", ""))
+                        .put("broker_refused", (long) HubMetrics.value(hub, "gk8s_broker_refused_total", ""))
                         .put("simulator_open_files", simFiles);
             }
         }

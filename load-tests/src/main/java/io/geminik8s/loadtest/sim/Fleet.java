@@ -138,14 +138,17 @@ public final class Fleet implements AutoCloseable {
         return agents.stream().filter(VirtualAgent::connected).count();
     }
 
-    /** Connects every agent, spread evenly over {@code rampMs}; completes when all connect attempts finished. */
+    /**
+     * Connects every agent, spread evenly over {@code rampMs}; completes when every agent's first attempt has
+     * finished, in or refused (a refused agent keeps retrying on its own).
+     */
     public CompletableFuture<Void> connectAll(long rampMs) {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int i = 0; i < agents.size(); i++) {
             VirtualAgent a = agents.get(i);
             CompletableFuture<Void> f = new CompletableFuture<>();
             done.add(f);
-            scheduler.schedule(() -> a.connect().whenComplete((v, e) -> f.complete(null)),
+            scheduler.schedule(() -> a.firstAttempt().whenComplete((v, e) -> f.complete(null)),
                     rampMs * i / Math.max(1, agents.size()), TimeUnit.MILLISECONDS);
         }
         return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));

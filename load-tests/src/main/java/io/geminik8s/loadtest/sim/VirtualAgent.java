@@ -44,6 +44,7 @@ public final class VirtualAgent {
     private volatile DesiredState staged;
     private volatile boolean failing;
     private volatile long slowMs;
+    private volatile CompletableFuture<Boolean> attempt = new CompletableFuture<>();
 
     VirtualAgent(String site, String node, String host, int port, InetSocketAddress local, MqttClientExecutorConfig executors,
                  Codec codec, FleetCounters counters) {
@@ -56,11 +57,15 @@ public final class VirtualAgent {
                 .automaticReconnect().initialDelay(1, java.util.concurrent.TimeUnit.SECONDS)
                 .maxDelay(30, java.util.concurrent.TimeUnit.SECONDS).applyAutomaticReconnect()
                 .addConnectedListener(ctx -> {
+                    attempt.complete(true);
                     counters.connects.incrementAndGet();
                     birth();
                     subscribeDesired();
                 })
-                .addDisconnectedListener(ctx -> counters.disconnects.incrementAndGet());
+                .addDisconnectedListener(ctx -> {
+                    attempt.complete(false); // a refused or failed connect too: the client retries on its own
+                    counters.disconnects.incrementAndGet();
+                });
         if (local != null) {
             b = b.transportConfig().localAddress(local).applyTransportConfig();
         }
@@ -100,6 +105,17 @@ public final class VirtualAgent {
 
     public boolean connected() {
         return client.getState().isConnected();
+    }
+
+    /**
+     * Connects; completes with whether the first attempt got in (false: refused or failed — the client keeps
+     * retrying with backoff, and the birth follows whenever it connects).
+     */
+    public CompletableFuture<Boolean> firstAttempt() {
+        attempt = new CompletableFuture<>();
+        CompletableFuture<Boolean> a = attempt;
+        connect();
+        return a;
     }
 
     /** Connects with a connection session and its Last Will; the birth follows on every (re)connect. */
