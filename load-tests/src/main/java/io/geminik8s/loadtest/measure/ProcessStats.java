@@ -48,7 +48,10 @@ public final class ProcessStats {
         return descendants(pid).mapToDouble(ProcessStats::rssMb).sum();
     }
 
-    /** Busy and total CPU time of the whole machine so far, in clock ticks (all cores; /proc/stat). */
+    /**
+     * Busy, total and kernel (system + irq + softirq) CPU time of the whole machine so far, in clock ticks (all
+     * cores; /proc/stat).
+     */
     public static long[] machineTicks() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
@@ -57,9 +60,10 @@ public final class ProcessStats {
                 total += Long.parseLong(f[i]);
             }
             long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-            return new long[] {total - idle, total};
+            long kernel = Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            return new long[] {total - idle, total, kernel};
         } catch (IOException | RuntimeException e) {
-            return new long[] {0, 0};
+            return new long[] {0, 0, 0};
         }
     }
 

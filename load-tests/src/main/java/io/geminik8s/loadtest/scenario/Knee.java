@@ -45,7 +45,7 @@ public final class Knee {
                     Report r = SteadyState.run(new SteadyState.Settings(n, health, base.ramp(), base.hold(),
                             base.eventsPerSecond(), base.probes(), base.hubJvmFlags(), base.hubJar(), work, base.troubles()));
                     for (String k : List.of("ingest_p50_ms", "ingest_p99_ms", "ingest_p999_ms", "messages_per_s",
-                            "hub_rss_mb", "hub_heap_used_mb", "hub_heap_live_mb", "hub_cpu_pct", "hub_jvm_cpu_pct", "pg_cpu_pct", "simulator_cpu_pct", "machine_cpu_pct",
+                            "hub_rss_mb", "hub_heap_used_mb", "hub_heap_live_mb", "hub_cpu_pct", "hub_jvm_cpu_pct", "pg_cpu_pct", "simulator_cpu_pct", "machine_cpu_pct", "machine_kernel_pct",
                             "pg_rows_written_per_s", "events_lost")) {
                         row.put(k, r.get(k));
                     }

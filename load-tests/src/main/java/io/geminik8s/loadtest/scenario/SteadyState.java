@@ -134,6 +134,8 @@ public final class SteadyState {
                         .put("simulator_cpu_pct", round(100 * (simCpu1 - simCpu0) / holdS))
                         .put("machine_cpu_pct", round(100.0 * (machine1[0] - machine0[0])
                                 / Math.max(1, machine1[1] - machine0[1])))
+                        .put("machine_kernel_pct", round(100.0 * (machine1[2] - machine0[2])
+                                / Math.max(1, machine1[1] - machine0[1])))
                         .put("messages_per_s", round((fleet.counters().messages() - msgs0) / holdS))
                         .put("bytes_per_agent_per_day", Math.round((fleet.counters().bytesOut() - bytes0) / holdS
                                 * 86_400 / (sites * 2.0)))
