@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * After a hold with {@link Troubles}: does the hub show what the fleet did? Every failing site degraded, the slow
@@ -46,22 +50,36 @@ final class TroubleCheck {
             }
         }
         fleet.stopOfflinePeriods();
-        long deadline = System.nanoTime() + t.offlineFor().plusSeconds(60).toNanos();
-        while (fleet.offlineNow() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(200); // dropped links come back offlineFor after they dropped; the deadline bounds it
-        }
         long agents = fleet.agents().size();
-        double online = HubMetrics.value(hub, "gk8s_nodes_online", "");
-        while (online < agents && System.nanoTime() < deadline) {
-            Thread.sleep(500); // the hub's gauge follows a flush and a sweep (≤ 1.25 s)
-            online = HubMetrics.value(hub, "gk8s_nodes_online", "");
-        }
+        long deadline = System.nanoTime() + t.offlineFor().plusSeconds(60).toNanos();
+        // dropped links come back offlineFor after they dropped; then the hub's gauge follows a flush and a sweep
+        awaitUntil(fleet.when(() -> fleet.offlineNow() == 0, Duration.ofMillis(200)), deadline);
+        awaitUntil(fleet.when(() -> nodesOnline(hub) >= agents, Duration.ofMillis(500)), deadline);
+        double online = nodesOnline(hub);
         report.put("failing_sites", failingSites.size()).put("failing_sites_degraded", degraded)
                 .put("slow_agents", slow.size()).put("slow_by_ms", t.slowBy().toMillis())
                 .put("slow_agents_checked_visible", slowVisible + " of " + Math.min(20, slow.size()))
                 .put("offline_periods", fleet.counters().offlinePeriods())
                 .put("offline_periods_back_online", fleet.counters().backOnline())
                 .put("nodes_online_at_end", (long) online);
+    }
+
+    /** Waits for {@code condition} until the deadline; what holds then is what the report says. */
+    private static void awaitUntil(CompletableFuture<Void> condition, long deadlineNanos) throws InterruptedException {
+        try {
+            condition.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            condition.cancel(false);
+        }
+    }
+
+    private static double nodesOnline(HubProcess hub) {
+        try {
+            return HubMetrics.value(hub, "gk8s_nodes_online", "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private static JsonNode site(HubProcess hub, String site) throws InterruptedException, IOException {

@@ -134,6 +134,21 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * Completes once {@code condition} holds, checked every {@code period} on the fleet's scheduler (so it must be
+     * quick: it delays the health slots while it runs). The caller bounds the wait ({@code get(timeout)}).
+     */
+    public CompletableFuture<Void> when(java.util.function.BooleanSupplier condition, java.time.Duration period) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        var check = scheduler.scheduleAtFixedRate(() -> {
+            if (condition.getAsBoolean()) {
+                done.complete(null);
+            }
+        }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        done.whenComplete((v, e) -> check.cancel(false));
+        return done;
+    }
+
     public long connectedCount() {
         return agents.stream().filter(VirtualAgent::connected).count();
     }
