@@ -5,6 +5,7 @@ import io.geminik8s.agent.k3s.K3sDriver;
 import io.geminik8s.agent.k3s.ProcessK3s;
 import io.geminik8s.agent.k3s.SystemdK3s;
 import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.proc.ProcessRunner;
 import io.geminik8s.agent.vip.VipControl;
 import io.geminik8s.protocol.WitnessReply;
 import io.geminik8s.protocol.WitnessRequest.Op;
@@ -53,13 +54,15 @@ public final class HaNode implements AutoCloseable {
         this.ha = ha;
         this.witness = witness;
         this.epochFile = stateDir.resolve("ha-epoch");
-        this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser())
+        ProcessRunner runner = new ProcessRunner();
+        this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
                 .listenOn(ha.pgListen());
-        this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser());
+        this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
+                runner);
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
-                ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()));
+                ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()), runner);
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
-                : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql) : NO_K3S;
+                : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
     }
 

@@ -1,7 +1,9 @@
 package io.geminik8s.agent.k3s;
 
+import io.geminik8s.agent.proc.ProcessRunner;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -10,7 +12,7 @@ import java.util.logging.Logger;
 /**
  * K3s (or a stand-in) run by the agent as a child process, from {@code k3s.command}: for hosts without systemd and
  * for the fault-injection harness, whose stand-in writes to PostgreSQL the way Kine does so that the fencing order
- * can be seen. Stop is SIGTERM, then SIGKILL after 10 s.
+ * can be seen. Stop is SIGTERM, then SIGKILL of its whole process tree after 10 s.
  */
 public final class ProcessK3s implements K3sDriver {
 
@@ -35,8 +37,9 @@ public final class ProcessK3s implements K3sDriver {
         }
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!process.waitFor(10, TimeUnit.SECONDS)
+                    && !ProcessRunner.killTree(process.toHandle(), Duration.ofSeconds(10))) {
+                LOG.warning("K3s did not exit within 10 s of SIGKILL");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,7 +1,8 @@
 package io.geminik8s.agent.k3s;
 
-import java.io.IOException;
-import java.util.concurrent.TimeUnit;
+import io.geminik8s.agent.proc.ProcessRunner;
+import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -15,11 +16,13 @@ public final class SystemdK3s implements K3sDriver {
 
     private final String unit;
     private final Consumer<String> sql;
+    private final ProcessRunner runner;
 
     /** {@code sql} runs a statement on the local PostgreSQL (Kine's database). */
-    public SystemdK3s(String unit, Consumer<String> sql) {
+    public SystemdK3s(String unit, Consumer<String> sql, ProcessRunner runner) {
         this.unit = unit;
         this.sql = sql;
+        this.runner = runner;
     }
 
     @Override
@@ -43,16 +46,9 @@ public final class SystemdK3s implements K3sDriver {
     }
 
     private void systemctl(String verb) {
-        try {
-            Process p = new ProcessBuilder("systemctl", verb, unit).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                LOG.warning("systemctl " + verb + " " + unit + " failed: " + out.trim());
-            }
-        } catch (IOException e) {
-            LOG.warning("systemctl " + verb + " " + unit + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        ProcessRunner.Result r = runner.run(Duration.ofSeconds(60), List.of("systemctl", verb, unit));
+        if (!r.ok()) {
+            LOG.warning(r.describe());
         }
     }
 }

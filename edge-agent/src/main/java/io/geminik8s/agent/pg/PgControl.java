@@ -1,5 +1,6 @@
 package io.geminik8s.agent.pg;
 
+import io.geminik8s.agent.proc.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -29,6 +31,11 @@ public final class PgControl implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PgControl.class.getName());
     public static final Path DEBIAN_15 = Path.of("/usr/lib/postgresql/15/bin");
     public static final String REPLICATION_USER = "gk8s_repl";
+    /**
+     * Seconds a PostgreSQL tool may take to connect: without it pg_basebackup and pg_rewind against a partitioned
+     * peer wait out the kernel's SYN retries (about 127 s).
+     */
+    static final int CONNECT_TIMEOUT_S = 5;
 
     private final Path bin;
     private final Path data;
@@ -36,11 +43,17 @@ public final class PgControl implements AutoCloseable {
     private final int port;
     private final String name;
     private final String osUser;
+    private final ProcessRunner runner;
     private String listen;
     private Process postmaster;
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
     public PgControl(Path bin, Path data, String host, int port, String name, String osUser) {
+        this(bin, data, host, port, name, osUser, new ProcessRunner());
+    }
+
+    public PgControl(Path bin, Path data, String host, int port, String name, String osUser, ProcessRunner runner) {
+        this.runner = runner;
         this.bin = bin;
         this.data = data;
         this.host = host;
@@ -96,9 +109,8 @@ public final class PgControl implements AutoCloseable {
 
     /** A fresh standby of {@code primary}: base backup (streaming WAL, own slot), standby.signal, start. */
     public void cloneFrom(PgControl primary) {
-        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", data.toString(), "-h",
-                primary.host, "-p", Integer.toString(primary.port), "-U", REPLICATION_USER, "-X", "stream", "-C",
-                "-S", slot(name));
+        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", data.toString(), "-d",
+                primary.conninfo(REPLICATION_USER), "-w", "-X", "stream", "-C", "-S", slot(name));
         followConfig(primary);
         start();
     }
@@ -110,7 +122,7 @@ public final class PgControl implements AutoCloseable {
         newPrimary.sql("SELECT pg_create_physical_replication_slot('" + slot(name) + "') WHERE NOT EXISTS "
                 + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot(name) + "')");
         run(Duration.ofMinutes(5), bin.resolve("pg_rewind").toString(), "--target-pgdata=" + data,
-                "--source-server=host=" + newPrimary.host + " port=" + newPrimary.port + " user=postgres dbname=postgres");
+                "--source-server=" + newPrimary.conninfo("postgres") + " dbname=postgres");
         followConfig(newPrimary);
         start();
     }
@@ -307,17 +319,8 @@ public final class PgControl implements AutoCloseable {
 
     /** Power-off: SIGKILL the whole process tree, reaped before returning. */
     public synchronized void kill() {
-        if (postmaster != null) {
-            postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
-            postmaster.destroyForcibly();
-            try {
-                postmaster.waitFor(10, TimeUnit.SECONDS);
-                for (ProcessHandle d : postmaster.descendants().toList()) {
-                    d.onExit().get(10, TimeUnit.SECONDS);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        if (postmaster != null && !ProcessRunner.killTree(postmaster.toHandle(), Duration.ofSeconds(10))) {
+            throw new IllegalStateException(name + ": postgres did not exit within 10 s of SIGKILL");
         }
         // children of a killed postmaster may linger for a moment; wait until the data dir is free
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -385,6 +388,11 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /** libpq connection string for the tools, with a connect timeout. */
+    private String conninfo(String user) {
+        return "host=" + host + " port=" + port + " user=" + user + " connect_timeout=" + CONNECT_TIMEOUT_S;
+    }
+
     private static String slot(String standbyName) {
         return "gk8s_" + standbyName.replace('-', '_');
     }
@@ -403,19 +411,13 @@ public final class PgControl implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /** A command that must succeed within {@code timeout}; PostgreSQL's tools get a connect timeout. */
     private void run(Duration timeout, String... cmd) {
         List<String> full = cmd[0].equals("chown") || cmd[0].equals("rm") ? List.of(cmd) : asUser(List.of(cmd));
-        try {
-            Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException(name + ": " + String.join(" ", cmd) + " failed: " + out.trim());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        ProcessRunner.Result r = runner.run(timeout, full,
+                Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S)));
+        if (!r.ok()) {
+            throw new IllegalStateException(name + ": " + r.describe());
         }
     }
 }

@@ -1,10 +1,9 @@
 package io.geminik8s.agent.vip;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.geminik8s.agent.proc.ProcessRunner;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -21,10 +20,17 @@ public final class VipControl {
     private final String cidr;
     private final String address;
     private final String device;
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
     private final List<String> prefix;
+    private final ProcessRunner runner;
 
     /** {@code prefix}: command prefix such as {@code ip netns exec nodeA} (tests), empty on a real node. */
     public VipControl(String cidr, String device, List<String> prefix) {
+        this(cidr, device, prefix, new ProcessRunner());
+    }
+
+    public VipControl(String cidr, String device, List<String> prefix, ProcessRunner runner) {
         if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
             throw new IllegalArgumentException("VIP must look like 10.0.0.10/24, got " + cidr);
         }
@@ -32,6 +38,7 @@ public final class VipControl {
         this.address = cidr.substring(0, cidr.indexOf('/'));
         this.device = device;
         this.prefix = List.copyOf(prefix);
+        this.runner = runner;
     }
 
     public void acquire() {
@@ -41,48 +48,44 @@ public final class VipControl {
         }
     }
 
-    /** Idempotent: releasing an address this node does not hold is fine. */
+    /**
+     * Idempotent: releasing an address this node does not hold is fine. When the address cannot be listed, it is
+     * deleted anyway (a fence must not skip the release because {@code ip addr show} failed).
+     */
     public void release() {
-        if (held()) {
+        boolean held;
+        try {
+            held = held();
+        } catch (IllegalStateException e) {
+            LOG.warning(e.getMessage() + ": deleting " + cidr + " anyway");
+            held = true;
+        }
+        if (held) {
             run(true, "ip", "addr", "del", cidr, "dev", device);
         }
     }
 
+    /** @throws IllegalStateException when the addresses of the device cannot be listed */
     public boolean held() {
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of("ip", "-o", "-4", "addr", "show", "dev", device));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            p.waitFor(5, TimeUnit.SECONDS);
-            return out.contains(" " + cidr + " ") || out.contains(" " + cidr + "\n") || out.contains("inet " + cidr);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        ProcessRunner.Result r = runner.run(TIMEOUT, command("ip", "-o", "-4", "addr", "show", "dev", device));
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot tell whether " + cidr + " is held: " + r.describe());
         }
+        String out = r.stdout();
+        return out.contains(" " + cidr + " ") || out.contains(" " + cidr + "\n") || out.contains("inet " + cidr);
     }
 
     private boolean run(boolean required, String... args) {
+        ProcessRunner.Result r = runner.run(TIMEOUT, command(args));
+        if (!r.ok() && required) {
+            throw new IllegalStateException(r.describe());
+        }
+        return r.ok();
+    }
+
+    private List<String> command(String... args) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            boolean ok = p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
-            if (!ok && required) {
-                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.trim());
-            }
-            return ok;
-        } catch (IOException e) {
-            if (required) {
-                throw new UncheckedIOException(e);
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return cmd;
     }
 }
