@@ -15,4 +15,11 @@ public interface DesiredConfig {
     /** At most this many desired states are published per interval. */
     @WithDefault("2000")
     int batch();
+
+    /**
+     * The largest desired-state message (bytes, encoded) the hub publishes or the API accepts: below the broker's
+     * packet limit (the embedded broker's is 131,072), or the broker closes the publishing connection.
+     */
+    @WithDefault("120000")
+    int maxBytes();
 }

@@ -1,6 +1,7 @@
 package io.geminik8s.hub.desired;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.Periodic;
 import io.geminik8s.protocol.Codec;
@@ -65,14 +66,23 @@ public class DesiredPublisher {
 
     private Uni<Void> publish(DesiredStore.Binding b) {
         try {
-            var spec = DesiredSpec.compose(json, b.template(), b.revision(), json.readTree(b.templateJson()),
-                    json.readTree(b.overrides()));
-            DesiredState ds = new DesiredState(SchemaVersion.CURRENT.toString(), b.site(), b.generation(),
-                    System.currentTimeMillis(), spec, b.activateNotBefore());
-            return down.sendMessage(Message.of(codec.encode(ds)).addMetadata(new SendingMqttMessageMetadata(
+            byte[] payload = payload(codec, json, b, json.readTree(b.overrides()), b.generation());
+            if (payload.length > config.maxBytes()) { // a template revision too large: never offered to the broker
+                return Uni.createFrom().failure(new IllegalStateException("desired state is " + payload.length
+                        + " bytes, over gk8s.desired.max-bytes=" + config.maxBytes()));
+            }
+            return down.sendMessage(Message.of(payload).addMetadata(new SendingMqttMessageMetadata(
                     Topics.desired(b.site()), MqttQoS.AT_LEAST_ONCE, true)));
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }
+    }
+
+    /** The message published for a binding, with the given overrides and generation. */
+    static byte[] payload(Codec codec, ObjectMapper json, DesiredStore.Binding b, JsonNode overrides, long generation)
+            throws JsonProcessingException {
+        var spec = DesiredSpec.compose(json, b.template(), b.revision(), json.readTree(b.templateJson()), overrides);
+        return codec.encode(new DesiredState(SchemaVersion.CURRENT.toString(), b.site(), generation,
+                System.currentTimeMillis(), spec, b.activateNotBefore()));
     }
 }

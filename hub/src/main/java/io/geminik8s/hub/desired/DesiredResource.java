@@ -1,9 +1,12 @@
 package io.geminik8s.hub.desired;
 
+import io.geminik8s.hub.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.api.ApiProblem;
+import io.geminik8s.protocol.Codec;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -17,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** A site's binding to a template revision, its overrides and the desired state the hub publishes. */
 @Path("/api/v1/sites/{id}")
+@RolesAllowed(Roles.VIEWER)
 @Produces(MediaType.APPLICATION_JSON)
 public class DesiredResource {
 
@@ -27,10 +31,14 @@ public class DesiredResource {
 
     private final DesiredStore store;
     private final ObjectMapper json;
+    private final Codec codec;
+    private final DesiredConfig config;
 
-    public DesiredResource(DesiredStore store, ObjectMapper json) {
+    public DesiredResource(DesiredStore store, ObjectMapper json, Codec codec, DesiredConfig config) {
         this.store = store;
         this.json = json;
+        this.codec = codec;
+        this.config = config;
     }
 
     @GET
@@ -51,6 +59,7 @@ public class DesiredResource {
     }
 
     @PUT
+    @RolesAllowed(Roles.OPERATOR)
     @Path("overrides")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replace the site's overrides (e.g. {\"vip\": {\"address\": \"10.1.2.10\"}})",
@@ -68,12 +77,32 @@ public class DesiredResource {
         } catch (JsonProcessingException e) {
             throw ApiProblem.badRequest(e.getOriginalMessage());
         }
-        return store.overrides(id, text).chain(g -> {
+        return store.get(id).chain(b -> {
+            if (b == null) {
+                throw ApiProblem.notFound("site '" + id + "' is not bound to a template");
+            }
+            checkSize(b, overrides);
+            return store.overrides(id, text);
+        }).chain(g -> {
             if (g == null) {
                 throw ApiProblem.notFound("site '" + id + "' is not bound to a template");
             }
             return get(id);
         });
+    }
+
+    private void checkSize(DesiredStore.Binding b, JsonNode overrides) {
+        int bytes;
+        try {
+            bytes = DesiredPublisher.payload(codec, json, b, overrides, b.generation() + 1).length;
+        } catch (JsonProcessingException e) {
+            throw ApiProblem.badRequest(e.getOriginalMessage());
+        }
+        if (bytes > config.maxBytes()) {
+            throw new ApiProblem(413, "Desired state too large", "with these overrides the desired state of site '"
+                    + b.site() + "' is " + bytes + " bytes; the broker carries at most " + config.maxBytes()
+                    + " (gk8s.desired.max-bytes)");
+        }
     }
 
     private DesiredView view(DesiredStore.Binding b) {

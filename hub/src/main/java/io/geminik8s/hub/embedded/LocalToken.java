@@ -31,8 +31,8 @@ final class LocalToken {
             }
             String token = Files.readString(file).trim();
             System.setProperty("gk8s.auth.tokens.local.sha256", Sha256.hex(token));
-            System.setProperty("gk8s.auth.tokens.local.role", "operator");
-            System.out.printf("gk8s: API token (operator) in %s: curl -H \"Authorization: Bearer $(cat %s)\" ...%n",
+            System.setProperty("gk8s.auth.tokens.local.role", "admin");
+            System.out.printf("gk8s: API token (admin) in %s: curl -H \"Authorization: Bearer $(cat %s)\" ...%n",
                     file, file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the local API token in " + data, e);

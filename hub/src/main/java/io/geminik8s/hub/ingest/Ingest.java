@@ -1,6 +1,7 @@
 package io.geminik8s.hub.ingest;
 
 import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.LogBudget;
 import io.geminik8s.hub.presence.PresenceBuffer;
 import io.geminik8s.hub.witness.WitnessService;
 import io.geminik8s.protocol.Codec;
@@ -16,8 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -33,19 +32,17 @@ public class Ingest {
 
     private final Codec codec;
     private final PresenceBuffer buffer;
-    private final HubConfig config;
     private final WitnessService witness;
     private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
     private final Map<DecodeError.Reason, Counter> errors = new EnumMap<>(DecodeError.Reason.class);
-    private final AtomicLong logWindow = new AtomicLong();
-    private final AtomicInteger logsInWindow = new AtomicInteger();
+    private final LogBudget logs;
 
     public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, WitnessService witness,
                   MeterRegistry registry) {
         this.codec = codec;
         this.witness = witness;
         this.buffer = buffer;
-        this.config = config;
+        this.logs = new LogBudget(config::decodeErrorLogsPerMinute);
         for (Kind k : Kind.values()) {
             received.put(k, Counter.builder("gk8s.messages.in").tag("kind", k.segment)
                     .description("Messages ingested, by kind").register(registry));
@@ -91,11 +88,7 @@ public class Ingest {
 
     private void refused(String topic, DecodeError error) {
         errors.get(error.reason()).increment();
-        long minute = System.currentTimeMillis() / 60_000;
-        if (logWindow.getAndSet(minute) != minute) {
-            logsInWindow.set(0);
-        }
-        if (logsInWindow.incrementAndGet() <= config.decodeErrorLogsPerMinute()) {
+        if (logs.allow()) {
             LOG.warnf("refused payload on %s: %s", abbreviate(topic), error);
         }
     }

@@ -1,5 +1,7 @@
 package io.geminik8s.hub.presence;
 
+import io.geminik8s.hub.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +31,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 /** Read side of fleet presence: sites with filters and paging, one site with its nodes, a site's events. */
 @Path("/api/v1/sites")
+@RolesAllowed(Roles.VIEWER)
 @Produces(MediaType.APPLICATION_JSON)
 public class SiteResource {
 

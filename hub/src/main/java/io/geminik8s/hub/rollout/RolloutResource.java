@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.api.ApiProblem;
 import io.geminik8s.hub.api.Paging;
-import io.geminik8s.hub.auth.ApiAuth;
+import io.geminik8s.hub.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.geminik8s.hub.template.SiteTemplate;
 import io.smallrye.mutiny.Uni;
-import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.core.SecurityContext;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
@@ -29,6 +30,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Rollouts: create, read (counts per state and per wave, sites by state, audit), and operator commands. */
 @Path("/api/v1/rollouts")
+@RolesAllowed(Roles.VIEWER)
 public class RolloutResource {
 
     private static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "approve");
@@ -63,14 +65,15 @@ public class RolloutResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Operation(summary = "Start a rollout of a template revision to the sites bound to the template that match the "
             + "selector; 201 with the rollout, 409 while another rollout of the template runs")
-    public Uni<Response> create(RolloutRequest req, @Context RoutingContext ctx) {
+    public Uni<Response> create(RolloutRequest req, @Context SecurityContext caller) {
         if (req == null) {
             throw ApiProblem.badRequest("a JSON body is required");
         }
         req.checkTarget();
-        String by = String.valueOf((Object) ctx.get(ApiAuth.USER));
+        String by = caller.getUserPrincipal().getName();
         return pool.preparedQuery("SELECT spec -> 'spec' -> 'rollout' AS defaults FROM template_revision"
                         + " WHERE name = $1 AND revision = $2").execute(Tuple.of(req.template(), req.toRevision()))
                 .chain(rows -> {
@@ -165,15 +168,16 @@ public class RolloutResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("{id}/{action}")
     @Operation(summary = "pause | resume | abort | approve (the next wave), ?reason=…: recorded in the audit and carried out "
             + "by the driving hub at its next tick; 202, 409 when the rollout has finished")
     public Uni<Response> command(@PathParam("id") long id, @PathParam("action") String action,
-                                 @QueryParam("reason") String reason, @Context RoutingContext ctx) {
+                                 @QueryParam("reason") String reason, @Context SecurityContext caller) {
         if (!ACTIONS.contains(action)) {
             throw new ApiProblem(404, "Not found", "no action '" + action + "'; one of " + ACTIONS);
         }
-        String by = String.valueOf((Object) ctx.get(ApiAuth.USER));
+        String by = caller.getUserPrincipal().getName();
         return view(id).chain(v -> {
             if (!v.phase().equals("running") && !v.phase().equals("paused")) {
                 throw new ApiProblem(409, "Finished", "rollout " + id + " is " + v.phase());

@@ -1,5 +1,8 @@
 package io.geminik8s.hub.template;
 
+import io.geminik8s.hub.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.SecurityContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.geminik8s.hub.api.ApiProblem;
@@ -19,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Templates and their revisions: list, read, validate, add (a new revision), diff, and the folder's last scan. */
 @Path("/api/v1/templates")
+@RolesAllowed(Roles.VIEWER)
 @Produces(MediaType.APPLICATION_JSON)
 public class TemplateResource {
 
@@ -95,11 +99,12 @@ public class TemplateResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Consumes({"application/yaml", MediaType.TEXT_PLAIN})
     @Operation(summary = "Add a template or a new revision", description = "201 with the new revision; 200 if the "
             + "content equals the latest revision; 422 with every problem otherwise.")
-    public Uni<Response> add(String yaml, @jakarta.ws.rs.core.Context io.vertx.ext.web.RoutingContext ctx) {
-        return store.add("request", yaml, "api", String.valueOf((Object) ctx.get(io.geminik8s.hub.auth.ApiAuth.USER)))
+    public Uni<Response> add(String yaml, @jakarta.ws.rs.core.Context SecurityContext caller) {
+        return store.add("request", yaml, "api", caller.getUserPrincipal().getName())
                 .map(a -> a.revision() == null
                 ? Response.status(422).type("application/problem+json").entity(new Problems(422,
                         "Template refused", a.problems().stream().map(TemplateProblem::toString).toList())).build()

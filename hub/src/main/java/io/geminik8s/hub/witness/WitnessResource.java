@@ -1,5 +1,7 @@
 package io.geminik8s.hub.witness;
 
+import io.geminik8s.hub.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.api.ApiProblem;
 import io.smallrye.mutiny.Uni;
@@ -18,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The witness's view of a site for the NOC: current epoch and lease, standby eligibility, every epoch granted. */
 @Path("/api/v1/sites/{id}/witness")
+@RolesAllowed(Roles.VIEWER)
 @Produces(MediaType.APPLICATION_JSON)
 public class WitnessResource {
 

@@ -47,7 +47,7 @@ class ApiAuthTest {
                 .replace("name: lab", "name: auth-" + UUID.randomUUID().toString().substring(0, 8));
         HttpResponse<String> viewer = call("POST", "/api/v1/templates", HubInfrastructure.VIEWER_TOKEN, yaml);
         assertEquals(403, viewer.statusCode());
-        assertTrue(viewer.body().contains("'noc' is a viewer: changes need the operator role"), viewer.body());
+        assertTrue(viewer.body().contains("'noc' is a viewer: this needs a higher role"), viewer.body());
         HttpResponse<String> operator = call("POST", "/api/v1/templates", HubInfrastructure.OPERATOR_TOKEN, yaml);
         assertEquals(201, operator.statusCode(), operator.body());
         assertTrue(operator.body().contains("\"createdBy\":\"tester\""), "the audit names the caller: " + operator.body());
