@@ -12,16 +12,22 @@ import java.util.logging.Logger;
 /**
  * PostgreSQL 18 from zonky's binaries, run as a child process on loopback. With a data folder that already holds a
  * cluster, the data is kept (the demo hub survives Ctrl-C and a restart); a postgres left running by a killed JVM
- * on the same folder is stopped first.
+ * on the same folder is stopped first. Secured like a server ({@link DatabaseCredentials}): every connection
+ * authenticates with SCRAM, the superuser's password is known only to this launcher, and the hub connects as
+ * {@value #APP_USER}, owner of database {@value #APP_DATABASE} and nothing else.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
+    public static final String APP_USER = "gk8s";
+    public static final String APP_DATABASE = "gk8s";
     private static final Logger LOG = Logger.getLogger(EmbeddedDatabase.class.getName());
 
     private final EmbeddedPostgres pg;
+    private final DatabaseCredentials credentials;
 
-    private EmbeddedDatabase(EmbeddedPostgres pg) {
+    private EmbeddedDatabase(EmbeddedPostgres pg, DatabaseCredentials credentials) {
         this.pg = pg;
+        this.credentials = credentials;
     }
 
     /**
@@ -38,14 +44,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 b.setServerConfig("synchronous_commit", "on").setServerConfig("fsync", "on")
                         .setServerConfig("full_page_writes", "on");
             }
+            DatabaseCredentials credentials;
             if (dataDir != null) {
                 Files.createDirectories(dataDir);
                 stopOrphan(dataDir);
                 b.setDataDirectory(dataDir).setCleanDataDirectory(false);
+                credentials = DatabaseCredentials.loadOrCreate(DatabaseCredentials.fileFor(dataDir));
+            } else {
+                credentials = DatabaseCredentials.generate();
             }
-            return new EmbeddedDatabase(b.start());
-        } catch (IOException e) {
-            throw new UncheckedIOException("embedded PostgreSQL failed to start", e);
+            // zonky checks readiness with this; a cluster made by initdb trusts loopback until secure() below
+            b.setConnectConfig("password", credentials.superuser());
+            EmbeddedPostgres pg = b.start();
+            credentials.secure(pg.getPostgresDatabase().getConnection());
+            return new EmbeddedDatabase(pg, credentials);
+        } catch (IOException | java.sql.SQLException e) {
+            throw new IllegalStateException("embedded PostgreSQL failed to start: " + e.getMessage(), e);
         }
     }
 
@@ -54,15 +68,19 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port() + "/postgres";
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + APP_DATABASE;
     }
 
     public String reactiveUrl() {
-        return "postgresql://127.0.0.1:" + port() + "/postgres";
+        return "postgresql://127.0.0.1:" + port() + "/" + APP_DATABASE;
     }
 
     public String user() {
-        return "postgres";
+        return APP_USER;
+    }
+
+    public String password() {
+        return credentials.app();
     }
 
     @Override

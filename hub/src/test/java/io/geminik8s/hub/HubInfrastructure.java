@@ -63,7 +63,7 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
             jdbcUrl = database.jdbcUrl();
             reactiveUrl = database.reactiveUrl();
             user = database.user();
-            password = "";
+            password = database.password();
             mqttPort = broker.port();
         }
         return Map.ofEntries(Map.entry("quarkus.datasource.reactive.url", reactiveUrl),

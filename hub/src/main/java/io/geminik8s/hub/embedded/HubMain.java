@@ -41,6 +41,7 @@ public final class HubMain {
             System.setProperty("quarkus.datasource.reactive.url", db.reactiveUrl());
             System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());
             System.setProperty("quarkus.datasource.username", db.user());
+            System.setProperty("quarkus.datasource.password", db.password());
             System.setProperty("gk8s.mqtt.host", bind);
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d (at most %s"

@@ -20,22 +20,40 @@ public final class PgStats {
 
     private final long pid;
     private final int port;
+    private final String password;
 
-    private PgStats(long pid, int port) {
+    private PgStats(long pid, int port, String password) {
         this.pid = pid;
         this.port = port;
+        this.password = password;
     }
 
     /** {@code dataDir}: the hub's {@code <gk8s.data-dir>/postgres}. */
     /** Reads the postmaster's pid and port; call again after a hub restart (a new postmaster). */
     public static PgStats of(Path dataDir) throws java.io.IOException {
         List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-        return new PgStats(Long.parseLong(lines.get(0).trim()), Integer.parseInt(lines.get(3).trim()));
+        return new PgStats(Long.parseLong(lines.get(0).trim()), Integer.parseInt(lines.get(3).trim()),
+                appPassword(dataDir));
     }
 
     /** A connection to the hub's database (for scenarios that read or seed it). */
     public Connection connect() throws java.sql.SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+        return DriverManager.getConnection(url(), USER, password);
+    }
+
+    /** The hub's role and database in its embedded PostgreSQL, and where the launcher keeps its password. */
+    private static final String USER = "gk8s";
+
+    private static String appPassword(Path dataDir) throws java.io.IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newInputStream(dataDir.resolveSibling(dataDir.getFileName() + ".credentials"))) {
+            p.load(in);
+        }
+        return p.getProperty("app");
+    }
+
+    private String url() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + USER;
     }
 
     /** Proportional set size of the postmaster and its backends (shared buffers counted once). */
@@ -49,8 +67,7 @@ public final class PgStats {
 
     /** Events of {@code type} stored by the hub (deduplicated by site, node, seq). */
     public long storedEvents(String type) {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
-                "postgres", ""); var st = c.prepareStatement("SELECT count(*) FROM node_event WHERE type = ?")) {
+        try (Connection c = connect(); var st = c.prepareStatement("SELECT count(*) FROM node_event WHERE type = ?")) {
             st.setString(1, type);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -62,8 +79,7 @@ public final class PgStats {
     }
 
     public Counters counters() {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres",
-                "postgres", ""); Statement st = c.createStatement();
+        try (Connection c = connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT sum(xact_commit), sum(tup_inserted + tup_updated + tup_deleted)"
                      + " FROM pg_stat_database")) {
             rs.next();
