@@ -70,6 +70,7 @@ public final class HaNode implements AutoCloseable {
     public void start() throws Exception {
         long now = now();
         PairMachine machine;
+        local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
                 local.initPrimary(ha.pgTrustedNetwork());

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 public final class HaSupervisor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HaSupervisor.class.getName());
+    static final long REJOIN_RETRY_MS = 5_000;
 
     private final String site;
     private final String self;
@@ -142,8 +143,7 @@ public final class HaSupervisor implements AutoCloseable {
                 ask(WitnessRequest.Op.FORCE, f.epoch(), null, null);
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
-                driver.rejoin(r.epoch(), r.holder());
-                event("ha.rejoined", Severity.INFO, "following " + r.holder(), r.epoch(), started);
+                rejoin(r.epoch(), r.holder(), started);
             } else if (a instanceof Action.UseSyncStandby u) {
                 driver.useSyncStandby(u.peer());
                 event("ha.sync-standby-added", Severity.INFO, u.peer() + " is synchronous again", u.epoch(), started);
@@ -173,6 +173,27 @@ public final class HaSupervisor implements AutoCloseable {
         if (writing && machine.leaseUntil() != armedAt) {
             armedAt = machine.leaseUntil();
             fenceTimer.arm(armedAt);
+        }
+    }
+
+    /**
+     * A rejoin that failed (the peer unreachable for pg_rewind and the base backup; the old data is kept) is tried
+     * again every {@link #REJOIN_RETRY_MS} while this node follows rather than holds an epoch.
+     */
+    private void rejoin(long epoch, String holder, long started) {
+        try {
+            driver.rejoin(epoch, holder);
+            event("ha.rejoined", Severity.INFO, "following " + holder, epoch, started);
+        } catch (RuntimeException e) {
+            LOG.warning("HA rejoin of " + holder + " failed, retrying in " + REJOIN_RETRY_MS + " ms: " + e);
+            event("ha.rejoin-failed", Severity.WARNING, "rejoining " + holder + " failed: " + e.getMessage(), epoch,
+                    started);
+            loop.schedule(() -> {
+                PairMachine.State s = machine.state();
+                if (s == PairMachine.State.STANDBY || s == PairMachine.State.CANDIDATE) {
+                    rejoin(machine.epoch(), holder, now());
+                }
+            }, REJOIN_RETRY_MS, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -107,20 +107,54 @@ public final class PgControl implements AutoCloseable {
         sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN");
     }
 
-    /** A fresh standby of {@code primary}: base backup (streaming WAL, own slot), standby.signal, start. */
+    /**
+     * A standby of {@code primary} on a fresh copy: base backup (streaming WAL through this node's slot) into a
+     * sibling directory, swapped in for the data directory only once complete ({@link DataSwap}), standby config,
+     * start. A failed backup throws and leaves the data directory as it was.
+     */
     public void cloneFrom(PgControl primary) {
-        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", data.toString(), "-d",
-                primary.conninfo(REPLICATION_USER), "-w", "-X", "stream", "-C", "-S", slot(name));
+        Path fresh = DataSwap.fresh(data);
+        try {
+            DataSwap.delete(fresh);
+            primary.ensureSlot(slot(name));
+            basebackup(primary, fresh);
+        } catch (IOException | RuntimeException e) {
+            try {
+                DataSwap.delete(fresh);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new IllegalStateException(name + ": base backup from " + primary.name + " failed, "
+                    + data + " left as it was: " + e.getMessage(), e);
+        }
+        stop();
+        DataSwap.swapIn(fresh, data);
         followConfig(primary);
         start();
+    }
+
+    /** pg_basebackup of {@code primary} into {@code target} (created; must not exist or be empty). */
+    void basebackup(PgControl primary, Path target) {
+        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", target.toString(), "-d",
+                primary.conninfo(REPLICATION_USER), "-w", "-X", "stream", "-S", slot(name));
+    }
+
+    /** At start, before anything looks at the data directory: a re-clone cut short by a crash is undone. */
+    public void recoverInterruptedClone() {
+        DataSwap.recover(data);
+    }
+
+    /** The standby's slot, created unless it exists (a retried clone or a rewound node reuses it). */
+    private void ensureSlot(String slot) {
+        sql("SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
     }
 
     /** The old primary rejoins {@code newPrimary} as its standby: rewind, standby config, start. */
     public void rewindFrom(PgControl newPrimary) {
         stop();
         newPrimary.sql("CHECKPOINT"); // otherwise pg_rewind may see no timeline fork yet
-        newPrimary.sql("SELECT pg_create_physical_replication_slot('" + slot(name) + "') WHERE NOT EXISTS "
-                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot(name) + "')");
+        newPrimary.ensureSlot(slot(name));
         run(Duration.ofMinutes(5), bin.resolve("pg_rewind").toString(), "--target-pgdata=" + data,
                 "--source-server=" + newPrimary.conninfo("postgres") + " dbname=postgres");
         followConfig(newPrimary);
@@ -215,10 +249,12 @@ public final class PgControl implements AutoCloseable {
         return (String) scalar("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication");
     }
 
-    /** When pg_rewind cannot help (diverged too far, WAL gone): a fresh base backup from {@code primary}. */
+    /**
+     * When pg_rewind cannot help (diverged too far, WAL gone): a fresh base backup from {@code primary}, the old
+     * data kept until the new copy is complete. Throws when the backup fails; the old data is then untouched.
+     */
     public void recloneFrom(PgControl primary) {
         stop();
-        run(Duration.ofSeconds(60), "rm", "-rf", data.toString());
         cloneFrom(primary);
     }
 
@@ -413,7 +449,7 @@ public final class PgControl implements AutoCloseable {
 
     /** A command that must succeed within {@code timeout}; PostgreSQL's tools get a connect timeout. */
     private void run(Duration timeout, String... cmd) {
-        List<String> full = cmd[0].equals("chown") || cmd[0].equals("rm") ? List.of(cmd) : asUser(List.of(cmd));
+        List<String> full = cmd[0].equals("chown") ? List.of(cmd) : asUser(List.of(cmd));
         ProcessRunner.Result r = runner.run(timeout, full,
                 Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S)));
         if (!r.ok()) {

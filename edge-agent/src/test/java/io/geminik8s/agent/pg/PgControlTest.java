@@ -124,6 +124,51 @@ class PgControlTest {
         assertEquals(2, count(a));
     }
 
+    @Test
+    void aRecloneReplacesTheStandbysDataWithAFreshCopy() throws Exception {
+        for (int i = 1; i <= 20; i++) {
+            a.sql("INSERT INTO acked VALUES (" + i + ")");
+        }
+        b.recloneFrom(a);
+        assertTrue(b.inRecovery());
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
+        a.sql("INSERT INTO acked VALUES (21)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(b) == 21);
+        assertFalse(Files.exists(DataSwap.fresh(root.resolve("b"))));
+        assertFalse(Files.exists(DataSwap.old(root.resolve("b"))));
+    }
+
+    @Test
+    void aBaseBackupThatFailsHalfWayLeavesTheOldDataAndTheStandbyComesBackOnIt() throws Exception {
+        a.sql("INSERT INTO acked VALUES (1)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(b) == 1);
+        b.stop();
+        // a pg_basebackup that writes part of a copy, then loses its peer
+        Path fakeBin = Files.createDirectories(root.resolve("fake-bin"));
+        Path tool = fakeBin.resolve("pg_basebackup");
+        Files.writeString(tool, "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -D ] && d=$2; shift; done\n"
+                + "mkdir -p \"$d\" && echo partial > \"$d/PG_VERSION\"\necho 'server closed the connection' >&2\n"
+                + "exit 1\n");
+        tool.toFile().setExecutable(true, false);
+        Path data = root.resolve("b");
+        String before = Files.readString(data.resolve("PG_VERSION"));
+        long files;
+        try (Stream<Path> s = Files.walk(data)) {
+            files = s.count();
+        }
+        PgControl failing = new PgControl(fakeBin, data, "127.0.0.1", 1, "b", "postgres");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> failing.recloneFrom(a));
+        assertTrue(e.getMessage().contains("server closed the connection"), e.getMessage());
+        assertEquals(before, Files.readString(data.resolve("PG_VERSION")));
+        try (Stream<Path> s = Files.walk(data)) {
+            assertEquals(files, s.count(), "not a file of the old data touched");
+        }
+        assertFalse(Files.exists(DataSwap.fresh(data)), "the partial copy is gone");
+        b.start();
+        a.sql("INSERT INTO acked VALUES (2)"); // synchronous: returns only once b streams again
+        assertEquals(2, count(b));
+    }
+
     /** Signals a process and all its descendants. */
     private static void signal(String signal, long pid) throws Exception {
         ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
