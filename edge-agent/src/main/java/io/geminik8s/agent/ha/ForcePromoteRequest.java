@@ -1,12 +1,11 @@
 package io.geminik8s.agent.ha;
 
+import io.geminik8s.agent.state.DurableFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,12 +40,9 @@ public record ForcePromoteRequest(String operator, String reason, Instant reques
         p.setProperty("requested-at", requestedAt.toString());
         try {
             Files.deleteIfExists(stateDir.resolve(RESULT));
-            Path tmp = stateDir.resolve(REQUEST + ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "edge-agent force-promote");
-            }
-            Files.move(tmp, stateDir.resolve(REQUEST), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            java.io.StringWriter w = new java.io.StringWriter();
+            p.store(w, "edge-agent force-promote");
+            DurableFiles.writeString(stateDir.resolve(REQUEST), w.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the request into " + stateDir, e);
         }
@@ -74,9 +70,9 @@ public record ForcePromoteRequest(String operator, String reason, Instant reques
         String line = Instant.now() + " force-promote by " + operator + " (" + reason + "): "
                 + (granted ? "granted, " : "refused, ") + message + System.lineSeparator();
         try {
-            Files.writeString(stateDir.resolve(AUDIT), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+            Files.writeString(DurableFiles.createPrivateFile(stateDir.resolve(AUDIT)), line, StandardOpenOption.APPEND,
                     StandardOpenOption.SYNC);
-            Files.writeString(stateDir.resolve(RESULT), (granted ? "granted: " : "refused: ") + message);
+            DurableFiles.writeString(stateDir.resolve(RESULT), (granted ? "granted: " : "refused: ") + message);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

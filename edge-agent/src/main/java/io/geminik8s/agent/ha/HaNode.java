@@ -6,6 +6,7 @@ import io.geminik8s.agent.k3s.ProcessK3s;
 import io.geminik8s.agent.k3s.SystemdK3s;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.proc.ProcessRunner;
+import io.geminik8s.agent.state.DurableFiles;
 import io.geminik8s.agent.vip.VipControl;
 import io.geminik8s.protocol.WitnessReply;
 import io.geminik8s.protocol.WitnessRequest.Op;
@@ -173,9 +174,13 @@ public final class HaNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The epoch last held or followed; 0 when unknown (also for a damaged file): a standby then follows whatever
+     * epoch it hears, a former primary asks the witness for epoch 0, is refused and rejoins. Never more than it was.
+     */
     private long readEpoch() {
         try {
-            return Files.exists(epochFile) ? Long.parseLong(Files.readString(epochFile).trim()) : 0;
+            return DurableFiles.readLong(epochFile).orElse(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -183,11 +188,8 @@ public final class HaNode implements AutoCloseable {
 
     private void saveEpoch(long epoch) {
         try {
-            Files.createDirectories(epochFile.getParent());
-            Path tmp = epochFile.resolveSibling("ha-epoch.tmp");
-            Files.writeString(tmp, Long.toString(epoch));
-            Files.move(tmp, epochFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.privateDirectory(epochFile.getParent());
+            DurableFiles.writeString(epochFile, Long.toString(epoch));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

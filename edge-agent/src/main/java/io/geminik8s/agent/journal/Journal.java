@@ -1,20 +1,18 @@
 package io.geminik8s.agent.journal;
 
+import io.geminik8s.agent.state.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.LongFunction;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -26,6 +24,8 @@ import java.util.stream.Stream;
  * once there is room again. Nothing is dropped silently.
  */
 public final class Journal {
+
+    private static final Logger LOG = Logger.getLogger(Journal.class.getName());
 
     /** Entries dropped while the journal was full: how many and the range of their sequence numbers. */
     public record Overflow(long dropped, long firstSeq, long lastSeq) {
@@ -41,7 +41,7 @@ public final class Journal {
         this.dir = dir;
         this.maxEntries = maxEntries;
         try {
-            Files.createDirectories(dir);
+            DurableFiles.privateDirectory(dir);
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path p : (Iterable<Path>) files::iterator) {
                     String name = p.getFileName().toString();
@@ -53,8 +53,8 @@ public final class Journal {
                     }
                 }
             }
-            lastSeq = Math.max(readLong("seq").orElse(0L), pending.isEmpty() ? 0 : pending.lastKey());
-            overflow = readText("overflow").map(Journal::parseOverflow).orElse(null);
+            lastSeq = Math.max(storedLastSeq(), pending.isEmpty() ? 0 : pending.lastKey());
+            overflow = DurableFiles.readText(dir.resolve("overflow")).flatMap(Journal::parseOverflow).orElse(null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open journal " + dir, e);
         }
@@ -149,34 +149,34 @@ public final class Journal {
         }
     }
 
+    /**
+     * The last sequence number handed out. The hub keeps the first event of a (node, seq) and drops later ones, so a
+     * number must never be reused: with the file absent but entries acknowledged before (a damaged file), numbering
+     * goes on from the wall clock in ms, above any count this node can have reached.
+     */
+    private long storedLastSeq() throws IOException {
+        Path file = dir.resolve("seq");
+        boolean present = Files.exists(file);
+        OptionalLong seq = DurableFiles.readLong(file);
+        if (present && seq.isEmpty()) {
+            long floor = System.currentTimeMillis();
+            LOG.warning("journal sequence damaged: numbering goes on from " + floor);
+            return floor;
+        }
+        return seq.orElse(0L);
+    }
+
     private void write(String name, byte[] bytes) throws IOException {
-        Path tmp = dir.resolve(name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
+        DurableFiles.write(dir.resolve(name), bytes);
+    }
+
+    private static Optional<Overflow> parseOverflow(String text) {
         try {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            String[] p = text.split(" ");
+            return Optional.of(new Overflow(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2])));
+        } catch (RuntimeException e) {
+            LOG.warning("journal overflow record damaged (" + text.length() + " characters): ignored");
+            return Optional.empty();
         }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // make the rename itself durable
-        }
-    }
-
-    private Optional<String> readText(String name) throws IOException {
-        Path p = dir.resolve(name);
-        return Files.exists(p) ? Optional.of(Files.readString(p, StandardCharsets.US_ASCII).trim()) : Optional.empty();
-    }
-
-    private Optional<Long> readLong(String name) throws IOException {
-        return readText(name).map(Long::parseLong);
-    }
-
-    private static Overflow parseOverflow(String text) {
-        String[] p = text.split(" ");
-        return new Overflow(Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]));
     }
 }

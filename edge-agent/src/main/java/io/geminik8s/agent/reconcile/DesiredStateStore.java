@@ -1,12 +1,11 @@
 package io.geminik8s.agent.reconcile;
 
+import io.geminik8s.agent.state.DurableFiles;
 import io.geminik8s.protocol.DesiredState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The newest desired-state generation this node applied, and its spec ({@code desired-spec.json}), across restarts.
@@ -23,8 +22,8 @@ public final class DesiredStateStore {
         this.file = stateDir.resolve("desired-generation");
         this.specFile = stateDir.resolve("desired-spec.json");
         try {
-            Files.createDirectories(stateDir);
-            generation = Files.exists(file) ? Long.parseLong(Files.readString(file).trim()) : 0;
+            DurableFiles.privateDirectory(stateDir);
+            generation = DurableFiles.readLong(file).orElse(0); // damaged: the next desired state is applied again
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -47,9 +46,7 @@ public final class DesiredStateStore {
 
     private static void write(Path target, byte[] bytes) {
         try {
-            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.write(target, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
