@@ -24,7 +24,7 @@ class ProbesTest {
     @Test
     void postgresProbeReportsTheRoleOfARealServerAndDownWhenItIsGone() {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(null, false)) {
-            PgProbe probe = new PgProbe(new AgentConfig.Postgres(db.jdbcUrl(), db.user(), null));
+            PgProbe probe = new PgProbe(new AgentConfig.Postgres(db.jdbcUrl(), db.user(), db.password().toCharArray()));
             Health.Pg pg = probe.probe();
             assertEquals(Role.PRIMARY, pg.role());
             assertEquals(0L, pg.replicationLagBytes());
