@@ -128,6 +128,7 @@ GK8S_AGENT_HA_PEER_NODE=$p
 GK8S_AGENT_HA_INITIAL_ROLE=$role
 GK8S_AGENT_HA_LISTEN=${ip[$n]}:7946
 GK8S_AGENT_HA_PEER_ADDRESS=${ip[$p]}:7946
+GK8S_AGENT_HA_PEER_KEY_FILE=$work/$site.peer-key
 GK8S_AGENT_PG_DATA=$work/$n-pg
 GK8S_AGENT_PG_HOST=${ip[$n]}
 GK8S_AGENT_PG_LISTEN=${ip[$n]},$vip
@@ -216,6 +217,8 @@ printf 'run\toutage_ms\tacked\trows\ttwo_writers\ttwo_vip_owners\tepoch\textra\n
 for run in $(seq 1 "$runs"); do
   rm -rf "$work"/{a,b}-pg "$work"/{a,b}-state 2>/dev/null || true
   site=harness-$run
+  # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
+  (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
   frozen="" thawed="" returned_ms="" flap_cut=0 flaps=0 forced=""
   start_agent a b primary
   start_agent b a standby

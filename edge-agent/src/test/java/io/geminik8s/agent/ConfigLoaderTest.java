@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,28 @@ class ConfigLoaderTest {
         assertTrue(all.contains("tls.cert and tls.key: give both or neither"), all);
         assertTrue(all.contains("labels: 'novalue' is not key=value"), all);
         assertEquals(7, e.problems().size(), all);
+    }
+
+    @Test
+    void haWithoutAPeerKeyOrWithAShortOneIsRefused() throws Exception {
+        java.util.Map<String, String> env = new java.util.HashMap<>(Map.of("GK8S_AGENT_SITE", "s1",
+                "GK8S_AGENT_NODE", "a", "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:1883",
+                "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_HA_ENABLED", "true",
+                "GK8S_AGENT_HA_PEER_NODE", "b", "GK8S_AGENT_HA_INITIAL_ROLE", "primary",
+                "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.2:7946", "GK8S_AGENT_PG_DATA", dir.resolve("pg").toString()));
+        env.putAll(Map.of("GK8S_AGENT_PG_PEER_HOST", "127.0.0.2", "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24",
+                "GK8S_AGENT_VIP_DEVICE", "eth0"));
+        ConfigException none = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
+        assertEquals(List.of("ha.peer-key-file: required with ha.enabled=true"), none.problems());
+
+        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", Files.writeString(dir.resolve("short.key"), "secret").toString());
+        ConfigException shortKey = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
+        assertTrue(shortKey.problems().get(0).contains("at least 32 characters"), shortKey.getMessage());
+
+        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", Files.writeString(dir.resolve("peer.key"), "ab".repeat(32)).toString());
+        AgentConfig ok = ConfigLoader.load(null, env);
+        assertEquals(new io.geminik8s.agent.ha.PeerKey("ab".repeat(32).getBytes()), ok.ha().peerKey());
+        assertFalse(ok.ha().toString().contains("abab"), "the key never shows in a dump of the settings");
     }
 
     @Test

@@ -20,6 +20,9 @@ class ForcePromoteCommandTest {
     @TempDir
     Path state;
 
+    @TempDir
+    Path secrets;
+
     private Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("GK8S_AGENT_SITE", "store-1");
@@ -32,12 +35,21 @@ class ForcePromoteCommandTest {
         env.put("GK8S_AGENT_HA_INITIAL_ROLE", "standby");
         env.put("GK8S_AGENT_HA_LISTEN", "127.0.0.1:7946");
         env.put("GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.2:7946");
+        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", peerKeyFile().toString());
         env.put("GK8S_AGENT_PG_DATA", state.resolve("pg").toString());
         env.put("GK8S_AGENT_PG_PEER_HOST", "127.0.0.2");
         env.put("GK8S_AGENT_VIP_ADDRESS", "198.51.100.10/24");
         env.put("GK8S_AGENT_VIP_DEVICE", "eth0");
         env.put("SUDO_USER", "alice");
         return env;
+    }
+
+    private Path peerKeyFile() {
+        try {
+            return Files.writeString(secrets.resolve("peer.key"), "0123456789abcdef0123456789abcdef\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private record Run(int code, String out, String err) {

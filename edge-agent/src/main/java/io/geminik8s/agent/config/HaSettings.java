@@ -1,6 +1,7 @@
 package io.geminik8s.agent.config;
 
 import io.geminik8s.agent.ha.HaTiming;
+import io.geminik8s.agent.ha.PeerKey;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,13 +14,16 @@ import java.util.function.Function;
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
                          String pgOsUser, String pgTrustedNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
-                         String k3sCommand, HaTiming timing) {
+                         String k3sCommand, HaTiming timing, PeerKey peerKey) {
 
     public static final String KEYS = """
               ha.enabled                true to run the pair's HA supervisor (default false)
               ha.peer-node              the other node's id (required with HA)
               ha.listen                 UDP host:port for the peer link (default 0.0.0.0:7946)
-              ha.peer-address           the peer's UDP host:port (required with HA)
+              ha.peer-address           the peer's UDP host:port (required with HA); datagrams from any other
+                                        address are dropped
+              ha.peer-key-file          file holding the site's peer-link key, shared by both nodes (required with
+                                        HA; at least 32 characters, e.g. openssl rand -hex 32; mode 0600)
               ha.initial-role           primary or standby: what a node with an empty pg.data becomes (required)
               ha.lease-ms / ha.peer-silence-ms / ha.heartbeat-ms / ha.hub-retry-ms
                                         3000 / 1500 / 250 / 500; the lease must equal the hub's gk8s.witness.lease
@@ -60,6 +64,7 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
             problems.add("vip.address: must look like 10.0.0.10/24, got '" + vip + "'");
         }
         String pgData = required(get, "pg.data", problems);
+        PeerKey peerKey = peerKey(get, problems);
         String k3s = get.apply("k3s.unit") == null ? "k3s" : get.apply("k3s.unit");
         return new HaSettings(peerNode, address(get, "ha.listen", "0.0.0.0:7946", problems),
                 address(get, "ha.peer-address", null, problems), role,
@@ -70,7 +75,23 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
                 orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
-                get.apply("k3s.command"), timing);
+                get.apply("k3s.command"), timing, peerKey);
+    }
+
+    /** HA without an authenticated peer link is refused: a forged ack could keep a cut-off primary writing. */
+    private static PeerKey peerKey(Function<String, String> get, List<String> problems) {
+        String file = required(get, "ha.peer-key-file", problems);
+        if (file == null) {
+            return null;
+        }
+        try {
+            return PeerKey.load(Path.of(file));
+        } catch (java.io.IOException e) {
+            problems.add("ha.peer-key-file: cannot read " + file + " (" + e + ")");
+        } catch (IllegalArgumentException e) {
+            problems.add("ha.peer-key-file: " + file + ": " + e.getMessage());
+        }
+        return null;
     }
 
     private static String orDefault(Function<String, String> get, String key, String dflt) {

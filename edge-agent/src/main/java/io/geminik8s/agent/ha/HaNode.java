@@ -119,7 +119,8 @@ public final class HaNode implements AutoCloseable {
                 + " after " + (now() - now) + " ms of bootstrap");
         supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
                 events);
-        supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, ha.peerNode(), onPacket));
+        supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
+                ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
     }
 

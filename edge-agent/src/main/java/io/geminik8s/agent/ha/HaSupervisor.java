@@ -34,7 +34,11 @@ public final class HaSupervisor implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final SentHeartbeats sent;
     private PeerLink peer;
+    /** The heartbeat being answered while the machine handles it (its ack names it). */
+    private PeerLink.Packet answering;
+    private final java.util.concurrent.atomic.AtomicLong unmatchedAcks = new java.util.concurrent.atomic.AtomicLong();
     private long nextHeartbeat;
     private boolean writing;
     private long armedAt;
@@ -48,6 +52,7 @@ public final class HaSupervisor implements AutoCloseable {
         this.machine = machine;
         this.witness = witness;
         this.driver = driver;
+        this.sent = new SentHeartbeats(timing.leaseMs());
         this.fenceTimer = new FenceTimer(() -> driver.fence(machine.epoch()));
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gk8s-ha-" + site + "-" + self);
@@ -99,7 +104,7 @@ public final class HaSupervisor implements AutoCloseable {
             PairMachine.State s = machine.state();
             if ((s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE) && now >= nextHeartbeat) {
                 nextHeartbeat = now + timing.heartbeatMs();
-                peer.send(new PeerLink.Packet("hb", site, self, machine.epoch(), now));
+                sent.sent(peer.send("hb", machine.epoch(), now, 0, 0), now);
             }
         } catch (RuntimeException e) {
             LOG.warning("HA tick failed: " + e);
@@ -109,10 +114,36 @@ public final class HaSupervisor implements AutoCloseable {
     private void onPacket(PeerLink.Packet p) {
         long now = now();
         if (p.type().equals("hb")) {
-            apply(machine.peerHeartbeat(p.epoch(), p.sentAt(), now));
+            answering = p;
+            try {
+                apply(machine.peerHeartbeat(p.epoch(), p.sentAt(), now));
+            } finally {
+                answering = null;
+            }
         } else if (p.type().equals("ack")) {
-            apply(machine.peerAck(p.epoch(), p.sentAt(), now));
+            // only an answer to a heartbeat this node sent counts, and from the time this node sent it
+            java.util.OptionalLong sentAt = p.answersBoot() == peer.boot() ? sent.answer(p.answersSeq())
+                    : java.util.OptionalLong.empty();
+            if (sentAt.isEmpty() || sentAt.getAsLong() != p.sentAt()) {
+                long n = unmatchedAcks.incrementAndGet();
+                if (Long.bitCount(n) == 1) {
+                    LOG.warning("HA " + site + "/" + self + ": ack dropped, it answers no heartbeat sent here ("
+                            + n + " so far): seq " + p.answersSeq() + ", sentAt " + p.sentAt());
+                }
+                return;
+            }
+            apply(machine.peerAck(p.epoch(), sentAt.getAsLong(), now));
         }
+    }
+
+    /** Acks dropped because they answered no heartbeat this node sent (or misquoted its send time). */
+    public long unmatchedAcks() {
+        return unmatchedAcks.get();
+    }
+
+    /** The fence deadline (ms, monotonic) while this node holds its epoch. */
+    public long leaseUntil() {
+        return call(machine::leaseUntil);
     }
 
     /** Carries out the actions of one machine call; then keeps the fence timer on the (possibly moved) lease. */
@@ -158,8 +189,8 @@ public final class HaSupervisor implements AutoCloseable {
                 machine.databaseRestarted();
                 event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
                         r.epoch(), started);
-            } else if (a instanceof Action.AckPeer ack) {
-                peer.send(new PeerLink.Packet("ack", site, self, ack.epoch(), ack.heartbeatSentAt()));
+            } else if (a instanceof Action.AckPeer ack && answering != null) {
+                peer.send("ack", ack.epoch(), ack.heartbeatSentAt(), answering.boot(), answering.seq());
             } else if (a instanceof Action.RenewWithHub r) {
                 ask(WitnessRequest.Op.RENEW, r.epoch(), null, null);
             } else if (a instanceof Action.ReportPeerLost l) {

@@ -152,6 +152,9 @@ public final class PairMachine {
         if (ackEpoch != epoch || (state != State.PRIMARY && state != State.ALONE)) {
             return List.of(); // a fenced node regains its lease only from the hub
         }
+        if (heartbeatSentAt > now) {
+            return List.of(); // a send time in the future is no send time of this node's: never a lease from it
+        }
         lastPeerContact = now;
         leaseUntil = Math.max(leaseUntil, heartbeatSentAt + timing.leaseMs());
         if (state == State.ALONE) {

@@ -33,6 +33,13 @@ class PairMachineTest {
     }
 
     @Test
+    void anAckClaimingASendTimeInTheFutureExtendsNothing() {
+        PairMachine p = PairMachine.primary("b", 1, 0, T, 0);
+        p.peerAck(1, 1_000_000_000L, 500);
+        assertEquals(3000, p.leaseUntil());
+    }
+
+    @Test
     void aPrimaryThatLosesItsPeerReportsItAndRenewsWithTheHubThenFencesIfTheHubIsSilent() {
         PairMachine p = PairMachine.primary("b", 3, 0, T, 0);
         assertEquals(List.of(new Action.ReportPeerLost(3, "b"), new Action.RenewWithHub(3)), p.tick(1500));
