@@ -33,7 +33,18 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
     }
 
     private EmbeddedDatabase database;
-    private EmbeddedBroker broker;
+    private static volatile EmbeddedBroker broker;
+    private static volatile java.nio.file.Path brokerHome;
+
+    /** Stops the embedded broker (tests of a broker restart under a running hub). */
+    public static synchronized void stopBroker() {
+        broker.stop();
+    }
+
+    /** Starts a new embedded broker on the same port (its state is gone: a fresh broker, as after a wipe). */
+    public static synchronized void startBroker() {
+        broker = new EmbeddedBroker(brokerHome, mqttPort, false, null).start();
+    }
     private PostgreSQLContainer postgresContainer;
     private GenericContainer<?> brokerContainer;
 
@@ -56,7 +67,8 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
         } else {
             try {
                 database = EmbeddedDatabase.start(null, false);
-                broker = new EmbeddedBroker(Files.createTempDirectory("gk8s-broker"), 0, false, null).start();
+                brokerHome = Files.createTempDirectory("gk8s-broker");
+                broker = new EmbeddedBroker(brokerHome, 0, false, null).start();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -1,5 +1,6 @@
 package io.geminik8s.hub.desired;
 
+import io.geminik8s.hub.ingest.IngestClient;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,17 +9,12 @@ import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.DesiredState;
 import io.geminik8s.protocol.SchemaVersion;
 import io.geminik8s.protocol.Topics;
-import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.mqtt.SendingMqttMessageMetadata;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,10 +32,10 @@ public class DesiredPublisher {
     private final DesiredConfig config;
     private final Codec codec;
     private final ObjectMapper json;
-    private final MutinyEmitter<byte[]> down;
+    private final IngestClient down;
 
     public DesiredPublisher(DesiredStore store, DesiredConfig config, Codec codec, ObjectMapper json,
-                            @Channel("down") MutinyEmitter<byte[]> down) {
+                            IngestClient down) {
         this.store = store;
         this.config = config;
         this.codec = codec;
@@ -71,8 +67,7 @@ public class DesiredPublisher {
                 return Uni.createFrom().failure(new IllegalStateException("desired state is " + payload.length
                         + " bytes, over gk8s.desired.max-bytes=" + config.maxBytes()));
             }
-            return down.sendMessage(Message.of(payload).addMetadata(new SendingMqttMessageMetadata(
-                    Topics.desired(b.site()), MqttQoS.AT_LEAST_ONCE, true)));
+            return down.publish(Topics.desired(b.site()), payload, true);
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }

@@ -44,6 +44,7 @@ public final class HubMain {
             System.setProperty("quarkus.datasource.password", db.password());
             System.setProperty("gk8s.mqtt.host", bind);
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
+            System.setProperty("gk8s.mqtt.subscription", "gk8s/v1/up/#");
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d (at most %s"
                     + " connections), data in %s%n", db.port(), bind, broker.port(),
                     broker.maxConnections() < 0 ? "unlimited" : broker.maxConnections(), data);

@@ -12,18 +12,16 @@ import io.geminik8s.protocol.WitnessRequest;
 import io.geminik8s.protocol.Message;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.reactive.messaging.mqtt.ReceivingMqttMessageMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * MQTT ingest: decodes everything nodes publish (shared subscription) and hands it to the presence buffer. Pure
- * in-memory work on the event loop. A malformed or hostile payload is counted by reason, logged at a bounded rate,
- * and dropped; it never stops ingest.
+ * MQTT ingest: decodes everything nodes publish (shared subscription, {@link IngestClient}) and hands it to the
+ * presence buffer with its acknowledgement, which is sent once its effect is committed. Pure in-memory work. A
+ * malformed or hostile payload is counted by reason, logged at a bounded rate, acknowledged and dropped; it never
+ * stops ingest.
  */
 @ApplicationScoped
 public class Ingest {
@@ -53,36 +51,30 @@ public class Ingest {
         }
     }
 
-    @Incoming("up")
-    public CompletionStage<Void> consume(org.eclipse.microprofile.reactive.messaging.Message<byte[]> msg) {
-        var meta = msg.getMetadata(ReceivingMqttMessageMetadata.class);
-        String topic = meta.map(ReceivingMqttMessageMetadata::getTopic).orElse("");
-        boolean retained = meta.map(ReceivingMqttMessageMetadata::isRetain).orElse(false);
-        accept(topic, msg.getPayload(), retained);
-        return msg.ack();
-    }
-
-    /** Decodes and buffers one payload; never throws. */
-    public void accept(String topic, byte[] payload, boolean retained) {
+    /** Decodes and buffers one payload; {@code ack} runs once it is committed, or at once if it is refused. */
+    public void accept(String topic, byte[] payload, boolean retained, Runnable ack) {
         try {
             Decoded<io.geminik8s.protocol.Message> d = codec.decode(topic, payload);
             if (d instanceof Decoded.Failed<io.geminik8s.protocol.Message> f) {
                 refused(topic, f.error());
+                ack.run();
                 return;
             }
             io.geminik8s.protocol.Message m = d.orThrow();
             Kind kind = Kind.of(m);
             if (!kind.up) {
                 refused(topic, new DecodeError(DecodeError.Reason.UNKNOWN_TOPIC, null, kind + " is not a node message"));
+                ack.run();
                 return;
             }
             received.get(kind).increment();
-            buffer.accept(m, retained, System.currentTimeMillis());
+            buffer.accept(m, retained, System.currentTimeMillis(), ack);
             if (m instanceof WitnessRequest w && !retained) {
                 witness.handle(w);
             }
         } catch (RuntimeException e) { // defence in depth: ingest must go on
             refused(topic, new DecodeError(DecodeError.Reason.MALFORMED_JSON, null, e.toString()));
+            ack.run();
         }
     }
 

@@ -8,39 +8,54 @@ import io.geminik8s.protocol.NodeMessage;
 import io.geminik8s.protocol.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Coalesces ingest in memory between flushes: per node only the merged {@link NodeDelta}, so a node that sends
- * ten health samples in an interval costs one row write. Events are kept in full (each is a record).
+ * ten health samples in an interval costs one row write. Events are kept in full (each is a record). Each message's
+ * acknowledgement travels with the batch its effect is in, and is sent only after that batch committed: the broker
+ * keeps the message until then, and its Receive Maximum bounds how many wait here.
  */
 @ApplicationScoped
 public class PresenceBuffer {
 
-    /** One flush worth of work. */
-    record Batch(List<NodeDelta> nodes, List<Event> events) {
+    /** A message's acknowledgement and when it arrived (for the age of the oldest unacknowledged message). */
+    record Pending(Runnable ack, long receivedNanos) {
+    }
+
+    /** One flush worth of work; {@code canaries}: the hub's own canaries, committed with it. */
+    record Batch(List<NodeDelta> nodes, List<Event> events, List<Pending> acks, List<Long> canaries) {
         boolean isEmpty() {
-            return nodes.isEmpty() && events.isEmpty();
+            return nodes.isEmpty() && events.isEmpty() && acks.isEmpty() && canaries.isEmpty();
         }
     }
 
-    private final Map<String, NodeDelta> nodes = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    private Map<String, NodeDelta> nodes = new HashMap<>();
+    private List<Event> events = new ArrayList<>();
+    private List<Pending> acks = new ArrayList<>();
+    private List<Long> canaries = new ArrayList<>();
 
     /** Nothing waits to be written. */
-    public boolean isEmpty() {
-        return nodes.isEmpty() && events.isEmpty();
+    public synchronized boolean isEmpty() {
+        return nodes.isEmpty() && events.isEmpty() && acks.isEmpty() && canaries.isEmpty();
     }
 
-    public void accept(Message m, boolean retained, long now) {
-        if (!(m instanceof NodeMessage nm)) {
-            return;
-        }
-        nodes.compute(m.site() + "/" + nm.node(), (k, d) -> {
-            NodeDelta delta = d == null ? new NodeDelta(m.site(), nm.node()) : d;
+    /** Messages received and not yet handed to a flush. */
+    public synchronized int waiting() {
+        return acks.size();
+    }
+
+    /** Arrival time of the oldest message not yet handed to a flush, or -1. */
+    public synchronized long oldestNanos() {
+        return acks.isEmpty() ? -1 : acks.get(0).receivedNanos();
+    }
+
+    /** Buffers a node's message; {@code ack} runs once its effect is committed. */
+    public synchronized void accept(Message m, boolean retained, long now, Runnable ack) {
+        if (m instanceof NodeMessage nm) {
+            NodeDelta delta = nodes.computeIfAbsent(m.site() + "/" + nm.node(), k -> new NodeDelta(m.site(), nm.node()));
             if (m instanceof Birth b) {
                 delta.birth(b, retained, now);
             } else if (m instanceof Status s) {
@@ -51,33 +66,41 @@ public class PresenceBuffer {
                 delta.event(retained, now);
                 events.add(e);
             } else {
-                delta.event(retained, now); // command results prove liveness too
+                delta.event(retained, now); // command results and witness requests prove liveness too
             }
-            return delta;
-        });
+        }
+        acks.add(new Pending(ack, System.nanoTime()));
     }
 
-    /** Puts back a batch whose write failed; newer deltas of the same node win. Nothing accepted is dropped. */
-    void requeue(Batch batch) {
+    /** The hub's own canary: committed (and acknowledged) with the next batch; {@code sentNanos} for its latency. */
+    public synchronized void canary(long sentNanos, Runnable ack) {
+        canaries.add(sentNanos);
+        acks.add(new Pending(ack, System.nanoTime()));
+    }
+
+    /** Puts back a batch whose write failed, before anything newer; newer deltas of the same node win. */
+    synchronized void requeue(Batch batch) {
         for (NodeDelta d : batch.nodes()) {
             nodes.merge(d.site + "/" + d.node, d, (newer, old) -> newer.mergeOlder(old));
         }
-        events.addAll(batch.events());
+        List<Event> ev = new ArrayList<>(batch.events());
+        ev.addAll(events);
+        events = ev;
+        List<Pending> a = new ArrayList<>(batch.acks());
+        a.addAll(acks);
+        acks = a;
+        List<Long> c = new ArrayList<>(batch.canaries());
+        c.addAll(canaries);
+        canaries = c;
     }
 
-    /** Takes everything buffered so far; what arrives meanwhile goes to the next batch. */
-    Batch drain() {
-        List<NodeDelta> out = new ArrayList<>();
-        for (String key : nodes.keySet()) {
-            NodeDelta d = nodes.remove(key);
-            if (d != null) {
-                out.add(d);
-            }
-        }
-        List<Event> ev = new ArrayList<>();
-        for (Event e; (e = events.poll()) != null; ) {
-            ev.add(e);
-        }
-        return new Batch(out, ev);
+    /** Takes everything buffered so far, atomically with the acknowledgements of exactly those messages. */
+    synchronized Batch drain() {
+        Batch b = new Batch(List.copyOf(nodes.values()), events, acks, canaries);
+        nodes = new HashMap<>();
+        events = new ArrayList<>();
+        acks = new ArrayList<>();
+        canaries = new ArrayList<>();
+        return b;
     }
 }

@@ -3,6 +3,10 @@ package io.geminik8s.hub.presence;
 import io.geminik8s.hub.Periodic;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.LogBudget;
+import io.micrometer.core.instrument.Gauge;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Event;
@@ -26,9 +30,11 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Writes the {@link PresenceBuffer} to PostgreSQL: one transaction per flush interval with one set-based statement
- * per table (unnest of arrays), never a transaction per message. Site status is re-derived for touched sites in
- * the same transaction. A failed write is put back into the buffer; shutdown flushes what is left.
+ * Writes the {@link PresenceBuffer} to PostgreSQL: one transaction per flush with one set-based statement per table
+ * (unnest of arrays), never a transaction per message. Site status is re-derived for touched sites in the same
+ * transaction. Only after the commit are the batch's messages acknowledged to the broker; a failed write is put
+ * back into the buffer (unacknowledged). One flush at a time: every flush interval, and at once when half the
+ * ingest window waits.
  */
 @ApplicationScoped
 public class PresenceWriter {
@@ -73,12 +79,22 @@ public class PresenceWriter {
               AS u(site, node, seq, ts, type, severity, message, attrs)
             ON CONFLICT DO NOTHING""";
 
+    private static final String CANARY = "INSERT INTO hub_replica (instance, canary_at) VALUES ($1, now())"
+            + " ON CONFLICT (instance) DO UPDATE SET canary_at = excluded.canary_at";
+
     private final PresenceBuffer buffer;
+    private final LogBudget flushFailures = new LogBudget(() -> 6);
     private final Pool pool;
     private final SiteStatus siteStatus;
     private final HubConfig config;
     private final Codec codec;
     private final Timer flushTimer;
+    private final Timer canaryTimer;
+    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final AtomicInteger writing = new AtomicInteger();
+    private volatile long writingSince = -1;
+    private volatile long canaryCommittedNanos = -1;
+    private volatile int earlyFlushAt = Integer.MAX_VALUE;
 
     public PresenceWriter(PresenceBuffer buffer, Pool pool, SiteStatus siteStatus, HubConfig config,
                           Codec codec, MeterRegistry registry) {
@@ -89,6 +105,38 @@ public class PresenceWriter {
         this.codec = codec;
         this.flushTimer = Timer.builder("gk8s.flush").description("Time to write one presence batch")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        this.canaryTimer = Timer.builder("gk8s.ingest.canary").description("The hub's canary: published to the broker"
+                + " until committed in PostgreSQL").publishPercentiles(0.5, 0.99).register(registry);
+        Gauge.builder("gk8s.ingest.inflight", this, PresenceWriter::inFlight)
+                .description("Messages received and not yet acknowledged (waiting or being written)").register(registry);
+        Gauge.builder("gk8s.ingest.oldest.unacked.seconds", this, w -> w.oldestUnackedNanos() / 1e9)
+                .description("Age of the oldest message received and not yet acknowledged").register(registry);
+    }
+
+    /** Flush at once (not waiting for the interval) when this many messages wait. */
+    public void earlyFlushAt(int messages) {
+        earlyFlushAt = Math.max(1, messages);
+    }
+
+    /** Called by ingest after it buffered a message. */
+    public void received() {
+        if (buffer.waiting() >= earlyFlushAt && !flushing.get()) {
+            flush().subscribe().with(ok -> { }, e -> LOG.warn("early flush failed", e));
+        }
+    }
+
+    public int inFlight() {
+        return buffer.waiting() + writing.get();
+    }
+
+    public long oldestUnackedNanos() {
+        long since = writingSince >= 0 ? writingSince : buffer.oldestNanos();
+        return since < 0 ? 0 : System.nanoTime() - since;
+    }
+
+    /** When the last canary was committed ({@link System#nanoTime()}), or -1. */
+    public long canaryCommittedNanos() {
+        return canaryCommittedNanos;
     }
 
     /** Quarkus' scheduler runs nothing more often than once a second: a Vert.x timer drives the flush. */
@@ -96,21 +144,52 @@ public class PresenceWriter {
         Periodic.every(vertx, config.flushInterval(), this::flush);
     }
 
+    /** Writes what is buffered and then acknowledges it; does nothing while another flush runs. */
     public Uni<Void> flush() {
-        PresenceBuffer.Batch batch = buffer.drain();
-        if (batch.isEmpty()) {
+        return Uni.createFrom().deferred(this::flushNow);
+    }
+
+    private Uni<Void> flushNow() {
+        if (!flushing.compareAndSet(false, true)) {
             return Uni.createFrom().voidItem();
         }
+        PresenceBuffer.Batch batch = buffer.drain();
+        if (batch.isEmpty()) {
+            flushing.set(false);
+            return Uni.createFrom().voidItem();
+        }
+        writing.set(batch.acks().size());
+        writingSince = batch.acks().isEmpty() ? -1 : batch.acks().get(0).receivedNanos();
         long start = System.nanoTime();
-        return pool.withTransaction(tx -> write(tx, batch))
+        return Uni.createFrom().deferred(() -> pool.withTransaction(tx -> write(tx, batch)))
                 .ifNoItem().after(config.dbTimeout()).fail()
-                .onItem().invoke(() -> flushTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                .onItem().invoke(() -> committed(batch, start))
                 .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("presence flush of %d nodes / %d events failed, kept for the next one: %s",
-                            batch.nodes().size(), batch.events().size(), e.toString());
+                    if (flushFailures.allow()) {
+                        LOG.warnf("presence flush of %d messages failed, kept unacknowledged for the next one: %s",
+                                batch.acks().size(), e.toString());
+                    }
                     buffer.requeue(batch);
                     return null;
-                });
+                })
+                .onTermination().invoke(() -> {
+                    writing.set(0);
+                    writingSince = -1;
+                    flushing.set(false);
+                })
+                .replaceWithVoid();
+    }
+
+    private void committed(PresenceBuffer.Batch batch, long start) {
+        long now = System.nanoTime();
+        flushTimer.record(now - start, TimeUnit.NANOSECONDS);
+        for (PresenceBuffer.Pending p : batch.acks()) {
+            p.ack().run();
+        }
+        for (long sent : batch.canaries()) {
+            canaryTimer.record(now - sent, TimeUnit.NANOSECONDS);
+            canaryCommittedNanos = now;
+        }
     }
 
     /**
@@ -118,8 +197,10 @@ public class PresenceWriter {
      * buffers while a flush runs is written by the next one, until a round finds nothing.
      */
     void flushOnShutdown(@Observes @Priority(10) ShutdownEvent ev) {
-        for (int round = 0; round < 5 && !buffer.isEmpty(); round++) {
+        long deadline = System.nanoTime() + config.dbTimeout().toNanos();
+        while ((!buffer.isEmpty() || flushing.get()) && System.nanoTime() < deadline) {
             flush().await().atMost(config.dbTimeout());
+            Thread.onSpinWait();
         }
     }
 
@@ -163,7 +244,12 @@ public class PresenceWriter {
                 }
             }
         }
-        Uni<?> chain = tx.preparedQuery(ENSURE_SITES).execute(Tuple.of(sites.toArray(String[]::new)));
+        Uni<?> chain = batch.canaries().isEmpty() ? Uni.createFrom().voidItem()
+                : tx.preparedQuery(CANARY).execute(Tuple.of(config.instance()));
+        if (sites.isEmpty()) {
+            return chain.replaceWithVoid();
+        }
+        chain = chain.chain(() -> tx.preparedQuery(ENSURE_SITES).execute(Tuple.of(sites.toArray(String[]::new))));
         if (!births.isEmpty()) {
             String[] ids = births.stream().map(d -> d.site).toArray(String[]::new);
             String[] labels = births.stream().map(d -> toJson(d.birth.labels() == null ? java.util.Map.of()

@@ -1,5 +1,6 @@
 package io.geminik8s.hub.witness;
 
+import io.geminik8s.hub.ingest.IngestClient;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Kind;
 import io.geminik8s.protocol.SchemaVersion;
@@ -7,12 +8,7 @@ import io.geminik8s.protocol.Topics;
 import io.geminik8s.protocol.WitnessReply;
 import io.geminik8s.protocol.WitnessRequest;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.handler.codec.mqtt.MqttQoS;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.mqtt.SendingMqttMessageMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,10 +23,10 @@ public class WitnessService {
 
     private final WitnessStore store;
     private final Codec codec;
-    private final MutinyEmitter<byte[]> down;
+    private final IngestClient down;
     private final MeterRegistry registry;
 
-    public WitnessService(WitnessStore store, Codec codec, @Channel("down") MutinyEmitter<byte[]> down,
+    public WitnessService(WitnessStore store, Codec codec, IngestClient down,
                           MeterRegistry registry) {
         this.store = store;
         this.codec = codec;
@@ -50,8 +46,8 @@ public class WitnessService {
             WitnessReply reply = new WitnessReply(SchemaVersion.CURRENT.toString(), r.id(), r.site(), r.node(),
                     System.currentTimeMillis(), d.outcome(), d.next() == null ? r.epoch() : d.next().epoch(),
                     d.next() == null ? null : d.next().holder(), d.leaseMs(), d.retryAfterMs(), d.reason());
-            down.sendMessageAndForget(Message.of(codec.encode(reply)).addMetadata(new SendingMqttMessageMetadata(
-                    Topics.down(r.site(), r.node(), Kind.WITNESS_REPLY), MqttQoS.AT_LEAST_ONCE, false)));
+            down.publish(Topics.down(r.site(), r.node(), Kind.WITNESS_REPLY), codec.encode(reply), false).subscribe()
+                    .with(ok -> { }, e -> LOG.debugf("witness reply to %s/%s not sent: %s", r.site(), r.node(), e));
         }, e -> LOG.warnf("witness request %s of %s/%s not decided: %s", r.id(), r.site(), r.node(), e.toString()));
     }
 }

@@ -136,10 +136,12 @@ class HaFailoverTest {
                     agentA.witness(), driverA, agentA::event);
             HaSupervisor b = new HaSupervisor(site, "b", TIMING, PairMachine.standby("a", 1, TIMING, now),
                     agentB.witness(), driverB, agentB::event);
+            var key = new io.geminik8s.agent.ha.PeerKey(java.util.UUID.randomUUID().toString()
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             a.start(onPacket -> new PeerLink(new InetSocketAddress("127.0.0.1", portA),
-                    new InetSocketAddress("127.0.0.1", portB), site, "b", onPacket));
+                    new InetSocketAddress("127.0.0.1", portB), site, "a", "b", key, onPacket));
             b.start(onPacket -> new PeerLink(new InetSocketAddress("127.0.0.1", portB),
-                    new InetSocketAddress("127.0.0.1", portA), site, "a", onPacket));
+                    new InetSocketAddress("127.0.0.1", portA), site, "b", "a", key, onPacket));
             try {
                 // steady state: the pair keeps itself alive over the peer link, nobody fences or promotes
                 await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,11 @@ class HaPairTest {
         env.putAll(Map.of("GK8S_AGENT_PG_PEER_PORT", ports.get(peer + "-pg").toString(),
                 "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24", "GK8S_AGENT_VIP_DEVICE", "vip0", "GK8S_AGENT_VIP_NETNS", ns,
                 "GK8S_AGENT_K3S_UNIT", "none"));
+        java.nio.file.Path key = root.resolve("peer-key"); // both nodes of the site share it
+        if (!java.nio.file.Files.exists(key)) {
+            java.nio.file.Files.writeString(key, UUID.randomUUID() + "-" + UUID.randomUUID());
+        }
+        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", key.toString());
         AgentConfig config = ConfigLoader.load(null, env);
         Agent agent = new Agent(config, Clock.systemUTC());
         agent.start();

@@ -113,6 +113,21 @@ public final class HubProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * {@code kill -9} of the hub's JVM alone, as a crash does it: nothing flushes, the embedded broker dies with it,
+     * and its PostgreSQL (a child process) is left running until the next start stops it.
+     */
+    public void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Whether {@code /q/health/ready} answers 200 now. */
+    public boolean ready() throws InterruptedException {
+        return get("/q/health/ready").statusCode() == 200;
+    }
+
     /** Stops the hub (SIGTERM: it flushes what it holds), or SIGKILL after 30 s. */
     public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {

@@ -111,6 +111,7 @@ public final class ReconnectStorm {
                         .put("events_lost", Math.max(0, sent - stored))
                         .put("publish_failures", fleet.counters().failures())
                         .put("ingest_p50_ms", null).put("ingest_p99_ms", null);
+                report.check("events_lost == 0", sent == stored).check("every agent reconnected", connected == agents);
             }
         }
         return report;

@@ -27,6 +27,22 @@ public final class Report {
         return values.get(key);
     }
 
+    /** Records one of the scenario's own checks; a report with a failed check makes the runner exit non-zero. */
+    public Report check(String name, boolean passed) {
+        @SuppressWarnings("unchecked")
+        List<String> failed = (List<String>) values.computeIfAbsent("checks_failed", k -> new java.util.ArrayList<>());
+        if (!passed) {
+            failed.add(name);
+        }
+        return this;
+    }
+
+    /** The names of the checks that failed. */
+    @SuppressWarnings("unchecked")
+    public List<String> failedChecks() {
+        return (List<String>) values.getOrDefault("checks_failed", List.of());
+    }
+
     public void sample(Map<String, Object> point) {
         timeline.add(point);
     }

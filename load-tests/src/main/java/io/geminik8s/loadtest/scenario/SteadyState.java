@@ -148,6 +148,8 @@ public final class SteadyState {
                         .put("broker_connections_max", (long) HubMetrics.value(hub, "gk8s_broker_connections_max", ""))
                         .put("broker_refused", (long) HubMetrics.value(hub, "gk8s_broker_refused_total", ""))
                         .put("simulator_open_files", simFiles);
+                report.check("events_lost == 0", sent == stored)
+                        .check("probe_timeouts == 0", Long.valueOf(0).equals(report.get("probe_timeouts")));
             }
         }
         return report;

@@ -1,0 +1,50 @@
+package io.geminik8s.hub.ingest;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** The hub's ingest connection to the broker, prefix {@code gk8s.mqtt}. */
+@ConfigMapping(prefix = "gk8s.mqtt")
+public interface MqttSettings {
+
+    @WithDefault("127.0.0.1")
+    String host();
+
+    @WithDefault("1883")
+    int port();
+
+    /** TLS with the JVM's trust store (javax.net.ssl.* system properties for a private CA and a client key). */
+    @WithDefault("false")
+    boolean ssl();
+
+    /**
+     * How long the broker keeps this replica's session (and queues for it) after its connection drops: covers a
+     * restart. A replica gone for longer loses its queued share on brokers that assign shares per member
+     * (Mosquitto); HiveMQ gives a disconnected member's share to the connected ones (docs/operations.md).
+     */
+    @WithDefault("5m")
+    Duration sessionExpiry();
+
+    /**
+     * MQTT 5 Receive Maximum: messages the broker may send before the hub acknowledges any. Acknowledged only after
+     * commit, so this bounds what the hub holds in memory; the broker holds the rest.
+     */
+    @WithDefault("2000")
+    int receiveMaximum();
+
+    /**
+     * The ingest subscription. Several replicas share one broker's stream through a shared subscription (the
+     * default); the zero-install hub, the only client of its own broker that ingests, subscribes plainly.
+     */
+    @WithDefault("$share/gk8s-hub/gk8s/v1/up/#")
+    String subscription();
+
+    /** How often the hub sends itself a canary through the broker and into PostgreSQL (readiness). */
+    @WithDefault("2s")
+    Duration canaryInterval();
+
+    /** Ready only while a canary was committed within this long. */
+    @WithDefault("10s")
+    Duration canaryDeadline();
+}
