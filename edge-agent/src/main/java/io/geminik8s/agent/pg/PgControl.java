@@ -37,12 +37,12 @@ public final class PgControl implements AutoCloseable {
      */
     static final int CONNECT_TIMEOUT_S = 5;
 
-    private final Path bin;
-    private final Path data;
-    private final String host;
-    private final int port;
-    private final String name;
-    private final String osUser;
+    final Path bin;
+    final Path data;
+    final String host;
+    final int port;
+    final String name;
+    final String osUser;
     private final ProcessRunner runner;
     private String listen;
     private Process postmaster;
@@ -108,35 +108,11 @@ public final class PgControl implements AutoCloseable {
     }
 
     /**
-     * A standby of {@code primary} on a fresh copy: base backup (streaming WAL through this node's slot) into a
-     * sibling directory, swapped in for the data directory only once complete ({@link DataSwap}), standby config,
-     * start. A failed backup throws and leaves the data directory as it was.
+     * A standby of {@code primary} on a fresh copy ({@link PgStandby#cloneFrom}): the data directory is replaced
+     * only once the copy is complete; a failed backup throws and leaves it as it was.
      */
     public void cloneFrom(PgControl primary) {
-        Path fresh = DataSwap.fresh(data);
-        try {
-            DataSwap.delete(fresh);
-            primary.ensureSlot(slot(name));
-            basebackup(primary, fresh);
-        } catch (IOException | RuntimeException e) {
-            try {
-                DataSwap.delete(fresh);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw new IllegalStateException(name + ": base backup from " + primary.name + " failed, "
-                    + data + " left as it was: " + e.getMessage(), e);
-        }
-        stop();
-        DataSwap.swapIn(fresh, data);
-        followConfig(primary);
-        start();
-    }
-
-    /** pg_basebackup of {@code primary} into {@code target} (created; must not exist or be empty). */
-    void basebackup(PgControl primary, Path target) {
-        run(Duration.ofMinutes(5), bin.resolve("pg_basebackup").toString(), "-D", target.toString(), "-d",
-                primary.conninfo(REPLICATION_USER), "-w", "-X", "stream", "-S", slot(name));
+        new PgStandby(this).cloneFrom(primary);
     }
 
     /** At start, before anything looks at the data directory: a re-clone cut short by a crash is undone. */
@@ -144,21 +120,9 @@ public final class PgControl implements AutoCloseable {
         DataSwap.recover(data);
     }
 
-    /** The standby's slot, created unless it exists (a retried clone or a rewound node reuses it). */
-    private void ensureSlot(String slot) {
-        sql("SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS "
-                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
-    }
-
     /** The old primary rejoins {@code newPrimary} as its standby: rewind, standby config, start. */
     public void rewindFrom(PgControl newPrimary) {
-        stop();
-        newPrimary.sql("CHECKPOINT"); // otherwise pg_rewind may see no timeline fork yet
-        newPrimary.ensureSlot(slot(name));
-        run(Duration.ofMinutes(5), bin.resolve("pg_rewind").toString(), "--target-pgdata=" + data,
-                "--source-server=" + newPrimary.conninfo("postgres") + " dbname=postgres");
-        followConfig(newPrimary);
-        start();
+        new PgStandby(this).rewindFrom(newPrimary);
     }
 
     public void setSynchronousStandby(String standbyName) {
@@ -405,34 +369,6 @@ public final class PgControl implements AutoCloseable {
                 && p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
     }
 
-    private void followConfig(PgControl primary) {
-        try {
-            Path auto = data.resolve("postgresql.auto.conf");
-            List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
-            lines.removeIf(l -> l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name")
-                    || l.startsWith("synchronous_standby_names") || l.startsWith("default_transaction_read_only"));
-            lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
-                    + REPLICATION_USER + " application_name=" + name + "'");
-            lines.add("primary_slot_name = '" + slot(name) + "'");
-            Files.write(auto, lines);
-            Files.writeString(data.resolve("standby.signal"), "");
-            if (osUser != null && isRoot()) {
-                run(Duration.ofSeconds(10), "chown", "-R", osUser + ":", data.toString());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** libpq connection string for the tools, with a connect timeout. */
-    private String conninfo(String user) {
-        return "host=" + host + " port=" + port + " user=" + user + " connect_timeout=" + CONNECT_TIMEOUT_S;
-    }
-
-    private static String slot(String standbyName) {
-        return "gk8s_" + standbyName.replace('-', '_');
-    }
-
     private List<String> asUser(List<String> cmd) {
         if (osUser == null || !isRoot()) {
             return cmd;
@@ -443,12 +379,12 @@ public final class PgControl implements AutoCloseable {
         return out;
     }
 
-    private static boolean isRoot() {
+    static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 
     /** A command that must succeed within {@code timeout}; PostgreSQL's tools get a connect timeout. */
-    private void run(Duration timeout, String... cmd) {
+    void run(Duration timeout, String... cmd) {
         List<String> full = cmd[0].equals("chown") ? List.of(cmd) : asUser(List.of(cmd));
         ProcessRunner.Result r = runner.run(timeout, full,
                 Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S)));

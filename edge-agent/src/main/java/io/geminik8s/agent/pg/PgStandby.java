@@ -1,0 +1,101 @@
+package io.geminik8s.agent.pg;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a node's PostgreSQL becomes the standby of a primary: a fresh copy by pg_basebackup, swapped in for the
+ * data directory only once complete ({@link DataSwap}), or a pg_rewind of a former primary; then the standby
+ * configuration (primary_conninfo, the node's replication slot, standby.signal).
+ */
+final class PgStandby {
+
+    private final PgControl node;
+
+    PgStandby(PgControl node) {
+        this.node = node;
+    }
+
+    /**
+     * A standby of {@code primary} on a fresh copy: base backup (streaming WAL through this node's slot) into a
+     * sibling directory, swapped in for the data directory only once complete ({@link DataSwap}), standby config,
+     * start. A failed backup throws and leaves the data directory as it was.
+     */
+    void cloneFrom(PgControl primary) {
+        Path fresh = DataSwap.fresh(node.data);
+        try {
+            DataSwap.delete(fresh);
+            ensureSlot(primary, slot(node.name));
+            basebackup(primary, fresh);
+        } catch (IOException | RuntimeException e) {
+            try {
+                DataSwap.delete(fresh);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new IllegalStateException(node.name + ": base backup from " + primary.name + " failed, "
+                    + node.data + " left as it was: " + e.getMessage(), e);
+        }
+        node.stop();
+        DataSwap.swapIn(fresh, node.data);
+        followConfig(primary);
+        node.start();
+    }
+
+    /** pg_basebackup of {@code primary} into {@code target} (created; must not exist or be empty). */
+    void basebackup(PgControl primary, Path target) {
+        node.run(Duration.ofMinutes(5), node.bin.resolve("pg_basebackup").toString(), "-D", target.toString(), "-d",
+                conninfo(primary, PgControl.REPLICATION_USER), "-w", "-X", "stream", "-S", slot(node.name));
+    }
+
+    /** The standby's slot on {@code primary}, created unless it exists (a retried clone or a rewound node reuses it). */
+    private static void ensureSlot(PgControl primary, String slot) {
+        primary.sql("SELECT pg_create_physical_replication_slot('" + slot + "', true) WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
+    }
+
+    /** The old primary rejoins {@code newPrimary} as its standby: rewind, standby config, start. */
+    void rewindFrom(PgControl newPrimary) {
+        node.stop();
+        newPrimary.sql("CHECKPOINT"); // otherwise pg_rewind may see no timeline fork yet
+        ensureSlot(newPrimary, slot(node.name));
+        node.run(Duration.ofMinutes(5), node.bin.resolve("pg_rewind").toString(), "--target-pgdata=" + node.data,
+                "--source-server=" + conninfo(newPrimary, "postgres") + " dbname=postgres");
+        followConfig(newPrimary);
+        node.start();
+    }
+
+    private void followConfig(PgControl primary) {
+        try {
+            Path auto = node.data.resolve("postgresql.auto.conf");
+            List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
+            lines.removeIf(l -> l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name")
+                    || l.startsWith("synchronous_standby_names") || l.startsWith("default_transaction_read_only"));
+            lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
+                    + PgControl.REPLICATION_USER + " application_name=" + node.name + "'");
+            lines.add("primary_slot_name = '" + slot(node.name) + "'");
+            Files.write(auto, lines);
+            Files.writeString(node.data.resolve("standby.signal"), "");
+            if (node.osUser != null && PgControl.isRoot()) {
+                node.run(Duration.ofSeconds(10), "chown", "-R", node.osUser + ":", node.data.toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** libpq connection string for the tools, with a connect timeout. */
+    private static String conninfo(PgControl pg, String user) {
+        return "host=" + pg.host + " port=" + pg.port + " user=" + user + " connect_timeout="
+                + PgControl.CONNECT_TIMEOUT_S;
+    }
+
+    private static String slot(String standbyName) {
+        return "gk8s_" + standbyName.replace('-', '_');
+    }
+}
