@@ -1,0 +1,94 @@
+package io.geminik8s.hub.ingest;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import io.geminik8s.hub.HubInfrastructure;
+import io.geminik8s.hub.MosquittoInfrastructure;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Event;
+import io.geminik8s.protocol.Severity;
+import io.geminik8s.protocol.Topics;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Debian's Mosquitto 2.0 restarted under a running hub with a shared subscription (2.0.11 resumed the hub's session
+ * without its {@code $share} subscription and ingest stopped while ready said UP): the hub subscribes again, readiness
+ * is DOWN while it cannot ingest, and every event a node had acknowledged, before, during and after, is stored.
+ */
+@QuarkusTest
+@WithTestResource(value = MosquittoInfrastructure.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class MosquittoRestartTest {
+
+    private final Codec codec = new Codec();
+
+    private static int ready() {
+        return given().get("/q/health/ready").then().extract().statusCode();
+    }
+
+    private static int stored(String site) {
+        List<?> items = given().queryParam("limit", "1000").get("/api/v1/sites/" + site + "/events").then()
+                .extract().path("items");
+        return items == null ? 0 : items.size();
+    }
+
+    @Test
+    void aMosquittoRestartLosesNothingAndIngestComesBack() throws Exception {
+        assumeTrue(MosquittoInfrastructure.available() || "1".equals(System.getenv("GK8S_REQUIRE_MOSQUITTO")),
+                "Debian's mosquitto is not installed: this test did not run");
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready() == 200);
+        String site = "mosq-" + UUID.randomUUID().toString().substring(0, 8);
+        // a node: persistent session, QoS 1; the client keeps what the broker has not acknowledged and resends it
+        Mqtt5AsyncClient node = Mqtt5Client.builder().identifier(site + "-a").serverHost("127.0.0.1")
+                .serverPort(HubInfrastructure.mqttPort).automaticReconnectWithDefaultConfig().buildAsync();
+        node.connectWith().cleanStart(false).sessionExpiryInterval(600).send().get(10, TimeUnit.SECONDS);
+        List<CompletableFuture<?>> acked = new ArrayList<>();
+        int seq = 0;
+        for (; seq < 50; seq++) {
+            acked.add(send(node, site, seq + 1));
+        }
+        CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        MosquittoInfrastructure.stopBroker();
+        CompletableFuture<Void> whileAway;
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> ready() == 503);
+            // while the broker is away the node keeps what it sends (the client holds the caller until it is back)
+            whileAway = CompletableFuture.runAsync(() -> {
+                for (long s = 51; s <= 100; s++) {
+                    send(node, site, s).join();
+                }
+            });
+        } finally {
+            MosquittoInfrastructure.startBroker();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready() == 200);
+        whileAway.get(60, TimeUnit.SECONDS);
+        for (seq = 100; seq < 150; seq++) {
+            acked.add(send(node, site, seq + 1));
+        }
+        CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stored(site) == 150);
+        assertEquals(150, stored(site), "every event the broker acknowledged is stored, once");
+        node.disconnect();
+    }
+
+    private CompletableFuture<?> send(Mqtt5AsyncClient node, String site, long seq) {
+        Event e = new Event("1.0", site, "a", seq, System.currentTimeMillis(), "test.tick", Severity.INFO, "t", Map.of());
+        return node.publishWith().topic(Topics.topicOf(e)).qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(e)).send();
+    }
+}
