@@ -36,6 +36,16 @@ class ConfigLoaderTest {
         assertTrue(c.tlsEnabled());
         assertEquals("gk8s-store-1-b", c.clientId());
         assertFalse(c.toString().contains("s3cret"), "secrets never printed");
+        assertEquals(Duration.ofSeconds(60), c.willDelay(), "a broker restart is not a node death by default");
+        assertEquals(Duration.ofSeconds(30), c.backoffMax(), "back within 30 s of an outage's end by default");
+    }
+
+    @Test
+    void aWillDelayLongerThanTheSessionIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(
+                "GK8S_AGENT_SITE", "s", "GK8S_AGENT_NODE", "a", "GK8S_AGENT_BROKER_URL", "ssl://h:8883",
+                "GK8S_AGENT_MQTT_SESSION_EXPIRY_S", "30", "GK8S_AGENT_MQTT_WILL_DELAY_S", "60")));
+        assertTrue(e.getMessage().contains("mqtt.will-delay-s"), e.getMessage());
     }
 
     @Test

@@ -18,6 +18,7 @@ public record AgentConfig(
         Tls tls,
         Duration keepalive,
         Duration sessionExpiry,
+        Duration willDelay,
         Duration healthInterval,
         Path journalDir,
         int journalMaxEvents,

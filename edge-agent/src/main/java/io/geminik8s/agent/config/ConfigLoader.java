@@ -34,11 +34,14 @@ public final class ConfigLoader {
               tls.ca                    PEM CA bundle (instead of a truststore)
               mqtt.keepalive-s          MQTT keepalive, seconds (default 30)
               mqtt.session-expiry-s     broker keeps the session and queued commands this long (default 86400)
+              mqtt.will-delay-s         the broker publishes this node's Last Will only after it stayed away this
+                                        long (MQTT 5 Will Delay), so a broker restart is no fleet death (default 60)
               health.interval-s         health sample period, seconds (default 30)
               journal.dir               event journal folder (default <state.dir>/journal)
               journal.max-events        journal bound; overflow is counted and reported (default 10000)
               backoff.initial-ms        first reconnect delay cap (default 1000)
-              backoff.max-ms            largest reconnect delay cap (default 120000)
+              backoff.max-ms            largest reconnect delay cap: bounds how long after an outage ends the
+                                        agent is back (default 30000)
               postgres.url              JDBC URL of the local PostgreSQL to probe (optional)
               postgres.user / postgres.password
               certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
@@ -162,12 +165,17 @@ public final class ConfigLoader {
         AgentConfig cfg = new AgentConfig(site, node, broker, plaintext, tls,
                 Duration.ofSeconds(number("mqtt.keepalive-s", 30, 1, 65535)),
                 Duration.ofSeconds(number("mqtt.session-expiry-s", 86400, 0, 4294967295L)),
+                Duration.ofSeconds(number("mqtt.will-delay-s", 60, 0, 4294967295L)),
                 Duration.ofSeconds(number("health.interval-s", 30, 1, 86400)), journal,
                 (int) number("journal.max-events", 10000, 10, 10_000_000),
                 Duration.ofMillis(number("backoff.initial-ms", 1000, 10, 3_600_000)),
-                Duration.ofMillis(number("backoff.max-ms", 120_000, 10, 3_600_000)),
+                Duration.ofMillis(number("backoff.max-ms", 30_000, 10, 3_600_000)),
                 new AgentConfig.Postgres(pgUrl, get("postgres.user"), chars(get("postgres.password"))), List.copyOf(certs),
                 labels(), state, HaSettings.parse(this::get, problems));
+        if (cfg.willDelay().compareTo(cfg.sessionExpiry()) > 0) {
+            problems.add("mqtt.will-delay-s: must be <= mqtt.session-expiry-s (the broker sends the Will when the"
+                    + " session ends at the latest)");
+        }
         if (cfg.backoffMax().compareTo(cfg.backoffInitial()) < 0) {
             problems.add("backoff.max-ms: must be >= backoff.initial-ms");
         }

@@ -85,9 +85,12 @@ public final class Link {
                         ctx.getReconnector().reconnect(false);
                         return;
                     }
-                    long delay = backoff.delayMs(failures.getAndIncrement());
-                    LOG.log(Level.INFO, "link down ({0}); reconnect in {1} ms",
-                            new Object[] {ctx.getCause().getMessage(), delay});
+                    int attempt = failures.getAndIncrement();
+                    long delay = backoff.delayMs(attempt);
+                    if (attempt == 0 || attempt % 10 == 0) { // one line per state change, then one per ten attempts
+                        LOG.log(Level.WARNING, "link down ({0}); attempt {1}, reconnect in {2} ms",
+                                new Object[] {ctx.getCause().getMessage(), attempt + 1, delay});
+                    }
                     ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().reconnect(true)
                             .connect(nextConnect())
                             .delay(delay, TimeUnit.MILLISECONDS);
@@ -124,6 +127,7 @@ public final class Link {
                 .sessionExpiryInterval(config.sessionExpiry().toSeconds())
                 .keepAlive((int) config.keepalive().toSeconds())
                 .willPublish().topic(will.topic()).payload(will.payload()).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                .delayInterval(config.willDelay().toSeconds())
                 .applyWillPublish().build();
     }
 

@@ -42,6 +42,7 @@ public class IngestClient {
     private final Ingest ingest;
     private final PresenceBuffer buffer;
     private final PresenceWriter writer;
+    private final IngestState state;
     private final LogBudget failureLogs = new LogBudget(() -> 1);
     private final AtomicInteger failures = new AtomicInteger();
     private volatile Mqtt5AsyncClient client;
@@ -49,7 +50,8 @@ public class IngestClient {
     private volatile boolean stopping;
 
     public IngestClient(MqttSettings mqtt, HubConfig hub, Ingest ingest, PresenceBuffer buffer,
-                        PresenceWriter writer) {
+                        PresenceWriter writer, IngestState state) {
+        this.state = state;
         this.mqtt = mqtt;
         this.hub = hub;
         this.ingest = ingest;
@@ -142,13 +144,16 @@ public class IngestClient {
                 .send().whenComplete((ack, e) -> {
                     if (e != null) {
                         subscribed = false;
+                        state.down();
                         LOG.warnf("ingest subscription failed: %s", e.toString());
                     } else if (ack.getReasonCodes().stream().anyMatch(r -> r.isError())) {
                         subscribed = false;
+                        state.down();
                         LOG.errorf("the broker refused the ingest subscriptions: %s (%s and %s)",
                                 ack.getReasonCodes(), mqtt.subscription(), canaryTopic());
                     } else {
                         subscribed = true;
+                        state.up();
                         LOG.infof("ingest subscribed to %s", mqtt.subscription());
                     }
                 });
@@ -157,6 +162,7 @@ public class IngestClient {
     private void disconnected(MqttClientDisconnectedContext ctx) {
         boolean wasUp = subscribed;
         subscribed = false;
+        state.down();
         if (stopping) {
             ctx.getReconnector().reconnect(false);
             return;

@@ -1,5 +1,6 @@
 package io.geminik8s.hub.presence;
 
+import io.geminik8s.hub.ingest.IngestState;
 import io.geminik8s.hub.Periodic;
 import io.geminik8s.hub.HubConfig;
 import io.micrometer.core.instrument.Gauge;
@@ -57,10 +58,12 @@ public class SiteStatus {
 
     private final Pool pool;
     private final HubConfig config;
+    private final IngestState ingest;
     private final Map<String, AtomicLong> sitesByStatus = new ConcurrentHashMap<>();
     private final AtomicLong nodesOnline = new AtomicLong();
 
-    public SiteStatus(Pool pool, HubConfig config, MeterRegistry registry) {
+    public SiteStatus(Pool pool, HubConfig config, IngestState ingest, MeterRegistry registry) {
+        this.ingest = ingest;
         this.pool = pool;
         this.config = config;
         for (String s : STATUSES) {
@@ -87,9 +90,11 @@ public class SiteStatus {
 
     Uni<Void> sweep() {
         long cutoff = System.currentTimeMillis() - config.heartbeatTimeout().toMillis();
-        return pool.withTransaction(tx -> tx.preparedQuery(TIMEOUT).execute(Tuple.of(cutoff))
+        Uni<Void> timeouts = !ingest.ingestingSince(cutoff) ? Uni.createFrom().voidItem() // deaf: silence means nothing
+                : pool.withTransaction(tx -> tx.preparedQuery(TIMEOUT).execute(Tuple.of(cutoff))
                         .chain(rows -> refresh(tx, java.util.stream.StreamSupport.stream(rows.spliterator(), false)
-                                .map(r -> r.getString("site_id")).distinct().toArray(String[]::new))))
+                                .map(r -> r.getString("site_id")).distinct().toArray(String[]::new))));
+        return timeouts
                 .chain(() -> pool.query(COUNTS).execute())
                 .invoke(rows -> {
                     sitesByStatus.values().forEach(v -> v.set(0));
