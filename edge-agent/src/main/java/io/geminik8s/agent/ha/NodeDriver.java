@@ -8,9 +8,11 @@ import java.util.logging.Logger;
 
 /**
  * The real {@link SiteDriver}: PostgreSQL ({@link PgControl}), the VIP ({@link VipControl}) and K3s. Order matters:
- * fencing first gives up the VIP (clients stop arriving), then makes PostgreSQL read-only, then stops K3s; a
- * promotion first makes PostgreSQL writable, then takes the VIP, then restarts K3s. Every step of a fence is tried
- * even if an earlier one failed: a half fence is better than none.
+ * fencing first gives up the VIP (clients stop arriving; milliseconds), then stops PostgreSQL (killed: it commits
+ * nothing more, whatever a client sets), then stops K3s — last, because {@code systemctl stop} may take seconds and
+ * the lease margin must cover the time until PostgreSQL is down, not K3s's shutdown. A promotion first makes
+ * PostgreSQL writable, then takes the VIP, then restarts K3s. Every step of a fence is tried even if an earlier one
+ * failed: a half fence is better than none.
  */
 public final class NodeDriver implements SiteDriver {
 
@@ -32,7 +34,7 @@ public final class NodeDriver implements SiteDriver {
     @Override
     public void fence(long epoch) {
         step("release the VIP", vip::release);
-        step("make PostgreSQL read-only", local::fence);
+        step("stop PostgreSQL", local::fence);
         step("stop K3s", k3s::stop);
     }
 

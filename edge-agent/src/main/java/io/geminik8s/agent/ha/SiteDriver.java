@@ -7,7 +7,7 @@ package io.geminik8s.agent.ha;
  */
 public interface SiteDriver {
 
-    /** Stop writing: PostgreSQL read-only then stopped, Kine/K3s stopped, VIP released. */
+    /** Stop writing: VIP released, PostgreSQL stopped at once (killed), then Kine/K3s stopped. */
     void fence(long epoch);
 
     /** Resume as holder of {@code epoch}. */

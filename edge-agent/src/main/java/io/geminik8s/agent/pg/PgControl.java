@@ -45,7 +45,7 @@ public final class PgControl implements AutoCloseable {
     final String osUser;
     private final ProcessRunner runner;
     private String listen;
-    private Process postmaster;
+    private volatile Process postmaster;
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
     public PgControl(Path bin, Path data, String host, int port, String name, String osUser) {
@@ -148,25 +148,24 @@ public final class PgControl implements AutoCloseable {
     }
 
     /**
-     * Stop accepting writes now: new transactions read-only, open sessions cut. Quick and idempotent. A server that
-     * does not answer (hung, frozen, out of disk) is killed instead: it must not come back writable.
+     * Fence: PostgreSQL stops at once, so it commits nothing, whatever a client sets ({@code SET
+     * default_transaction_read_only = off}, {@code SET synchronous_commit = local}, {@code BEGIN READ WRITE}).
+     * Nothing is asked of the server, so a hung or frozen one is fenced as fast as a healthy one: its whole process
+     * tree is SIGKILLed, backends before the postmaster (a dead backend acknowledges no commit), then any postgres
+     * still named in postmaster.pid. The read-only default is then written into postgresql.auto.conf, so whatever
+     * starts this data directory again starts it refusing writes until {@link #unfence()} or a rejoin. Idempotent;
+     * takes no lock, so a start or restart in progress cannot hold it up. The data is left as after a power cut:
+     * the next start runs crash recovery, pg_rewind runs it itself.
      */
-    public synchronized void fence() {
+    public void fence() {
+        long t0 = System.nanoTime();
+        killNow();
         try {
-            if (!answers(1)) {
-                throw new IllegalStateException("no answer within 1 s");
-            }
-            if (inRecovery()) {
-                return; // a standby accepts no writes
-            }
-            sql("ALTER SYSTEM SET default_transaction_read_only = on");
-            sql("SELECT pg_reload_conf()");
-            sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                    + " AND pid <> pg_backend_pid()");
+            writeReadOnlyDefault();
         } catch (RuntimeException e) {
-            LOG.warning(name + ": PostgreSQL cannot be made read-only (" + e.getMessage() + "): killing it");
-            kill();
+            LOG.warning(name + ": fenced (stopped), but the read-only default could not be written: " + e.getMessage());
         }
+        LOG.info(name + ": fenced, PostgreSQL stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 
     /** Whether the server answers a trivial query within about {@code timeoutSeconds}. Never throws. */
@@ -187,8 +186,14 @@ public final class PgControl implements AutoCloseable {
         start();
     }
 
-    /** Undo {@link #fence()}: writes allowed again (the hub confirmed this node still holds its epoch). */
-    public void unfence() {
+    /**
+     * Undo {@link #fence()}: writes allowed again (the hub confirmed this node still holds its epoch). A server the
+     * fence stopped is started first (crash recovery), still refusing writes until the reset.
+     */
+    public synchronized void unfence() {
+        if (pid().isEmpty()) {
+            startFenced();
+        }
         sql("ALTER SYSTEM RESET default_transaction_read_only");
         sql("SELECT pg_reload_conf()");
     }
@@ -305,6 +310,12 @@ public final class PgControl implements AutoCloseable {
      * promotion lifts it.
      */
     public synchronized void startFenced() {
+        writeReadOnlyDefault();
+        start();
+    }
+
+    /** default_transaction_read_only = on in postgresql.auto.conf (read at the postmaster's next start). */
+    private void writeReadOnlyDefault() {
         Path auto = data.resolve("postgresql.auto.conf");
         try {
             List<String> lines = new ArrayList<>(Files.readAllLines(auto));
@@ -314,14 +325,22 @@ public final class PgControl implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot write the fence into " + auto, e);
         }
-        start();
     }
 
     /** Power-off: SIGKILL the whole process tree, reaped before returning. */
     public synchronized void kill() {
-        if (postmaster != null && !ProcessRunner.killTree(postmaster.toHandle(), Duration.ofSeconds(10))) {
+        killNow();
+    }
+
+    private void killNow() {
+        Process p = postmaster;
+        if (p != null && !ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10))) {
             throw new IllegalStateException(name + ": postgres did not exit within 10 s of SIGKILL");
         }
+        leftoverPostmaster().filter(h -> p == null || h.pid() != p.pid()).ifPresent(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        });
         // children of a killed postmaster may linger for a moment; wait until the data dir is free
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (anyBackendAlive() && System.nanoTime() < deadline) {
@@ -329,17 +348,23 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /** The live process named in postmaster.pid, if any (a postmaster this object may not have started). */
+    private java.util.Optional<ProcessHandle> leftoverPostmaster() {
+        try {
+            Path pid = data.resolve("postmaster.pid");
+            return Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
+                    .filter(h -> h.isAlive() && h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                    : java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty(); // no file, or one half-written: nothing to kill by it
+        }
+    }
+
     /** A postmaster left running by an earlier agent process on this data directory is shut down first. */
     private void stopLeftover() {
-        Path pid = data.resolve("postmaster.pid");
-        try {
-            if (Files.exists(pid) && ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
-                    .map(ProcessHandle::isAlive).orElse(false)) {
-                run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
-                        data.toString());
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(name + ": cannot stop the postgres left running on " + data, e);
+        if (leftoverPostmaster().isPresent()) {
+            run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
+                    data.toString());
         }
     }
 

@@ -89,17 +89,7 @@ public final class ProcessRunner {
      * @return whether every killed process was seen to exit within {@code wait}
      */
     public static boolean killTree(ProcessHandle root, Duration wait) {
-        List<ProcessHandle> killed = new ArrayList<>();
-        for (int round = 0; round < 10; round++) {
-            List<ProcessHandle> alive = root.descendants().filter(ProcessHandle::isAlive).toList();
-            if (alive.isEmpty()) {
-                break;
-            }
-            alive.forEach(ProcessHandle::destroyForcibly);
-            killed.addAll(alive);
-        }
-        root.destroyForcibly();
-        killed.add(root);
+        List<ProcessHandle> killed = killAll(root);
         long deadline = System.nanoTime() + wait.toNanos();
         for (ProcessHandle h : killed) {
             try {
@@ -112,6 +102,55 @@ public final class ProcessRunner {
             }
         }
         return true;
+    }
+
+    /**
+     * As {@link #killTree}, but returns as soon as every killed process is dead, reaped or not: a zombie runs no
+     * code, and an orphan is reaped only when PID 1 gets to it (here about every second).
+     *
+     * @return whether every killed process was dead within {@code wait}
+     */
+    public static boolean killTreeNow(ProcessHandle root, Duration wait) {
+        List<ProcessHandle> killed = killAll(root);
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (ProcessHandle h : killed) {
+            while (running(h)) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return true;
+    }
+
+    private static List<ProcessHandle> killAll(ProcessHandle root) {
+        List<ProcessHandle> killed = new ArrayList<>();
+        for (int round = 0; round < 10; round++) {
+            List<ProcessHandle> alive = root.descendants().filter(ProcessHandle::isAlive).toList();
+            if (alive.isEmpty()) {
+                break;
+            }
+            alive.forEach(ProcessHandle::destroyForcibly);
+            killed.addAll(alive);
+        }
+        root.destroyForcibly();
+        killed.add(root);
+        return killed;
+    }
+
+    /** Alive and not a zombie ({@code /proc/<pid>/stat} state Z or X). */
+    static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + h.pid() + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false; // gone meanwhile
+        }
     }
 
     private static void closeQuietly(java.io.Closeable c) {

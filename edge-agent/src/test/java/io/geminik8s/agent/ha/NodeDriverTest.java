@@ -34,16 +34,21 @@ class NodeDriverTest {
 
     private final List<String> namespaces = new ArrayList<>();
     private final List<String> k3sCalls = new CopyOnWriteArrayList<>();
+    private final List<String> k3sSaw = new CopyOnWriteArrayList<>();
     private Path root;
     private PgControl a;
     private PgControl b;
     private VipControl vipA;
     private VipControl vipB;
+    private List<String> vipPrefixA;
 
     private K3sDriver k3s(String node) {
         return new K3sDriver() {
             public void stop() {
                 k3sCalls.add(node + " stop");
+                if (node.equals("a") && vipA != null) { // what a fence has done when it reaches K3s
+                    k3sSaw.add("vip held " + vipA.held() + ", postgres answers " + a.answers(1));
+                }
             }
 
             public void start() {
@@ -68,6 +73,9 @@ class NodeDriverTest {
                 "peer", "name", "vip1").start().waitFor());
         assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up").start()
                 .waitFor());
+        if (node.equals("a")) {
+            vipPrefixA = List.of("ip", "netns", "exec", ns);
+        }
         return new VipControl("192.0.2.10/24", "vip0", List.of("ip", "netns", "exec", ns));
     }
 
@@ -122,12 +130,26 @@ class NodeDriverTest {
         driverA.useSyncStandby("b");
         insert(a, 1); // synchronous: b has it when this returns
         vipA.acquire();
+        // a's VIP commands go through a wrapper that notes, for each, whether a's postmaster is still alive
+        Path seen = root.resolve("vip-commands");
+        Path wrapper = root.resolve("vip-wrapper.sh");
+        Files.writeString(wrapper, "#!/bin/sh\nif kill -0 " + a.pid().orElseThrow() + " 2>/dev/null; then s=alive;"
+                + " else s=dead; fi\necho \"$* postgres=$s\" >> " + seen + "\nexec \"$@\"\n");
+        assertTrue(wrapper.toFile().setExecutable(true));
+        List<String> prefix = new ArrayList<>(List.of(wrapper.toString()));
+        prefix.addAll(vipPrefixA);
+        vipA = new VipControl("192.0.2.10/24", "vip0", prefix);
+        driverA = new NodeDriver(a, b, vipA, k3s("a"));
 
         driverA.fence(1);
-        assertFalse(vipA.held(), "the VIP goes first");
-        SQLException readOnly = assertThrows(SQLException.class, () -> insert(a, 2));
-        assertEquals("25006", readOnly.getSQLState());
+        assertTrue(Files.readAllLines(seen).stream().anyMatch(l -> l.contains(" addr del ")
+                && l.endsWith("postgres=alive")), "the VIP is released before PostgreSQL is stopped: " + seen);
+        assertFalse(vipA.held(), "the VIP is released");
+        SQLException refused = assertThrows(SQLException.class, () -> insert(a, 2));
+        assertEquals("08001", refused.getSQLState(), "PostgreSQL is stopped: connection refused");
         assertEquals(List.of("a stop"), k3sCalls);
+        assertEquals(List.of("vip held false, postgres answers false"), k3sSaw,
+                "order: VIP released, PostgreSQL stopped, then K3s stopped");
 
         a.kill(); // and then the power goes
         driverB.promote(2);

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -92,36 +93,78 @@ class PgControlTest {
     }
 
     @Test
-    void aFencedPrimaryRefusesWrites() throws Exception {
-        a.fence();
-        SQLException e = assertThrows(SQLException.class, () -> {
-            try (Connection c = a.connect(); Statement st = c.createStatement()) {
-                st.execute("INSERT INTO acked VALUES (1)");
-            }
-        });
-        assertEquals("25006", e.getSQLState(), "read_only_sql_transaction");
-        assertEquals(0, count(a));
+    void aFencedPrimaryCommitsNothingWhateverAClientSetsAndRejoinsAsStandbyLater() throws Exception {
+        // the old fence (read-only default) does not hold against a client that overrides it: this client would see it
+        a.sql("ALTER SYSTEM SET default_transaction_read_only = on");
+        a.sql("SELECT pg_reload_conf()");
+        OverridingClient.commit(a, 1);
+        a.sql("ALTER SYSTEM RESET default_transaction_read_only");
+        a.sql("SELECT pg_reload_conf()");
+
+        try (OverridingClient client = OverridingClient.start(a, 100)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.acknowledged() > 0);
+            long t0 = System.nanoTime();
+            a.fence();
+            long fenced = System.nanoTime();
+            System.out.printf("fence of a healthy PostgreSQL: %d ms%n", (fenced - t0) / 1_000_000);
+            assertTrue(fenced - t0 < TimeUnit.SECONDS.toNanos(3), "a fence is quick");
+            long attemptsAtFence = client.attempts();
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.attempts() >= attemptsAtFence + 20);
+            assertEquals(0, client.acknowledgedAfter(fenced), "no commit acknowledged after the fence");
+        }
+        assertFalse(a.answers(1));
+
+        b.promote(); // the next epoch's holder; the fenced node rejoins it as standby (pg_rewind after a crash)
+        b.sql("INSERT INTO acked VALUES (100000)");
+        a.rewindFrom(b);
+        assertTrue(a.inRecovery(), "the fenced node is a standby now");
+        b.setSynchronousStandby("a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> b.synchronousState().equals("sync"));
+        b.sql("INSERT INTO acked VALUES (100001)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(a) == count(b));
     }
 
     @Test
     void aFrozenPrimaryIsFencedByKillingItAndARestartBringsItBackWithEveryRow() throws Exception {
         a.sql("INSERT INTO acked VALUES (1)");
         long pid = a.pid().orElseThrow();
-        signal("STOP", pid); // the postmaster and all its backends: a hung server
-        assertFalse(a.answers(1));
-        long t0 = System.nanoTime();
-        assertTimeoutPreemptively(Duration.ofSeconds(20), a::fence, "a fence never hangs on its database");
-        System.out.printf("fence of a frozen PostgreSQL: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "killed: it cannot come back writable");
+        try (OverridingClient client = OverridingClient.start(a, 100)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.acknowledged() > 0);
+            signal("STOP", pid); // the postmaster and all its backends: a hung server, a commit in flight hangs
+            assertFalse(a.answers(1));
+            long t0 = System.nanoTime();
+            assertTimeoutPreemptively(Duration.ofSeconds(20), a::fence, "a fence never hangs on its database");
+            long fenced = System.nanoTime();
+            System.out.printf("fence of a frozen PostgreSQL: %d ms%n", (fenced - t0) / 1_000_000);
+            assertTrue(fenced - t0 < TimeUnit.SECONDS.toNanos(3), "a fence is quick, also on a frozen server");
+            assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "killed: it cannot come back");
+            long attemptsAtFence = client.attempts();
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.attempts() >= attemptsAtFence + 20);
+            assertEquals(0, client.acknowledgedAfter(fenced), "no commit acknowledged after the fence");
+        }
         assertFalse(a.answers(1));
 
-        a.start(); // crash recovery; the fence could not be written, so it comes back as it was
-        assertEquals(1, count(a));
+        a.start(); // crash recovery; the fence is in postgresql.auto.conf: whatever starts it, it refuses writes
+        IllegalStateException readOnly = assertThrows(IllegalStateException.class,
+                () -> a.sql("INSERT INTO acked VALUES (0)"));
+        assertTrue(readOnly.getMessage().contains("read-only"), readOnly.getMessage());
+        a.unfence(); // the witness confirmed the epoch
+        int before = count(a);
+        assertTrue(before > 1, "every acknowledged row is back");
         signal("STOP", a.pid().orElseThrow());
         assertTimeoutPreemptively(Duration.ofSeconds(30), a::restart);
         assertTrue(a.answers(2));
-        a.sql("INSERT INTO acked VALUES (2)"); // still synchronous with b: returns only once b has it
-        assertEquals(2, count(a));
+        a.sql("INSERT INTO acked VALUES (0)"); // still synchronous with b: returns only once b has it
+        assertEquals(before + 1, count(a));
+    }
+
+    @Test
+    void unfenceStartsAServerTheFenceStopped() throws Exception {
+        a.fence();
+        assertFalse(a.answers(1));
+        a.unfence();
+        a.sql("INSERT INTO acked VALUES (1)");
+        assertEquals(1, count(a));
     }
 
     @Test

@@ -100,4 +100,21 @@ class ProcessRunnerTest {
             assertFalse(ProcessHandle.of(id).map(ProcessHandle::isAlive).orElse(false), "process " + id + " gone");
         }
     }
+
+    @Test
+    void killTreeNowKillsAStoppedTreeWithoutWaitingForOrphansToBeReaped() throws Exception {
+        // a parent that is stopped cannot reap its killed children: they stay zombies until PID 1 adopts them
+        Process p = new ProcessBuilder("sh", "-c", "sleep 30 & sleep 30 & wait").start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> p.descendants().count() == 2);
+        List<ProcessHandle> tree = new java.util.ArrayList<>(p.descendants().toList());
+        tree.add(p.toHandle());
+        for (ProcessHandle h : tree) {
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(h.pid())).start().waitFor());
+        }
+        long t0 = System.nanoTime();
+        assertTrue(ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10)));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(tookMs < 500, "took " + tookMs + " ms");
+        tree.forEach(h -> assertFalse(ProcessRunner.running(h), h.pid() + " still runs"));
+    }
 }
