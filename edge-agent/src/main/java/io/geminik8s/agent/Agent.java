@@ -6,6 +6,7 @@ import io.geminik8s.agent.journal.EventLog;
 import io.geminik8s.agent.journal.Journal;
 import io.geminik8s.agent.link.Backoff;
 import io.geminik8s.agent.link.Link;
+import io.geminik8s.agent.link.SessionBase;
 import io.geminik8s.agent.probe.CertProbe;
 import io.geminik8s.agent.probe.PgProbe;
 import io.geminik8s.agent.probe.SystemProbe;
@@ -64,6 +65,7 @@ public final class Agent implements AutoCloseable {
     private final CommandHandler commands;
     private final Link link;
     private final WitnessClient witness;
+    private final java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
 
     public Agent(AgentConfig config, Clock clock) {
         this.config = config;
@@ -102,7 +104,8 @@ public final class Agent implements AutoCloseable {
                 Agent.this.onMessage(topic, payload);
             }
         }, this::will, List.of(Topics.desired(config.site()), Topics.command(config.site(), config.node()),
-                Topics.down(config.site(), config.node(), Kind.WITNESS_REPLY)), loop, clock.millis());
+                Topics.down(config.site(), config.node(), Kind.WITNESS_REPLY)), loop,
+                SessionBase.next(config.stateDir(), clock.millis()));
         this.witness = new WitnessClient(config.site(), config.node(), codec,
                 (topic, payload) -> link.publish(topic, payload, 1, false), Duration.ofSeconds(2));
     }
@@ -176,7 +179,8 @@ public final class Agent implements AutoCloseable {
             send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
                     s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
                     pg.configured() ? pg.probe() : null, expiries.isEmpty() ? null : expiries,
-                    desired.generation() == 0 ? null : desired.generation()));
+                    desired.generation() == 0 ? null : desired.generation(), link.session(),
+                    samples.incrementAndGet()));
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);
         }

@@ -55,6 +55,22 @@ class GoldenVectorTest {
     }
 
     @Test
+    void minor12AddsTheSamplesOrderKey() {
+        Health h = codec.decode(Health.class, Golden.bytes("1.2", Kind.HEALTH)).orThrow();
+        assertEquals(1000003L, h.session());
+        assertEquals(42L, h.sample());
+        Health older = new Health("1.2", "s", "a", 99L, null, null, null, null, null, null, null, null, null, 1000003L, 41L);
+        Health nextSession = new Health("1.2", "s", "a", 1L, null, null, null, null, null, null, null, null, null,
+                2000001L, 0L);
+        assertEquals(true, h.newerThan(older), "a later sample of the same session");
+        assertEquals(false, older.newerThan(h), "whatever its clock says");
+        assertEquals(true, nextSession.newerThan(h), "a later session, though its clock is behind");
+        Health unkeyed = codec.decode(Health.class, Golden.bytes("1.1", Kind.HEALTH)).orThrow();
+        assertEquals(true, h.newerThan(unkeyed));
+        assertEquals(false, unkeyed.newerThan(h));
+    }
+
+    @Test
     void aNegativeActivateNotBeforeIsRefused() {
         var bad = "{\"v\":\"1.1\",\"site\":\"s\",\"generation\":2,\"issuedAt\":1,\"spec\":{},\"activateNotBefore\":-5}";
         var d = codec.decode(DesiredState.class, bad.getBytes(java.nio.charset.StandardCharsets.UTF_8));

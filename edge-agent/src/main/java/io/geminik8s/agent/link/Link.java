@@ -59,14 +59,14 @@ public final class Link {
     private final Mqtt5AsyncClient client;
 
     public Link(AgentConfig config, Backoff backoff, Listener listener, LongFunction<Will> willFor,
-                List<String> subscriptions, Executor callbacks, long startEpochMillis) {
+                List<String> subscriptions, Executor callbacks, long sessionBase) {
         this.config = config;
         this.backoff = backoff;
         this.listener = listener;
         this.willFor = willFor;
         this.subscriptions = List.copyOf(subscriptions);
         this.callbacks = callbacks;
-        this.sessionBase = startEpochMillis * 1000;
+        this.sessionBase = sessionBase;
         var builder = Mqtt5Client.builder().identifier(config.clientId())
                 .serverHost(config.brokerUri().getHost()).serverPort(config.brokerUri().getPort())
                 // daemon netty threads: a disconnected client must not keep the JVM alive (hivemq-mqtt-client#498)

@@ -52,7 +52,7 @@ final class NodeDelta {
     }
 
     void health(Health h, boolean retained, long now) {
-        if (health == null || h.ts() >= health.ts()) {
+        if (health == null || h.newerThan(health)) {
             health = h;
         }
         if (!retained) {
@@ -81,7 +81,7 @@ final class NodeDelta {
         if (old.birth != null && (birth == null || old.birth.session() > birth.session())) {
             birth = old.birth;
         }
-        if (health == null) {
+        if (old.health != null && (health == null || !health.newerThan(old.health))) {
             health = old.health;
         }
         if (online == null) {

@@ -46,6 +46,9 @@ public class PresenceWriter {
             + " FROM unnest($1::text[], $2::text[]) AS u(id, labels) WHERE s.id = u.id AND s.labels <> u.labels::jsonb";
     private static final String ENSURE_NODES = "INSERT INTO node (site_id, node_id)"
             + " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING";
+    // a health sample applies only if it is not older, by its order key, than the stored one (see Health.newerThan)
+    private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (u.hsession IS NOT NULL"
+            + " AND (u.hsession, u.hsample) >= (n.health_session, n.health_sample))))";
     private static final String UPDATE_NODES = """
             UPDATE node n SET
               online = CASE WHEN u.online IS NULL OR (NOT u.online AND u.session < n.session) THEN n.online
@@ -53,25 +56,27 @@ public class PresenceWriter {
               offline_reason = CASE WHEN u.online IS NULL OR (NOT u.online AND u.session < n.session) THEN n.offline_reason
                             WHEN u.online THEN NULL ELSE u.offline_reason END,
               session = greatest(n.session, coalesce(u.session, 0)),
-              role = CASE WHEN u.health_role IS NOT NULL THEN u.health_role
+              role = CASE WHEN u.health_role IS NOT NULL AND NEWER THEN u.health_role
                           WHEN u.bsession >= n.session THEN coalesce(u.birth_role, n.role) ELSE n.role END,
-              replication_ok = coalesce(u.repl, n.replication_ok),
+              replication_ok = CASE WHEN NEWER THEN coalesce(u.repl, n.replication_ok) ELSE n.replication_ok END,
               agent_version = CASE WHEN u.bsession >= n.session THEN u.agent_version ELSE n.agent_version END,
               hostname = CASE WHEN u.bsession >= n.session THEN u.hostname ELSE n.hostname END,
               versions = CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.versions END,
               last_applied_generation = greatest(CASE WHEN u.bsession >= n.session THEN u.gen
                                                    ELSE n.last_applied_generation END, u.hgen),
-              health = coalesce(u.health::jsonb, n.health),
-              health_at = coalesce(to_timestamp(u.health_at / 1000.0), n.health_at),
+              health = CASE WHEN NEWER THEN u.health::jsonb ELSE n.health END,
+              health_at = CASE WHEN NEWER THEN to_timestamp(u.health_at / 1000.0) ELSE n.health_at END,
+              health_session = CASE WHEN NEWER THEN u.hsession ELSE n.health_session END,
+              health_sample = CASE WHEN NEWER THEN u.hsample ELSE n.health_sample END,
               last_seen = CASE WHEN u.last_seen > 0 THEN greatest(n.last_seen, to_timestamp(u.last_seen / 1000.0))
                                ELSE n.last_seen END,
               updated_at = now()
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::bool[], $5::text[], $6::int8[], $7::text[],
                         $8::text[], $9::bool[], $10::text[], $11::text[], $12::text[], $13::int8[], $14::text[],
-                        $15::int8[], $16::int8[], $17::int8[])
+                        $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[])
               AS u(site, node, session, online, offline_reason, bsession, birth_role, health_role, repl,
-                   agent_version, hostname, versions, gen, health, health_at, last_seen, hgen)
-            WHERE n.site_id = u.site AND n.node_id = u.node""";
+                   agent_version, hostname, versions, gen, health, health_at, last_seen, hgen, hsession, hsample)
+            WHERE n.site_id = u.site AND n.node_id = u.node""".replace("NEWER", NEWER);
     private static final String INSERT_EVENTS = """
             INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
             SELECT u.site, u.node, u.seq, to_timestamp(u.ts / 1000.0), u.type, u.severity, u.message, u.attrs::jsonb
@@ -214,7 +219,7 @@ public class PresenceWriter {
                 healthRole = new String[n], agentVersion = new String[n], hostname = new String[n],
                 versions = new String[n], health = new String[n];
         Long[] session = new Long[n], bsession = new Long[n], gen = new Long[n], healthAt = new Long[n],
-                lastSeen = new Long[n], hgen = new Long[n];
+                lastSeen = new Long[n], hgen = new Long[n], hsession = new Long[n], hsample = new Long[n];
         Boolean[] online = new Boolean[n], repl = new Boolean[n];
         for (int i = 0; i < n; i++) {
             NodeDelta d = batch.nodes().get(i);
@@ -238,6 +243,8 @@ public class PresenceWriter {
                 health[i] = toJson(h);
                 healthAt[i] = h.ts();
                 hgen[i] = h.appliedGeneration();
+                hsession[i] = h.session();
+                hsample[i] = h.sample();
                 if (h.pg() != null) {
                     healthRole[i] = h.pg().role().json();
                     repl[i] = h.pg().streaming();
@@ -260,7 +267,7 @@ public class PresenceWriter {
             chain = chain.chain(() -> tx.preparedQuery(ENSURE_NODES).execute(Tuple.of(site, node)))
                     .chain(() -> tx.preparedQuery(UPDATE_NODES).execute(Tuple.from(new Object[] {site, node, session,
                             online, reason, bsession, birthRole, healthRole, repl, agentVersion, hostname, versions,
-                            gen, health, healthAt, lastSeen, hgen})));
+                            gen, health, healthAt, lastSeen, hgen, hsession, hsample})));
         }
         if (!batch.events().isEmpty()) {
             chain = chain.chain(() -> tx.preparedQuery(INSERT_EVENTS).execute(eventTuple(batch.events())));
