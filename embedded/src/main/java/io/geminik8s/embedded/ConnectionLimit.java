@@ -2,19 +2,27 @@ package io.geminik8s.embedded;
 
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Refuses a client at CONNECT (reason "quota exceeded") while the broker holds {@code max} connections or more —
- * except clients whose id starts with {@code exemptPrefix}: the hub's own, which must get back in after a restart
- * even when agents took every slot. HiveMQ's {@code <max-connections>} cannot exempt anyone, hence an extension.
- * The count is HiveMQ's open-connections gauge, which includes the connection being decided.
+ * The embedded broker's gate, at CONNECT: with {@link BrokerAccess} (the zero-install hub), who the client is and
+ * what it may do — the hub everything; a node publish only under {@code gk8s/v1/up/<site>/<node>/} and subscribe only
+ * to its site's desired state and its own {@code down/} topics, no shared subscriptions, everything else denied;
+ * anyone else refused. And the connection limit: refused with "quota exceeded" while the broker holds {@code max}
+ * connections or more, except the hub (by its secret; without access control, by its client-id prefix), which must
+ * get back in after a restart even when agents took every slot. HiveMQ's {@code <max-connections>} cannot exempt
+ * anyone, hence an extension. The count is HiveMQ's open-connections gauge, which includes the connection decided.
  */
 final class ConnectionLimit implements ExtensionMain {
 
@@ -22,15 +30,23 @@ final class ConnectionLimit implements ExtensionMain {
 
     private final long max;
     private final String exemptPrefix;
+    private final BrokerAccess access;
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong unauthorized = new AtomicLong();
 
-    ConnectionLimit(long max, String exemptPrefix) {
+    /** {@code max} -1: no limit; {@code access} null: no access control (tests that play any node). */
+    ConnectionLimit(long max, String exemptPrefix, BrokerAccess access) {
         this.max = max;
         this.exemptPrefix = exemptPrefix;
+        this.access = access;
     }
 
     long refused() {
         return refused.get();
+    }
+
+    long unauthorized() {
+        return unauthorized.get();
     }
 
     @Override
@@ -38,15 +54,40 @@ final class ConnectionLimit implements ExtensionMain {
         var gauge = Services.metricRegistry().getGauges().get(OPEN_CONNECTIONS);
         SimpleAuthenticator authenticator = (in, out) -> {
             String id = in.getClientInformation().getClientId();
+            BrokerAccess.Decision who = access == null ? null : access.decide(id, in.getConnectPacket().getUserName(),
+                    in.getConnectPacket().getPassword(), in.getConnectionInformation().getClientTlsInformation()
+                            .flatMap(t -> t.getClientCertificate()));
+            if (who != null && who.refused() != null) {
+                unauthorized.incrementAndGet();
+                out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, who.refused());
+                return;
+            }
+            boolean hub = who == null ? id.startsWith(exemptPrefix) : who.hub();
             long open = gauge == null ? 0 : ((Number) gauge.getValue()).longValue();
-            if (open > max && !id.startsWith(exemptPrefix)) {
+            if (max > 0 && open > max && !hub) {
                 refused.incrementAndGet();
                 out.failAuthentication(ConnackReasonCode.QUOTA_EXCEEDED, "this broker admits at most " + max + " clients");
-            } else {
-                out.authenticateSuccessfully();
+                return;
             }
+            if (who != null && !who.hub()) {
+                permitNode(out, who.site(), who.node());
+            }
+            out.authenticateSuccessfully();
         };
         Services.securityRegistry().setAuthenticatorProvider(i -> authenticator);
+    }
+
+    private static void permitNode(SimpleAuthOutput out, String site, String node) {
+        var permissions = out.getDefaultPermissions();
+        permissions.add(Builders.topicPermission().topicFilter("gk8s/v1/up/" + site + "/" + node + "/+")
+                .activity(TopicPermission.MqttActivity.PUBLISH).type(TopicPermission.PermissionType.ALLOW).build());
+        for (String filter : new String[]{"gk8s/v1/down/" + site + "/desired", "gk8s/v1/down/" + site + "/" + node + "/+"}) {
+            permissions.add(Builders.topicPermission().topicFilter(filter)
+                    .activity(TopicPermission.MqttActivity.SUBSCRIBE)
+                    .sharedSubscription(TopicPermission.SharedSubscription.NOT_SHARED)
+                    .type(TopicPermission.PermissionType.ALLOW).build());
+        }
+        permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
     }
 
     @Override

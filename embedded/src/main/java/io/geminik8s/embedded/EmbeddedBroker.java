@@ -33,6 +33,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final Tls tls;
     private long maxConnections = -1;
     private String exemptPrefix = "";
+    private BrokerAccess access;
     private ConnectionLimit limit;
     private EmbeddedHiveMQ hivemq;
 
@@ -64,6 +65,21 @@ public final class EmbeddedBroker implements AutoCloseable {
         this.maxConnections = max;
         this.exemptPrefix = exemptClientIdPrefix;
         return this;
+    }
+
+    /**
+     * Access control by identity (docs/security.md): the hub connects as {@code gk8s-hub} with {@code hubSecret}; a
+     * node as {@code <site>/<node>} by its client certificate's CN, or — unless {@code requireCertificates} — by its
+     * user name. Takes effect at the next start.
+     */
+    public synchronized EmbeddedBroker access(String hubSecret, boolean requireCertificates) {
+        this.access = new BrokerAccess(hubSecret, requireCertificates);
+        return this;
+    }
+
+    /** Clients refused at CONNECT for who they are (or are not) since the last start. */
+    public synchronized long unauthorizedConnections() {
+        return limit == null ? 0 : limit.unauthorized();
     }
 
     /** Clients refused at the connection limit since the last start. */
@@ -109,10 +125,11 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.writeString(conf.resolve("config.xml"), configXml());
             var builder = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
                     .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap();
-            limit = maxConnections < 0 ? null : new ConnectionLimit(maxConnections, exemptPrefix);
+            limit = maxConnections < 0 && access == null ? null
+                    : new ConnectionLimit(maxConnections, exemptPrefix, access);
             if (limit != null) {
                 builder.withEmbeddedExtension(EmbeddedExtension.builder().withId("gk8s-connection-limit")
-                        .withName("gk8s connection limit").withVersion("1").withAuthor("geminik8s")
+                        .withName("gk8s access and connection limit").withVersion("1").withAuthor("geminik8s")
                         .withExtensionMain(limit).build());
             }
             hivemq = builder.build();

@@ -19,8 +19,23 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
     /** MQTT port of the running broker, for tests that publish like agents do. */
     public static volatile int mqttPort;
     /** API tokens made for this test run (only their hashes reach the hub); REST Assured sends the operator's. */
-    public static final String OPERATOR_TOKEN = java.util.UUID.randomUUID().toString();
-    public static final String VIEWER_TOKEN = java.util.UUID.randomUUID().toString();
+    public static final String OPERATOR_TOKEN = jvmWide("gk8s.test.operator-token");
+    public static final String VIEWER_TOKEN = jvmWide("gk8s.test.viewer-token");
+
+    /**
+     * One value per JVM: Quarkus may load this class in more than one class loader (a test resource restricted to a
+     * class restarts the application), and each copy must send and configure the same tokens.
+     */
+    private static String jvmWide(String key) {
+        synchronized (System.class) {
+            String v = System.getProperty(key);
+            if (v == null) {
+                v = java.util.UUID.randomUUID().toString();
+                System.setProperty(key, v);
+            }
+            return v;
+        }
+    }
 
     static {
         // a filter, not a request specification: a specification would pin the port before Quarkus sets it

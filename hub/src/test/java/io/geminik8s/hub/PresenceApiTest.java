@@ -150,7 +150,8 @@ class PresenceApiTest {
     @Test
     void openApiAndHealthAreServed() {
         given().get("/q/openapi").then().statusCode(200);
-        given().get("/q/health/ready").then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)) // ready once the first canary is in
+                .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
         assertEquals(200, status("/q/metrics"));
     }
 }

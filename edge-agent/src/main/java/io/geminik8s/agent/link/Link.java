@@ -124,6 +124,8 @@ public final class Link {
         session = sessionBase + connections.incrementAndGet();
         Will will = willFor.apply(session);
         return Mqtt5Connect.builder().cleanStart(false)
+                // the node's identity for the broker's authorization (with mTLS, its certificate's CN must agree)
+                .simpleAuth().username(config.site() + "/" + config.node()).applySimpleAuth()
                 .sessionExpiryInterval(config.sessionExpiry().toSeconds())
                 .keepAlive((int) config.keepalive().toSeconds())
                 .willPublish().topic(will.topic()).payload(will.payload()).qos(MqttQos.AT_LEAST_ONCE).retain(true)

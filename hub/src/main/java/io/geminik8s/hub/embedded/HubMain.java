@@ -34,7 +34,12 @@ public final class HubMain {
             int mqttPort = Integer.parseInt(setting("gk8s.embedded.mqtt-port", "GK8S_EMBEDDED_MQTT_PORT", "1883"));
             EmbeddedDatabase db = EmbeddedDatabase.start(data.resolve("postgres"), true);
             String bind = setting("gk8s.embedded.bind", "GK8S_EMBEDDED_BIND", "127.0.0.1");
+            // the broker knows the hub by a secret made anew at every start, held only in this process
+            byte[] raw = new byte[32];
+            new java.security.SecureRandom().nextBytes(raw);
+            String hubSecret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
             EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), bind, mqttPort, true, null)
+                    .access(hubSecret, false)
                     .maxConnections(maxConnections(setting("gk8s.embedded.mqtt-max-connections",
                             "GK8S_EMBEDDED_MQTT_MAX_CONNECTIONS", "auto")), HUB_CLIENTS).start();
             EmbeddedServices.use(db, broker);
@@ -45,6 +50,8 @@ public final class HubMain {
             System.setProperty("gk8s.mqtt.host", bind);
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
             System.setProperty("gk8s.mqtt.subscription", "gk8s/v1/up/#");
+            System.setProperty("gk8s.mqtt.username", "gk8s-hub");
+            System.setProperty("gk8s.mqtt.password", hubSecret);
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d (at most %s"
                     + " connections), data in %s%n", db.port(), bind, broker.port(),
                     broker.maxConnections() < 0 ? "unlimited" : broker.maxConnections(), data);

@@ -101,7 +101,12 @@ public class IngestClient {
         }
         client = builder.buildAsync();
         client.publishes(MqttGlobalPublishFilter.ALL, this::received, true);
-        client.connectWith().cleanStart(false).sessionExpiryInterval(mqtt.sessionExpiry().toSeconds()).keepAlive(30)
+        var connect = client.connectWith();
+        if (mqtt.username().isPresent()) {
+            connect = connect.simpleAuth().username(mqtt.username().get()).password(mqtt.password().orElse("")
+                    .getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+        }
+        connect.cleanStart(false).sessionExpiryInterval(mqtt.sessionExpiry().toSeconds()).keepAlive(30)
                 .restrictions().receiveMaximum(Math.min(65_535, Math.max(1, mqtt.receiveMaximum())))
                 .maximumPacketSize(MAX_PACKET).applyRestrictions()
                 .send();

@@ -18,6 +18,11 @@ public interface MqttSettings {
     @WithDefault("false")
     boolean ssl();
 
+    /** The hub's MQTT user name (the zero-install hub: {@code gk8s-hub}, with a secret made at every start). */
+    java.util.Optional<String> username();
+
+    java.util.Optional<String> password();
+
     /**
      * How long the broker keeps this replica's session (and queues for it) after its connection drops: covers a
      * restart. A replica gone for longer loses its queued share on brokers that assign shares per member

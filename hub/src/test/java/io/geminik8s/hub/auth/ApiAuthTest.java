@@ -52,6 +52,7 @@ class ApiAuthTest {
         assertEquals(201, operator.statusCode(), operator.body());
         assertTrue(operator.body().contains("\"createdBy\":\"tester\""), "the audit names the caller: " + operator.body());
 
-        assertEquals(200, call("GET", "/q/health/ready", null, null).statusCode(), "health stays open");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)) // ready once the first canary is in
+                .until(() -> call("GET", "/q/health/ready", null, null).statusCode() == 200);
     }
 }

@@ -57,6 +57,7 @@ class ApiInputLimitsTest {
         ApiBypassTest.Reply malformed = raw("PUT", "/api/v1/sites/" + site + "/overrides", OPERATOR,
                 "application/json", "{\"note\":");
         assertEquals(400, malformed.status(), malformed.body());
-        assertEquals(200, given().get("/q/health/ready").then().extract().statusCode());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
     }
 }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
-import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.MosquittoInfrastructure;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Event;
@@ -55,7 +54,8 @@ class MosquittoRestartTest {
         String site = "mosq-" + UUID.randomUUID().toString().substring(0, 8);
         // a node: persistent session, QoS 1; the client keeps what the broker has not acknowledged and resends it
         Mqtt5AsyncClient node = Mqtt5Client.builder().identifier(site + "-a").serverHost("127.0.0.1")
-                .serverPort(HubInfrastructure.mqttPort).automaticReconnectWithDefaultConfig().buildAsync();
+                .serverPort(org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("gk8s.mqtt.port", Integer.class))
+                .automaticReconnectWithDefaultConfig().buildAsync();
         node.connectWith().cleanStart(false).sessionExpiryInterval(600).send().get(10, TimeUnit.SECONDS);
         List<CompletableFuture<?>> acked = new ArrayList<>();
         int seq = 0;
