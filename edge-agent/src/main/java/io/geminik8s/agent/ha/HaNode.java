@@ -93,13 +93,15 @@ public final class HaNode implements AutoCloseable {
             }
         } else {
             // a node that was primary before it went down writes nothing, and gives up a VIP left on its interface
-            // (an agent restart is no reboot), until the witness says its epoch still stands
+            // (an agent restart is no reboot), until the witness says its epoch still stands: its PostgreSQL is not
+            // even started (a read-only default would not stop a client that overrides it); a standby's starts
             driver.standDown();
-            local.startFenced();
-            if (local.inRecovery()) {
+            if (local.standbyData()) {
+                local.start();
                 driver.standbyReady();
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             } else {
+                local.fence(); // a postgres an earlier agent process left running is killed, not asked
                 long epoch = readEpoch();
                 long sentAt = now();
                 WitnessReply r = witness.ask(Op.RENEW, epoch, null, null).get(30, TimeUnit.SECONDS);

@@ -227,6 +227,11 @@ public final class PgControl implements AutoCloseable {
         cloneFrom(primary);
     }
 
+    /** Whether the data directory is a standby's (standby.signal): it starts in recovery, refusing every write. */
+    public boolean standbyData() {
+        return Files.exists(data.resolve("standby.signal"));
+    }
+
     public boolean inRecovery() {
         return (Boolean) scalar("SELECT pg_is_in_recovery()");
     }
