@@ -4,16 +4,19 @@
 # Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
 # freeze-primary-agent, freeze-primary-postgres, hub-restart-during-failover, old-primary-returns, flapping-link,
-# hub-down-force-promote.
+# hub-down-force-promote, client-overrides-fenced.
+# "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
+# synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
+# namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
 # `all` runs every scenario and writes ha-harness/reports/matrix.md. Needs: ./mvnw -DskipTests package, Debian's
 # postgresql-15, iproute2, iputils-arping, nftables. Writes ha-harness/reports/<scenario>.{md,tsv}.
-set -euo pipefail
+set -eEuo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-power-off}
 runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
   cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-primary-postgres
-  hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote"
+  hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote client-overrides-fenced"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -25,6 +28,7 @@ fi
 # per scenario: node writable at the end (a, b, none), whether writes resume, the epoch at the end
 case "$scenario" in
   power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
+  client-overrides-fenced) expect=(b 1 2) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
   freeze-primary-postgres|flapping-link) expect=(a 1 1) ;;
@@ -39,7 +43,7 @@ hubdata=$(mktemp -d /tmp/gk8s-harness-hub.XXXXXX) # root's: zonky's initdb runs 
 chown postgres: "$work"
 pids=()
 declare -A ip=([a]=$net.11 [b]=$net.12 [h]=$net.2 [c]=$net.3)
-declare -A agent_pid
+declare -A agent_pid prober
 psql=/usr/lib/postgresql/15/bin/psql
 source ha-harness/kine.sh
 
@@ -59,22 +63,53 @@ descendants() { # a process and all its descendants
 
 killtree() { kill -9 $(descendants "$1") 2>/dev/null || true; } # SIGKILL a tree at once: a power-off
 
+drop_network() { # every namespace and route of the harness, also ones a crashed earlier run left behind
+  for n in a b h c br; do ip netns del gk8s-$n 2>/dev/null || true; done
+  ip route del blackhole $net.0/24 2>/dev/null || true
+}
+
+finished=0 aborted_line=""
+trap 'aborted_line=${aborted_line:-$LINENO}' ERR
 cleanup() {
+  local status=$?
   for p in "${pids[@]}"; do killtree "$p"; done
   pkill -9 -f "$work" 2>/dev/null || true
   pkill -9 -f "$hubdata" 2>/dev/null || true
-  for n in a b h c br; do ip netns del gk8s-$n 2>/dev/null || true; done
-  ip route del blackhole $net.0/24 2>/dev/null || true
+  drop_network
   rm -rf "$work" "$hubdata" # the hub's data alone is ~1.7 GB (embedded PostgreSQL and broker)
+  if [ "$finished" = 0 ]; then # an aborted scenario is a violation, never a silent pass
+    log "ABORTED (line ${aborted_line:-?}, status $status): counted as a violation"
+    if [ -n "${tsv:-}" ]; then
+      printf '%s\t\t\t\t\t\t\tVIOLATION: aborted at line %s\n' "${run:-0}" "${aborted_line:-?}" >> "$tsv"
+      printf '# HA harness: %s — ABORTED at line %s (status %s): a violation\n' "$scenario" "${aborted_line:-?}" \
+        "$status" > "ha-harness/reports/$scenario.md"
+    fi
+    exit 1
+  fi
 }
 trap cleanup EXIT
 
-network() {
+network() { # the bridge and the hub's namespace, once per scenario
+  drop_network
   ip route replace blackhole $net.0/24
   ip netns add gk8s-br
   ip -n gk8s-br link add br0 type bridge
   ip -n gk8s-br link set br0 up
-  for n in a b h c; do
+  attach h
+  # partitions between two nodes: drop bridged frames between their ports (stack.md: no netem here)
+  ip netns exec gk8s-br nft add table bridge cut
+  ip netns exec gk8s-br nft add chain bridge cut forward '{ type filter hook forward priority 0; }'
+}
+
+fresh_nodes() { # the site's namespaces, new for every run: no address, VIP or rule survives from the run before
+  for n in a b c; do ip netns del gk8s-$n 2>/dev/null || true; done
+  for n in a b c; do attach $n; done
+  heal
+}
+
+attach() { # a namespace on the bridge
+  local n=$1
+  {
     ip netns add gk8s-$n
     ip link add v-$n netns gk8s-$n type veth peer name p-$n netns gk8s-br
     ip -n gk8s-br link set p-$n master br0 up
@@ -82,10 +117,7 @@ network() {
     ip -n gk8s-$n link set v-$n up
     ip -n gk8s-$n link set lo up
     ip netns exec gk8s-$n sysctl -qw net.ipv4.ip_nonlocal_bind=1
-  done
-  # partitions between two nodes: drop bridged frames between their ports (stack.md: no netem here)
-  ip netns exec gk8s-br nft add table bridge cut
-  ip netns exec gk8s-br nft add chain bridge cut forward '{ type filter hook forward priority 0; }'
+  }
 }
 
 partition() { # x y: no frame passes between x and y, both ways
@@ -154,7 +186,20 @@ postgres_of() { pgrep -f -- "-D $work/$1-pg" || true; }
 q() { # node sql -> one value, or "down"
   in_ns "$1" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
 }
-writable() { q "$1" "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'"; }
+writable() { # t when a client that overrides every setting commits on the node's own PostgreSQL
+  in_ns "$1" env PGCONNECT_TIMEOUT=1 timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
+    -c "SET statement_timeout = 500" -c "SET default_transaction_read_only = off" -c "SET synchronous_commit = local" \
+    -c "BEGIN READ WRITE" -c "CREATE TABLE IF NOT EXISTS harness_probe (node text, at bigint)" \
+    -c "INSERT INTO harness_probe VALUES ('end', 0)" -c "COMMIT" >/dev/null 2>&1 && echo t || echo f
+}
+start_probers() { # run: one Prober per node, in its namespace, against its own address, every 50 ms
+  for n in a b; do
+    in_ns $n java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" \
+      ha-harness/Prober.java "jdbc:postgresql://${ip[$n]}:5432/postgres" $n 60 50 > "$work/probe-$n-$1.log" 2>&1 &
+    pids+=($!)
+    prober[$n]=$!
+  done
+}
 # an address on an interface that is down (a powered-off node, a pulled cable) answers no ARP: not an owner
 owns_vip() { ip -n gk8s-$1 link show dev v-$1 2>/dev/null | grep -q "state UP" \
   && ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
@@ -165,7 +210,7 @@ epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
 inject() { # the fault at t=0 of the samples
   case "$scenario" in
     power-off|old-primary-returns) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
-    isolate-primary) ip -n gk8s-br link set p-a down ;;
+    isolate-primary|client-overrides-fenced) ip -n gk8s-br link set p-a down ;;
     standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down ;;
     isolate-standby) ip -n gk8s-br link set p-b down ;;
     cut-primary-standby) partition a b ;;
@@ -204,6 +249,29 @@ during() { # ms since the fault -> follow-up steps of a scenario, each once
   esac
 }
 
+probe_stats() { # node log -> samples, mean and max interval between sample starts, writable samples
+  awk -v n="$1" 'NF >= 3 { c++; if (p) { g = $1 - p; s += g; if (g > m) m = g } p = $1; if ($3 == "w") w++ }
+    END { printf "%s %d samples every %.0f ms (max gap %d), %d writable", n, c, (c > 1 ? s / (c - 1) : 0), m, w }' "$2"
+}
+probe_overlap() { # log of a, log of b -> samples with two writers: commits acknowledged on the first writer after
+  # the second writer's first, plus the second writer's acknowledged before the first writer's last
+  awk 'NF >= 3 && $3 == "w" { f = FILENAME == ARGV[1] ? 1 : 2; t[f, ++n[f]] = $2
+      if (!(f in first) || $2 < first[f]) first[f] = $2; if ($2 > last[f]) last[f] = $2 }
+    END { c = 0
+      if (n[1] && n[2]) { o = first[1] <= first[2] ? 1 : 2; w = 3 - o
+        for (i = 1; i <= n[o]; i++) if (t[o, i] >= first[w]) c++
+        for (i = 1; i <= n[w]; i++) if (t[w, i] <= last[o]) c++ }
+      print c }' "$1" "$2"
+}
+fenced_check() { # a's prober log: a client on a, overriding everything, committed after the fault (reached it), then
+  # nothing after its first refusal, which came by the lease (3 s) + 250 ms; at least 20 refused attempts after it
+  awk -v f="$fault_ms" -v lease=3000 'NF >= 3 && $1 > f {
+      if ($3 == "w") { if (refused) late++; else before++ } else if (!refused) { refused = $2 } else after++ }
+    END { ok = before > 0 && refused && refused <= f + lease + 250 && late == 0 && after >= 20
+      printf "client on a: %d commits after the fault, refused from +%d ms, %d commits after that, %d refused attempts", before, refused - f, late, after
+      exit ok ? 0 : 1 }' "$1"
+}
+
 is_sync() { [ "$(q "$1" "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$2' AND sync_state = 'sync'")" = 1 ]; }
 
 results=()
@@ -219,10 +287,12 @@ for run in $(seq 1 "$runs"); do
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
-  frozen="" thawed="" returned_ms="" flap_cut=0 flaps=0 forced=""
+  frozen="" thawed="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
+  fresh_nodes
   start_agent a b primary
   start_agent b a standby
   wait_for "synchronous replication" 60 is_sync a b
+  start_probers "$run"
   in_ns c java -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" ha-harness/Writer.java \
     "jdbc:postgresql://$vip:5432/postgres" 40 > "$work/writer-$run.log" 2>&1 &
   writer=$!
@@ -232,21 +302,15 @@ for run in $(seq 1 "$runs"); do
   fault_ms=$(now_ms)
   inject
   log "run $run: fault $scenario injected"
-  both=0 both_frozen=0 vips=0 samples=0
-  while t=$(( $(now_ms) - fault_ms )); [ "$t" -lt 15000 ]; do # 15 s of invariant samples
+  vips=0 samples=0
+  while t=$(( $(now_ms) - fault_ms )); [ "$t" -lt 15000 ]; do # 15 s of VIP samples; the probers sample writes
     during "$t"
-    wa=$(writable a); wb=$(writable b); va=$(owns_vip a); vb=$(owns_vip b)
+    va=$(owns_vip a); vb=$(owns_vip b)
     samples=$((samples + 1))
-    # a frozen agent can neither fence its server nor drop the VIP; its writes cannot commit (its synchronous
-    # standby left to become primary): counted apart until 2 s after it is thawed
-    agent_frozen=$([ "$scenario" = freeze-primary-agent ] && { [ -z "$thawed" ] || [ "$t" -lt $((thawed + 2000)) ]; } \
-      && echo 1 || echo 0)
-    if [ "$wa" = t ] && [ "$wb" = t ]; then
-      [ "$agent_frozen" = 1 ] && both_frozen=$((both_frozen + 1)) || both=$((both + 1))
-    fi
-    [ "$va" = t ] && [ "$vb" = t ] && [ "$agent_frozen" = 0 ] && vips=$((vips + 1))
+    [ "$va" = t ] && [ "$vb" = t ] && vips=$((vips + 1))
     sleep 0.05
   done
+  vip_every=$((15000 / samples))
   extra=""
   if [ "$scenario" = old-primary-returns ]; then
     if wait_for "a as synchronous standby of b" 60 is_sync b a; then
@@ -255,10 +319,19 @@ for run in $(seq 1 "$runs"); do
       extra="did not rejoin"; violations=$((violations + 1))
     fi
   fi
-  [ "$scenario" = freeze-primary-agent ] && extra="both writable while a's agent was frozen: $both_frozen samples"
   [ "$scenario" = flapping-link ] && extra="$flaps link changes"
   [ "$scenario" = hub-down-force-promote ] && extra="operator at +$forced ms: $(cat "$work/force.log")"
   wait "$writer" || true
+  for n in a b; do killtree "${prober[$n]}"; done
+  # two writers: a commit acknowledged on one node after one was acknowledged on the other (either direction), over
+  # every sample of the run, before and after the fault; the probers' lines: <start ms> <answer ms> w|-
+  both=$(probe_overlap "$work/probe-a-$run.log" "$work/probe-b-$run.log")
+  probes="probes: $(probe_stats a "$work/probe-a-$run.log"), $(probe_stats b "$work/probe-b-$run.log"); VIP every ${vip_every} ms"
+  extra="$extra${extra:+; }$probes"
+  if [ "$scenario" = client-overrides-fenced ]; then
+    fence_line=$(fenced_check "$work/probe-a-$run.log") || bad_fence=1
+    extra="$extra; $fence_line"
+  fi
   end_writer=none
   [ "$(writable a)" = t ] && end_writer=a
   [ "$(writable b)" = t ] && end_writer=$([ $end_writer = a ] && echo both || echo b)
@@ -279,6 +352,7 @@ for run in $(seq 1 "$runs"); do
   rows=$(q $survivor "SELECT count(*) FROM harness_writes")
   [ "$survivor" = a ] && [ "$rows" = down ] && rows=$(q b "SELECT count(*) FROM harness_writes")
   bad=""
+  [ -z "${bad_fence:-}" ] || bad+=" a commit on the isolated primary after its fence;"
   kine=$(kine_check "$fault_ms" "$survivor") || bad+=" kine revisions went back or are missing;"
   extra="$extra${extra:+; }$kine"
   if [ "${expect[1]}" = 0 ]; then # no write may succeed after the fault (+1 s for the hub kill, +0.5 s in flight)
@@ -316,11 +390,14 @@ done
   echo "epoch ${expect[2]} at the end."
   echo
   echo "Invariants per run: the expected writer and epoch at the end, every acknowledged write on the survivor, and"
-  echo "no sample (about every 0.15 s for 15 s after the fault) with two writable PostgreSQL servers or two VIP owners."
+  echo "no two writers (a commit acknowledged on one node after one was acknowledged on the other, by a client on each"
+  echo "node's own PostgreSQL that overrides every setting, every 50 ms from before the fault to the end of the run, every"
+  echo "sample counted) and no sample (15 s after the fault) with two VIP owners. An aborted run is a violation."
   echo
   echo "| run | longest gap between acknowledged writes after the fault (ms) | writes acknowledged | rows on the survivor | samples with two writers | samples with two VIP owners | epoch at the end | notes |"
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${results[@]}"
 } > "ha-harness/reports/$scenario.md"
 cat "ha-harness/reports/$scenario.md"
+finished=1
 [ "$violations" -eq 0 ] || { log "$violations run(s) violated an invariant"; exit 1; }
