@@ -99,14 +99,13 @@ public class IngestClient {
         if (mqtt.ssl()) {
             builder = builder.sslWithDefaultConfig();
         }
-        client = builder.buildAsync();
-        client.publishes(MqttGlobalPublishFilter.ALL, this::received, true);
-        var connect = client.connectWith();
-        if (mqtt.username().isPresent()) {
-            connect = connect.simpleAuth().username(mqtt.username().get()).password(mqtt.password().orElse("")
+        if (mqtt.username().isPresent()) { // on the client, not the CONNECT: automatic reconnects reuse only these
+            builder = builder.simpleAuth().username(mqtt.username().get()).password(mqtt.password().orElse("")
                     .getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
         }
-        connect.cleanStart(false).sessionExpiryInterval(mqtt.sessionExpiry().toSeconds()).keepAlive(30)
+        client = builder.buildAsync();
+        client.publishes(MqttGlobalPublishFilter.ALL, this::received, true);
+        client.connectWith().cleanStart(false).sessionExpiryInterval(mqtt.sessionExpiry().toSeconds()).keepAlive(30)
                 .restrictions().receiveMaximum(Math.min(65_535, Math.max(1, mqtt.receiveMaximum())))
                 .maximumPacketSize(MAX_PACKET).applyRestrictions()
                 .send();

@@ -52,7 +52,9 @@ public final class VirtualAgent {
         this.node = node;
         this.codec = codec;
         this.counters = counters;
-        var b = Mqtt5Client.builder().identifier("gk8s-" + site + "-" + node).serverHost(host).serverPort(port)
+        var b = Mqtt5Client.builder().identifier("gk8s-" + site + "-" + node)
+                // its identity, as a real agent's; on the client, so that automatic reconnects send it too
+                .simpleAuth().username(site + "/" + node).applySimpleAuth().serverHost(host).serverPort(port)
                 .executorConfig(executors)
                 .automaticReconnect().initialDelay(1, java.util.concurrent.TimeUnit.SECONDS)
                 .maxDelay(30, java.util.concurrent.TimeUnit.SECONDS).applyAutomaticReconnect()
@@ -123,7 +125,6 @@ public final class VirtualAgent {
         session = System.currentTimeMillis() * 1000 + counters.connections.incrementAndGet() % 1000;
         byte[] will = codec.encode(new Status(V, site, node, session, false, System.currentTimeMillis(), "last-will"));
         Mqtt5Connect connect = Mqtt5Connect.builder().cleanStart(true).keepAlive(60)
-                .simpleAuth().username(site + "/" + node).applySimpleAuth() // its identity, as a real agent's
                 .willPublish().topic(Topics.up(site, node, Kind.STATUS)).payload(will).qos(MqttQos.AT_LEAST_ONCE)
                 .retain(true).applyWillPublish().build();
         return client.connect(connect).thenRun(() -> { });
