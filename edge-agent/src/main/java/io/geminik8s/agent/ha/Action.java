@@ -23,7 +23,7 @@ public sealed interface Action {
     record ReportPeerOk(long epoch, String peer) implements Action {
     }
 
-    /** The hub recorded the peer as sync-eligible: put it into synchronous_standby_names. */
+    /** The peer streams: put it into synchronous_standby_names (it is reported eligible once confirmed sync). */
     record UseSyncStandby(long epoch, String peer) implements Action {
     }
 

@@ -241,6 +241,10 @@ public final class HaNode implements AutoCloseable {
             return d.peerStreaming();
         }
 
+        public io.geminik8s.agent.pg.StandbyStatus peerStatus() {
+            return d.peerStatus();
+        }
+
         public void forcePromote(long epoch) {
             d.forcePromote(epoch);
             saveEpoch(epoch);

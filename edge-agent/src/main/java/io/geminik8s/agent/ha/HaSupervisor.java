@@ -75,10 +75,13 @@ public final class HaSupervisor implements AutoCloseable {
         probe.scheduleAtFixedRate(() -> {
             boolean answers = driver.localAnswers();
             // an unanswering local server says nothing about the standby: do not report it lost for that
-            Boolean streaming = answers ? driver.peerStreaming() : null;
+            io.geminik8s.agent.pg.StandbyStatus status = answers ? driver.peerStatus() : null;
+            Boolean streaming = answers && status == null ? driver.peerStreaming() : null;
             loop.execute(() -> {
                 apply(machine.localDatabase(answers, now()));
-                if (streaming != null) {
+                if (status != null && status.known()) {
+                    apply(machine.replication(status.streaming(), status.named(), status.sync(), now()));
+                } else if (streaming != null) {
                     apply(machine.replication(streaming, now()));
                 }
             });

@@ -100,6 +100,11 @@ public final class NodeDriver implements SiteDriver {
     }
 
     @Override
+    public io.geminik8s.agent.pg.StandbyStatus peerStatus() {
+        return local.standbyStatus(peer.name());
+    }
+
+    @Override
     public void useSyncStandby(String peerName) {
         local.setSynchronousStandby(peerName);
     }

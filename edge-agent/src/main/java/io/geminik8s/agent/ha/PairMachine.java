@@ -34,10 +34,16 @@ public final class PairMachine {
     private long lastPeerContact; // primary: last ack received; standby: last heartbeat heard
     private long lastAckSent;
     private long lastHubAsk = Long.MIN_VALUE / 2;
-    /** Primary: whether the peer is in synchronous_standby_names (it starts there: the pair is set up in sync). */
+    /**
+     * Primary: whether the hub may count the peer sync-eligible (a peer-ok was sent and no peer-lost granted since;
+     * it starts so: the pair is set up in sync).
+     */
     private boolean syncPeer = true;
+    /** Primary: whether the peer is in synchronous_standby_names, as last observed (or set) here. */
+    private boolean named = true;
     private long notStreamingSince = -1;
     private long lastOkAsk = Long.MIN_VALUE / 2;
+    private long lastUseAsk = Long.MIN_VALUE / 2;
     /** Holder by the operator's force-promote, not (yet) recorded by the hub: no lease to lapse until it is. */
     private boolean forced;
     private long dbSilentSince = -1;
@@ -63,6 +69,7 @@ public final class PairMachine {
         PairMachine m = new PairMachine(peer, timing, State.PRIMARY, epoch, now);
         m.leaseUntil = leaseStart + timing.leaseMs();
         m.syncPeer = peerSynchronous;
+        m.named = peerSynchronous;
         return m;
     }
 
@@ -100,7 +107,7 @@ public final class PairMachine {
                     return List.of(new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch));
                 }
                 if (state == State.ALONE) {
-                    return syncPeer ? askHub(now, new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch))
+                    return syncPeer || named ? askHub(now, new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch))
                             : askHub(now, new Action.RenewWithHub(epoch));
                 }
                 return List.of();
@@ -164,21 +171,38 @@ public final class PairMachine {
     }
 
     /**
-     * Primary side: whether the peer's PostgreSQL streams from this one (pg_stat_replication), polled by the
-     * supervisor. A peer that streams but is not synchronous is reported sync-eligible to the hub and put back into
-     * synchronous_standby_names once the hub has recorded it; a synchronous peer that stops streaming for the
-     * peer-silence time is reported lost, and leaves synchronous_standby_names only once the hub recorded that.
+     * Primary side, for a driver that tells only whether the peer streams: whether it is in
+     * synchronous_standby_names is taken from this machine's own actions, and a named streaming peer as synchronous.
      */
     public List<Action> replication(boolean streaming, long now) {
+        return replication(streaming, named, streaming && named, now);
+    }
+
+    /**
+     * Primary side: the peer as this node's PostgreSQL sees it, polled by the supervisor — whether it streams, whether
+     * it is in synchronous_standby_names ({@code inNames}) and whether pg_stat_replication shows it streaming with
+     * sync_state 'sync' ({@code sync}). A streaming peer is put into synchronous_standby_names (always safe: commits
+     * only wait more), and reported sync-eligible to the hub (peer-ok) only once it is confirmed synchronous: the hub
+     * never counts a standby eligible that could lack an acknowledged write. A named peer that
+     * stops streaming for the peer-silence time is reported lost, and leaves synchronous_standby_names only once the
+     * hub recorded that (a peer-ok may have been recorded).
+     */
+    public List<Action> replication(boolean streaming, boolean inNames, boolean sync, long now) {
         if (state != State.PRIMARY && state != State.ALONE) {
             return List.of();
         }
+        named = inNames;
         notStreamingSince = streaming ? -1 : notStreamingSince < 0 ? now : notStreamingSince;
-        if (streaming && !syncPeer && now - lastOkAsk >= timing.hubRetryMs()) {
+        if (streaming && !named && now - lastUseAsk >= timing.hubRetryMs()) {
+            lastUseAsk = now;
+            named = true;
+            return List.of(new Action.UseSyncStandby(epoch, peer));
+        }
+        if (streaming && sync && named && !syncPeer && now - lastOkAsk >= timing.hubRetryMs()) {
             lastOkAsk = now;
             return List.of(new Action.ReportPeerOk(epoch, peer));
         }
-        if (!streaming && syncPeer && now - notStreamingSince >= timing.peerSilenceMs()) {
+        if (!streaming && (syncPeer || named) && now - notStreamingSince >= timing.peerSilenceMs()) {
             return askHub(now, new Action.ReportPeerLost(epoch, peer));
         }
         return List.of();
@@ -257,13 +281,18 @@ public final class PairMachine {
                 if (forced && op == WitnessRequest.Op.FORCE) {
                     return forceReply(reply, granted, requestSentAt, now);
                 }
-                if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_LOST && syncPeer) {
+                if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_LOST && (syncPeer || named)) {
                     syncPeer = false;
+                    named = false;
                     return List.of(new Action.DropSyncStandby(epoch, peer));
                 }
                 if (granted && reply.epoch() == epoch && op == WitnessRequest.Op.PEER_OK && !syncPeer) {
+                    if (!named) { // recorded after this node dropped the peer (a late answer): take it back at once
+                        lastHubAsk = now;
+                        return List.of(new Action.ReportPeerLost(epoch, peer));
+                    }
                     syncPeer = true;
-                    return List.of(new Action.UseSyncStandby(epoch, peer));
+                    return List.of();
                 }
                 if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
                     leaseUntil = Math.max(leaseUntil, requestSentAt + reply.leaseMs());

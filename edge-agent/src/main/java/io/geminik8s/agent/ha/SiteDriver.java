@@ -28,7 +28,16 @@ public interface SiteDriver {
     /** Whether the peer's PostgreSQL streams from this (primary) node; may block briefly, never throws. */
     boolean peerStreaming();
 
-    /** Put the peer into synchronous_standby_names (the hub has recorded it as sync-eligible). */
+    /**
+     * The peer as this (primary) node's PostgreSQL sees it: streaming, in synchronous_standby_names, confirmed
+     * synchronous ({@code known} false when the server did not answer); {@code null} when this driver can tell only
+     * {@link #peerStreaming()}. May block briefly, never throws.
+     */
+    default io.geminik8s.agent.pg.StandbyStatus peerStatus() {
+        return null;
+    }
+
+    /** Put the peer into synchronous_standby_names (it streams; the hub is told it is eligible once it is sync). */
     void useSyncStandby(String peer);
 
     /** Take the peer out of synchronous_standby_names (the hub has recorded it as not sync-eligible). */

@@ -213,6 +213,29 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /**
+     * The standby {@code standbyName} as this server sees it, in one query; {@link StandbyStatus#UNSURE} when the
+     * server does not answer within 2 s. Never throws. Named: synchronous_standby_names is exactly its name, as
+     * {@link #setSynchronousStandby} sets it.
+     */
+    public StandbyStatus standbyStatus(String standbyName) {
+        try (Connection c = connect(); var st = c.prepareStatement("SELECT coalesce(bool_or(state = 'streaming'), false),"
+                + " current_setting('synchronous_standby_names') IN (?, '\"' || ? || '\"'),"
+                + " coalesce(bool_or(state = 'streaming' AND sync_state = 'sync'), false)"
+                + " FROM pg_stat_replication WHERE application_name = ?")) {
+            st.setQueryTimeout(2);
+            st.setString(1, standbyName);
+            st.setString(2, standbyName);
+            st.setString(3, standbyName);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return new StandbyStatus(true, rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3));
+            }
+        } catch (SQLException e) {
+            return StandbyStatus.UNSURE;
+        }
+    }
+
     /** The best {@code sync_state} among this primary's standbys ({@code sync}, {@code async}...), or {@code none}. */
     public String synchronousState() {
         return (String) scalar("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.agent.k3s.K3sDriver;
 import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.pg.StandbyStatus;
 import io.geminik8s.agent.vip.VipControl;
 import io.geminik8s.embedded.FreePort;
 import java.nio.file.Files;
@@ -127,7 +128,10 @@ class NodeDriverTest {
         NodeDriver driverB = new NodeDriver(b, a, vipB, k3s("b"));
         await().atMost(Duration.ofSeconds(30)).until(driverA::peerStreaming);
         assertFalse(driverB.peerStreaming(), "nobody streams from a standby");
+        assertEquals(new StandbyStatus(true, true, false, false), driverA.peerStatus(), "streaming, not yet named");
         driverA.useSyncStandby("b");
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.standbyStatus("b").equals(
+                new StandbyStatus(true, true, true, true))); // named, and pg_stat_replication says sync
         insert(a, 1); // synchronous: b has it when this returns
         vipA.acquire();
         // a's VIP commands go through a wrapper that notes, for each, whether a's postmaster is still alive

@@ -90,10 +90,40 @@ class PairMachineTest {
         assertEquals(List.of(new Action.ReportPeerLost(2, "b")), p.replication(false, 2100));
         assertEquals(List.of(new Action.DropSyncStandby(2, "b")),
                 p.hubReply(Op.PEER_LOST, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 2100, 2150));
-        assertEquals(List.of(new Action.ReportPeerOk(2, "b")), p.replication(true, 2200));
-        assertEquals(List.of(new Action.UseSyncStandby(2, "b")),
-                p.hubReply(Op.PEER_OK, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 2200, 2250));
-        assertEquals(List.of(), p.replication(true, 2800));
+        // b streams again: named first, reported eligible only once confirmed synchronous
+        assertEquals(List.of(new Action.UseSyncStandby(2, "b")), p.replication(true, false, false, 2200));
+        assertEquals(List.of(), p.replication(true, true, false, 2300), "named, not yet sync: no peer-ok");
+        assertEquals(List.of(), p.replication(true, true, false, 2900), "still not sync: no peer-ok");
+        assertEquals(List.of(new Action.ReportPeerOk(2, "b")), p.replication(true, true, true, 3000));
+        assertEquals(List.of(),
+                p.hubReply(Op.PEER_OK, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 3000, 3050));
+        assertEquals(List.of(), p.replication(true, true, true, 3600), "recorded: nothing more to say");
+    }
+
+    @Test
+    void aPeerOkRecordedAfterThePeerWasDroppedIsTakenBackAtOnce() {
+        PairMachine p = PairMachine.primary("b", 2, 0, false, T, 0);
+        p.peerAck(2, 0, 10);
+        assertEquals(List.of(new Action.UseSyncStandby(2, "b")), p.replication(true, false, false, 100));
+        assertEquals(List.of(new Action.ReportPeerOk(2, "b")), p.replication(true, true, true, 200));
+        // b stops streaming; the peer-ok's answer is late; b is reported lost and dropped
+        assertEquals(List.of(), p.replication(false, true, false, 300));
+        assertEquals(List.of(new Action.ReportPeerLost(2, "b")), p.replication(false, true, false, 1800));
+        assertEquals(List.of(new Action.DropSyncStandby(2, "b")),
+                p.hubReply(Op.PEER_LOST, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 1800, 1850));
+        assertEquals(List.of(new Action.ReportPeerLost(2, "b")),
+                p.hubReply(Op.PEER_OK, reply(WitnessReply.Outcome.GRANTED, 2, "a", null), 200, 1900),
+                "the hub may now count b eligible while a writes without it: lost again at once");
+    }
+
+    @Test
+    void aNamedPeerThatWasNeverEligibleLeavesOnlyThroughTheHubToo() {
+        PairMachine p = PairMachine.primary("b", 2, 0, false, T, 0);
+        p.peerAck(2, 0, 10);
+        assertEquals(List.of(new Action.UseSyncStandby(2, "b")), p.replication(true, false, false, 100));
+        assertEquals(List.of(), p.replication(false, true, false, 200));
+        assertEquals(List.of(new Action.ReportPeerLost(2, "b")), p.replication(false, true, false, 1700),
+                "a peer-ok might be in flight: the peer leaves synchronous_standby_names via the hub");
     }
 
     @Test
