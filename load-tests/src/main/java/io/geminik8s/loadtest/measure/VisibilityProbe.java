@@ -34,7 +34,8 @@ public final class VisibilityProbe implements AutoCloseable {
     public VisibilityProbe(HubProcess hub, List<VirtualAgent> agents, int parallel) {
         this.hub = hub;
         this.agents = agents;
-        this.probes = Executors.newFixedThreadPool(parallel, r -> {
+        // --probes 0: no probe at all, for scenarios that measure the hub's own cost (no API reads on top)
+        this.probes = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "sim-probe");
             t.setDaemon(true);
             return t;
