@@ -24,7 +24,7 @@ public class ProblemMapper {
                 : Response.Status.fromStatusCode(status).getReasonPhrase(), e.getMessage(), uri);
     }
 
-    static Response response(int status, String title, String detail, UriInfo uri) {
+    public static Response response(int status, String title, String detail, UriInfo uri) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);

@@ -1,6 +1,7 @@
 package io.geminik8s.hub.auth;
 
 import io.geminik8s.hub.LogBudget;
+import io.geminik8s.hub.api.ProblemMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.AuthenticationFailedException;
@@ -10,8 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.Response;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.ws.rs.core.UriInfo;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -75,12 +74,6 @@ public class DeniedMapper {
     }
 
     private static Response.ResponseBuilder problem(int status, String title, String detail, UriInfo uri) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "about:blank");
-        body.put("title", title);
-        body.put("status", status);
-        body.put("detail", detail);
-        body.put("instance", uri.getPath());
-        return Response.status(status).type("application/problem+json").entity(body);
+        return Response.fromResponse(ProblemMapper.response(status, title, detail, uri));
     }
 }
