@@ -26,7 +26,8 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                                         HA; at least 32 characters, e.g. openssl rand -hex 32; mode 0600)
               ha.initial-role           primary or standby: what a node with an empty pg.data becomes (required)
               ha.lease-ms / ha.peer-silence-ms / ha.heartbeat-ms / ha.hub-retry-ms
-                                        3000 / 1500 / 250 / 500; the lease must equal the hub's gk8s.witness.lease
+                                        3000 / 1500 / 250 / 500; the lease should equal the hub's
+                                        gk8s.witness.lease: a longer one is cut to the hub's and reported
               pg.bin                    PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
               pg.data                   data directory (required with HA)
               pg.host / pg.port         this node's PostgreSQL address (default 127.0.0.1 / 5432)

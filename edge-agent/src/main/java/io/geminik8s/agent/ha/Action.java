@@ -61,4 +61,11 @@ public sealed interface Action {
     /** Tell the hub about the forced epoch until it records it (or refuses: the old holder is alive). */
     record ForceWithHub(long epoch) implements Action {
     }
+
+    /**
+     * The hub's lease is shorter than this node's ha.lease-ms (split brain by configuration): the node now counts its
+     * lease with the hub's length; tell the operator.
+     */
+    record LeaseMismatch(long epoch, long configuredMs, long hubMs) implements Action {
+    }
 }

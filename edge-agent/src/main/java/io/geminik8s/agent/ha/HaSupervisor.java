@@ -192,6 +192,19 @@ public final class HaSupervisor implements AutoCloseable {
                 machine.databaseRestarted();
                 event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
                         r.epoch(), started);
+            } else if (a instanceof Action.LeaseMismatch m) {
+                LOG.severe("HA " + site + "/" + self + ": ha.lease-ms is " + m.configuredMs() + " ms but the hub's"
+                        + " lease is " + m.hubMs() + " ms: a longer agent lease is split brain by configuration;"
+                        + " counting the lease with the hub's " + m.hubMs() + " ms. Set ha.lease-ms to the hub's"
+                        + " gk8s.witness.lease");
+                try {
+                    events.record("ha.lease-mismatch", Severity.CRITICAL, "ha.lease-ms " + m.configuredMs()
+                            + " ms is longer than the hub's lease " + m.hubMs() + " ms: using the hub's",
+                            Map.of("epoch", Long.toString(m.epoch()), "configured_ms", Long.toString(m.configuredMs()),
+                                    "hub_ms", Long.toString(m.hubMs())));
+                } catch (RuntimeException e) {
+                    LOG.warning("HA event ha.lease-mismatch not recorded: " + e);
+                }
             } else if (a instanceof Action.AckPeer ack && answering != null) {
                 peer.send("ack", ack.epoch(), ack.heartbeatSentAt(), answering.boot(), answering.seq());
             } else if (a instanceof Action.RenewWithHub r) {

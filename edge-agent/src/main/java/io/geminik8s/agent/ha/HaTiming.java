@@ -1,8 +1,9 @@
 package io.geminik8s.agent.ha;
 
 /**
- * HA timing on the agent side (ms). {@code leaseMs} must equal the hub's {@code gk8s.witness.lease}; docs/ha.md has
- * the failover budget these defaults give.
+ * HA timing on the agent side (ms). {@code leaseMs} should equal the hub's {@code gk8s.witness.lease}: a primary
+ * that learns a shorter hub lease counts its lease with that one and reports the mismatch ({@link PairMachine#leaseMs}).
+ * docs/ha.md has the failover budget these defaults give.
  */
 public record HaTiming(long heartbeatMs, long peerSilenceMs, long leaseMs, long hubRetryMs) {
 

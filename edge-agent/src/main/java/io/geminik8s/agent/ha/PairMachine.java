@@ -25,6 +25,8 @@ public final class PairMachine {
 
     /** Restarts of an unanswering local PostgreSQL before the primary gives its epoch up. */
     static final int DATABASE_RESTARTS = 2;
+    /** How often a primary that runs on its peer's acks asks the hub anyway, to learn the hub's lease length. */
+    static final long LEASE_CHECK_MS = 30_000;
 
     private final String peer;
     private final HaTiming timing;
@@ -48,6 +50,11 @@ public final class PairMachine {
     private boolean forced;
     private long dbSilentSince = -1;
     private int dbRestarts;
+    /** The hub's lease length, learned from its renew and force grants; -1 until then. */
+    private long hubLeaseMs = -1;
+    private long lastLeaseCheck = Long.MIN_VALUE / 2;
+    /** Primary: the send time of the latest heartbeat an ack answered. */
+    private long lastAckedSentAt = Long.MIN_VALUE / 2;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -85,6 +92,14 @@ public final class PairMachine {
         return epoch;
     }
 
+    /**
+     * The lease this node counts from its peer's acks: its ha.lease-ms, or the hub's lease when that is shorter (a
+     * longer agent lease would let it write after the hub granted the next epoch).
+     */
+    public long leaseMs() {
+        return hubLeaseMs > 0 ? Math.min(timing.leaseMs(), hubLeaseMs) : timing.leaseMs();
+    }
+
     /** The fence deadline while this node holds the epoch (PRIMARY or ALONE). */
     public long leaseUntil() {
         return leaseUntil;
@@ -105,6 +120,10 @@ public final class PairMachine {
                     state = State.ALONE;
                     lastHubAsk = now;
                     return List.of(new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch));
+                }
+                if (state == State.PRIMARY && now - lastLeaseCheck >= LEASE_CHECK_MS) {
+                    lastLeaseCheck = now; // also at the start: the hub's lease length is learned from the grant
+                    return List.of(new Action.RenewWithHub(epoch));
                 }
                 if (state == State.ALONE) {
                     return syncPeer || named ? askHub(now, new Action.ReportPeerLost(epoch, peer), new Action.RenewWithHub(epoch))
@@ -163,7 +182,8 @@ public final class PairMachine {
             return List.of(); // a send time in the future is no send time of this node's: never a lease from it
         }
         lastPeerContact = now;
-        leaseUntil = Math.max(leaseUntil, heartbeatSentAt + timing.leaseMs());
+        lastAckedSentAt = Math.max(lastAckedSentAt, heartbeatSentAt);
+        leaseUntil = Math.max(leaseUntil, heartbeatSentAt + leaseMs());
         if (state == State.ALONE) {
             state = State.PRIMARY; // the peer is back; it rejoins synchronous replication via replication()
         }
@@ -295,11 +315,14 @@ public final class PairMachine {
                     return List.of();
                 }
                 if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
+                    List<Action> alarm = op == WitnessRequest.Op.RENEW ? hubLease(reply.leaseMs()) : List.of();
                     leaseUntil = Math.max(leaseUntil, requestSentAt + reply.leaseMs());
                     if (state == State.FENCED && now < leaseUntil) {
                         state = State.ALONE;
-                        return List.of(new Action.Unfence(epoch));
+                        return alarm.isEmpty() ? List.of(new Action.Unfence(epoch))
+                                : List.of(alarm.get(0), new Action.Unfence(epoch));
                     }
+                    return alarm;
                 } else if (reply.epoch() != null && reply.epoch() > epoch) {
                     boolean wasWriting = state != State.FENCED;
                     epoch = reply.epoch();
@@ -334,8 +357,9 @@ public final class PairMachine {
     private List<Action> forceReply(WitnessReply reply, boolean granted, long requestSentAt, long now) {
         if (granted && reply.epoch() == epoch && reply.leaseMs() != null) {
             forced = false; // recorded: an ordinary holder with a hub lease from now on
+            List<Action> alarm = hubLease(reply.leaseMs());
             leaseUntil = requestSentAt + reply.leaseMs();
-            return List.of();
+            return alarm;
         }
         if (!granted && reply.outcome() == WitnessReply.Outcome.REFUSED && reply.epoch() != null
                 && (reply.epoch() > epoch || peer.equals(reply.holder()))) {
@@ -347,6 +371,23 @@ public final class PairMachine {
             return List.of(new Action.Fence(mine), new Action.Rejoin(epoch, reply.holder()));
         }
         return List.of();
+    }
+
+    /**
+     * The hub's lease length, from a renew or force grant (its full lease; a repeated promote grant gives only what
+     * is left of it). Shorter than ha.lease-ms: the lease counted from the peer's acks is cut to the hub's length at
+     * once, and the mismatch reported (once per value).
+     */
+    private List<Action> hubLease(long ms) {
+        if (ms <= 0 || ms == hubLeaseMs) {
+            return List.of();
+        }
+        hubLeaseMs = ms;
+        if (ms >= timing.leaseMs()) {
+            return List.of();
+        }
+        leaseUntil = Math.min(leaseUntil, lastAckedSentAt + ms); // the caller extends it by the grant afterwards
+        return List.of(new Action.LeaseMismatch(epoch, timing.leaseMs(), ms));
     }
 
     private List<Action> askHub(long now, Action... asks) {
