@@ -129,11 +129,12 @@ public final class RolloutAtScale {
                                 "quantile=\"0.99\"")))
                         .put("tick_max_ms", SteadyState.round(1000 * HubMetrics.value(hub,
                                 "gk8s_rollout_tick_seconds_max", "")))
-                        .put("hub_cpu_pct", SteadyState.round(100 * (ProcessStats.cpuSeconds(hub.pid()) - cpu0) / took))
+                        .put("hub_jvm_cpu_pct", SteadyState.round(100 * (ProcessStats.cpuSeconds(hub.pid()) - cpu0) / took))
                         .put("hub_rss_mb", SteadyState.round(ProcessStats.rssMb(hub.pid())))
                         .put("live_sites_applied", fleet.counters().desiredApplied() / 2)
                         .put("duration_s", SteadyState.round(took)).put("ingest_p50_ms", null)
                         .put("ingest_p99_ms", null).put("events_sent", 0).put("events_lost", 0);
+                report.check("the rollout succeeded", "succeeded".equals(phase));
             }
         }
         return report;
