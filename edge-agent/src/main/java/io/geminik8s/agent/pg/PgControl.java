@@ -14,17 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * One node's PostgreSQL for a physical-replication pair: create the primary, clone a standby with pg_basebackup,
- * synchronous standby on/off, promote, fence (read-only), rejoin an old primary with pg_rewind.
+ * synchronous standby on/off, promote, fence (stopped at once), rejoin an old primary with pg_rewind.
  *
- * <p>The postmaster runs as a child of this process (never daemonized by pg_ctl): a killed postgres is reaped at
- * once, so pg_rewind does not trip over a zombie (stack.md: PID 1 here reaps orphans only every second or so).
- * Node-specific settings are given on the command line, so base backups and rewinds copy postgresql.conf
- * unchanged. Commands run as {@code osUser} when this process is root (PostgreSQL refuses to run as root).
+ * <p>The postmaster runs as a child of this process ({@link Postmaster}). Node-specific settings are given on the
+ * command line, so base backups and rewinds copy postgresql.conf unchanged. Commands run as {@code osUser} when
+ * this process is root (PostgreSQL refuses to run as root).
  */
 public final class PgControl implements AutoCloseable {
 
@@ -45,7 +43,7 @@ public final class PgControl implements AutoCloseable {
     final String osUser;
     private final ProcessRunner runner;
     private String listen;
-    private volatile Process postmaster;
+    private final Postmaster postmaster = new Postmaster(this);
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
     public PgControl(Path bin, Path data, String host, int port, String name, String osUser) {
@@ -159,7 +157,7 @@ public final class PgControl implements AutoCloseable {
      */
     public void fence() {
         long t0 = System.nanoTime();
-        killNow();
+        postmaster.kill();
         try {
             writeReadOnlyDefault();
         } catch (RuntimeException e) {
@@ -294,42 +292,16 @@ public final class PgControl implements AutoCloseable {
 
     /** The postmaster's process id while this object runs it. */
     public java.util.OptionalLong pid() {
-        return postmaster != null && postmaster.isAlive() ? java.util.OptionalLong.of(postmaster.pid())
-                : java.util.OptionalLong.empty();
+        return postmaster.pid();
     }
 
     /** Starts the postmaster as a child process and waits until it accepts connections. */
     public synchronized void start() {
-        stopLeftover();
-        List<String> cmd = asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
+        postmaster.start(asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=" + listen, "-c", "unix_socket_directories=",
                 "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
                 "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
-                "-c", "cluster_name=" + name));
-        try {
-            postmaster = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(name + "-postgres.log")
-                            .toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (Connection c = connect()) {
-                return;
-            } catch (SQLException e) {
-                if (!postmaster.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + ": postgres did not start (see " + name
-                            + "-postgres.log)", e);
-                }
-                try {
-                    postmaster.waitFor(100, TimeUnit.MILLISECONDS); // returns early if it dies
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(ie);
-                }
-            }
-        }
+                "-c", "cluster_name=" + name)));
     }
 
     /**
@@ -355,71 +327,21 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
-    /** Power-off: SIGKILL the whole process tree, reaped before returning. */
+    /** Power-off: SIGKILL the whole process tree. */
     public synchronized void kill() {
-        killNow();
-    }
-
-    private void killNow() {
-        Process p = postmaster;
-        if (p != null && !ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10))) {
-            throw new IllegalStateException(name + ": postgres did not exit within 10 s of SIGKILL");
-        }
-        leftoverPostmaster().filter(h -> p == null || h.pid() != p.pid()).ifPresent(h -> {
-            h.descendants().forEach(ProcessHandle::destroyForcibly);
-            h.destroyForcibly();
-        });
-        // children of a killed postmaster may linger for a moment; wait until the data dir is free
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (anyBackendAlive() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-    }
-
-    /** The live process named in postmaster.pid, if any (a postmaster this object may not have started). */
-    private java.util.Optional<ProcessHandle> leftoverPostmaster() {
-        try {
-            Path pid = data.resolve("postmaster.pid");
-            return Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
-                    .filter(h -> h.isAlive() && h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-                    : java.util.Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return java.util.Optional.empty(); // no file, or one half-written: nothing to kill by it
-        }
-    }
-
-    /** A postmaster left running by an earlier agent process on this data directory is shut down first. */
-    private void stopLeftover() {
-        if (leftoverPostmaster().isPresent()) {
-            run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
-                    data.toString());
-        }
+        postmaster.kill();
     }
 
     /** Clean shutdown (fast mode), if running. */
     public void stop() {
-        if (postmaster != null && postmaster.isAlive()) {
-            run(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
-                    data.toString());
-            try {
-                postmaster.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        postmaster.stop();
     }
 
     @Override
     public void close() {
-        if (postmaster != null && postmaster.isAlive()) {
+        if (postmaster.alive()) {
             kill();
         }
-    }
-
-    private boolean anyBackendAlive() {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
-                .map(a -> String.join(" ", a).contains(data.toString())).orElse(false)
-                && p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
     }
 
     private List<String> asUser(List<String> cmd) {

@@ -1,0 +1,132 @@
+package io.geminik8s.agent.pg;
+
+import io.geminik8s.agent.proc.ProcessRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The postmaster of one {@link PgControl}'s data directory, run as a child of this process (never daemonized by
+ * pg_ctl): a killed postgres is reaped at once, so pg_rewind does not trip over a zombie (stack.md: PID 1 here reaps
+ * orphans only every second or so). Start, SIGKILL of the whole tree, clean stop.
+ */
+final class Postmaster {
+
+    private final PgControl pg;
+    private volatile Process process;
+
+    Postmaster(PgControl pg) {
+        this.pg = pg;
+    }
+
+    OptionalLong pid() {
+        Process p = process;
+        return p != null && p.isAlive() ? OptionalLong.of(p.pid()) : OptionalLong.empty();
+    }
+
+    boolean alive() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** Starts {@code cmd} (a postmaster left by an earlier agent process is stopped first), waits for connections. */
+    void start(List<String> cmd) {
+        stopLeftover();
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                    pg.data.resolveSibling(pg.name + "-postgres.log").toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        process = p;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (Connection c = pg.connect()) {
+                return;
+            } catch (SQLException e) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(pg.name + ": postgres did not start (see " + pg.name
+                            + "-postgres.log)", e);
+                }
+                try {
+                    p.waitFor(100, TimeUnit.MILLISECONDS); // returns early if it dies
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(ie);
+                }
+            }
+        }
+    }
+
+    /**
+     * SIGKILL of the whole tree, backends before the postmaster, then of any postgres named in postmaster.pid; returns
+     * once they are dead (not waiting for orphans to be reaped). Takes no lock and asks the server nothing.
+     */
+    void kill() {
+        Process p = process;
+        if (p != null && !ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10))) {
+            throw new IllegalStateException(pg.name + ": postgres did not exit within 10 s of SIGKILL");
+        }
+        leftover().filter(h -> p == null || h.pid() != p.pid()).ifPresent(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        });
+        // children of a killed postmaster may linger for a moment; wait until the data dir is free
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (anyBackendAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Clean shutdown (fast mode), if running. */
+    void stop() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            pgCtlStop();
+            try {
+                p.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The live process named in postmaster.pid, if any (a postmaster this object may not have started). */
+    private Optional<ProcessHandle> leftover() {
+        try {
+            Path pid = pg.data.resolve("postmaster.pid");
+            return Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
+                    .filter(h -> h.isAlive() && h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // no file, or one half-written: nothing to kill by it
+        }
+    }
+
+    private void stopLeftover() {
+        if (leftover().isPresent()) {
+            pgCtlStop();
+        }
+    }
+
+    private void pgCtlStop() {
+        pg.run(Duration.ofSeconds(60), pg.bin.resolve("pg_ctl").toString(), "stop", "-m", "fast", "-w", "-D",
+                pg.data.toString());
+    }
+
+    private boolean anyBackendAlive() {
+        String data = pg.data.toString();
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
+                .map(a -> String.join(" ", a).contains(data)).orElse(false)
+                && p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+    }
+}
