@@ -195,7 +195,8 @@ writable() { # t when a client that overrides every setting commits on the node'
 start_probers() { # run: one Prober per node, in its namespace, against its own address, every 50 ms
   for n in a b; do
     in_ns $n java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" \
-      ha-harness/Prober.java "jdbc:postgresql://${ip[$n]}:5432/postgres" $n 60 50 > "$work/probe-$n-$1.log" 2>&1 &
+      ha-harness/Prober.java "jdbc:postgresql://${ip[$n]}:5432/postgres" $n 60 50 > "$work/probe-$n-$1.log" \
+      2> "$work/probe-$n-$1.err" &
     pids+=($!)
     prober[$n]=$!
   done
@@ -249,13 +250,15 @@ during() { # ms since the fault -> follow-up steps of a scenario, each once
   esac
 }
 
+# a prober's sample line: <start ms> <answer ms> w|- ... (anything else in its log is not a sample)
+sample='$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && ($3 == "w" || $3 == "-")'
 probe_stats() { # node log -> samples, mean and max interval between sample starts, writable samples
-  awk -v n="$1" 'NF >= 3 { c++; if (p) { g = $1 - p; s += g; if (g > m) m = g } p = $1; if ($3 == "w") w++ }
-    END { printf "%s %d samples every %.0f ms (max gap %d), %d writable", n, c, (c > 1 ? s / (c - 1) : 0), m, w }' "$2"
+  awk -v n="$1" "$sample"' { c++; if (p) { g = $1 - p; s += g; if (g > m) m = g } p = $1; if ($3 == "w") w++ }
+    END { printf "%s %d samples every %.0f ms (max gap %.0f), %d writable", n, c, (c > 1 ? s / (c - 1) : 0), m, w }' "$2"
 }
 probe_overlap() { # log of a, log of b -> samples with two writers: commits acknowledged on the first writer after
   # the second writer's first, plus the second writer's acknowledged before the first writer's last
-  awk 'NF >= 3 && $3 == "w" { f = FILENAME == ARGV[1] ? 1 : 2; t[f, ++n[f]] = $2
+  awk "$sample"' && $3 == "w" { f = FILENAME == ARGV[1] ? 1 : 2; t[f, ++n[f]] = $2
       if (!(f in first) || $2 < first[f]) first[f] = $2; if ($2 > last[f]) last[f] = $2 }
     END { c = 0
       if (n[1] && n[2]) { o = first[1] <= first[2] ? 1 : 2; w = 3 - o
@@ -265,7 +268,7 @@ probe_overlap() { # log of a, log of b -> samples with two writers: commits ackn
 }
 fenced_check() { # a's prober log: a client on a, overriding everything, committed after the fault (reached it), then
   # nothing after its first refusal, which came by the lease (3 s) + 250 ms; at least 20 refused attempts after it
-  awk -v f="$fault_ms" -v lease=3000 'NF >= 3 && $1 > f {
+  awk -v f="$fault_ms" -v lease=3000 "$sample"' && $1 > f + 0 {
       if ($3 == "w") { if (refused) late++; else before++ } else if (!refused) { refused = $2 } else after++ }
     END { ok = before > 0 && refused && refused <= f + lease + 250 && late == 0 && after >= 20
       printf "client on a: %d commits after the fault, refused from +%d ms, %d commits after that, %d refused attempts", before, refused - f, late, after
