@@ -100,6 +100,7 @@ public class PresenceWriter {
     private volatile long writingSince = -1;
     private volatile long canaryCommittedNanos = -1;
     private volatile int earlyFlushAt = Integer.MAX_VALUE;
+    private volatile boolean shuttingDown;
 
     public PresenceWriter(PresenceBuffer buffer, Pool pool, SiteStatus siteStatus, HubConfig config,
                           Codec codec, MeterRegistry registry) {
@@ -181,6 +182,12 @@ public class PresenceWriter {
                     writing.set(0);
                     writingSince = -1;
                     flushing.set(false);
+                    if (!shuttingDown && buffer.waiting() > 0) {
+                        // what arrived during this write is written at once, not at the next tick: the broker sends
+                        // no more than the hub has acknowledged room for, so under load the flushes follow each
+                        // other back to back (each batch is what came in while the last one was written)
+                        flush().subscribe().with(ok -> { }, e -> LOG.warn("follow-up flush failed", e));
+                    }
                 })
                 .replaceWithVoid();
     }
@@ -202,6 +209,7 @@ public class PresenceWriter {
      * buffers while a flush runs is written by the next one, until a round finds nothing.
      */
     void flushOnShutdown(@Observes @Priority(10) ShutdownEvent ev) {
+        shuttingDown = true;
         long deadline = System.nanoTime() + config.dbTimeout().toNanos();
         while ((!buffer.isEmpty() || flushing.get()) && System.nanoTime() < deadline) {
             flush().await().atMost(config.dbTimeout());
