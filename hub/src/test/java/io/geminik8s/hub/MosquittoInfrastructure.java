@@ -66,23 +66,21 @@ public class MosquittoInfrastructure implements QuarkusTestResourceLifecycleMana
         try {
             mosquitto = new ProcessBuilder(BINARY.toString(), "-c", config.toString()).redirectErrorStream(true)
                     .redirectOutput(config.resolveSibling("stdout.log").toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                try (var s = new java.net.Socket("127.0.0.1", port)) {
-                    return;
-                } catch (IOException notYet) {
-                    if (!mosquitto.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("mosquitto did not start: " + Files.readString(
-                                config.resolveSibling("stdout.log")));
-                    }
-                    Thread.sleep(20); // polling a port another process opens; the deadline bounds it
-                }
-            }
+            Process started = mosquitto;
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .pollInterval(java.time.Duration.ofMillis(20)).until(() -> {
+                        if (!started.isAlive()) {
+                            throw new IllegalStateException("mosquitto did not start: " + Files.readString(
+                                    config.resolveSibling("stdout.log")));
+                        }
+                        try (var s = new java.net.Socket("127.0.0.1", port)) {
+                            return true;
+                        } catch (IOException notYet) {
+                            return false;
+                        }
+                    });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
