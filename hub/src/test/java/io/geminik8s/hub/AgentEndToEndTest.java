@@ -149,6 +149,34 @@ class AgentEndToEndTest {
     }
 
     /**
+     * The Will Delay itself, against the real broker: an agent killed with {@code mqtt.will-delay-s=3} is announced
+     * offline (its Last Will, a retained status) no sooner than three seconds after the broker lost it, and not much
+     * later (a broker restart shorter than the delay therefore announces nothing: aBrokerRestartIsNoFleetDeath).
+     */
+    @Test
+    void aDeadAgentsLastWillWaitsForItsWillDelay() throws Exception {
+        IngestProbe.awaitIngestReady();
+        try (MqttPublisher watcher = new MqttPublisher()) {
+            var statuses = watcher.subscribe(Topics.up("e2e-will-delay", "a", Kind.STATUS));
+            Process agent = startAgentProcess("e2e-will-delay", "a", dir.resolve("will-delay"),
+                    dir.resolve("will-delay.log"), Map.of("GK8S_AGENT_MQTT_WILL_DELAY_S", "3"));
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-will-delay", "a", true));
+                statuses.clear();
+                agent.destroyForcibly(); // SIGKILL: the kernel closes the socket, the broker sees it at once
+                long t0 = System.nanoTime();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> statuses
+                        .stream().anyMatch(m -> m instanceof io.geminik8s.protocol.Status st && !st.online()));
+                long willMs = (System.nanoTime() - t0) / 1_000_000;
+                System.out.printf("kill -9 -> Last Will published after %d ms (Will Delay 3 s)%n", willMs);
+                assertTrue(willMs >= 2_900 && willMs <= 5_000, "Last Will after " + willMs + " ms");
+            } finally {
+                agent.destroyForcibly();
+            }
+        }
+    }
+
+    /**
      * A frozen agent (SIGSTOP) keeps its TCP connection open but sends nothing, like a node that lost power
      * behind a switch: only the MQTT keepalive can notice. The broker closes the connection after 1.5 x keepalive
      * of silence and publishes the Last Will; the hub needs one more flush interval.
@@ -217,10 +245,16 @@ class AgentEndToEndTest {
     }
 
     private Process startAgentProcess(String site, String node, Path state, Path log) throws Exception {
+        return startAgentProcess(site, node, state, log, Map.of());
+    }
+
+    private Process startAgentProcess(String site, String node, Path state, Path log, Map<String, String> overrides)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "io.geminik8s.agent.Main");
         pb.environment().putAll(agentEnv(site, node, state));
+        pb.environment().putAll(overrides);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Files.createDirectories(state);
         return pb.start();

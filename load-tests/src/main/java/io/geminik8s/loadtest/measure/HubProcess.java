@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,20 +23,32 @@ public final class HubProcess implements AutoCloseable {
     private final Path jar;
     private final Path data;
     private final List<String> jvmFlags;
+    private final Map<String, String> settings;
     private final int httpPort;
     private final int mqttPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
 
     public HubProcess(Path jar, Path data, List<String> jvmFlags) throws IOException {
+        this(jar, data, jvmFlags, Map.of());
+    }
+
+    /**
+     * {@code settings}: system properties after the defaults, e.g. {@code gk8s.embedded=false} with an external
+     * broker and database (a replica). Such a hub writes no {@code api-token}: the caller puts the token it
+     * configured there.
+     */
+    public HubProcess(Path jar, Path data, List<String> jvmFlags, Map<String, String> settings) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the hub first (./mvnw -DskipTests package)");
         }
         this.jar = jar;
         this.data = data;
         this.jvmFlags = List.copyOf(jvmFlags);
+        this.settings = Map.copyOf(settings);
         this.httpPort = freePort();
-        this.mqttPort = freePort();
+        this.mqttPort = settings.containsKey("gk8s.mqtt.port") ? Integer.parseInt(settings.get("gk8s.mqtt.port"))
+                : freePort();
     }
 
     /** Starts and waits until {@code /q/health/ready} answers 200; returns the start time in ms. */
@@ -43,7 +56,9 @@ public final class HubProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-Dgk8s.data-dir=" + data, "-Dgk8s.embedded.mqtt-port=" + mqttPort,
-                "-Dquarkus.http.port=" + httpPort, "-jar", jar.toString()));
+                "-Dquarkus.http.port=" + httpPort));
+        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-jar", jar.toString()));
         long t0 = System.nanoTime();
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling("hub.log").toFile())).start();
