@@ -45,6 +45,7 @@ public class IngestClient {
     private final IngestState state;
     private final LogBudget failureLogs = new LogBudget(() -> 1);
     private final AtomicInteger failures = new AtomicInteger();
+    private final String canaryTopic;
     private volatile Mqtt5AsyncClient client;
     private volatile boolean subscribed;
     private volatile boolean stopping;
@@ -57,6 +58,7 @@ public class IngestClient {
         this.ingest = ingest;
         this.buffer = buffer;
         this.writer = writer;
+        this.canaryTopic = "gk8s/v1/hub/" + hub.instance() + "/canary";
     }
 
     public String clientId() {
@@ -64,7 +66,7 @@ public class IngestClient {
     }
 
     public String canaryTopic() {
-        return "gk8s/v1/hub/" + hub.instance() + "/canary";
+        return canaryTopic;
     }
 
     /**
@@ -90,10 +92,6 @@ public class IngestClient {
     }
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
-        // group commit: a message that finds no flush running starts one. The broker keeps only a few messages in
-        // flight to the hub (HiveMQ 50, Mosquitto 20 by default), each acknowledged after its commit, so waiting for
-        // the next tick capped ingest at ~50 messages per 250 ms
-        writer.earlyFlushAt(1);
         var builder = MqttClient.builder().useMqttVersion5().identifier(clientId())
                 .serverHost(mqtt.host()).serverPort(mqtt.port())
                 .automaticReconnect().initialDelay(500, TimeUnit.MILLISECONDS).maxDelay(5, TimeUnit.SECONDS)
@@ -117,7 +115,7 @@ public class IngestClient {
 
     private void received(Mqtt5Publish p) {
         String topic = p.getTopic().toString();
-        if (topic.equals(canaryTopic())) {
+        if (topic.equals(canaryTopic)) {
             long sent;
             try {
                 sent = Long.parseLong(new String(p.getPayloadAsBytes(), StandardCharsets.US_ASCII));

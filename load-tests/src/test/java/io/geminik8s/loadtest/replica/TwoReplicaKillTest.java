@@ -13,6 +13,8 @@ import io.geminik8s.loadtest.measure.HubProcess;
 import io.geminik8s.loadtest.scenario.Knee;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Event;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Role;
 import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.Topics;
 import java.nio.file.Files;
@@ -37,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * docs/operations.md prescribes for Mosquitto (plain {@code gk8s/v1/up/#} on every replica: Mosquitto queues a dead
  * member's share of a shared subscription until it returns). Nodes send QoS 1 events; one replica is {@code kill
  * -9}'d: the other stays ready and stores everything the broker acknowledged, before and after the kill, without
- * waiting for the dead one; the killed replica comes back and nothing is stored twice.
+ * waiting for the dead one; the killed replica comes back and nothing is stored twice. Before the kill, both
+ * replicas writing the same stream of health samples keep each node's newest by its order key.
  */
 class TwoReplicaKillTest {
 
@@ -65,6 +68,8 @@ class TwoReplicaKillTest {
             for (String id : List.of("s1/a", "s1/b", "s2/a", "s2/b")) {
                 nodes.add(Node.connect(broker, prefix + "-" + id.split("/")[0], id.split("/")[1]));
             }
+            healthStaysInOrder(sql, nodes.get(0));
+
             List<CompletableFuture<?>> sends = new ArrayList<>();
             ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
             AtomicLong seq = new AtomicLong();
@@ -112,6 +117,45 @@ class TwoReplicaKillTest {
             }
         } finally {
             Knee.deleteTree(work);
+        }
+    }
+
+    /**
+     * Both replicas write every health sample, each when its own flush runs: 300 samples with rising order keys
+     * (alternating roles, timestamps that go backwards as a stepped clock's would) sent back to back; the stored
+     * order key, polled meanwhile, never goes back, and the newest sample is what stays.
+     */
+    private void healthStaysInOrder(Connection sql, Node n) throws Exception {
+        long session = System.currentTimeMillis() * 1000;
+        long t0 = System.currentTimeMillis();
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (long i = 1; i <= 300; i++) {
+            Role role = i % 2 == 0 ? Role.PRIMARY : Role.STANDBY;
+            Health h = new Health("1.2", n.site(), n.node(), t0 + (i % 7) * 1000 - i, 1.0, null, null, null, null,
+                    null, new Health.Pg(role, 0L, role == Role.STANDBY, null), null, null, session, i);
+            sent.add(n.client().publishWith().topic(Topics.topicOf(h)).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(codec.encode(h)).send());
+        }
+        long[] last = {0};
+        int[] wentBack = {0};
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            long now = storedSample(sql, n);
+            wentBack[0] += now < last[0] ? 1 : 0;
+            last[0] = Math.max(last[0], now);
+            return now == 300;
+        });
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertEquals(0, wentBack[0], "polls that saw an older sample replace a newer one");
+        assertEquals(300, storedSample(sql, n), "the newest sample stays");
+    }
+
+    private static long storedSample(Connection sql, Node n) throws java.sql.SQLException {
+        try (var q = sql.prepareStatement("SELECT health_sample FROM node WHERE site_id = ? AND node_id = ?")) {
+            q.setString(1, n.site());
+            q.setString(2, n.node());
+            try (ResultSet r = q.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
         }
     }
 
