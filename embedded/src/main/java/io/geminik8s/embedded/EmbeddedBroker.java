@@ -123,6 +123,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(home.resolve("data"));
             Files.createDirectories(home.resolve("extensions"));
             Files.writeString(conf.resolve("config.xml"), configXml());
+            StoreBuckets.apply(home.resolve("data"));
             var builder = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
                     .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap();
             limit = maxConnections < 0 && access == null ? null
