@@ -17,10 +17,15 @@ public final class Periodic {
 
     public static void every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
         AtomicBoolean running = new AtomicBoolean();
+        LogBudget failures = new LogBudget(() -> 6); // a database outage fails every tick: a few lines, no stacks
         vertx.setPeriodic(Math.max(10, period.toMillis()), id -> {
             if (running.compareAndSet(false, true)) {
                 job.get().onTermination().invoke(() -> running.set(false))
-                        .subscribe().with(ok -> { }, e -> LOG.warn("periodic job failed", e));
+                        .subscribe().with(ok -> { }, e -> {
+                            if (failures.allow()) {
+                                LOG.warnf("periodic job failed: %s", e.toString());
+                            }
+                        });
             }
         });
     }

@@ -126,7 +126,7 @@ public class PresenceWriter {
      */
     public void received() {
         if (!flushing.get()) {
-            flush().subscribe().with(ok -> { }, e -> LOG.warn("early flush failed", e));
+            flush().subscribe().with(ok -> { }, e -> warn("flush failed", e));
         }
     }
 
@@ -185,10 +185,16 @@ public class PresenceWriter {
                         // what arrived during this write is written at once, not at the next tick: the broker sends
                         // no more than the hub has acknowledged room for, so under load the flushes follow each
                         // other back to back (each batch is what came in while the last one was written)
-                        flush().subscribe().with(ok -> { }, e -> LOG.warn("follow-up flush failed", e));
+                        flush().subscribe().with(ok -> { }, e -> warn("follow-up flush failed", e));
                     }
                 })
                 .replaceWithVoid();
+    }
+
+    private void warn(String what, Throwable e) {
+        if (flushFailures.allow()) {
+            LOG.warnf("%s: %s", what, e.toString());
+        }
     }
 
     private void committed(PresenceBuffer.Batch batch, long start) {

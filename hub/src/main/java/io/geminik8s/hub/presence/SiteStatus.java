@@ -30,6 +30,7 @@ public class SiteStatus {
 
     public static final List<String> STATUSES = List.of("healthy", "degraded", "split", "offline");
     private static final Logger LOG = Logger.getLogger(SiteStatus.class);
+    private final io.geminik8s.hub.LogBudget sweepFailures = new io.geminik8s.hub.LogBudget(() -> 6);
 
     private static final String REFRESH = """
             UPDATE site s SET status = x.status, status_reason = x.reason, updated_at = now()
@@ -108,7 +109,9 @@ public class SiteStatus {
                 .replaceWithVoid()
                 .ifNoItem().after(config.dbTimeout()).fail()
                 .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("presence sweep failed: %s", e.toString());
+                    if (sweepFailures.allow()) {
+                        LOG.warnf("presence sweep failed: %s", e.toString());
+                    }
                     return null;
                 });
     }

@@ -39,6 +39,7 @@ public class RolloutDriver {
 
     static final long LOCK_KEY = 0x676b38735f726fL; // "gk8s_ro"
     private static final Logger LOG = Logger.getLogger(RolloutDriver.class);
+    private final io.geminik8s.hub.LogBudget tickFailures = new io.geminik8s.hub.LogBudget(() -> 6);
 
     /** An engine kept between ticks while this replica drives; valid for one header version. */
     private static final class Loaded {
@@ -86,7 +87,9 @@ public class RolloutDriver {
                 .onItem().invoke(() -> tickTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
                 .onFailure().recoverWithItem(e -> {
                     loaded.clear(); // the engines may be ahead of what was committed: reload from the database
-                    LOG.warnf("rollout tick failed, nothing of it was kept: %s", e.toString());
+                    if (tickFailures.allow()) {
+                        LOG.warnf("rollout tick failed, nothing of it was kept: %s", e.toString());
+                    }
                     return null;
                 });
     }

@@ -45,6 +45,31 @@ class DatabaseOutageTest {
         }
     }
 
+    /** The hub's own WARN and ERROR lines, and how many carried a stack trace. */
+    private static final class WarningCounter extends java.util.logging.Handler {
+        final java.util.concurrent.atomic.AtomicInteger lines = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger stacks = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue() && r.getLoggerName() != null
+                    && r.getLoggerName().startsWith("io.geminik8s")) {
+                lines.incrementAndGet();
+                if (r.getThrown() != null) {
+                    stacks.incrementAndGet();
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     private static void signal(String name, List<ProcessHandle> processes) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("kill", "-" + name));
         processes.forEach(p -> cmd.add(Long.toString(p.pid())));
@@ -67,6 +92,8 @@ class DatabaseOutageTest {
             }).findFirst().orElseThrow(() -> new AssertionError("no postmaster on port " + port));
             List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
             all.add(postmaster);
+            WarningCounter warnings = new WarningCounter();
+            java.util.logging.Logger.getLogger("").addHandler(warnings);
             try {
                 signal("STOP", all);
                 ExtractableResponse<Response> r = await().atMost(Duration.ofSeconds(30))
@@ -79,7 +106,12 @@ class DatabaseOutageTest {
                 send(mqtt, site, 21, 40); // the broker takes them; the hub holds them unacknowledged
             } finally {
                 signal("CONT", all);
+                java.util.logging.Logger.getLogger("").removeHandler(warnings);
             }
+            System.out.printf("during the outage: %d warnings from the hub, %d with a stack trace%n",
+                    warnings.lines.get(), warnings.stacks.get());
+            assertEquals(0, warnings.stacks.get(), "no stack trace per failed retry");
+            assertTrue(warnings.lines.get() <= 40, "a few lines per failing job: " + warnings.lines.get());
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
             await().atMost(Duration.ofSeconds(30)).until(() -> stored(site) == 40);
