@@ -16,10 +16,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code gk8s mosquitto-config}: writes the configuration snippet, ACL and password file for Debian's Mosquitto 2.0
+ * {@code gk8s mosquitto-config}: writes the configuration snippet, ACLs and password file for Debian's Mosquitto 2.0
  * (docs/security.md). Works offline; it does not talk to the hub.
  */
-@Command(name = "mosquitto-config", description = "Write Mosquitto 2.0 configuration, ACL and password file for the"
+@Command(name = "mosquitto-config", description = "Write Mosquitto 2.0 configuration, ACLs and password file for the"
         + " fleet: nodes by client certificate (CN <site>/<node>), the hub by password, no anonymous access.")
 final class MosquittoCommand implements Callable<Integer> {
 
@@ -28,11 +28,11 @@ final class MosquittoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, description = "Folder to write gk8s.conf, gk8s.acl, gk8s.passwd and "
+    @Option(names = "--out", required = true, description = "Folder to write gk8s.conf, gk8s-nodes.acl, gk8s-hub.acl, gk8s.passwd and "
             + HUB_SECRET + " (the hub's MQTT password: kept if it exists, else made)")
     Path out;
 
-    @Option(names = "--dir", description = "Where gk8s.acl and gk8s.passwd will be on the broker (default: --out)")
+    @Option(names = "--dir", description = "Where the ACLs and gk8s.passwd will be on the broker (default: --out)")
     Path dir;
 
     @Option(names = "--nodes", description = "File of nodes, one <site>/<node> a line (# comments)")
@@ -81,11 +81,12 @@ final class MosquittoCommand implements Callable<Integer> {
             write(secretFile, secret + "\n", "rw-------");
         }
         write(out.resolve(MosquittoConfig.CONF), config.conf(), "rw-r--r--");
-        write(out.resolve(MosquittoConfig.ACL), config.acl(), "rw-r-----");
+        write(out.resolve(MosquittoConfig.NODES_ACL), config.nodesAcl(), "rw-r-----");
+        write(out.resolve(MosquittoConfig.HUB_ACL), config.hubAcl(), "rw-r-----");
         write(out.resolve(MosquittoConfig.PASSWD), config.passwd(secret), "rw-r-----");
-        spec.commandLine().getOut().printf("wrote %s, %s, %s for %d nodes to %s; the hub's password is in %s%n",
-                MosquittoConfig.CONF, MosquittoConfig.ACL, MosquittoConfig.PASSWD, config.nodes().size(), out,
-                secretFile);
+        spec.commandLine().getOut().printf("wrote %s, %s, %s, %s for %d nodes to %s; the hub's password is in %s%n",
+                MosquittoConfig.CONF, MosquittoConfig.NODES_ACL, MosquittoConfig.HUB_ACL, MosquittoConfig.PASSWD,
+                config.nodes().size(), out, secretFile);
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -128,6 +128,28 @@ class MosquittoAclTest {
         hub.awaitGot("gk8s/v1/up/s1/b/health", own);
     }
 
+    /** Each listener has its own ACL: a certificate named like the hub is a node with a strange name, no more. */
+    @Test
+    void aCertificateNamedLikeTheHubGetsNoHubRights() throws Exception {
+        requireBroker();
+        Inbox hub = hub("gk8s-hub-1");
+        Inbox fake = node(MosquittoConfig.HUB_USER, "gk8s-hub-2");
+        subscribe(fake, "gk8s/v1/up/#");
+        String forged = "forged-" + UUID.randomUUID();
+        publishRefused(fake, "gk8s/v1/down/s1/desired", forged, true);
+        publishRefused(fake, "gk8s/v1/hub/1/canary", forged, false);
+        Inbox a = node("s1/a", "gk8s-s1-a");
+        subscribe(a, "gk8s/v1/down/s1/desired");
+        String own = "own-" + UUID.randomUUID();
+        publish(a, "gk8s/v1/up/s1/a/event", own, false);
+        hub.awaitGot("gk8s/v1/up/s1/a/event", own);
+        String real = "real-" + UUID.randomUUID();
+        publish(hub, "gk8s/v1/down/s1/desired", real, true);
+        a.awaitGot("gk8s/v1/down/s1/desired", real);
+        assertFalse(a.anyPayload(forged) || hub.anyPayload(forged), "a forged message was delivered");
+        assertTrue(fake.got().isEmpty(), () -> "a certificate CN=gk8s-hub read up/: " + fake.got());
+    }
+
     @Test
     void aNodesLastWillForAnotherNodeNeverReachesTheHub() throws Exception {
         requireBroker();
