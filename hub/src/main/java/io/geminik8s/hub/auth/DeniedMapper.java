@@ -43,7 +43,10 @@ public class DeniedMapper {
 
     @ServerExceptionMapper
     public Response badToken(AuthenticationFailedException e, UriInfo uri, HttpServerRequest req) {
-        return unauthorized(uri, req, "unknown API token");
+        String header = req.getHeader("Authorization");
+        boolean jwt = header != null && header.length() > 7 && Jwt.shaped(header.substring(7).trim());
+        return unauthorized(uri, req, jwt ? "the token was not accepted (signature, issuer, audience or expiry)"
+                : "unknown API token");
     }
 
     @ServerExceptionMapper
