@@ -21,17 +21,17 @@ import java.util.concurrent.TimeUnit;
  * {@code /etc/mosquitto/conf.d/}. The binary is required where {@code GK8S_REQUIRE_MOSQUITTO=1} ({@code .ci/run});
  * elsewhere {@link #available()} is false and the test reports itself as not run.
  */
-final class GeneratedMosquitto implements AutoCloseable {
+public final class GeneratedMosquitto implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+    public static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
-    final Path dir;
-    final int nodePort;
-    final int hubPort;
-    final String hubSecret;
+    public final Path dir;
+    public final int nodePort;
+    public final int hubPort;
+    public final String hubSecret;
     private final Process process;
 
-    static boolean available() {
+    public static boolean available() {
         if (Files.isExecutable(BINARY)) {
             return true;
         }
@@ -41,7 +41,7 @@ final class GeneratedMosquitto implements AutoCloseable {
         return false;
     }
 
-    GeneratedMosquitto(TestPki pki, List<String> nodes) throws Exception {
+    public GeneratedMosquitto(TestPki pki, List<String> nodes) throws Exception {
         dir = Files.createTempDirectory("gk8s-mosquitto-acl");
         nodePort = freePort();
         hubPort = freePort();
@@ -74,7 +74,7 @@ final class GeneratedMosquitto implements AutoCloseable {
         });
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         Path log = dir.resolve("mosquitto.log");
         return Files.exists(log) ? Files.readString(log) : "";
     }

@@ -28,20 +28,23 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throw-away CA (ECDSA P-256) for the test, issuing the broker's certificate and node certificates. */
-final class TestPki {
+/**
+ * A throw-away CA (ECDSA P-256) for tests, issuing the broker's certificate and node certificates (also used by the
+ * hub's tests through this module's test-jar).
+ */
+public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(1);
 
     /** A key with its certificate. */
-    record Issued(KeyPair keys, X509Certificate cert) {
+    public record Issued(KeyPair keys, X509Certificate cert) {
 
-        void writePem(Path certFile, Path keyFile) throws Exception {
+        public void writePem(Path certFile, Path keyFile) throws Exception {
             Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
             Files.writeString(keyFile, pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
         }
 
-        KeyManagerFactory keyManagers(X509Certificate ca) throws Exception {
+        public KeyManagerFactory keyManagers(X509Certificate ca) throws Exception {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry("me", keys.getPrivate(), new char[0], new Certificate[] {cert, ca});
@@ -51,9 +54,9 @@ final class TestPki {
         }
     }
 
-    final Issued ca;
+    public final Issued ca;
 
-    TestPki(String name) throws Exception {
+    public TestPki(String name) throws Exception {
         KeyPair keys = newKeys();
         X500Name subject = new X500Name("CN=" + name);
         var b = builder(subject, subject, keys);
@@ -63,7 +66,7 @@ final class TestPki {
     }
 
     /** A certificate whose subject is exactly {@code CN=<cn>} (a node: {@code <site>/<node>}). */
-    Issued issue(String cn, boolean server) throws Exception {
+    public Issued issue(String cn, boolean server) throws Exception {
         KeyPair keys = newKeys();
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
         var b = builder(new X500Name(ca.cert().getSubjectX500Principal().getName()), subject, keys);
@@ -76,7 +79,7 @@ final class TestPki {
         return new Issued(keys, sign(b, ca.keys()));
     }
 
-    TrustManagerFactory trust() throws Exception {
+    public TrustManagerFactory trust() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setCertificateEntry("ca", ca.cert());
@@ -103,7 +106,7 @@ final class TestPki {
         return g.generateKeyPair();
     }
 
-    static String pem(String type, byte[] der) {
+    public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
