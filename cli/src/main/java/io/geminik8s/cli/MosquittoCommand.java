@@ -28,8 +28,8 @@ final class MosquittoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, description = "Folder to write gk8s.conf, gk8s-nodes.acl, gk8s-hub.acl, gk8s.passwd and "
-            + HUB_SECRET + " (the hub's MQTT password: kept if it exists, else made)")
+    @Option(names = "--out", required = true, description = "Folder to write gk8s.conf, gk8s-nodes.acl, gk8s-hub.acl,"
+            + " gk8s.passwd and " + HUB_SECRET + " (the hub's MQTT password: kept if it exists, else made)")
     Path out;
 
     @Option(names = "--dir", description = "Where the ACLs and gk8s.passwd will be on the broker (default: --out)")

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 /**
  * Debian's Mosquitto 2.0 set up for a geminik8s fleet (docs/security.md): a configuration snippet for
  * {@code /etc/mosquitto/conf.d/}, an ACL for each listener and the hub's password file. Nodes connect to an mTLS
- * listener and are known by their certificate's CN {@code <site>/<node>}, which becomes their user name and their client id; the hub connects
- * to its own TLS listener as user {@value #HUB_USER} with a password. Pure text generation, no I/O.
+ * listener and are known by their certificate's CN {@code <site>/<node>}, which becomes their user name and their
+ * client id; the hub connects to its own TLS listener as user {@value #HUB_USER} with a password. Pure text
+ * generation, no I/O.
  *
  * @param nodes       every node allowed on the broker, {@code <site>/<node>}
  * @param dir         where the ACLs and password file will be on the broker's machine

@@ -7,8 +7,8 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * A line of a Mosquitto 2.0 password file, as {@code mosquitto_passwd} writes it: {@code user:$7$<iterations>$<salt>$<hash>}
- * with PBKDF2-HMAC-SHA512, a 12-byte random salt and a 64-byte hash, both Base64.
+ * A line of a Mosquitto 2.0 password file, as {@code mosquitto_passwd} writes it:
+ * {@code user:$7$<iterations>$<salt>$<hash>} with PBKDF2-HMAC-SHA512, a 12-byte random salt and a 64-byte hash, both Base64.
  */
 public final class MosquittoPassword {
 

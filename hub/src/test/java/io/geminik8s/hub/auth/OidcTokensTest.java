@@ -32,7 +32,8 @@ class OidcTokensTest {
     private static Response postTemplate(String token) throws Exception {
         String yaml = Files.readString(Path.of("../fleet-templates/lab.yaml"))
                 .replace("name: lab", "name: oidc-" + UUID.randomUUID().toString().substring(0, 8));
-        return given().header("Authorization", "Bearer " + token).contentType("application/yaml").body(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        return given().header("Authorization", "Bearer " + token).contentType("application/yaml")
+                .body(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .post("/api/v1/templates");
     }
 
