@@ -25,8 +25,16 @@ public class ApiTokenIdentityProvider implements IdentityProvider<TokenAuthentic
         return TokenAuthenticationRequest.class;
     }
 
+    /**
+     * Only tokens {@link BearerTokenMechanism} hands over as API tokens: quarkus-oidc sends its JWTs through the same
+     * request type, and those must reach its provider (no identity from here lets the manager ask the next one; its
+     * provider likewise passes over credentials that are not its own, so the order of the two does not matter).
+     */
     @Override
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext ctx) {
+        if (!BearerTokenMechanism.TYPE.equals(request.getToken().getType())) {
+            return Uni.createFrom().nullItem();
+        }
         return tokens.identify(request.getToken().getToken())
                 .map(c -> Uni.createFrom().<SecurityIdentity>item(QuarkusSecurityIdentity.builder()
                         .setPrincipal(new QuarkusPrincipal(c.name())).addRoles(Roles.implied(c.role()))

@@ -13,11 +13,21 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 
-/** {@code Authorization: Bearer <token>}; no header means anonymous, which {@code @RolesAllowed} then refuses. */
+/**
+ * {@code Authorization: Bearer <token>}; no header means anonymous, which {@code @RolesAllowed} then refuses. The one
+ * entry for bearer tokens: it runs before quarkus-oidc's mechanism and decides every API token itself (known or
+ * refused). Only with {@code gk8s.auth.oidc.enabled} does it leave a token shaped like a JWT to quarkus-oidc, which
+ * verifies it or refuses it; with OIDC off, quarkus-oidc's default tenant is disabled and never sees a token.
+ */
 @ApplicationScoped
 public class BearerTokenMechanism implements HttpAuthenticationMechanism {
 
     static final String TYPE = "gk8s-api-token";
+    private final boolean oidc;
+
+    public BearerTokenMechanism(AuthConfig config) {
+        this.oidc = config.oidc().enabled();
+    }
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext ctx, IdentityProviderManager identities) {
@@ -25,8 +35,17 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
         if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Uni.createFrom().optional(java.util.Optional.empty());
         }
-        return identities.authenticate(new TokenAuthenticationRequest(
-                new TokenCredential(header.substring(7).trim(), TYPE)));
+        String token = header.substring(7).trim();
+        if (oidc && Jwt.shaped(token)) {
+            return Uni.createFrom().optional(java.util.Optional.empty()); // quarkus-oidc's mechanism is next
+        }
+        return identities.authenticate(new TokenAuthenticationRequest(new TokenCredential(token, TYPE)));
+    }
+
+    /** Before quarkus-oidc's mechanism (default priority + 1), so API tokens never reach it. */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 100;
     }
 
     @Override

@@ -26,9 +26,11 @@ public class DeniedMapper {
     private final LogBudget logs;
 
     private final SecurityIdentity identity;
+    private final boolean oidc;
 
     public DeniedMapper(MeterRegistry registry, AuthConfig config, SecurityIdentity identity) {
         this.identity = identity;
+        this.oidc = config.oidc().enabled();
         unauthorized = Counter.builder("gk8s.api.denied").tag("status", "401")
                 .description("API requests refused by authentication (401) or authorization (403)").register(registry);
         forbidden = Counter.builder("gk8s.api.denied").tag("status", "403")
@@ -43,7 +45,10 @@ public class DeniedMapper {
 
     @ServerExceptionMapper
     public Response badToken(AuthenticationFailedException e, UriInfo uri, HttpServerRequest req) {
-        return unauthorized(uri, req, "unknown API token");
+        String header = req.getHeader("Authorization");
+        boolean jwt = oidc && header != null && header.length() > 7 && Jwt.shaped(header.substring(7).trim());
+        return unauthorized(uri, req, jwt ? "the token was not accepted (signature, issuer, audience or expiry)"
+                : "unknown API token");
     }
 
     @ServerExceptionMapper

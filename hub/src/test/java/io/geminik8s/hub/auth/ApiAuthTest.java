@@ -41,6 +41,10 @@ class ApiAuthTest {
         assertTrue(none.body().contains("an API token is required"), none.body());
         assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
         assertEquals(401, call("GET", "/api/v1/sites", "not-a-token", null).statusCode());
+        // with OIDC off (the default) a JWT is just an unknown API token, whatever it claims
+        HttpResponse<String> jwt = call("GET", "/api/v1/sites", "eyJhbGciOiJub25lIn0.eyJncm91cHMiOlsiYWRtaW4iXX0.", null);
+        assertEquals(401, jwt.statusCode());
+        assertTrue(jwt.body().contains("unknown API token"), jwt.body());
         assertEquals(200, call("GET", "/api/v1/sites", HubInfrastructure.VIEWER_TOKEN, null).statusCode());
 
         String yaml = Files.readString(Path.of("../fleet-templates/lab.yaml"))

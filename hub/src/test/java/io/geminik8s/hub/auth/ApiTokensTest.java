@@ -24,6 +24,10 @@ class ApiTokensTest {
             public int deniedLogsPerMinute() {
                 return 1;
             }
+
+            public Oidc oidc() {
+                return OidcRolesTest.oidc(false, Map.of());
+            }
         };
     }
 

@@ -1,0 +1,108 @@
+package io.geminik8s.cli.mosquitto;
+
+import static org.awaitility.Awaitility.await;
+
+import io.geminik8s.cli.Gk8s;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's Mosquitto 2.0 started from what {@code gk8s mosquitto-config} wrote, included the way Debian includes
+ * {@code /etc/mosquitto/conf.d/}. The binary is required where {@code GK8S_REQUIRE_MOSQUITTO=1} ({@code .ci/run});
+ * elsewhere {@link #available()} is false and the test reports itself as not run.
+ */
+public final class GeneratedMosquitto implements AutoCloseable {
+
+    public static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+
+    public final Path dir;
+    public final int nodePort;
+    public final int hubPort;
+    public final String hubSecret;
+    private final Process process;
+
+    public static boolean available() {
+        if (Files.isExecutable(BINARY)) {
+            return true;
+        }
+        if ("1".equals(System.getenv("GK8S_REQUIRE_MOSQUITTO"))) {
+            throw new IllegalStateException(BINARY + " is missing (apt-get install mosquitto)");
+        }
+        return false;
+    }
+
+    public GeneratedMosquitto(TestPki pki, List<String> nodes) throws Exception {
+        dir = Files.createTempDirectory("gk8s-mosquitto-acl");
+        nodePort = freePort();
+        hubPort = freePort();
+        pki.issue("localhost", true).writePem(dir.resolve("server.pem"), dir.resolve("server.key"));
+        Files.writeString(dir.resolve("ca.pem"), TestPki.pem("CERTIFICATE", pki.ca.cert().getEncoded()));
+        Path generated = Files.createDirectories(dir.resolve("conf.d"));
+        List<String> args = new ArrayList<>(List.of("mosquitto-config", "--out", generated.toString(),
+                "--node-listener", "127.0.0.1:" + nodePort, "--hub-listener", "127.0.0.1:" + hubPort,
+                "--cafile", dir.resolve("ca.pem").toString(), "--certfile", dir.resolve("server.pem").toString(),
+                "--keyfile", dir.resolve("server.key").toString()));
+        nodes.forEach(n -> args.addAll(List.of("--node", n)));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Gk8s.run(Map.of(), new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+        if (rc != 0) {
+            throw new IllegalStateException("gk8s mosquitto-config failed: " + err);
+        }
+        hubSecret = Files.readString(generated.resolve("hub.password")).strip();
+        // what Debian's /etc/mosquitto/mosquitto.conf adds around conf.d; root only because the tests run as root
+        Files.writeString(dir.resolve("mosquitto.conf"), String.join("\n", "user root", "persistence false",
+                "log_dest file " + dir.resolve("mosquitto.log"), "log_type all", "include_dir " + generated, ""));
+        process = new ProcessBuilder(BINARY.toString(), "-c", dir.resolve("mosquitto.conf").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("mosquitto did not start: " + Files.readString(dir.resolve("stdout.log"))
+                        + log());
+            }
+            return listening(nodePort) && listening(hubPort);
+        });
+    }
+
+    public String log() throws IOException {
+        Path log = dir.resolve("mosquitto.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
