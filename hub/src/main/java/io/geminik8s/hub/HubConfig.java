@@ -20,6 +20,14 @@ public interface HubConfig {
     @WithDefault("90s")
     Duration heartbeatTimeout();
 
+    /**
+     * An "offline" status (a Last Will) counts only when the node sent nothing live for this long after it: a
+     * restarted Mosquitto publishes every client's will at once (ignoring its Will Delay), and the agents' births
+     * on reconnect cancel them within this grace. 0: a will counts at once.
+     */
+    @WithDefault("15s")
+    Duration willGrace();
+
     /** How often the heartbeat timeout is checked and fleet gauges are refreshed. */
     @WithDefault("1s")
     Duration sweepInterval();

@@ -58,7 +58,8 @@ public class MosquittoInfrastructure implements QuarkusTestResourceLifecycleMana
                 Map.entry("quarkus.datasource.password", database.password()),
                 Map.entry("gk8s.mqtt.host", "127.0.0.1"), Map.entry("gk8s.mqtt.port", Integer.toString(port)),
                 Map.entry("gk8s.auth.tokens.tester.sha256", Sha256.hex(HubInfrastructure.OPERATOR_TOKEN)),
-                Map.entry("gk8s.auth.tokens.tester.role", "operator"));
+                Map.entry("gk8s.auth.tokens.tester.role", "operator"),
+                Map.entry("gk8s.hub.will-grace", "5s")); // Mosquitto publishes every Last Will when it restarts
     }
 
     /** Starts Mosquitto and waits until it accepts connections. */

@@ -29,7 +29,8 @@ class SteadyStateSmokeTest {
         // 10 of 250 sites failing, 10 agents 3 s late, a link dropping every 2 s for 5 s
         Troubles troubles = new Troubles(0.04, 0.02, Duration.ofSeconds(3), 30, Duration.ofSeconds(5));
         Report r = SteadyState.run(new SteadyState.Settings(500, Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(30), 20, 2, List.of("-Xmx512m"),
+                // the simulated links drop for 5 s, less than the hub's default grace for a Last Will (15 s)
+                Duration.ofSeconds(30), 20, 2, List.of("-Xmx512m", "-Dgk8s.hub.will-grace=0s"),
                 Path.of("../hub/target/quarkus-app/quarkus-run.jar"), work, troubles));
         io.geminik8s.loadtest.scenario.Knee.deleteTree(work);
         Path json = r.write(Path.of("target/reports"), "steady-state-smoke", "SteadyStateSmokeTest");

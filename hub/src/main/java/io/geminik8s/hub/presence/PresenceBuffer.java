@@ -32,10 +32,21 @@ public class PresenceBuffer {
         }
     }
 
+    private final DeferredWills wills = new DeferredWills();
+    private final boolean deferWills;
     private Map<String, NodeDelta> nodes = new HashMap<>();
     private List<Event> events = new ArrayList<>();
     private List<Pending> acks = new ArrayList<>();
     private List<Long> canaries = new ArrayList<>();
+
+    public PresenceBuffer(io.geminik8s.hub.HubConfig config) {
+        this.deferWills = !config.willGrace().isZero();
+    }
+
+    /** Offline statuses held back (DeferredWills). */
+    public int willsHeld() {
+        return wills.size();
+    }
 
     /** Nothing waits to be written. */
     public synchronized boolean isEmpty() {
@@ -54,6 +65,29 @@ public class PresenceBuffer {
 
     /** Buffers a node's message; {@code ack} runs once its effect is committed. */
     public synchronized void accept(Message m, boolean retained, long now, Runnable ack) {
+        acks.add(new Pending(ack, System.nanoTime()));
+        if (!(m instanceof NodeMessage nm)) {
+            return;
+        }
+        String key = m.site() + "/" + nm.node();
+        if (m instanceof Status s && !s.online() && deferWills && (retained || "last-will".equals(s.reason()))) {
+            wills.hold(key, s, now); // counts after the grace unless the node is heard from (DeferredWills)
+            return;
+        }
+        if (!retained) {
+            wills.heard(key, m instanceof Birth b ? b.session() : m instanceof Status s ? s.session() : null);
+        }
+        apply(m, retained, now);
+    }
+
+    /** Applies the offline statuses held for {@code graceMs} without the node being heard from; how many. */
+    public synchronized int applyDueWills(long now, long graceMs) {
+        List<Status> due = wills.due(now, graceMs);
+        due.forEach(s -> apply(s, false, now));
+        return due.size();
+    }
+
+    private void apply(Message m, boolean retained, long now) {
         if (m instanceof NodeMessage nm) {
             NodeDelta delta = nodes.computeIfAbsent(m.site() + "/" + nm.node(), k -> new NodeDelta(m.site(), nm.node()));
             if (m instanceof Birth b) {
@@ -69,7 +103,6 @@ public class PresenceBuffer {
                 delta.event(retained, now); // command results and witness requests prove liveness too
             }
         }
-        acks.add(new Pending(ack, System.nanoTime()));
     }
 
     /** The hub's own canary: committed (and acknowledged) with the next batch; {@code sentNanos} for its latency. */

@@ -146,7 +146,10 @@ public class PresenceWriter {
 
     /** Quarkus' scheduler runs nothing more often than once a second: a Vert.x timer drives the flush. */
     void schedule(@Observes StartupEvent ev, Vertx vertx) {
-        Periodic.every(vertx, config.flushInterval(), this::flush);
+        Periodic.every(vertx, config.flushInterval(), () -> {
+            buffer.applyDueWills(System.currentTimeMillis(), config.willGrace().toMillis());
+            return flush();
+        });
     }
 
     /** Writes what is buffered and then acknowledges it; does nothing while another flush runs. */

@@ -10,7 +10,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import io.geminik8s.hub.MosquittoInfrastructure;
 import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Event;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Role;
+import io.geminik8s.protocol.Status;
 import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.Topics;
 import io.quarkus.test.common.TestResourceScope;
@@ -22,13 +26,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * Debian's Mosquitto 2.0 restarted under a running hub with a shared subscription (2.0.11 resumed the hub's session
  * without its {@code $share} subscription and ingest stopped while ready said UP): the hub subscribes again, readiness
- * is DOWN while it cannot ingest, and every event a node had acknowledged, before, during and after, is stored.
+ * is DOWN while it cannot ingest, every event a node had acknowledged, before, during and after, is stored, and
+ * the node — sending health, its Last Will delayed as an agent's is — is never shown offline for the restart.
  */
 @QuarkusTest
 @WithTestResource(value = MosquittoInfrastructure.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
@@ -56,7 +65,34 @@ class MosquittoRestartTest {
         Mqtt5AsyncClient node = Mqtt5Client.builder().identifier(site + "-a").serverHost("127.0.0.1")
                 .serverPort(org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("gk8s.mqtt.port", Integer.class))
                 .automaticReconnectWithDefaultConfig().buildAsync();
-        node.connectWith().cleanStart(false).sessionExpiryInterval(600).send().get(10, TimeUnit.SECONDS);
+        long session = System.currentTimeMillis() * 1000;
+        Status will = new Status("1.0", site, "a", session, false, System.currentTimeMillis(), "last-will");
+        // as an agent connects: a Last Will delayed past a broker restart (mqtt.will-delay-s, 60 s by default)
+        node.connectWith().cleanStart(false).sessionExpiryInterval(600)
+                .willPublish().topic(Topics.topicOf(will)).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                .payload(codec.encode(will)).delayInterval(60).applyWillPublish()
+                .send().get(10, TimeUnit.SECONDS);
+        long now = System.currentTimeMillis();
+        Birth birth = new Birth("1.0", site, "a", session, now, "t", null, Role.PRIMARY, Map.of(), List.of(), Map.of(), 0L);
+        node.publishWith().topic(Topics.topicOf(birth)).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                .payload(codec.encode(birth)).send().get(10, TimeUnit.SECONDS);
+        AtomicLong sample = new AtomicLong();
+        ScheduledExecutorService agent = Executors.newSingleThreadScheduledExecutor();
+        agent.scheduleAtFixedRate(() -> { // health every 500 ms, as an agent sends it (queued while the broker is away)
+            Health h = new Health("1.2", site, "a", System.currentTimeMillis(), 1.0, null, null, null, null, null,
+                    null, null, null, session, sample.incrementAndGet());
+            node.publishWith().topic(Topics.topicOf(h)).qos(MqttQos.AT_MOST_ONCE).payload(codec.encode(h)).send();
+        }, 0, 500, TimeUnit.MILLISECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> online(site) == Boolean.TRUE);
+        AtomicInteger offlineSeen = new AtomicInteger();
+        java.util.Set<String> reasons = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
+        watcher.scheduleAtFixedRate(() -> {
+            if (online(site) == Boolean.FALSE) {
+                offlineSeen.incrementAndGet();
+                reasons.add(given().get("/api/v1/sites/" + site).then().extract().path("nodes[0].offlineReason"));
+            }
+        }, 0, 100, TimeUnit.MILLISECONDS);
         List<CompletableFuture<?>> acked = new ArrayList<>();
         int seq = 0;
         for (; seq < 50; seq++) {
@@ -84,7 +120,15 @@ class MosquittoRestartTest {
         CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(30)).until(() -> stored(site) == 150);
         assertEquals(150, stored(site), "every event the broker acknowledged is stored, once");
+        watcher.shutdownNow();
+        agent.shutdownNow();
+        assertEquals(0, offlineSeen.get(), "polls (every 100 ms) that showed the node offline across the restart; reasons " + reasons);
         node.disconnect();
+    }
+
+    private static Boolean online(String site) {
+        var r = given().get("/api/v1/sites/" + site).then().extract();
+        return r.statusCode() == 200 ? r.path("nodes[0].online") : null;
     }
 
     private CompletableFuture<?> send(Mqtt5AsyncClient node, String site, long seq) {
