@@ -79,8 +79,15 @@ class AgentEndToEndTest {
             try {
                 HubInfrastructure.stopBroker();
                 await().atMost(Duration.ofSeconds(10)).until(() -> !agent.connected());
+                // an outage long enough for the agent's attempts to reach the backoff cap (200 ms doubling to 2 s)
+                Thread.sleep(6_000);
                 HubInfrastructure.startBroker();
-                await().atMost(Duration.ofSeconds(20)).until(agent::connected);
+                long back = System.nanoTime();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(agent::connected);
+                long reconnectMs = (System.nanoTime() - back) / 1_000_000;
+                System.out.printf("broker back -> agent reconnected in %d ms (backoff cap 2 s, full jitter)%n",
+                        reconnectMs);
+                assertTrue(reconnectMs <= 2_000 + 1_500, "reconnected " + reconnectMs + " ms after the broker returned");
                 await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/q/health/ready").then().extract()
                         .statusCode() == 200);
                 long seen = given().get("/api/v1/sites/e2e-restart").then().extract().<Integer>path("nodes.size()");
