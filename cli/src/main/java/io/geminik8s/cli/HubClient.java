@@ -71,14 +71,33 @@ final class HubClient {
             if (r.statusCode() >= 400) {
                 String detail = body.path("detail").asText(body.path("title").asText(new String(r.body(),
                         StandardCharsets.UTF_8)));
-                throw new Failure("hub answered " + r.statusCode() + ": " + detail);
+                throw new Failure("hub answered " + r.statusCode() + ": " + detail + (r.statusCode() == 401
+                        ? (token == null ? "; no token was given" : "; the token was refused") + ": pass one with"
+                        + " --token-file FILE, env GK8S_TOKEN, or token:/tokenFile: in ~/.config/gk8s/config.yaml"
+                        + " (./demo writes its operator token to .gk8s-data/api-token)" : ""));
             }
             return body;
         } catch (IOException e) {
-            throw new Failure("cannot reach the hub at " + hub + ": " + e.getMessage());
+            throw new Failure("cannot reach the hub at " + hub + " (" + cause(e) + "); is it running? Point --hub"
+                    + " or env GK8S_HUB at it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted");
         }
+    }
+
+    private static String cause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return "no answer within 30 s";
+            }
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 }

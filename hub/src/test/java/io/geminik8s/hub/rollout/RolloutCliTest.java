@@ -98,6 +98,12 @@ class RolloutCliTest {
         Run missing = gk8s(viewer, "describe", "rollout", "987654");
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("404") && missing.err().contains("no rollout 987654"), missing.err());
+        Run noToken = gk8s(Map.of("GK8S_HUB", hub.toString()), "get", "sites");
+        assertEquals(1, noToken.code());
+        assertTrue(noToken.err().contains("401") && noToken.err().contains("no token was given")
+                && noToken.err().contains("--token-file"), noToken.err());
+        Run wrongToken = gk8s(Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", "not-a-token"), "get", "sites");
+        assertTrue(wrongToken.err().contains("the token was refused"), wrongToken.err());
         Run noHub = gk8s(Map.of("GK8S_HUB", "http://127.0.0.1:1"), "get", "sites");
         assertEquals(1, noHub.code());
         assertTrue(noHub.err().contains("cannot reach the hub"), noHub.err());
