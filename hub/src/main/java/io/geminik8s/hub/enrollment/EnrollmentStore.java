@@ -1,0 +1,102 @@
+package io.geminik8s.hub.enrollment;
+
+import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.api.ApiProblem;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Claims and enrollments in PostgreSQL; a claim is spent and the certificate recorded in one transaction. */
+@ApplicationScoped
+public class EnrollmentStore {
+
+    /** One issued node certificate. */
+    public record Enrollment(String serial, String site, String node, Instant notBefore, Instant notAfter,
+                             Instant enrolledAt, Instant revokedAt) {
+    }
+
+    private static final String CLAIM = "INSERT INTO site_claim (token_sha256, site_id, created_by, created_ms,"
+            + " expires_ms) VALUES ($1, $2, $3, $4, $5)";
+    /** Row-locks the claim: two nodes enrolling at once are serialised here. */
+    private static final String SPEND = "UPDATE site_claim SET uses = uses + 1 WHERE token_sha256 = $1"
+            + " AND site_id = $2 AND expires_ms > $3 AND uses < 2 RETURNING uses";
+    private static final String WHY = "SELECT site_id, expires_ms, uses FROM site_claim WHERE token_sha256 = $1";
+    private static final String RECORD = "INSERT INTO enrollment (serial, site_id, node_id, claim_sha256,"
+            + " not_before_ms, not_after_ms, enrolled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    private static final String REGISTER = "INSERT INTO site (id, registration) VALUES ($1, 'enrolled')"
+            + " ON CONFLICT (id) DO UPDATE SET registration = 'enrolled', updated_at = now()";
+    private static final String LIST = "SELECT serial, site_id, node_id, not_before_ms, not_after_ms, enrolled_ms,"
+            + " revoked_ms FROM enrollment WHERE ($1::text IS NULL OR site_id = $1) ORDER BY enrolled_ms DESC, serial"
+            + " LIMIT $2";
+
+    private final Pool pool;
+    private final HubConfig config;
+
+    public EnrollmentStore(Pool pool, HubConfig config) {
+        this.pool = pool;
+        this.config = config;
+    }
+
+    Uni<Void> claim(String tokenHash, String site, String by, Instant now, Instant expires) {
+        return pool.preparedQuery(CLAIM).execute(Tuple.of(tokenHash, site, by, now.toEpochMilli(),
+                expires.toEpochMilli())).replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    /**
+     * Spends the claim for {@code e}'s node and records {@code e}, or fails with the reason: 401 for an unknown,
+     * expired or spent token (or one this node already used), 403 for a token of another site.
+     */
+    Uni<Void> enroll(String tokenHash, Enrollment e) {
+        long now = e.enrolledAt().toEpochMilli();
+        return pool.withTransaction(tx -> tx.preparedQuery(SPEND).execute(Tuple.of(tokenHash, e.site(), now))
+                .chain(spent -> spent.rowCount() == 1 ? record(tx, tokenHash, e) : refusal(tx, tokenHash, e.site(), now)))
+                .onFailure(PgException.class).transform(f -> "23505".equals(((PgException) f).getSqlState())
+                        ? unauthorized("node '" + e.node() + "' already used this claim token") : f)
+                .ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    private Uni<Void> record(SqlConnection tx, String tokenHash, Enrollment e) {
+        return tx.preparedQuery(RECORD).execute(Tuple.from(List.of(e.serial(), e.site(), e.node(), tokenHash,
+                        e.notBefore().toEpochMilli(), e.notAfter().toEpochMilli(), e.enrolledAt().toEpochMilli())))
+                .chain(() -> tx.preparedQuery(REGISTER).execute(Tuple.of(e.site()))).replaceWithVoid();
+    }
+
+    private Uni<Void> refusal(SqlConnection tx, String tokenHash, String site, long now) {
+        return tx.preparedQuery(WHY).execute(Tuple.of(tokenHash)).chain(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return Uni.createFrom().failure(unauthorized("unknown claim token"));
+            }
+            Row r = rows.iterator().next();
+            if (!r.getString("site_id").equals(site)) {
+                return Uni.createFrom().failure(new ApiProblem(403, "Forbidden",
+                        "this claim token is for another site"));
+            }
+            return Uni.createFrom().failure(unauthorized(r.getLong("expires_ms") <= now ? "the claim token expired"
+                    : "the claim token was used by both nodes of its site"));
+        });
+    }
+
+    static ApiProblem unauthorized(String why) {
+        return new ApiProblem(401, "Unauthorized", why);
+    }
+
+    Uni<List<Enrollment>> list(String site, int limit) {
+        return pool.preparedQuery(LIST).execute(Tuple.of(site, limit)).map(rows -> {
+            List<Enrollment> out = new ArrayList<>();
+            for (Row r : rows) {
+                Long revoked = r.getLong("revoked_ms");
+                out.add(new Enrollment(r.getString("serial"), r.getString("site_id"), r.getString("node_id"),
+                        Instant.ofEpochMilli(r.getLong("not_before_ms")), Instant.ofEpochMilli(r.getLong("not_after_ms")),
+                        Instant.ofEpochMilli(r.getLong("enrolled_ms")), revoked == null ? null : Instant.ofEpochMilli(revoked)));
+            }
+            return out;
+        }).ifNoItem().after(config.dbTimeout()).fail();
+    }
+}
