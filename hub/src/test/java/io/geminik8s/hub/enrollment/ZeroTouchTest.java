@@ -1,0 +1,97 @@
+package io.geminik8s.hub.enrollment;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.agent.Agent;
+import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.agent.enroll.EnrollStep;
+import io.geminik8s.agent.enroll.Enroller;
+import io.geminik8s.hub.HubInfrastructure;
+import io.geminik8s.hub.pki.Pem;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 12's whole zero-touch run: an admin claims a site; two real agents with empty state and that claim make
+ * their keys, enroll, and connect to the broker over mTLS with what they got; the site is online in the API. A third
+ * node with the same claim is refused.
+ */
+@QuarkusTest
+@WithTestResource(value = TrustInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class ZeroTouchTest {
+
+    @TempDir
+    Path dir;
+    private final List<Agent> agents = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        agents.forEach(Agent::close);
+    }
+
+    private Map<String, String> env(String site, String node, String token) {
+        return Map.of("GK8S_AGENT_SITE", site, "GK8S_AGENT_NODE", node,
+                "GK8S_AGENT_BROKER_URL", "ssl://localhost:" + TrustInfrastructure.tlsPort,
+                "GK8S_AGENT_STATE_DIR", dir.resolve(node).toString(), "GK8S_AGENT_HEALTH_INTERVAL_S", "1",
+                "GK8S_AGENT_ENROLL_URL", "http://localhost:" + RestAssured.port,
+                "GK8S_AGENT_ENROLL_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_ENROLL_TOKEN", token);
+    }
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void twoAgentsWithEmptyStateAndAClaimComeOnlineOverMtls() throws Exception {
+        String site = "zt-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+
+        for (String node : List.of("a", "b")) {
+            Map<String, String> env = EnrollStep.run(null, env(site, node, token));
+            Agent agent = new Agent(ConfigLoader.load(null, env), Clock.systemUTC());
+            agents.add(agent);
+            agent.start();
+            Path tls = dir.resolve(node).resolve("tls");
+            assertEquals("rwx------", mode(tls));
+            assertEquals("rw-------", mode(tls.resolve("node.key")));
+            assertEquals("CN=" + site + "/" + node, Pem.readCertificates(Files.readString(tls.resolve("node.pem")))
+                    .get(0).getSubjectX500Principal().getName());
+        }
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            var nodes = RestAssured.given().get("/api/v1/sites/" + site).then().extract().jsonPath();
+            List<Boolean> online = nodes.getList("nodes.online", Boolean.class);
+            return online != null && online.size() == 2 && online.stream().allMatch(Boolean::booleanValue)
+                    && !"offline".equals(nodes.getString("status"));
+        });
+        assertEquals("enrolled", RestAssured.given().get("/api/v1/sites/" + site).then().extract().path("registration"));
+        assertEquals(2, (int) RestAssured.given().get("/api/v1/enrollments?site=" + site).then().statusCode(200)
+                .extract().path("size()"));
+
+        var third = assertThrows(Enroller.Refused.class, () -> EnrollStep.run(null, env(site, "c", token)));
+        assertEquals(401, third.status, third.getMessage());
+        var again = assertThrows(Enroller.Refused.class, () -> EnrollStep.run(null, env(site, "a", token)
+                .entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                        e -> e.getKey().equals("GK8S_AGENT_STATE_DIR") ? dir.resolve("a-wiped").toString() : e.getValue()))));
+        assertEquals(401, again.status, "node a wiped and enrolling again with the spent claim: " + again.getMessage());
+        assertTrue(Files.notExists(dir.resolve("c").resolve("tls").resolve("node.pem")));
+    }
+}
