@@ -134,6 +134,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             hivemq = builder.build();
             hivemq.start().get(60, TimeUnit.SECONDS);
+            if (limit != null) {
+                limit.ready().get(60, TimeUnit.SECONDS); // revoked certificates read back before anyone is let in
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -36,6 +36,9 @@ public class EnrollmentStore {
             + " revoked_ms FROM enrollment WHERE ($1::text IS NULL OR site_id = $1) ORDER BY enrolled_ms DESC, serial"
             + " LIMIT $2";
 
+    private static final String REVOKE = "UPDATE enrollment SET revoked_ms = COALESCE(revoked_ms, $2) WHERE serial = $1"
+            + " RETURNING site_id, node_id, revoked_ms";
+
     private final Pool pool;
     private final HubConfig config;
 
@@ -85,6 +88,13 @@ public class EnrollmentStore {
 
     static ApiProblem unauthorized(String why) {
         return new ApiProblem(401, "Unauthorized", why);
+    }
+
+    /** Marks the certificate revoked (once: a repeat keeps the first time); null when there is no such serial. */
+    Uni<Row> revoke(String serial, Instant now) {
+        return pool.preparedQuery(REVOKE).execute(Tuple.of(serial, now.toEpochMilli()))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null)
+                .ifNoItem().after(config.dbTimeout()).fail();
     }
 
     Uni<List<Enrollment>> list(String site, int limit) {

@@ -130,6 +130,42 @@ class BrokerMtlsTest {
                 .send(), "no client certificate");
     }
 
+    @Test
+    void aRevokedCertificateStaysRefusedAcrossABrokerRestart() throws Exception {
+        broker.stop();
+        int port = FreePort.find();
+        var tls = ca.brokerTls(dir.resolve("tls"), tlsPort, List.of("localhost", "127.0.0.1"));
+        broker = new EmbeddedBroker(dir.resolve("persistent"), port, true, tls).access(SECRET, false).start();
+        NodeTls a = NodeTls.issue(ca, "s1", "a");
+        NodeTls b = NodeTls.issue(ca, "s1", "b");
+        Mqtt5BlockingClient liveA = overTls("gk8s-s1-a", a);
+        liveA.connect();
+        Mqtt5BlockingClient hub = Mqtt5Client.builder().identifier("gk8s-hub-1").serverHost("127.0.0.1")
+                .serverPort(port).buildBlocking();
+        hub.connectWith().simpleAuth().username("gk8s-hub").password(SECRET.getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send();
+        String serial = a.chain().get(0).getSerialNumber().toString(16);
+        hub.publishWith().topic("gk8s/v1/hub/revoked/" + serial).retain(true).qos(MqttQos.AT_LEAST_ONCE)
+                .payload("s1/a".getBytes(StandardCharsets.UTF_8)).send();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> !liveA.getState().isConnected());
+        hub.disconnect();
+
+        broker.stop();
+        broker = new EmbeddedBroker(dir.resolve("persistent"), port, true, tls).access(SECRET, false).start();
+        assertEquals(Optional.of(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED), refusal(overTls("gk8s-s1-a", a), null),
+                "still revoked after the restart");
+        Mqtt5BlockingClient liveB = overTls("gk8s-s1-b", b);
+        assertEquals(Optional.empty(), refusal(liveB, null), "another certificate is not");
+        liveB.disconnect();
+        Mqtt5BlockingClient node = overTls("gk8s-s1-b", b);
+        node.connect();
+        assertThrows(RuntimeException.class, () -> node.publishWith().topic("gk8s/v1/hub/revoked/"
+                + b.chain().get(0).getSerialNumber().toString(16)).retain(true).qos(MqttQos.AT_LEAST_ONCE)
+                .payload(new byte[0]).send(), "a node may not revoke");
+        assertEquals(Optional.empty(), refusal(overTls("gk8s-s1-b", b), null), "and its attempt revoked nothing");
+    }
+
     private static javax.net.ssl.TrustManagerFactory trusting(FleetCa ca) throws Exception {
         var ts = java.security.KeyStore.getInstance("PKCS12");
         ts.load(null, null);
