@@ -86,6 +86,26 @@ public class EnrollmentStore {
         });
     }
 
+    private static final String CURRENT = "SELECT site_id, node_id, revoked_ms FROM enrollment WHERE serial = $1";
+    private static final String RENEWED = "INSERT INTO enrollment (serial, site_id, node_id, renewed_from,"
+            + " not_before_ms, not_after_ms, enrolled_ms) SELECT $1, site_id, node_id, serial, $3, $4, $5"
+            + " FROM enrollment WHERE serial = $2 AND revoked_ms IS NULL AND site_id = $6 AND node_id = $7";
+
+    /**
+     * Records {@code e}, renewed from {@code from}, if {@code from} is this node's and not revoked (checked in the
+     * same statement); otherwise fails with 401.
+     */
+    Uni<Void> renew(String from, Enrollment e) {
+        return pool.preparedQuery(RENEWED).execute(Tuple.from(List.of(e.serial(), from, e.notBefore().toEpochMilli(),
+                        e.notAfter().toEpochMilli(), e.enrolledAt().toEpochMilli(), e.site(), e.node())))
+                .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().voidItem()
+                        : pool.preparedQuery(CURRENT).execute(Tuple.of(from)).chain(r -> Uni.createFrom().failure(
+                        unauthorized(!r.iterator().hasNext() ? "the certificate was not issued by enrollment"
+                                : r.iterator().next().getLong("revoked_ms") != null ? "the certificate is revoked"
+                                : "the certificate is another node's")))).replaceWithVoid()
+                .ifNoItem().after(config.dbTimeout()).fail();
+    }
+
     static ApiProblem unauthorized(String why) {
         return new ApiProblem(401, "Unauthorized", why);
     }
