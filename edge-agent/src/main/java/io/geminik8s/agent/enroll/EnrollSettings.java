@@ -16,7 +16,7 @@ import java.util.function.Function;
  * ignored.
  */
 public record EnrollSettings(URI hub, String token, String site, String node, Path stateDir, Path caPem,
-                             Duration timeout) {
+                             Duration timeout, Duration renewBefore, Duration renewCheck) {
 
     public static final String KEYS = """
               enroll.url                the hub's base URL for zero-touch enrollment (https://hub:8443); with it and
@@ -24,6 +24,8 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
               enroll.token-file         file holding the site's claim token (or enroll.token, the token itself)
               enroll.ca                 PEM CA bundle that the hub's HTTPS certificate must chain to (default: the JDK's)
               enroll.allow-plaintext    must be true for an http:// enroll.url (tests, loopback demo)
+              enroll.renew-before-h     renew the certificate when less than this is left (default 240 = 10 days)
+              enroll.renew-check-s      how often that is checked (default 3600)
             """;
 
     @Override
@@ -60,7 +62,23 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
         Path state = Path.of(get.apply("state.dir") == null ? "/var/lib/gk8s-agent" : get.apply("state.dir"));
         problems.addAll(local);
         return local.isEmpty() ? Optional.of(new EnrollSettings(hub, token, get.apply("site"), get.apply("node"), state,
-                ca == null ? null : Path.of(ca), Duration.ofSeconds(20))) : Optional.empty();
+                ca == null ? null : Path.of(ca), Duration.ofSeconds(20), Duration.ofHours(positive(get, "enroll.renew-before-h",
+                240, local)), Duration.ofSeconds(positive(get, "enroll.renew-check-s", 3600, local))))
+                : Optional.empty();
+    }
+
+    private static long positive(Function<String, String> get, String key, long dflt, List<String> problems) {
+        String v = get.apply(key);
+        try {
+            long n = v == null ? dflt : Long.parseLong(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add(key + ": a positive whole number");
+        return dflt;
     }
 
     /** Where the enrolled key, certificate chain and fleet root live: {@code <state.dir>/tls}. */

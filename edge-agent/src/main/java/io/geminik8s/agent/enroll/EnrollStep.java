@@ -22,6 +22,24 @@ public final class EnrollStep {
     private EnrollStep() {
     }
 
+    /** Checks every {@code every} (first at once) whether the certificate is due for renewal, on a daemon thread. */
+    private static void renewals(Renewer renewer, Duration every) {
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gk8s-cert-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                renewer.renewIfDue(java.time.Instant.now());
+            } catch (IOException e) {
+                LOG.warning("certificate renewal failed (" + e.getMessage() + "); next check in " + every);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 0, every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** {@code env}, plus the enrolled TLS files when enrollment is configured; blocks until enrolled. */
     public static Map<String, String> run(Path file, Map<String, String> env)
             throws Enroller.Refused, InterruptedException {
@@ -34,10 +52,17 @@ public final class EnrollStep {
             return env;
         }
         Enroller enroller = new Enroller(settings.get());
+        Renewer renewer = new Renewer(settings.get(), settings.get().renewBefore());
+        try {
+            renewer.recover();
+        } catch (IOException e) {
+            LOG.warning("cannot finish an interrupted certificate swap: " + e.getMessage());
+        }
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
         for (int attempt = 0; ; attempt++) {
             try {
                 enroller.ensure();
+                renewals(renewer, settings.get().renewCheck());
                 return settings.get().withTls(env);
             } catch (IOException e) {
                 long wait = backoff.delayMs(attempt);

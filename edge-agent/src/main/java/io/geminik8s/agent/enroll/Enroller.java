@@ -54,7 +54,11 @@ public final class Enroller {
 
     public Enroller(EnrollSettings settings) {
         this.settings = settings;
-        this.http = settings.caPem() == null ? HttpClient.newBuilder().connectTimeout(settings.timeout()).build()
+        this.http = client(settings);
+    }
+
+    static HttpClient client(EnrollSettings settings) {
+        return settings.caPem() == null ? HttpClient.newBuilder().connectTimeout(settings.timeout()).build()
                 : HttpClient.newBuilder().connectTimeout(settings.timeout()).sslContext(sslTrusting(settings.caPem())).build();
     }
 
@@ -72,7 +76,7 @@ public final class Enroller {
         DurableFiles.privateDirectory(dir);
         KeyPair keys = newKey(dir.resolve(KEY));
         String body = json.writeValueAsString(Map.of("site", settings.site(), "node", settings.node(),
-                "csr", csr(keys)));
+                "csr", csr(settings, keys)));
         HttpRequest req = HttpRequest.newBuilder(settings.hub().resolve("enroll/v1")).timeout(settings.timeout())
                 .header("Content-Type", "application/json").header("X-Gk8s-Claim", settings.token())
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -103,25 +107,30 @@ public final class Enroller {
                 + answer.path("serial").asText() + " until " + answer.path("notAfter").asText());
     }
 
-    /**
-     * A new P-256 key, written (0600) before the request leaves: the key never leaves this node. A key from an
-     * attempt that got no certificate is replaced; it was never certified.
-     */
+    /** A new P-256 key, written (0600) before the request leaves: the key never leaves this node. */
     private static KeyPair newKey(Path file) throws IOException {
+        KeyPair keys = p256();
+        DurableFiles.write(file, keyPem(keys));
+        return keys;
+    }
+
+    static KeyPair p256() throws IOException {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec("secp256r1"));
-            KeyPair keys = g.generateKeyPair();
-            DurableFiles.write(file, ("-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII));
-            return keys;
+            return g.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot make this node's key: " + e.getMessage(), e);
         }
     }
 
-    private String csr(KeyPair keys) throws IOException {
+    static byte[] keyPem(KeyPair keys) {
+        return ("-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String csr(EnrollSettings settings, KeyPair keys) throws IOException {
         try {
             var request = new JcaPKCS10CertificationRequestBuilder(
                     new X500Name("CN=" + settings.site() + "/" + settings.node()), keys.getPublic())

@@ -94,4 +94,43 @@ class ZeroTouchTest {
         assertEquals(401, again.status, "node a wiped and enrolling again with the spent claim: " + again.getMessage());
         assertTrue(Files.notExists(dir.resolve("c").resolve("tls").resolve("node.pem")));
     }
+
+    @Test
+    void anAgentRenewsAndReconnectsWithItsNewCertificateWhenTheOldIsRevoked() throws Exception {
+        String site = "zr-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+        Map<String, String> env = env(site, "a", token);
+        Agent agent = new Agent(ConfigLoader.load(null, EnrollStep.run(null, env)), Clock.systemUTC());
+        agents.add(agent);
+        agent.start();
+        Path pem = dir.resolve("a").resolve("tls").resolve("node.pem");
+        String old = Pem.readCertificates(Files.readString(pem)).get(0).getSerialNumber().toString(16);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(RestAssured.given()
+                .get("/api/v1/sites/" + site).then().extract().path("nodes[0].online")));
+        long session = ((Number) RestAssured.given().get("/api/v1/sites/" + site).then().extract()
+                .path("nodes[0].session")).longValue();
+
+        var settings = io.geminik8s.agent.enroll.EnrollSettings.parse(ConfigLoader.values(null, env),
+                new ArrayList<>()).orElseThrow();
+        var renewer = new io.geminik8s.agent.enroll.Renewer(settings, Duration.ofDays(29));
+        assertTrue(!renewer.renewIfDue(java.time.Instant.now()), "not due with more than 29 days left");
+        assertTrue(new io.geminik8s.agent.enroll.Renewer(settings, Duration.ofDays(31))
+                .renewIfDue(java.time.Instant.now()), "due with less than 31 days left");
+        String renewed = Pem.readCertificates(Files.readString(pem)).get(0).getSerialNumber().toString(16);
+        assertTrue(!renewed.equals(old));
+        assertEquals("rw-------", mode(dir.resolve("a").resolve("tls").resolve("node.key")));
+        assertTrue(Files.notExists(pem.resolveSibling("node.pem.next")));
+
+        RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/enrollments/" + old + "/revoke").then().statusCode(200);
+        // the broker drops the connection made with the old certificate; the agent's next connection presents the new
+        await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            var node = RestAssured.given().get("/api/v1/sites/" + site).then().extract().jsonPath();
+            return node.getBoolean("nodes[0].online") && node.getLong("nodes[0].session") > session;
+        });
+        List<String> serials = RestAssured.given().get("/api/v1/enrollments?site=" + site).then().statusCode(200)
+                .extract().jsonPath().getList("serial", String.class);
+        assertEquals(java.util.Set.of(old, renewed), java.util.Set.copyOf(serials));
+    }
 }
