@@ -123,6 +123,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(home.resolve("data"));
             Files.createDirectories(home.resolve("extensions"));
             Files.writeString(conf.resolve("config.xml"), configXml());
+            // it names the TLS key store's password: the broker's user only
+            Files.setPosixFilePermissions(conf.resolve("config.xml"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             var builder = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
                     .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap();
             limit = maxConnections < 0 && access == null ? null

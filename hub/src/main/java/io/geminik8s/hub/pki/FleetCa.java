@@ -106,7 +106,8 @@ public final class FleetCa {
     }
 
     private static void store(KeyStore ks, Path file, String password) throws IOException, GeneralSecurityException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path dir = Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try (OutputStream out = Files.newOutputStream(file)) {

@@ -78,6 +78,11 @@ class BrokerMtlsTest {
         var received = hub.publishes(MqttGlobalPublishFilter.ALL);
         hub.subscribeWith().topicFilter("gk8s/v1/up/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
+        var mode = java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(
+                dir.resolve("broker/conf/config.xml")));
+        assertEquals("rw-------", mode, "the broker's configuration names its key store's password");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("tls"))));
         NodeTls a = NodeTls.issue(ca, "s1", "a");
         Mqtt5BlockingClient node = overTls("gk8s-s1-a", a);
         assertEquals(Optional.empty(), refusal(node, null), "its own certificate, its own client id");
