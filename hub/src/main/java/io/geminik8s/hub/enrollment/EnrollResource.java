@@ -15,7 +15,9 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -49,8 +51,11 @@ public class EnrollResource {
     private final EnrollmentStore store;
     private final PkiConfig pki;
     private final EnrollmentConfig config;
+    private final Refusals refusals;
 
-    public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config) {
+    public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
+                          Refusals refusals) {
+        this.refusals = refusals;
         this.ca = ca;
         this.store = store;
         this.pki = pki;
@@ -61,19 +66,28 @@ public class EnrollResource {
     @Operation(summary = "Enroll a node with a claim token (header X-Gk8s-Claim)",
             description = "200 with the certificate chain; 400 for a refused request (P-256 only, subject exactly"
                     + " CN=<site>/<node>), 401 for a missing, unknown, expired or spent token, 403 for another site's.")
-    public Uni<Enrolled> enroll(@HeaderParam(CLAIM_HEADER) String token, EnrollRequest req) {
+    public Uni<Enrolled> enroll(@HeaderParam(CLAIM_HEADER) String token, EnrollRequest req,
+                                @Context HttpServerRequest http) {
+        String address = String.valueOf(http.remoteAddress());
         String hash = ClaimToken.hashOf(token);
+        String who = req == null ? "?" : req.site() + "/" + req.node();
         if (hash == null) {
-            throw EnrollmentStore.unauthorized("a claim token (header " + CLAIM_HEADER + ") is required");
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(EnrollmentStore.unauthorized(
+                    "a claim token (header " + CLAIM_HEADER + ") is required")));
         }
         if (req == null || req.site() == null || req.node() == null) {
-            throw ApiProblem.badRequest("site, node and csr are required");
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(
+                    ApiProblem.badRequest("site, node and csr are required")));
         }
         if (req.csr() != null && req.csr().length() > NodeCsr.MAX_PEM_CHARS) {
-            throw new ApiProblem(413, "Content too large", "csr: at most " + NodeCsr.MAX_PEM_CHARS + " characters");
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(new ApiProblem(413,
+                    "Content too large", "csr: at most " + NodeCsr.MAX_PEM_CHARS + " characters")));
         }
-        return Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .ifNoItem().after(config.signTimeout()).fail()
+        // the token first: nothing is verified or signed for a caller without a usable claim
+        return refusals.watch("enroll", req.site() + "/" + req.node(), address, store.usable(hash, req.site(),
+                        System.currentTimeMillis())
+                .chain(() -> Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .ifNoItem().after(config.signTimeout()).fail())
                 .chain(issued -> {
                     var c = issued.certificate();
                     var e = new EnrollmentStore.Enrollment(issued.serialHex(), req.site(), req.node(),
@@ -84,7 +98,7 @@ public class EnrollResource {
                         return new Enrolled(e.site(), e.node(), e.serial(), e.notAfter(), Pem.certificates(issued.chain()),
                                 Pem.certificates(List.of(ca.get().root())));
                     });
-                });
+                }));
     }
 
     private FleetCa.Issued sign(EnrollRequest req) {

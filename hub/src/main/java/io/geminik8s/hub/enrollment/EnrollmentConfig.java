@@ -15,4 +15,8 @@ public interface EnrollmentConfig {
     /** Upper bound for checking a request and signing its certificate (on a worker thread). */
     @WithDefault("5s")
     Duration signTimeout();
+
+    /** Refused enrollment and renewal requests logged per minute at most; all are counted. */
+    @WithDefault("20")
+    int refusalLogsPerMinute();
 }

@@ -71,8 +71,21 @@ public class EnrollmentStore {
                 .chain(() -> tx.preparedQuery(REGISTER).execute(Tuple.of(e.site()))).replaceWithVoid();
     }
 
+    /**
+     * Succeeds if the claim could enroll a node of {@code site} now (before any work is done for a request); else
+     * fails with the reason. The spending transaction checks again.
+     */
+    Uni<Void> usable(String tokenHash, String site, long now) {
+        return why(pool, tokenHash, site, now).ifNoItem().after(config.dbTimeout()).fail();
+    }
+
     private Uni<Void> refusal(SqlConnection tx, String tokenHash, String site, long now) {
-        return tx.preparedQuery(WHY).execute(Tuple.of(tokenHash)).chain(rows -> {
+        return why(tx, tokenHash, site, now).chain(() -> Uni.createFrom().failure(
+                unauthorized("the claim token was used by both nodes of its site")));
+    }
+
+    private static Uni<Void> why(io.vertx.mutiny.sqlclient.SqlClient c, String tokenHash, String site, long now) {
+        return c.preparedQuery(WHY).execute(Tuple.of(tokenHash)).chain(rows -> {
             if (!rows.iterator().hasNext()) {
                 return Uni.createFrom().failure(unauthorized("unknown claim token"));
             }
@@ -81,8 +94,12 @@ public class EnrollmentStore {
                 return Uni.createFrom().failure(new ApiProblem(403, "Forbidden",
                         "this claim token is for another site"));
             }
-            return Uni.createFrom().failure(unauthorized(r.getLong("expires_ms") <= now ? "the claim token expired"
-                    : "the claim token was used by both nodes of its site"));
+            if (r.getLong("expires_ms") <= now) {
+                return Uni.createFrom().failure(unauthorized("the claim token expired"));
+            }
+            return r.getInteger("uses") >= 2
+                    ? Uni.createFrom().failure(unauthorized("the claim token was used by both nodes of its site"))
+                    : Uni.createFrom().voidItem();
         });
     }
 

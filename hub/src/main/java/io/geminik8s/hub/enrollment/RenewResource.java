@@ -15,7 +15,9 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -46,8 +48,11 @@ public class RenewResource {
     private final EnrollmentStore store;
     private final PkiConfig pki;
     private final EnrollmentConfig config;
+    private final Refusals refusals;
 
-    public RenewResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config) {
+    public RenewResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
+                         Refusals refusals) {
+        this.refusals = refusals;
         this.ca = ca;
         this.store = store;
         this.pki = pki;
@@ -58,11 +63,13 @@ public class RenewResource {
     @Operation(summary = "Renew a node's certificate with a new key, proving possession of the current one",
             description = "200 as POST /enroll/v1; 400 for a refused request; 401 when the current certificate is"
                     + " not this fleet's, expired, revoked, another node's, or the proof does not verify.")
-    public Uni<EnrollResource.Enrolled> renew(RenewRequest req) {
+    public Uni<EnrollResource.Enrolled> renew(RenewRequest req, @Context HttpServerRequest http) {
+        String address = String.valueOf(http.remoteAddress());
         if (req == null || req.site() == null || req.node() == null) {
-            throw ApiProblem.badRequest("site, node, csr, certificate, timestamp and signature are required");
+            return refusals.watch("renew", "?", address, Uni.createFrom().failure(ApiProblem.badRequest(
+                    "site, node, csr, certificate, timestamp and signature are required")));
         }
-        return Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        return refusals.watch("renew", req.site() + "/" + req.node(), address, Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .ifNoItem().after(config.signTimeout()).fail()
                 .chain(s -> {
                     var c = s.issued().certificate();
@@ -74,7 +81,7 @@ public class RenewResource {
                         return new EnrollResource.Enrolled(e.site(), e.node(), e.serial(), e.notAfter(),
                                 Pem.certificates(s.issued().chain()), Pem.certificates(List.of(ca.get().root())));
                     });
-                });
+                }));
     }
 
     private Signed sign(RenewRequest req) {

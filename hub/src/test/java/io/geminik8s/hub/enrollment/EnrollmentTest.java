@@ -131,6 +131,11 @@ class EnrollmentTest {
         assertEquals(401, enroll("gk8s-claim-" + "A".repeat(43), site, "a", good).status(), "a wrong token");
         assertEquals("unknown claim token", enroll("gk8s-claim-" + "A".repeat(43), site, "a", good).detail());
         assertEquals(401, enroll("x".repeat(5000), site, "a", good).status(), "garbage");
+        Answer beforeWork = enroll("gk8s-claim-" + "B".repeat(43), site, "a", "not a request");
+        assertEquals(401, beforeWork.status(), "the token is checked before the request is looked at");
+        String metrics = RestAssured.given().get("/q/metrics").then().extract().asString();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("gk8s_enroll_refused_total")
+                && l.contains("endpoint=\"enroll\"") && l.contains("status=\"401\"")), "refusals are counted");
         assertEquals(401, call("POST", "/enroll/v1", Map.of("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN),
                 Map.of("site", site, "node", "a", "csr", good)).status(), "an API token is no claim");
         assertEquals(401, call("GET", "/api/v1/sites", Map.of("Authorization", "Bearer " + token), null).status(),
