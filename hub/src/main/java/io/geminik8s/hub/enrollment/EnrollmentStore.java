@@ -36,8 +36,11 @@ public class EnrollmentStore {
             + " revoked_ms FROM enrollment WHERE ($1::text IS NULL OR site_id = $1) ORDER BY enrolled_ms DESC, serial"
             + " LIMIT $2";
 
-    private static final String REVOKE = "UPDATE enrollment SET revoked_ms = COALESCE(revoked_ms, $2) WHERE serial = $1"
-            + " RETURNING site_id, node_id, revoked_ms";
+    /** The certificate and every one renewed from it, directly or not: a stolen key's renewals go with it. */
+    private static final String REVOKE = "WITH RECURSIVE line AS (SELECT serial FROM enrollment WHERE serial = $1"
+            + " UNION SELECT e.serial FROM enrollment e JOIN line l ON e.renewed_from = l.serial WHERE $3)"
+            + " UPDATE enrollment SET revoked_ms = COALESCE(revoked_ms, $2) WHERE serial IN (SELECT serial FROM line)"
+            + " RETURNING serial, site_id, node_id, revoked_ms";
 
     private final Pool pool;
     private final HubConfig config;
@@ -127,11 +130,22 @@ public class EnrollmentStore {
         return new ApiProblem(401, "Unauthorized", why);
     }
 
-    /** Marks the certificate revoked (once: a repeat keeps the first time); null when there is no such serial. */
-    Uni<Row> revoke(String serial, Instant now) {
-        return pool.preparedQuery(REVOKE).execute(Tuple.of(serial, now.toEpochMilli()))
-                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null)
-                .ifNoItem().after(config.dbTimeout()).fail();
+    /**
+     * Marks the certificate and (with {@code renewals}) those renewed from it revoked (a repeat keeps the first time); their rows, the
+     * requested one first; empty when there is no such serial.
+     */
+    Uni<List<Row>> revoke(String serial, boolean renewals, Instant now) {
+        return pool.preparedQuery(REVOKE).execute(Tuple.of(serial, now.toEpochMilli(), renewals)).map(rows -> {
+            List<Row> out = new ArrayList<>();
+            rows.forEach(r -> {
+                if (r.getString("serial").equals(serial)) {
+                    out.add(0, r);
+                } else {
+                    out.add(r);
+                }
+            });
+            return out;
+        }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
     Uni<List<Enrollment>> list(String site, int limit) {

@@ -123,7 +123,7 @@ class ZeroTouchTest {
         assertTrue(Files.notExists(pem.resolveSibling("node.pem.next")));
 
         RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
-                .post("/api/v1/enrollments/" + old + "/revoke").then().statusCode(200);
+                .post("/api/v1/enrollments/" + old + "/revoke?renewals=false").then().statusCode(200);
         // the broker drops the connection made with the old certificate; the agent's next connection presents the new
         await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200)).until(() -> {
             var node = RestAssured.given().get("/api/v1/sites/" + site).then().extract().jsonPath();
@@ -132,5 +132,8 @@ class ZeroTouchTest {
         List<String> serials = RestAssured.given().get("/api/v1/enrollments?site=" + site).then().statusCode(200)
                 .extract().jsonPath().getList("serial", String.class);
         assertEquals(java.util.Set.of(old, renewed), java.util.Set.copyOf(serials));
+        List<String> cascade = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/enrollments/" + old + "/revoke").then().statusCode(200).extract().path("serials");
+        assertEquals(List.of(old, renewed), cascade, "revoking a certificate revokes those renewed from it");
     }
 }
