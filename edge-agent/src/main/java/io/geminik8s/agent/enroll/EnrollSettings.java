@@ -48,18 +48,19 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
         }
         String token = get.apply("enroll.token");
         String tokenFile = get.apply("enroll.token-file");
-        if (token == null && tokenFile != null) {
+        if (token == null && tokenFile != null && Files.exists(Path.of(tokenFile))) {
             try {
                 token = Files.readString(Path.of(tokenFile)).strip();
             } catch (java.io.IOException e) {
                 local.add("enroll.token-file: cannot read " + tokenFile + ": " + e.getMessage());
             }
         }
-        if (token == null || token.isEmpty()) {
-            local.add("enroll.token or enroll.token-file: the site's claim token is required with enroll.url");
-        }
         String ca = get.apply("enroll.ca");
         Path state = Path.of(get.apply("state.dir") == null ? "/var/lib/gk8s-agent" : get.apply("state.dir"));
+        boolean enrolled = Files.exists(state.resolve("tls").resolve(Enroller.CERT));
+        if ((token == null || token.isEmpty()) && !enrolled) { // once enrolled, the spent claim may be deleted
+            local.add("enroll.token or enroll.token-file: the site's claim token is required with enroll.url");
+        }
         problems.addAll(local);
         return local.isEmpty() ? Optional.of(new EnrollSettings(hub, token, get.apply("site"), get.apply("node"), state,
                 ca == null ? null : Path.of(ca), Duration.ofSeconds(20), Duration.ofHours(positive(get, "enroll.renew-before-h",

@@ -44,5 +44,12 @@ class EnrollSettingsTest {
         assertTrue(problems(Map.of("enroll.url", "https://hub")).get(0).contains("claim token is required"));
         Path token = Files.writeString(dir.resolve("claim"), "gk8s-claim-x\n");
         assertEquals(List.of(), problems(Map.of("enroll.url", "https://hub", "enroll.token-file", token.toString())));
+        Files.delete(token);
+        assertTrue(problems(Map.of("enroll.url", "https://hub", "enroll.token-file", token.toString(),
+                "state.dir", dir.toString())).get(0).contains("claim token is required"), "not enrolled yet");
+        Files.createDirectories(dir.resolve("tls"));
+        Files.writeString(dir.resolve("tls").resolve("node.pem"), "enrolled");
+        assertEquals(List.of(), problems(Map.of("enroll.url", "https://hub", "enroll.token-file", token.toString(),
+                "state.dir", dir.toString())), "once enrolled the spent claim file may be gone");
     }
 }
