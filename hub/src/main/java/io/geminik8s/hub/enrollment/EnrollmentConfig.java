@@ -16,6 +16,14 @@ public interface EnrollmentConfig {
     @WithDefault("5s")
     Duration signTimeout();
 
+    /** A node whose newest certificate expires within this counts in {@code gk8s_certificates_expiring}. */
+    @WithDefault("7d")
+    Duration expiryWarning();
+
+    /** How often the expiry gauges are read from PostgreSQL. */
+    @WithDefault("60s")
+    Duration expiryCheckInterval();
+
     /** Refused enrollment and renewal requests logged per minute at most; all are counted. */
     @WithDefault("20")
     int refusalLogsPerMinute();
