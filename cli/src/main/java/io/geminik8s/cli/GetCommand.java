@@ -12,11 +12,11 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code gk8s get sites|templates|rollouts}. */
-@Command(name = "get", description = "List sites, templates or rollouts.")
+/** {@code gk8s get sites|templates|rollouts|enrollments}. */
+@Command(name = "get", description = "List sites, templates, rollouts or enrollments.")
 final class GetCommand implements Callable<Integer> {
 
-    enum Kind { sites, templates, rollouts }
+    enum Kind { sites, templates, rollouts, enrollments }
 
     @ParentCommand
     Gk8s root;
@@ -24,11 +24,14 @@ final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "sites, templates or rollouts")
+    @Parameters(index = "0", description = "sites, templates, rollouts or enrollments")
     Kind kind;
 
     @Option(names = {"-l", "--selector"}, description = "sites: key=value labels, comma separated")
     String selector;
+
+    @Option(names = "--site", description = "enrollments: of this site only")
+    String site;
 
     @Option(names = "--status", description = "sites: healthy, degraded, split or offline; rollouts: a phase")
     String status;
@@ -53,6 +56,13 @@ final class GetCommand implements Callable<Integer> {
                 cols = List.of(new Output.Column("TEMPLATE", "/name"), new Output.Column("REVISION", "/revision"),
                         new Output.Column("SOURCE", "/source"), new Output.Column("BY", "/createdBy"),
                         new Output.Column("CREATED", "/createdAt"));
+            }
+            case enrollments -> {
+                q.put("site", site);
+                rows = hub.get("/api/v1/enrollments", q);
+                cols = List.of(new Output.Column("SITE", "/site"), new Output.Column("NODE", "/node"),
+                        new Output.Column("SERIAL", "/serial"), new Output.Column("NOT AFTER", "/notAfter"),
+                        new Output.Column("REVOKED", "/revokedAt"));
             }
             default -> {
                 q.put("phase", status);

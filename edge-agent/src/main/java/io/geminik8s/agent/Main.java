@@ -3,6 +3,9 @@ package io.geminik8s.agent;
 import io.geminik8s.agent.config.AgentConfig;
 import io.geminik8s.agent.config.ConfigException;
 import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.agent.enroll.EnrollSettings;
+import io.geminik8s.agent.enroll.EnrollStep;
+import io.geminik8s.agent.enroll.Enroller;
 import io.geminik8s.agent.ha.HaNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -55,8 +58,11 @@ public final class Main {
         }
         AgentConfig config;
         try {
-            config = ConfigLoader.load(file, env);
+            config = ConfigLoader.load(file, EnrollStep.run(file, env));
         } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return 2;
+        } catch (Enroller.Refused e) {
             err.println(e.getMessage());
             return 2;
         }
@@ -94,6 +100,6 @@ public final class Main {
                 Settings come from FILE (Java properties) and from environment variables GK8S_AGENT_<KEY>
                 (key upper-cased, '.' and '-' as '_'), which win over the file:
 
-                """ + ConfigLoader.KEYS;
+                """ + ConfigLoader.KEYS + EnrollSettings.KEYS;
     }
 }

@@ -33,6 +33,7 @@ final class ConnectionLimit implements ExtensionMain {
     private final BrokerAccess access;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unauthorized = new AtomicLong();
+    private final Revocations revocations = new Revocations();
 
     /** {@code max} -1: no limit; {@code access} null: no access control (tests that play any node). */
     ConnectionLimit(long max, String exemptPrefix, BrokerAccess access) {
@@ -43,6 +44,11 @@ final class ConnectionLimit implements ExtensionMain {
 
     long refused() {
         return refused.get();
+    }
+
+    /** Completes when the extension may decide about certificate holders (revocations read back). */
+    java.util.concurrent.CompletableFuture<Void> ready() {
+        return access == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : revocations.whenLoaded();
     }
 
     long unauthorized() {
@@ -62,6 +68,17 @@ final class ConnectionLimit implements ExtensionMain {
                 out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, who.refused());
                 return;
             }
+            String serial = who == null || who.hub() ? null : in.getConnectionInformation().getClientTlsInformation()
+                    .flatMap(t -> t.getClientCertificate()).map(c -> c.getSerialNumber().toString(16)).orElse(null);
+            if (serial != null && !revocations.loaded()) {
+                out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "starting: try again");
+                return;
+            }
+            if (serial != null && revocations.isRevoked(serial)) {
+                unauthorized.incrementAndGet();
+                out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "certificate revoked");
+                return;
+            }
             boolean hub = who == null ? id.startsWith(exemptPrefix) : who.hub();
             long open = gauge == null ? 0 : ((Number) gauge.getValue()).longValue();
             if (max > 0 && open > max && !hub) {
@@ -71,10 +88,17 @@ final class ConnectionLimit implements ExtensionMain {
             }
             if (who != null && !who.hub()) {
                 permitNode(out, who.site(), who.node());
+                revocations.nodeConnected(id, serial == null ? "" : serial);
+            } else if (who != null) {
+                revocations.hubConnected(id);
             }
             out.authenticateSuccessfully();
         };
         Services.securityRegistry().setAuthenticatorProvider(i -> authenticator);
+        if (access != null) {
+            revocations.listen();
+            revocations.load();
+        }
     }
 
     private static void permitNode(SimpleAuthOutput out, String site, String node) {

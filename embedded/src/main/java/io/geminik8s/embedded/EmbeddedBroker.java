@@ -124,6 +124,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(home.resolve("extensions"));
             Files.writeString(conf.resolve("config.xml"), configXml());
             StoreBuckets.apply(home.resolve("data"));
+            // it names the TLS key store's password: the broker's user only
+            Files.setPosixFilePermissions(conf.resolve("config.xml"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             var builder = EmbeddedHiveMQ.builder().withConfigurationFolder(conf).withDataFolder(home.resolve("data"))
                     .withExtensionsFolder(home.resolve("extensions")).withoutLoggingBootstrap();
             limit = maxConnections < 0 && access == null ? null
@@ -135,6 +138,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             hivemq = builder.build();
             hivemq.start().get(60, TimeUnit.SECONDS);
+            if (limit != null) {
+                limit.ready().get(60, TimeUnit.SECONDS); // revoked certificates read back before anyone is let in
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -21,6 +21,7 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
     /** API tokens made for this test run (only their hashes reach the hub); REST Assured sends the operator's. */
     public static final String OPERATOR_TOKEN = jvmWide("gk8s.test.operator-token");
     public static final String VIEWER_TOKEN = jvmWide("gk8s.test.viewer-token");
+    public static final String ADMIN_TOKEN = jvmWide("gk8s.test.admin-token");
 
     /**
      * One value per JVM: Quarkus may load this class in more than one class loader (a test resource restricted to a
@@ -100,7 +101,9 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
                 Map.entry("gk8s.auth.tokens.tester.sha256", Sha256.hex(OPERATOR_TOKEN)),
                 Map.entry("gk8s.auth.tokens.tester.role", "operator"),
                 Map.entry("gk8s.auth.tokens.noc.sha256", Sha256.hex(VIEWER_TOKEN)),
-                Map.entry("gk8s.auth.tokens.noc.role", "viewer"));
+                Map.entry("gk8s.auth.tokens.noc.role", "viewer"),
+                Map.entry("gk8s.auth.tokens.boss.sha256", Sha256.hex(ADMIN_TOKEN)),
+                Map.entry("gk8s.auth.tokens.boss.role", "admin"));
     }
 
     private static boolean dockerAvailable() {

@@ -60,6 +60,15 @@ public final class ConfigLoader {
 
     /** Loads {@code file} (may be null) overlaid with {@code env}. */
     public static AgentConfig load(Path file, Map<String, String> env) {
+        return read(file, env).build();
+    }
+
+    /** Setting values by key from {@code file} overlaid with {@code env}, for settings read before the agent's. */
+    public static java.util.function.Function<String, String> values(Path file, Map<String, String> env) {
+        return read(file, env)::get;
+    }
+
+    private static ConfigLoader read(Path file, Map<String, String> env) {
         ConfigLoader l = new ConfigLoader();
         if (file != null) {
             Properties p = new Properties();
@@ -75,7 +84,7 @@ public final class ConfigLoader {
                 l.values.put(normal(k.substring(ENV_PREFIX.length())), v.trim());
             }
         });
-        return l.build();
+        return l;
     }
 
     /** File keys and environment names meet in one form: {@code health.interval-s} = {@code HEALTH_INTERVAL_S}. */

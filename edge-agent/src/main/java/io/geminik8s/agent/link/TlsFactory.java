@@ -24,6 +24,14 @@ public final class TlsFactory {
     private TlsFactory() {
     }
 
+    /**
+     * After the node's certificate files were replaced (renewal): the next connection makes a full TLS handshake
+     * with them instead of resuming a session that carries the old certificate's identity.
+     */
+    public static void certificateReplaced() {
+        ReloadingKeyManager.forgetSessions();
+    }
+
     public static MqttClientSslConfig sslConfig(AgentConfig.Tls tls) {
         try {
             var b = MqttClientSslConfig.builder().protocols(java.util.List.of("TLSv1.3", "TLSv1.2"));
@@ -32,11 +40,14 @@ public final class TlsFactory {
             if (tls.keystore() != null) {
                 keyPassword = tls.keystorePassword() == null ? new char[0] : tls.keystorePassword();
                 keys = pkcs12(tls.keystore(), keyPassword);
-            } else if (tls.certPem() != null) {
-                keys = KeyStore.getInstance("PKCS12");
-                keys.load(null, null);
-                keys.setKeyEntry("node", pemKey(tls.keyPem()), keyPassword,
-                        certificates(tls.certPem()).toArray(new Certificate[0]));
+            } else if (tls.certPem() != null) { // PEM files are read again when they change (renewal)
+                b.keyManagerFactory(new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
+                    KeyStore ks = KeyStore.getInstance("PKCS12");
+                    ks.load(null, null);
+                    ks.setKeyEntry("node", pemKey(tls.keyPem()), new char[0],
+                            certificates(tls.certPem()).toArray(new Certificate[0]));
+                    return ks;
+                }).factory());
             }
             if (keys != null) {
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

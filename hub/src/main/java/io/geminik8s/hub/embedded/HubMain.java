@@ -2,6 +2,7 @@ package io.geminik8s.hub.embedded;
 
 import io.geminik8s.embedded.EmbeddedBroker;
 import io.geminik8s.embedded.EmbeddedDatabase;
+import io.geminik8s.hub.pki.CaFiles;
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -38,7 +39,7 @@ public final class HubMain {
             byte[] raw = new byte[32];
             new java.security.SecureRandom().nextBytes(raw);
             String hubSecret = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-            EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), bind, mqttPort, true, null)
+            EmbeddedBroker broker = new EmbeddedBroker(data.resolve("broker"), bind, mqttPort, true, brokerTls(data, bind))
                     .access(hubSecret, false)
                     .maxConnections(maxConnections(setting("gk8s.embedded.mqtt-max-connections",
                             "GK8S_EMBEDDED_MQTT_MAX_CONNECTIONS", "auto")), HUB_CLIENTS).start();
@@ -58,6 +59,33 @@ public final class HubMain {
             LocalToken.install(data);
         }
         Quarkus.run(args);
+    }
+
+    /**
+     * The fleet CA ({@code gk8s.pki.dir}, default {@code <data>/pki}; made at first start unless
+     * {@code gk8s.pki.generate=false}) and, with {@code gk8s.embedded.mqtt-tls-port} above 0, the broker's mTLS
+     * listener: a server certificate from the fleet intermediate, client certificates required and trusted only from
+     * it (docs/security.md). Off by default, so that hubs sharing a machine do not contend for a second port.
+     */
+    private static EmbeddedBroker.Tls brokerTls(Path data, String bind) {
+        String pkiDir = setting("gk8s.pki.dir", "GK8S_PKI_DIR", data.resolve("pki").toString());
+        String generate = setting("gk8s.pki.generate", "GK8S_PKI_GENERATE", "true");
+        System.setProperty("gk8s.pki.dir", pkiDir);
+        System.setProperty("gk8s.pki.generate", generate);
+        int port = Integer.parseInt(setting("gk8s.embedded.mqtt-tls-port", "GK8S_EMBEDDED_MQTT_TLS_PORT", "0"));
+        if (port <= 0) {
+            return null;
+        }
+        Path dir = Path.of(pkiDir);
+        var ca = CaFiles.open(dir, Path.of(setting("gk8s.pki.passphrase-file", "GK8S_PKI_PASSPHRASE_FILE",
+                dir.resolve("ca.passphrase").toString())), Boolean.parseBoolean(generate));
+        var hosts = new java.util.ArrayList<>(java.util.List.of(setting("gk8s.pki.broker-hosts", "GK8S_PKI_BROKER_HOSTS",
+                "localhost,127.0.0.1").split(",")));
+        if (!hosts.contains(bind) && !bind.equals("0.0.0.0")) {
+            hosts.add(bind);
+        }
+        System.out.printf("gk8s: MQTT over mTLS on %s:%d (client certificates from the fleet CA in %s)%n", bind, port, dir);
+        return ca.brokerTls(data.resolve("broker-tls"), port, hosts.stream().map(String::trim).toList());
     }
 
     /**

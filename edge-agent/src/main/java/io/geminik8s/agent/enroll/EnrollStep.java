@@ -1,0 +1,75 @@
+package io.geminik8s.agent.enroll;
+
+import io.geminik8s.agent.config.ConfigException;
+import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.agent.link.Backoff;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Before the agent starts: with {@code enroll.url} and no certificate configured, enroll (retrying with the agent's
+ * backoff while the hub is unreachable or failing) and hand the enrolled files to the agent as its TLS settings.
+ */
+public final class EnrollStep {
+
+    private static final Logger LOG = Logger.getLogger(EnrollStep.class.getName());
+
+    private EnrollStep() {
+    }
+
+    /** Checks every {@code every} (first at once) whether the certificate is due for renewal, on a daemon thread. */
+    private static void renewals(Renewer renewer, Duration every) {
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gk8s-cert-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                renewer.renewIfDue(java.time.Instant.now());
+            } catch (IOException e) {
+                LOG.warning("certificate renewal failed (" + e.getMessage() + "); next check in " + every);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 0, every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code env}, plus the enrolled TLS files when enrollment is configured; blocks until enrolled. */
+    public static Map<String, String> run(Path file, Map<String, String> env)
+            throws Enroller.Refused, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        var settings = EnrollSettings.parse(ConfigLoader.values(file, env), problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        if (settings.isEmpty()) {
+            return env;
+        }
+        Enroller enroller = new Enroller(settings.get());
+        Renewer renewer = new Renewer(settings.get(), settings.get().renewBefore());
+        try {
+            renewer.recover();
+        } catch (IOException e) {
+            LOG.warning("cannot finish an interrupted certificate swap: " + e.getMessage());
+        }
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        for (int attempt = 0; ; attempt++) {
+            try {
+                enroller.ensure();
+                renewals(renewer, settings.get().renewCheck());
+                return settings.get().withTls(env);
+            } catch (IOException e) {
+                long wait = backoff.delayMs(attempt);
+                LOG.warning("enrollment at " + settings.get().hub() + " failed (" + e.getMessage() + "); again in "
+                        + wait + " ms");
+                Thread.sleep(wait); // a retry delay with jitter, not a wait for a condition
+            }
+        }
+    }
+}

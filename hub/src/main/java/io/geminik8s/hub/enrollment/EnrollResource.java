@@ -1,0 +1,112 @@
+package io.geminik8s.hub.enrollment;
+
+import io.geminik8s.hub.api.ApiProblem;
+import io.geminik8s.hub.pki.CsrRefused;
+import io.geminik8s.hub.pki.FleetCa;
+import io.geminik8s.hub.pki.NodeCsr;
+import io.geminik8s.hub.pki.Pem;
+import io.geminik8s.hub.pki.PkiConfig;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.annotation.security.PermitAll;
+import jakarta.inject.Provider;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements;
+import org.jboss.logging.Logger;
+
+/**
+ * Where a node with empty state enrolls: the claim token in {@value #CLAIM_HEADER} is its only credential (no API
+ * token is asked for or honoured here, and a claim token opens nothing else). The request is checked and signed
+ * before the claim is spent, so a bad request does not use up the token.
+ */
+@Path("/enroll/v1")
+@PermitAll
+@SecurityRequirements
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class EnrollResource {
+
+    public static final String CLAIM_HEADER = "X-Gk8s-Claim";
+    private static final Logger LOG = Logger.getLogger(EnrollResource.class);
+
+    /** What a node sends: its identity and a PEM PKCS#10 request for {@code CN=<site>/<node>}. */
+    public record EnrollRequest(String site, String node, String csr) {
+    }
+
+    /** The node's certificate and the intermediate ({@code chain}), and the fleet root to trust ({@code ca}). */
+    public record Enrolled(String site, String node, String serial, Instant notAfter, String chain, String ca) {
+    }
+
+    private final Provider<FleetCa> ca;
+    private final EnrollmentStore store;
+    private final PkiConfig pki;
+    private final EnrollmentConfig config;
+    private final Refusals refusals;
+
+    public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
+                          Refusals refusals) {
+        this.refusals = refusals;
+        this.ca = ca;
+        this.store = store;
+        this.pki = pki;
+        this.config = config;
+    }
+
+    @POST
+    @Operation(summary = "Enroll a node with a claim token (header X-Gk8s-Claim)",
+            description = "200 with the certificate chain; 400 for a refused request (P-256 only, subject exactly"
+                    + " CN=<site>/<node>), 401 for a missing, unknown, expired or spent token, 403 for another site's.")
+    public Uni<Enrolled> enroll(@HeaderParam(CLAIM_HEADER) String token, EnrollRequest req,
+                                @Context HttpServerRequest http) {
+        String address = String.valueOf(http.remoteAddress());
+        String hash = ClaimToken.hashOf(token);
+        String who = req == null ? "?" : req.site() + "/" + req.node();
+        if (hash == null) {
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(EnrollmentStore.unauthorized(
+                    "a claim token (header " + CLAIM_HEADER + ") is required")));
+        }
+        if (req == null || req.site() == null || req.node() == null) {
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(
+                    ApiProblem.badRequest("site, node and csr are required")));
+        }
+        if (req.csr() != null && req.csr().length() > NodeCsr.MAX_PEM_CHARS) {
+            return refusals.watch("enroll", who, address, Uni.createFrom().failure(new ApiProblem(413,
+                    "Content too large", "csr: at most " + NodeCsr.MAX_PEM_CHARS + " characters")));
+        }
+        // the token first: nothing is verified or signed for a caller without a usable claim
+        return refusals.watch("enroll", req.site() + "/" + req.node(), address, store.usable(hash, req.site(),
+                        System.currentTimeMillis())
+                .chain(() -> Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                        .ifNoItem().after(config.signTimeout()).fail())
+                .chain(issued -> {
+                    var c = issued.certificate();
+                    var e = new EnrollmentStore.Enrollment(issued.serialHex(), req.site(), req.node(),
+                            c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null);
+                    return store.enroll(hash, e).map(v -> {
+                        LOG.infof("enrolled %s/%s, certificate serial %s until %s", e.site(), e.node(), e.serial(),
+                                e.notAfter());
+                        return new Enrolled(e.site(), e.node(), e.serial(), e.notAfter(), Pem.certificates(issued.chain()),
+                                Pem.certificates(List.of(ca.get().root())));
+                    });
+                }));
+    }
+
+    private FleetCa.Issued sign(EnrollRequest req) {
+        try {
+            NodeCsr csr = NodeCsr.check(req.csr(), req.site(), req.node());
+            return ca.get().issueNode(csr, pki.nodeLifetime());
+        } catch (CsrRefused e) {
+            throw ApiProblem.badRequest("csr: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.geminik8s.hub.enrollment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.cli.Gk8s;
+import io.geminik8s.hub.HubInfrastructure;
+import io.geminik8s.hub.pki.Csrs;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URL;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** {@code gk8s site claim}, {@code gk8s get enrollments}, {@code gk8s site revoke} against the running test hub. */
+@QuarkusTest
+@WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class EnrollmentCliTest {
+
+    @TestHTTPResource("/")
+    URL hub;
+
+    record Run(int code, String out, String err) {
+    }
+
+    Run gk8s(String token, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Gk8s.run(Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", token), new PrintWriter(out),
+                new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void anAdminClaimsListsAndRevokesFromTheCommandLine() throws Exception {
+        String site = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Run denied = gk8s(HubInfrastructure.OPERATOR_TOKEN, "site", "claim", site);
+        assertEquals(1, denied.code(), "an operator may not claim: " + denied.out());
+        Run claim = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", site);
+        assertEquals(0, claim.code(), claim.err());
+        String line = claim.out().strip();
+        assertTrue(line.startsWith("gk8s-claim:v1:" + site + ":gk8s-claim-"), line);
+        String token = line.substring(line.lastIndexOf(':') + 1);
+        String serial = RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json")
+                .body(Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256())))
+                .post("/enroll/v1").then().statusCode(200).extract().path("serial");
+
+        Run list = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site);
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains(serial) && list.out().contains("SERIAL"), list.out());
+        Run revoke = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "revoke", serial);
+        assertEquals(0, revoke.code(), revoke.err());
+        assertTrue(revoke.out().contains(serial), revoke.out());
+        Run json = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site, "-o", "json");
+        assertTrue(json.out().contains("\"revokedAt\" : \"") || json.out().contains("\"revokedAt\":\""), json.out());
+    }
+}
