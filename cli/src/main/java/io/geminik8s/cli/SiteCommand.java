@@ -26,10 +26,17 @@ final class SiteCommand {
         CommandSpec spec;
         @Parameters(index = "0", description = "site id")
         String id;
+        @picocli.CommandLine.Option(names = "--vip", description = "the site's VIP, e.g. 10.0.0.10/24 (with --node)")
+        String vip;
+        @picocli.CommandLine.Option(names = "--node", description = "a node and its address on the site LAN, e.g."
+                + " a=10.0.0.1; twice, with --vip: each node then gets its peer, the VIP and the site's peer-link key")
+        Map<String, String> nodes;
 
         @Override
         public Integer call() {
-            JsonNode claim = site.root.client().post("/api/v1/sites/" + id + "/claims", Map.of(), null);
+            Object body = vip == null && nodes == null ? null : Map.of("vip", vip == null ? "" : vip,
+                    "nodes", nodes == null ? Map.of() : nodes);
+            JsonNode claim = site.root.client().post("/api/v1/sites/" + id + "/claims", Map.of(), body);
             if (site.root.output == Output.Format.table) { // the line to print on a label or encode as a QR code
                 spec.commandLine().getOut().println(claim.path("printable").asText());
                 spec.commandLine().getErr().println("claim for site " + id + ": enrolls its two nodes once each until "

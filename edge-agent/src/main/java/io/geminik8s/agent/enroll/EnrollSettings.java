@@ -87,6 +87,29 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
         return stateDir.resolve("tls");
     }
 
+    /**
+     * {@code env} with the enrolled files as the agent's TLS settings, and the pair's settings from enrollment
+     * ({@link Enroller#PAIR}) where {@code configured} (the agent's file and environment) sets none.
+     */
+    public Map<String, String> withEnrolled(Map<String, String> env, java.util.function.Function<String, String> configured)
+            throws java.io.IOException {
+        var out = new java.util.HashMap<>(withTls(env));
+        Path pair = dir().resolve(Enroller.PAIR);
+        if (java.nio.file.Files.exists(pair)) {
+            var p = new java.util.Properties();
+            try (var in = java.nio.file.Files.newBufferedReader(pair)) {
+                p.load(in);
+            }
+            for (String key : p.stringPropertyNames()) {
+                if (configured.apply(key) == null) {
+                    out.put("GK8S_AGENT_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'),
+                            p.getProperty(key));
+                }
+            }
+        }
+        return Map.copyOf(out);
+    }
+
     /** {@code env} with the enrolled files as the agent's TLS settings. */
     public Map<String, String> withTls(Map<String, String> env) {
         var out = new java.util.HashMap<>(env);

@@ -44,7 +44,8 @@ public final class EnrollStep {
     public static Map<String, String> run(Path file, Map<String, String> env)
             throws Enroller.Refused, InterruptedException {
         List<String> problems = new ArrayList<>();
-        var settings = EnrollSettings.parse(ConfigLoader.values(file, env), problems);
+        var configured = ConfigLoader.values(file, env);
+        var settings = EnrollSettings.parse(configured, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -63,7 +64,7 @@ public final class EnrollStep {
             try {
                 enroller.ensure();
                 renewals(renewer, settings.get().renewCheck());
-                return settings.get().withTls(env);
+                return settings.get().withEnrolled(env, configured);
             } catch (IOException e) {
                 long wait = backoff.delayMs(attempt);
                 LOG.warning("enrollment at " + settings.get().hub() + " failed (" + e.getMessage() + "); again in "

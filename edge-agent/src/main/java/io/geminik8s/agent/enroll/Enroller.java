@@ -36,6 +36,9 @@ public final class Enroller {
     static final String KEY = "node.key";
     static final String CERT = "node.pem";
     static final String CA = "ca.pem";
+    /** The pair's configuration from the claim (keys of the agent's own settings), and the peer-link key. */
+    static final String PAIR = "pair.properties";
+    static final String PEER_KEY = "peer.key";
     private static final Logger LOG = Logger.getLogger(Enroller.class.getName());
 
     /** The hub refused (4xx: the token, the request): retrying the same will not help. */
@@ -101,10 +104,35 @@ public final class Enroller {
         } catch (GeneralSecurityException e) {
             throw new IOException("unreadable certificates from the hub: " + e.getMessage(), e);
         }
+        if (answer.hasNonNull("pair")) { // before the certificate: a node counts as enrolled once node.pem is there
+            writePair(dir, answer.path("pair"));
+        }
         DurableFiles.write(dir.resolve(CA), ca.getBytes(StandardCharsets.US_ASCII));
         DurableFiles.write(dir.resolve(CERT), chain.getBytes(StandardCharsets.US_ASCII));
         LOG.info("enrolled as " + settings.site() + "/" + settings.node() + ", certificate serial "
                 + answer.path("serial").asText() + " until " + answer.path("notAfter").asText());
+    }
+
+    /**
+     * The site's pair as this node's settings ({@code ha.peer-node}, {@code ha.peer-address}, {@code pg.peer-host},
+     * {@code vip.address}, {@code ha.peer-key-file}) in {@value #PAIR}, the key in {@value #PEER_KEY}; both 0600.
+     * Refused unless every value has its expected form: the hub's answer is not trusted to write arbitrary settings.
+     */
+    static void writePair(Path dir, JsonNode pair) throws IOException {
+        String peer = pair.path("peerNode").asText("");
+        String address = pair.path("peerAddress").asText("");
+        String vip = pair.path("vip").asText("");
+        String key = pair.path("peerKey").asText("");
+        if (!peer.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") || !address.matches("\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}")
+                || !vip.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}") || !key.matches("[0-9a-f]{64}")) {
+            throw new IOException("the hub's pair configuration is malformed");
+        }
+        DurableFiles.write(dir.resolve(PEER_KEY), key.getBytes(StandardCharsets.US_ASCII));
+        String props = "# the site's pair, from enrollment; settings in the agent's own config take precedence\n"
+                + "ha.peer-node=" + peer + "\nha.peer-address=" + address + "\npg.peer-host="
+                + address.substring(0, address.indexOf(':')) + "\nvip.address=" + vip + "\nha.peer-key-file="
+                + dir.resolve(PEER_KEY).toAbsolutePath() + "\n";
+        DurableFiles.write(dir.resolve(PAIR), props.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** A new P-256 key, written (0600) before the request leaves: the key never leaves this node. */

@@ -8,6 +8,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
@@ -28,11 +29,19 @@ public class ClaimResource {
     public record Claim(String site, String token, Instant expiresAt, int nodes, String printable) {
     }
 
+    /** Optional: the pair's addresses on the site LAN and its VIP, handed to each node when it enrolls. */
+    public record ClaimRequest(String vip, java.util.Map<String, String> nodes) {
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final EnrollmentStore store;
+    private final SitePairStore pairs;
     private final EnrollmentConfig config;
 
-    public ClaimResource(EnrollmentStore store, EnrollmentConfig config) {
+    public ClaimResource(EnrollmentStore store, SitePairStore pairs, EnrollmentConfig config) {
         this.store = store;
+        this.pairs = pairs;
         this.config = config;
     }
 
@@ -40,8 +49,12 @@ public class ClaimResource {
     @RolesAllowed(Roles.ADMIN)
     @Operation(summary = "Claim a site: a one-time token that enrolls its two nodes",
             description = "201 with the token, shown only here (the hub keeps its SHA-256). Each of the site's two"
-                    + " nodes enrolls with it once at POST /enroll/v1 until it expires (gk8s.enrollment.claim-lifetime).")
-    public Uni<Response> claim(@PathParam("id") String site, @Context SecurityContext caller) {
+                    + " nodes enrolls with it once at POST /enroll/v1 until it expires (gk8s.enrollment.claim-lifetime)."
+                    + " With a body {vip, nodes: {id: address}} only those two nodes may enroll, and each gets its"
+                    + " peer's address, the VIP and the site's peer-link key.")
+    @Consumes(MediaType.WILDCARD) // a claim without a pair has no body, and clients send it with any content type
+    public Uni<Response> claim(@PathParam("id") String site, String text, @Context SecurityContext caller) {
+        ClaimRequest body = parse(text);
         if (!NodeCsr.ID.matcher(site).matches()) {
             throw ApiProblem.badRequest("id: a site id is lower case a-z, 0-9 and inner '-', at most 63 characters");
         }
@@ -49,7 +62,21 @@ public class ClaimResource {
         Instant now = Instant.now();
         Instant expires = now.plus(config.claimLifetime());
         String by = caller.getUserPrincipal() == null ? "anonymous" : caller.getUserPrincipal().getName();
-        return store.claim(ClaimToken.hashOf(token), site, by, now, expires).map(v -> Response.status(201)
+        Uni<Void> pair = body == null || (body.vip() == null && body.nodes() == null) ? Uni.createFrom().voidItem()
+                : pairs.save(site, new SitePair(body.vip(), body.nodes()).checked(), now.toEpochMilli());
+        return pair.chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires)).map(v -> Response.status(201)
                 .entity(new Claim(site, token, expires, 2, "gk8s-claim:v1:" + site + ":" + token)).build());
+    }
+
+    private static ClaimRequest parse(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return JSON.readValue(text, ClaimRequest.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiProblem.badRequest("body: a JSON object {\"vip\": \"10.0.0.10/24\", \"nodes\": {\"a\": \"10.0.0.1\","
+                    + " \"b\": \"10.0.0.2\"}} or nothing (" + e.getOriginalMessage() + ")");
+        }
     }
 }

@@ -43,19 +43,29 @@ public class EnrollResource {
     public record EnrollRequest(String site, String node, String csr) {
     }
 
-    /** The node's certificate and the intermediate ({@code chain}), and the fleet root to trust ({@code ca}). */
-    public record Enrolled(String site, String node, String serial, Instant notAfter, String chain, String ca) {
+    /**
+     * The node's certificate and the intermediate ({@code chain}), the fleet root to trust ({@code ca}), and — when
+     * the claim named the pair — the node's view of its site's pair ({@code pair}: peer, peer address, VIP, key).
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Enrolled(String site, String node, String serial, Instant notAfter, String chain, String ca,
+                           SitePair.ForNode pair) {
     }
+
+    /** Where a node's peer link listens: the agent's default {@code ha.listen} port. */
+    static final int PEER_PORT = 7946;
 
     private final Provider<FleetCa> ca;
     private final EnrollmentStore store;
     private final PkiConfig pki;
     private final EnrollmentConfig config;
     private final Refusals refusals;
+    private final SitePairStore pairs;
 
     public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
-                          Refusals refusals) {
+                          Refusals refusals, SitePairStore pairs) {
         this.refusals = refusals;
+        this.pairs = pairs;
         this.ca = ca;
         this.store = store;
         this.pki = pki;
@@ -84,8 +94,16 @@ public class EnrollResource {
                     "Content too large", "csr: at most " + NodeCsr.MAX_PEM_CHARS + " characters")));
         }
         // the token first: nothing is verified or signed for a caller without a usable claim
+        java.util.concurrent.atomic.AtomicReference<SitePair.ForNode> pair = new java.util.concurrent.atomic.AtomicReference<>();
         return refusals.watch("enroll", req.site() + "/" + req.node(), address, store.usable(hash, req.site(),
                         System.currentTimeMillis())
+                .chain(() -> pairs.load(req.site())).invoke(stored -> stored.ifPresent(p -> {
+                    if (!p.pair().nodes().containsKey(req.node())) {
+                        throw new ApiProblem(403, "Forbidden", "node '" + req.node() + "' is not one of the site's"
+                                + " two nodes (" + String.join(", ", p.pair().nodes().keySet()) + ")");
+                    }
+                    pair.set(p.pair().forNode(req.node(), p.peerKey(), PEER_PORT));
+                }))
                 .chain(() -> Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .ifNoItem().after(config.signTimeout()).fail())
                 .chain(issued -> {
@@ -96,7 +114,7 @@ public class EnrollResource {
                         LOG.infof("enrolled %s/%s, certificate serial %s until %s", e.site(), e.node(), e.serial(),
                                 e.notAfter());
                         return new Enrolled(e.site(), e.node(), e.serial(), e.notAfter(), Pem.certificates(issued.chain()),
-                                Pem.certificates(List.of(ca.get().root())));
+                                Pem.certificates(List.of(ca.get().root())), pair.get());
                     });
                 }));
     }

@@ -79,7 +79,7 @@ public class RenewResource {
                         LOG.infof("renewed %s/%s: certificate %s until %s (was %s)", e.site(), e.node(), e.serial(),
                                 e.notAfter(), s.from());
                         return new EnrollResource.Enrolled(e.site(), e.node(), e.serial(), e.notAfter(),
-                                Pem.certificates(s.issued().chain()), Pem.certificates(List.of(ca.get().root())));
+                                Pem.certificates(s.issued().chain()), Pem.certificates(List.of(ca.get().root())), null);
                     });
                 }));
     }

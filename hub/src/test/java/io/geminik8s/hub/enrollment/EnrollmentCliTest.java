@@ -59,5 +59,19 @@ class EnrollmentCliTest {
         assertTrue(revoke.out().contains(serial), revoke.out());
         Run json = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site, "-o", "json");
         assertTrue(json.out().contains("\"revokedAt\" : \"") || json.out().contains("\"revokedAt\":\""), json.out());
+
+        String paired = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Run withPair = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", paired, "--vip", "10.1.0.10/24",
+                "--node", "a=10.1.0.1", "--node", "b=10.1.0.2");
+        assertEquals(0, withPair.code(), withPair.err());
+        String pairToken = withPair.out().strip().substring(withPair.out().strip().lastIndexOf(':') + 1);
+        String peer = RestAssured.given().header(EnrollResource.CLAIM_HEADER, pairToken).contentType("application/json")
+                .body(Map.of("site", paired, "node", "b", "csr", Csrs.pem("CN=" + paired + "/b", Csrs.p256())))
+                .post("/enroll/v1").then().statusCode(200).extract().path("pair.peerAddress");
+        assertEquals("10.1.0.1:7946", peer);
+        Run badPair = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", paired, "--vip", "10.1.0.10/24",
+                "--node", "a=10.1.0.1");
+        assertEquals(1, badPair.code());
+        assertTrue(badPair.err().contains("nodes: exactly two"), badPair.err());
     }
 }

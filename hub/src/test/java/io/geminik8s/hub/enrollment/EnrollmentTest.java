@@ -95,6 +95,7 @@ class EnrollmentTest {
 
         Answer a = enroll(token, site, "a", csr(site, "a"));
         assertEquals(200, a.status(), a.body().toString());
+        assertTrue(!a.body().has("pair"), "a claim that names no pair hands out none");
         List<X509Certificate> chain = Pem.readCertificates(a.body().get("chain").asText());
         assertEquals("CN=" + site + "/a", chain.get(0).getSubjectX500Principal().getName());
         X509Certificate root = Pem.readCertificates(a.body().get("ca").asText()).get(0);
@@ -221,6 +222,49 @@ class EnrollmentTest {
         long claims = pool.preparedQuery("SELECT count(*) AS n FROM site_claim WHERE site_id = $1").execute(Tuple.of(site))
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
         assertEquals(0, claims);
+    }
+
+    /**
+     * A claim that names the pair: each node gets its peer, the peer's address, the VIP and the site's peer-link
+     * key; only the two named nodes enroll; a later claim keeps the key; a malformed pair is 400 naming the field.
+     */
+    @Test
+    void aClaimWithThePairHandsEachNodeItsPeerAndTheSitesKey() throws Exception {
+        String site = site();
+        Map<String, String> admin = Map.of("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN);
+        String path = "/api/v1/sites/" + site + "/claims";
+        Map<Object, String> bad = new java.util.LinkedHashMap<>();
+        bad.put(Map.of("vip", "10.0.0.10", "nodes", Map.of("a", "10.0.0.1", "b", "10.0.0.2")), "vip");
+        bad.put(Map.of("vip", "10.0.0.10/24", "nodes", Map.of("a", "10.0.0.1")), "nodes");
+        bad.put(Map.of("vip", "10.0.0.10/24", "nodes", Map.of("a", "10.0.0.1", "b", "10.0.0.1")), "nodes");
+        bad.put(Map.of("vip", "10.0.0.10/24", "nodes", Map.of("a", "10.0.0.1", "B_", "10.0.0.2")), "nodes");
+        bad.put(Map.of("vip", "10.0.0.10/24", "nodes", Map.of("a", "10.0.0.1", "b", "300.0.0.2")), "nodes.b");
+        for (var e : bad.entrySet()) {
+            Answer refused = call("POST", path, admin, e.getKey());
+            assertEquals(400, refused.status(), e.getKey() + " -> " + refused.body());
+            assertTrue(refused.detail().startsWith(e.getValue() + ":"), refused.detail());
+        }
+        assertEquals(400, call("POST", path, admin, "{\"vip\": [1]}").status());
+        assertEquals(0L, pool.preparedQuery("SELECT count(*) AS n FROM site_claim WHERE site_id = $1")
+                .execute(Tuple.of(site)).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n"),
+                "a refused claim makes no token");
+        Map<String, Object> pair = Map.of("vip", "10.0.0.10/24", "nodes", Map.of("a", "10.0.0.1", "b", "10.0.0.2"));
+        String token = call("POST", path, admin, pair).body().get("token").asText();
+        Answer stranger = enroll(token, site, "c", csr(site, "c"));
+        assertEquals(403, stranger.status(), stranger.body().toString());
+        assertTrue(stranger.detail().contains("not one of the site's two nodes"), stranger.detail());
+        JsonNode a = enroll(token, site, "a", csr(site, "a")).body().get("pair");
+        JsonNode b = enroll(token, site, "b", csr(site, "b")).body().get("pair");
+        assertEquals("b", a.get("peerNode").asText());
+        assertEquals("10.0.0.2:7946", a.get("peerAddress").asText());
+        assertEquals("a", b.get("peerNode").asText());
+        assertEquals("10.0.0.1:7946", b.get("peerAddress").asText());
+        assertEquals("10.0.0.10/24", b.get("vip").asText());
+        assertTrue(a.get("peerKey").asText().matches("[0-9a-f]{64}"), a.toString());
+        assertEquals(a.get("peerKey"), b.get("peerKey"), "both nodes share the site's key");
+        String again = call("POST", path, admin, pair).body().get("token").asText(); // node a was wiped
+        JsonNode rejoined = enroll(again, site, "a", csr(site, "a")).body().get("pair");
+        assertEquals(a.get("peerKey"), rejoined.get("peerKey"), "a later claim keeps the site's key");
     }
 
     private long enrollments(String site) {

@@ -95,6 +95,41 @@ class ZeroTouchTest {
         assertTrue(Files.notExists(dir.resolve("c").resolve("tls").resolve("node.pem")));
     }
 
+    /**
+     * A claim naming the pair: each agent's enrollment gives it its HA settings — peer, peer address, the peer's
+     * PostgreSQL host, VIP, and the site's peer-link key (0600, the same on both) — which the agent's configuration
+     * takes wherever the operator set none; an operator's own setting wins.
+     */
+    @Test
+    void theClaimsPairBecomesEachAgentsHaSettings() throws Exception {
+        String site = "zt-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .contentType("application/json")
+                .body(Map.of("vip", "10.9.0.10/24", "nodes", Map.of("a", "10.9.0.1", "b", "10.9.0.2")))
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+        Map<String, io.geminik8s.agent.config.HaSettings> ha = new java.util.HashMap<>();
+        for (String node : List.of("a", "b")) {
+            Map<String, String> env = new java.util.HashMap<>(env(site, node, token));
+            if (node.equals("b")) {
+                env.put("GK8S_AGENT_VIP_ADDRESS", "10.9.0.99/24"); // the operator's own setting
+            }
+            env = new java.util.HashMap<>(EnrollStep.run(null, env));
+            env.putAll(Map.of("GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_INITIAL_ROLE", "standby",
+                    "GK8S_AGENT_PG_DATA", dir.resolve(node).resolve("pg").toString(), "GK8S_AGENT_VIP_DEVICE", "eth0"));
+            ha.put(node, ConfigLoader.load(null, env).ha());
+            assertEquals("rw-------", mode(dir.resolve(node).resolve("tls").resolve("peer.key")));
+        }
+        assertEquals("b", ha.get("a").peerNode());
+        assertEquals("10.9.0.2", ha.get("a").peerAddress().getHostString());
+        assertEquals(7946, ha.get("a").peerAddress().getPort());
+        assertEquals("10.9.0.2", ha.get("a").pgPeerHost());
+        assertEquals("10.9.0.10/24", ha.get("a").vipCidr());
+        assertEquals("a", ha.get("b").peerNode());
+        assertEquals("10.9.0.1", ha.get("b").pgPeerHost());
+        assertEquals("10.9.0.99/24", ha.get("b").vipCidr(), "the operator's setting wins");
+        assertEquals(ha.get("a").peerKey(), ha.get("b").peerKey(), "one key for the pair");
+    }
+
     @Test
     void anAgentRenewsAndReconnectsWithItsNewCertificateWhenTheOldIsRevoked() throws Exception {
         String site = "zr-" + UUID.randomUUID().toString().substring(0, 8);
