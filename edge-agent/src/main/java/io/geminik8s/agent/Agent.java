@@ -110,8 +110,19 @@ public final class Agent implements AutoCloseable {
                 (topic, payload) -> link.publish(topic, payload, 1, false), Duration.ofSeconds(2));
     }
 
+    private volatile io.geminik8s.agent.enroll.RenewCommand renewals;
+
     private Link link() {
         return link;
+    }
+
+    /**
+     * Lets the hub rotate this node's certificate ({@code renew-certificate}, with the enrolled files' renewer);
+     * without it the command is answered {@code unsupported}. Call before {@link #start()}.
+     */
+    public void renewOnCommand(io.geminik8s.agent.enroll.Renewer renewer) {
+        this.renewals = new io.geminik8s.agent.enroll.RenewCommand(renewer, link::reconnect, clock,
+                config.backoffMax().plusSeconds(30));
     }
 
     public void start() {
@@ -222,6 +233,9 @@ public final class Agent implements AutoCloseable {
         Message m = d.orThrow();
         if (m instanceof WitnessReply r) {
             witness.onReply(r);
+        } else if (m instanceof Command c && renewals != null
+                && io.geminik8s.agent.enroll.RenewCommand.NAME.equals(c.name())) {
+            renewals.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
         } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds) {
@@ -251,6 +265,9 @@ public final class Agent implements AutoCloseable {
             LOG.fine("offline status not sent: " + e.getMessage());
         }
         link.stop();
+        if (renewals != null) {
+            renewals.close();
+        }
         loop.shutdownNow();
     }
 
