@@ -85,8 +85,9 @@ public final class RenewCommand implements AutoCloseable {
                     + session + ")");
             return result(c, Outcome.OK, "renewed " + current + " -> " + serial + "; reconnected");
         } catch (IOException e) {
-            LOG.warning("renewal on the hub's command failed: " + e.getMessage());
-            return result(c, Outcome.FAILED, "renewal failed: " + e.getMessage());
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(); // refused: no text
+            LOG.warning("renewal on the hub's command failed: " + why);
+            return result(c, Outcome.FAILED, "renewal failed: " + why);
         } catch (TimeoutException | ExecutionException e) {
             return result(c, Outcome.FAILED, "renewed, but not reconnected within " + reconnectTimeout);
         } catch (InterruptedException e) {
