@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * renew from ({@code args.from}); a node already past it answers {@code ok} without renewing again, and a command
  * id seen before gets its first answer. Runs on its own thread: the HTTP call never holds up the agent's loop.
  */
-public final class RenewCommand implements AutoCloseable {
+public final class RenewCommand {
 
     public static final String NAME = "renew-certificate";
     private static final Logger LOG = Logger.getLogger(RenewCommand.class.getName());
@@ -35,11 +36,13 @@ public final class RenewCommand implements AutoCloseable {
     private final Supplier<CompletableFuture<Long>> reconnect;
     private final Clock clock;
     private final Duration reconnectTimeout;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "gk8s-renew-command");
-        t.setDaemon(true);
-        return t;
-    });
+    // one command at a time; the thread ends when idle, so nothing needs closing
+    private final ExecutorService worker = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "gk8s-renew-command");
+                t.setDaemon(true);
+                return t;
+            });
     private final Map<String, CommandResult> done = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CommandResult> eldest) {
@@ -99,10 +102,5 @@ public final class RenewCommand implements AutoCloseable {
     private CommandResult result(Command c, Outcome outcome, String message) {
         return new CommandResult(SchemaVersion.CURRENT.toString(), c.id(), c.site(), c.node(), clock.millis(),
                 outcome, message);
-    }
-
-    @Override
-    public void close() {
-        worker.shutdownNow();
     }
 }
