@@ -35,10 +35,13 @@ final class RolloutCommand {
         RolloutCommand parent;
         @Spec
         CommandSpec spec;
-        @Option(names = "--template", required = true)
+        @Option(names = "--kind", description = "template (default) or certificate-rotation (no template or "
+                + "revision: the selected sites' nodes renew their certificates, standby first; admin only)")
+        String kind;
+        @Option(names = "--template", description = "the template (kind template)")
         String template;
-        @Option(names = "--to-revision", required = true)
-        int toRevision;
+        @Option(names = "--to-revision", description = "the revision to roll out (kind template)")
+        Integer toRevision;
         @Option(names = {"-l", "--selector"}, split = ",", description = "key=value labels the sites must carry")
         Map<String, String> selector;
         @Option(names = "--canary", description = "a count (1) or a share (2%%)")
@@ -67,7 +70,16 @@ final class RolloutCommand {
         @Override
         public Integer call() {
             HubClient hub = parent.root.client();
-            ObjectNode body = hub.json().createObjectNode().put("template", template).put("toRevision", toRevision);
+            ObjectNode body = hub.json().createObjectNode();
+            if (kind != null) {
+                body.put("kind", kind);
+            }
+            if (template != null) {
+                body.put("template", template);
+            }
+            if (toRevision != null) {
+                body.put("toRevision", toRevision);
+            }
             if (selector != null) {
                 body.set("selector", hub.json().valueToTree(selector));
             }
@@ -149,9 +161,10 @@ final class RolloutCommand {
             }
             int finished = c.path("succeeded").asInt() + c.path("failed").asInt() + c.path("timed_out").asInt()
                     + c.path("rolled_back").asInt();
-            return String.format("rollout %d %s revision %d  %s  %s  wave %d/%d  succeeded %d  in flight %d"
-                            + "  deferred %d  failed %d%s", r.path("id").asLong(), r.path("template").asText(),
-                    r.path("toRevision").asInt(), Output.bar(finished, total, 20), r.path("phase").asText(),
+            String what = r.hasNonNull("template") ? r.path("template").asText() + " revision "
+                    + r.path("toRevision").asInt() : "certificate rotation";
+            return String.format("rollout %d %s  %s  %s  wave %d/%d  succeeded %d  in flight %d"
+                            + "  deferred %d  failed %d%s", r.path("id").asLong(), what, Output.bar(finished, total, 20), r.path("phase").asText(),
                     r.path("openWave").asInt() + 1, r.path("waves").asInt(), c.path("succeeded").asInt(),
                     c.path("in_progress").asInt() + c.path("verifying").asInt(), c.path("deferred").asInt(),
                     c.path("failed").asInt() + c.path("timed_out").asInt(),

@@ -1,6 +1,7 @@
 package io.geminik8s.agent;
 
 import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.enroll.RenewCommand;
 import io.geminik8s.agent.ha.WitnessClient;
 import io.geminik8s.agent.journal.EventLog;
 import io.geminik8s.agent.journal.Journal;
@@ -110,8 +111,15 @@ public final class Agent implements AutoCloseable {
                 (topic, payload) -> link.publish(topic, payload, 1, false), Duration.ofSeconds(2));
     }
 
+    private volatile RenewCommand renewals;
+
     private Link link() {
         return link;
+    }
+
+    /** Answers the hub's {@code renew-certificate} with this renewer (else {@code unsupported}); before start. */
+    public void renewOnCommand(io.geminik8s.agent.enroll.Renewer renewer) {
+        renewals = new RenewCommand(renewer, link::reconnect, clock, config.backoffMax().plusSeconds(30));
     }
 
     public void start() {
@@ -222,6 +230,8 @@ public final class Agent implements AutoCloseable {
         Message m = d.orThrow();
         if (m instanceof WitnessReply r) {
             witness.onReply(r);
+        } else if (m instanceof Command c && renewals != null && RenewCommand.NAME.equals(c.name())) {
+            renewals.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
         } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds) {

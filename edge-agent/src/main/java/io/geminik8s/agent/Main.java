@@ -67,6 +67,7 @@ public final class Main {
             return 2;
         }
         Agent agent = new Agent(config, Clock.systemUTC());
+        EnrollStep.renewer(file, env).ifPresent(agent::renewOnCommand);
         HaNode ha = config.ha() == null ? null
                 : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir(),
                         agent::event);

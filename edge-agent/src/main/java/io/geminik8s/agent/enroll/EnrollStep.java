@@ -40,6 +40,12 @@ public final class EnrollStep {
         }, 0, every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    /** The renewer of the enrolled files, when enrollment is configured (for the hub's rotation command). */
+    public static java.util.Optional<Renewer> renewer(Path file, Map<String, String> env) {
+        var settings = EnrollSettings.parse(ConfigLoader.values(file, env), new ArrayList<>());
+        return settings.map(s -> new Renewer(s, s.renewBefore()));
+    }
+
     /** {@code env}, plus the enrolled TLS files when enrollment is configured; blocks until enrolled. */
     public static Map<String, String> run(Path file, Map<String, String> env)
             throws Enroller.Refused, InterruptedException {

@@ -56,13 +56,26 @@ public final class Renewer {
     }
 
     /** Renews if due at {@code now}; true when it did. IOException: not reached or refused, try again later. */
-    public boolean renewIfDue(Instant now) throws IOException, InterruptedException {
+    public synchronized boolean renewIfDue(Instant now) throws IOException, InterruptedException {
         recover();
-        Path dir = settings.dir();
-        X509Certificate current = first(Files.readString(dir.resolve(Enroller.CERT)));
+        X509Certificate current = first(Files.readString(settings.dir().resolve(Enroller.CERT)));
         if (current.getNotAfter().toInstant().minus(renewBefore).isAfter(now)) {
             return false;
         }
+        renew(now);
+        return true;
+    }
+
+    /** The serial (hex, as the hub shows it) of the certificate the node holds now. */
+    public synchronized String currentSerial() throws IOException {
+        recover();
+        return first(Files.readString(settings.dir().resolve(Enroller.CERT))).getSerialNumber().toString(16);
+    }
+
+    /** Renews now, due or not (a rotation); returns the new serial. IOException: not reached or refused. */
+    public synchronized String renew(Instant now) throws IOException, InterruptedException {
+        recover();
+        Path dir = settings.dir();
         KeyPair next = Enroller.p256();
         String csr = Enroller.csr(settings, next);
         long ts = now.toEpochMilli();
@@ -96,7 +109,7 @@ public final class Renewer {
         io.geminik8s.agent.link.TlsFactory.certificateReplaced();
         LOG.info("certificate renewed: serial " + answer.path("serial").asText() + " until "
                 + answer.path("notAfter").asText());
-        return true;
+        return answer.path("serial").asText();
     }
 
     private static X509Certificate first(String pem) throws IOException {

@@ -57,6 +57,9 @@ public final class Link {
     private final long sessionBase;
     private volatile long session;
     private final Mqtt5AsyncClient client;
+    /** Set by {@link #reconnect()}: the next disconnect reconnects at once; completed by the next connect. */
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Long>> reconnecting =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public Link(AgentConfig config, Backoff backoff, Listener listener, LongFunction<Will> willFor,
                 List<String> subscriptions, Executor callbacks, long sessionBase) {
@@ -78,11 +81,22 @@ public final class Link {
                     LOG.info(() -> "connected to " + config.brokerUri() + " (session " + s + ")");
                     subscribe();
                     callbacks.execute(() -> listener.onConnected(s));
+                    CompletableFuture<Long> waiting = reconnecting.getAndSet(null);
+                    if (waiting != null) {
+                        waiting.complete(s);
+                    }
                 })
                 .addDisconnectedListener(ctx -> {
                     connected.set(false);
                     if (stopping.get()) {
                         ctx.getReconnector().reconnect(false);
+                        return;
+                    }
+                    if (reconnecting.get() != null && failures.get() == 0) { // asked for: no backoff
+                        LOG.info("reconnecting to present a new certificate");
+                        ((Mqtt5ClientDisconnectedContext) ctx).getReconnector().reconnect(true)
+                                .connect(nextConnect()).delay(0, TimeUnit.MILLISECONDS);
+                        failures.incrementAndGet(); // a failing reconnect goes on with the backoff
                         return;
                     }
                     int attempt = failures.getAndIncrement();
@@ -131,6 +145,24 @@ public final class Link {
                 .willPublish().topic(will.topic()).payload(will.payload()).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                 .delayInterval(config.willDelay().toSeconds())
                 .applyWillPublish().build();
+    }
+
+    /**
+     * Closes the connection normally (the broker drops the Last Will, so the node is never shown offline for it)
+     * and connects again at once, with a new TLS handshake: how a renewed certificate is presented. Completes with
+     * the new connection's session; when not connected now, with the next connection's.
+     */
+    public CompletableFuture<Long> reconnect() {
+        CompletableFuture<Long> next = new CompletableFuture<>();
+        reconnecting.set(next);
+        if (connected.get()) {
+            client.disconnect().whenComplete((ok, err) -> {
+                if (err != null) {
+                    LOG.fine("disconnect for reconnect: " + err.getMessage());
+                }
+            });
+        }
+        return next;
     }
 
     public boolean connected() {

@@ -35,8 +35,11 @@ public class Ingest {
     private final Map<DecodeError.Reason, Counter> errors = new EnumMap<>(DecodeError.Reason.class);
     private final LogBudget logs;
 
+    private final io.geminik8s.hub.rollout.RotationResults results;
+
     public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, WitnessService witness,
-                  MeterRegistry registry) {
+                  MeterRegistry registry, io.geminik8s.hub.rollout.RotationResults results) {
+        this.results = results;
         this.codec = codec;
         this.witness = witness;
         this.buffer = buffer;
@@ -71,6 +74,9 @@ public class Ingest {
             buffer.accept(m, retained, System.currentTimeMillis(), ack);
             if (m instanceof WitnessRequest w && !retained) {
                 witness.handle(w);
+            }
+            if (m instanceof io.geminik8s.protocol.CommandResult r && !retained) {
+                results.accept(r);
             }
         } catch (RuntimeException e) { // defence in depth: ingest must go on
             refused(topic, new DecodeError(DecodeError.Reason.MALFORMED_JSON, null, e.toString()));

@@ -57,9 +57,13 @@ public class RolloutDriver {
     private final ObjectMapper json;
     private final Map<Long, Loaded> loaded = new ConcurrentHashMap<>();
     private final Timer tickTimer;
+    private final RotationShell rotation;
+    private final RotationStore rotations;
 
     public RolloutDriver(Pool pool, RolloutStore store, RolloutConfig config, HubConfig hub, ObjectMapper json,
-                         MeterRegistry registry) {
+                         MeterRegistry registry, RotationShell rotation, RotationStore rotations) {
+        this.rotation = rotation;
+        this.rotations = rotations;
         this.pool = pool;
         this.store = store;
         this.config = config;
@@ -77,13 +81,15 @@ public class RolloutDriver {
     public Uni<Void> tick() {
         long now = System.currentTimeMillis();
         long start = System.nanoTime();
+        List<RotationShell.Outgoing> outbox = new ArrayList<>(); // renew commands, sent once committed
         return pool.withTransaction(tx -> tx.query("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ") AS got")
                         .execute().chain(rows -> rows.iterator().next().getBoolean("got")
                                 ? store.active(tx).chain(list -> Multi.createFrom().iterable(list)
-                                        .onItem().transformToUniAndConcatenate(st -> drive(tx, st, now))
+                                        .onItem().transformToUniAndConcatenate(st -> drive(tx, st, now, outbox))
                                         .collect().last().replaceWithVoid())
                                 : Uni.createFrom().voidItem()))
                 .ifNoItem().after(hub.dbTimeout().multipliedBy(4)).fail()
+                .call(() -> rotation.send(outbox))
                 .onItem().invoke(() -> tickTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
                 .onFailure().recoverWithItem(e -> {
                     loaded.clear(); // the engines may be ahead of what was committed: reload from the database
@@ -99,7 +105,7 @@ public class RolloutDriver {
         loaded.clear();
     }
 
-    private Uni<Void> drive(SqlClient tx, RolloutStore.Stored st, long now) {
+    private Uni<Void> drive(SqlClient tx, RolloutStore.Stored st, long now, List<RotationShell.Outgoing> outbox) {
         Loaded cached = loaded.get(st.id());
         Uni<Loaded> l = cached != null && cached.version == st.version() ? Uni.createFrom().item(cached)
                 : load(tx, st);
@@ -112,12 +118,22 @@ public class RolloutDriver {
                 applied.add(c.id());
             }
             Uni<Void> join = x.spec.strategy().joinLateSites() && x.engine.phase() != Phase.ABORTED
-                    ? store.candidates(tx, st.template(), st.selectorJson(), st.id()).invoke(late -> {
+                    ? (st.rotation() ? rotations.candidates(tx, st.selectorJson(), st.id())
+                    : store.candidates(tx, st.template(), st.selectorJson(), st.id())).invoke(late -> {
                         for (String[] s : late) {
                             x.engine.join(s[0], Integer.parseInt(s[1]));
                         }
                     }).replaceWithVoid()
                     : Uni.createFrom().voidItem();
+            if (st.rotation()) {
+                return join.chain(() -> rotation.observe(tx, st.id(), x.engine, x.spec.strategy(), now, outbox))
+                        .chain(t -> {
+                            List<Effect> decided = x.engine.tick(observe(t.seen(), x, now), now);
+                            effects.addAll(decided);
+                            return rotation.apply(tx, st.id(), t, decided, x.spec.strategy(), now)
+                                    .chain(() -> persist(tx, st, x, effects, applied, before));
+                        });
+            }
             return join.chain(() -> store.seen(tx, st.id(), x.engine.openWave(), x.spec.k3sVersion()))
                     .chain(seen -> {
                         effects.addAll(x.engine.tick(observe(seen, x, now), now));
@@ -177,7 +193,8 @@ public class RolloutDriver {
                 && counts.equals(x.counts)) {
             return Uni.createFrom().voidItem();
         }
-        Uni<Void> chain = store.upsertSites(tx, st.id(), dirty).chain(() -> store.effects(tx, st.id(), effects))
+        Uni<Void> chain = store.upsertSites(tx, st.id(), dirty).chain(() -> st.rotation() ? Uni.createFrom().voidItem()
+                        : store.effects(tx, st.id(), effects))
                 .chain(() -> store.header(tx, st.id(), x.version, h, counts)).invoke(ok -> {
                     if (!ok) {
                         throw new IllegalStateException("rollout " + st.id() + " was changed by another replica");
@@ -196,17 +213,23 @@ public class RolloutDriver {
     }
 
     private Uni<Loaded> load(SqlClient tx, RolloutStore.Stored st) {
+        if (st.rotation()) {
+            return store.sites(tx, st.id()).map(sites -> loaded(st, sites, null));
+        }
         return tx.preparedQuery("SELECT spec -> 'spec' -> 'versions' ->> 'k3s' AS k3s FROM template_revision"
                         + " WHERE name = $1 AND revision = $2").execute(Tuple.of(st.template(), st.toRevision()))
-                .chain(rows -> store.sites(tx, st.id()).map(sites -> {
-                    Loaded x = new Loaded();
-                    x.spec = RolloutSpec.parse(json, st.specJson(), rows.iterator().next().getString("k3s"));
-                    x.engine = RolloutEngine.restore(st.toRevision(), x.spec.strategy(), st.header(), sites);
-                    x.version = st.version();
-                    x.header = st.header();
-                    x.counts = st.countsJson();
-                    loaded.put(st.id(), x);
-                    return x;
-                }));
+                .chain(rows -> store.sites(tx, st.id()).map(sites -> loaded(st, sites,
+                        rows.iterator().next().getString("k3s"))));
+    }
+
+    private Loaded loaded(RolloutStore.Stored st, List<RolloutEngine.SiteRow> sites, String k3s) {
+        Loaded x = new Loaded();
+        x.spec = RolloutSpec.parse(json, st.specJson(), k3s);
+        x.engine = RolloutEngine.restore(st.toRevision(), x.spec.strategy(), st.header(), sites);
+        x.version = st.version();
+        x.header = st.header();
+        x.counts = st.countsJson();
+        loaded.put(st.id(), x);
+        return x;
     }
 }

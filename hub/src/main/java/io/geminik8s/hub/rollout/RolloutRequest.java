@@ -16,9 +16,22 @@ import java.util.Map;
  * @param window     optional maintenance window, in each site's {@code tz} label's zone
  * @param prestage   with a window: how long before its window opens a site may receive the revision with
  *                   "activate not before" (ISO-8601 duration, e.g. PT1H; absent = no pre-staging)
+ * @param kind       {@code template} (absent: a template revision) or {@code certificate-rotation} (no template, no
+ *                   revision: the selected sites' nodes renew their certificates, standby first)
  */
 public record RolloutRequest(String template, Integer toRevision, Map<String, String> selector, StrategyDto strategy,
-                             WindowDto window, String prestage) {
+                             WindowDto window, String prestage, String kind) {
+
+    public static final String TEMPLATE = "template";
+    public static final String ROTATION = "certificate-rotation";
+
+    public String kindOrDefault() {
+        return kind == null ? TEMPLATE : kind;
+    }
+
+    public boolean rotation() {
+        return ROTATION.equals(kind);
+    }
 
     public record StrategyDto(String canary, List<String> waves, String soak, Integer maxInFlight,
                               Double failureThreshold, String onFailure, String siteTimeout,
@@ -86,6 +99,18 @@ public record RolloutRequest(String template, Integer toRevision, Map<String, St
     }
 
     public void checkTarget() {
+        if (!TEMPLATE.equals(kindOrDefault()) && !ROTATION.equals(kind)) {
+            throw ApiProblem.badRequest("kind must be " + TEMPLATE + " or " + ROTATION + ", got '" + kind + "'");
+        }
+        if (rotation()) {
+            if (template != null || toRevision != null) {
+                throw ApiProblem.badRequest("a " + ROTATION + " rollout takes no template and no toRevision");
+            }
+            if (prestage != null) {
+                throw ApiProblem.badRequest("prestage: a " + ROTATION + " rollout has nothing to pre-stage");
+            }
+            return;
+        }
         List<String> missing = new ArrayList<>();
         if (template == null || template.isBlank()) {
             missing.add("template");

@@ -36,9 +36,9 @@ public class RolloutResource {
     private static final Set<String> ACTIONS = Set.of("pause", "resume", "abort", "approve");
 
     /** A rollout as the API shows it. */
-    public record View(long id, String template, int toRevision, JsonNode selector, JsonNode spec, String phase,
+    public record View(long id, String template, Integer toRevision, JsonNode selector, JsonNode spec, String phase,
                        String reason, int openWave, int waves, Map<String, Integer> counts, JsonNode waveCounts,
-                       String createdBy, String createdAt, String updatedAt) {
+                       String createdBy, String createdAt, String updatedAt, String kind) {
     }
 
     public record SiteView(String site, int wave, String state, int previousRevision, Long targetGeneration,
@@ -56,8 +56,11 @@ public class RolloutResource {
     private final RolloutStore store;
     private final ObjectMapper json;
     private final HubConfig config;
+    private final RotationStore rotations;
 
-    public RolloutResource(Pool pool, RolloutStore store, ObjectMapper json, HubConfig config) {
+    public RolloutResource(Pool pool, RolloutStore store, ObjectMapper json, HubConfig config,
+                           RotationStore rotations) {
+        this.rotations = rotations;
         this.pool = pool;
         this.store = store;
         this.json = json;
@@ -67,13 +70,21 @@ public class RolloutResource {
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Operation(summary = "Start a rollout of a template revision to the sites bound to the template that match the "
-            + "selector; 201 with the rollout, 409 while another rollout of the template runs")
+            + "selector, or (kind certificate-rotation) a rotation of the certificates of the selected sites' nodes, "
+            + "standby first; 201 with the rollout, 409 while another rollout of the template (or another rotation) "
+            + "runs")
     public Uni<Response> create(RolloutRequest req, @Context SecurityContext caller) {
         if (req == null) {
             throw ApiProblem.badRequest("a JSON body is required");
         }
         req.checkTarget();
         String by = caller.getUserPrincipal().getName();
+        if (req.rotation()) {
+            if (!caller.isUserInRole(Roles.ADMIN)) { // trust is the admin's, as claims and revocations are
+                throw new ApiProblem(403, "Forbidden", "a certificate rotation needs the admin role");
+            }
+            return rotation(req, by);
+        }
         return pool.preparedQuery("SELECT spec -> 'spec' -> 'rollout' AS defaults FROM template_revision"
                         + " WHERE name = $1 AND revision = $2").execute(Tuple.of(req.template(), req.toRevision()))
                 .chain(rows -> {
@@ -107,6 +118,35 @@ public class RolloutResource {
                 .map(v -> Response.status(201).entity(v).build())
                 .ifNoItem().after(config.dbTimeout().multipliedBy(4)).fail();
     }
+
+    private Uni<Response> rotation(RolloutRequest req, String by) {
+        RolloutSpec spec = new RolloutSpec(req.resolve(ROTATION_DEFAULTS), req.resolveWindow(),
+                java.time.Duration.ZERO, null);
+        String selector = toJson(req.selector() == null ? Map.of() : req.selector());
+        return pool.withTransaction(tx -> rotations.candidates(tx, selector, -1).chain(sites -> {
+                    if (sites.isEmpty()) {
+                        throw new ApiProblem(422, "No sites", "no site with an enrolled node matches the selector "
+                                + selector);
+                    }
+                    Map<String, Integer> current = new HashMap<>();
+                    sites.forEach(s -> current.put(s[0], 0));
+                    RolloutEngine e = new RolloutEngine(RotationPlan.ROTATED, spec.strategy(), current);
+                    return store.insert(tx, req, selector, spec.toJson(json), e.header(), by)
+                            .call(id -> store.upsertSites(tx, id, e.drainDirty()))
+                            .call(id -> store.header(tx, id, 0, e.header(),
+                                    RolloutSpec.countsJson(json, e.waveStateCounts())))
+                            .call(id -> store.audit(tx, id, by, "create", "certificate rotation: " + sites.size()
+                                    + " sites, " + e.waves() + " waves", true));
+                }))
+                .onFailure(PgException.class).transform(this::conflict)
+                .chain(this::view)
+                .map(v -> Response.status(201).entity(v).build())
+                .ifNoItem().after(config.dbTimeout().multipliedBy(4)).fail();
+    }
+
+    /** A rotated site has nothing to soak: it is done once both nodes are back with their new certificates. */
+    private static final SiteTemplate.RolloutDefaults ROTATION_DEFAULTS = new SiteTemplate.RolloutDefaults(null,
+            null, 0, null, null, null);
 
     @GET
     @Operation(summary = "Rollouts, newest first; ?phase=running|paused|aborted|succeeded")
@@ -205,10 +245,10 @@ public class RolloutResource {
             }
             waves.forEach(w -> w.fields().forEachRemaining(f -> totals.merge(f.getKey(), f.getValue().asInt(),
                     Integer::sum)));
-            return new View(s.id(), s.template(), s.toRevision(), json.readTree(s.selectorJson()),
+            return new View(s.id(), s.template(), s.rotation() ? null : s.toRevision(), json.readTree(s.selectorJson()),
                     json.readTree(s.specJson()), s.header().phase().name().toLowerCase(Locale.ROOT),
                     s.header().reason(), s.header().openWave(), s.header().waves(), totals, waves, s.createdBy(),
-                    s.createdAt(), s.updatedAt());
+                    s.createdAt(), s.updatedAt(), s.kind());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -232,7 +272,8 @@ public class RolloutResource {
 
     private Throwable conflict(Throwable e) {
         if (e instanceof PgException pg && "23505".equals(pg.getSqlState())) {
-            return new ApiProblem(409, "Conflict", "a rollout of this template is already running or paused");
+            return new ApiProblem(409, "Conflict", "a rollout of this template (or a certificate rotation) is"
+                    + " already running or paused");
         }
         return e;
     }

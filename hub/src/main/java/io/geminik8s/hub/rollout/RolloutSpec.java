@@ -32,7 +32,7 @@ public record RolloutSpec(Strategy strategy, MaintenanceWindow window, Duration 
         var w = window == null ? null : new RolloutRequest.WindowDto(window.cron(), window.duration().toString());
         try {
             return json.writeValueAsString(new RolloutRequest(null, null, null, dto, w,
-                    prestage.isZero() ? null : prestage.toString()));
+                    prestage.isZero() ? null : prestage.toString(), null));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

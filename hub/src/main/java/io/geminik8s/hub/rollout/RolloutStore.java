@@ -21,7 +21,11 @@ public class RolloutStore {
 
     /** A rollout's row. */
     public record Stored(long id, String template, int toRevision, String selectorJson, String specJson, Header header,
-                         String countsJson, long version, String createdBy, String createdAt, String updatedAt) {
+                         String countsJson, long version, String createdBy, String createdAt, String updatedAt,
+                         String kind) {
+        public boolean rotation() {
+            return RolloutRequest.ROTATION.equals(kind);
+        }
     }
 
     /** What one tick sees of one active site (one row per site, from one query). */
@@ -34,14 +38,14 @@ public class RolloutStore {
 
     static final String COLUMNS = "id, template, to_revision, selector::text AS selector, spec::text AS spec, phase,"
             + " reason, open_wave, approved_wave, gate_accepted, waves, counts::text AS counts, version, created_by,"
-            + " created_at::text AS created_at, updated_at::text AS updated_at";
+            + " created_at::text AS created_at, updated_at::text AS updated_at, kind";
     private static final String CANDIDATES = """
             SELECT b.site_id, b.revision FROM site_binding b JOIN site s ON s.id = b.site_id
             WHERE b.template = $1 AND s.labels @> $2::text::jsonb
               AND NOT EXISTS (SELECT 1 FROM rollout_site rs WHERE rs.rollout_id = $3 AND rs.site_id = b.site_id)""";
     private static final String INSERT = """
-            INSERT INTO rollout (template, to_revision, selector, spec, approved_wave, waves, created_by)
-            VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6, $7) RETURNING id""";
+            INSERT INTO rollout (template, to_revision, selector, spec, approved_wave, waves, created_by, kind)
+            VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6, $7, $8) RETURNING id""";
     private static final String UPSERT_SITES = """
             INSERT INTO rollout_site (rollout_id, site_id, wave, state, previous_revision, started_at, healthy_since)
             SELECT $1, * FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::int8[], $7::int8[])
@@ -87,7 +91,7 @@ public class RolloutStore {
     public Uni<Long> insert(SqlClient c, RolloutRequest req, String selectorJson, String specJson, Header h,
                             String by) {
         return c.preparedQuery(INSERT).execute(Tuple.from(new Object[] {req.template(), req.toRevision(),
-                selectorJson, specJson, h.approvedWave(), h.waves(), by}))
+                selectorJson, specJson, h.approvedWave(), h.waves(), by, req.kindOrDefault()}))
                 .map(rows -> rows.iterator().next().getLong("id"));
     }
 
@@ -150,12 +154,14 @@ public class RolloutStore {
         return c.preparedQuery(sql).execute(args).map(rows -> {
             List<Stored> out = new ArrayList<>();
             for (Row r : rows) {
-                out.add(new Stored(r.getLong("id"), r.getString("template"), r.getInteger("to_revision"),
+                Integer to = r.getInteger("to_revision");
+                out.add(new Stored(r.getLong("id"), r.getString("template"), to == null ? RotationPlan.ROTATED : to,
                         r.getString("selector"), r.getString("spec"), new Header(
                         Phase.valueOf(r.getString("phase").toUpperCase(Locale.ROOT)), r.getString("reason"),
                         r.getInteger("open_wave"), r.getInteger("approved_wave"), r.getInteger("gate_accepted"),
                         r.getInteger("waves")), r.getString("counts"), r.getLong("version"),
-                        r.getString("created_by"), r.getString("created_at"), r.getString("updated_at")));
+                        r.getString("created_by"), r.getString("created_at"), r.getString("updated_at"),
+                        r.getString("kind")));
             }
             return out;
         });

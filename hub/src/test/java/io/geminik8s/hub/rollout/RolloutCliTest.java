@@ -117,4 +117,21 @@ class RolloutCliTest {
         assertEquals(0, completion.code(), completion.err());
         assertTrue(completion.out().contains("complete -F") && completion.out().contains("rollout"));
     }
+
+    @Test
+    void aCertificateRotationIsCreatedByKindAndOnlyByAnAdmin() {
+        String selector = "rotation=none-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> operator = Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", HubInfrastructure.OPERATOR_TOKEN);
+        Run denied = gk8s(operator, "rollout", "create", "--kind", "certificate-rotation", "-l", selector);
+        assertEquals(1, denied.code(), denied.out());
+        assertTrue(denied.err().contains("403") && denied.err().contains("needs the admin role"), denied.err());
+        Map<String, String> admin = Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", HubInfrastructure.ADMIN_TOKEN);
+        Run none = gk8s(admin, "rollout", "create", "--kind", "certificate-rotation", "-l", selector);
+        assertEquals(1, none.code(), none.out());
+        assertTrue(none.err().contains("no site with an enrolled node matches"), none.err());
+        Run mixed = gk8s(admin, "rollout", "create", "--kind", "certificate-rotation", "--template", "x");
+        assertTrue(mixed.err().contains("takes no template and no toRevision"), mixed.err());
+        Run missing = gk8s(operator, "rollout", "create", "--template", "x");
+        assertTrue(missing.err().contains("missing toRevision"), missing.err());
+    }
 }
