@@ -10,9 +10,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gk8s site claim SITE} and {@code gk8s site revoke SERIAL} (admin; docs/security.md#enrollment). */
-@Command(name = "site", description = "Trust: claim a site for zero-touch enrollment, revoke a node's certificate.",
-        subcommands = {SiteCommand.Claim.class, SiteCommand.Revoke.class})
+/**
+ * {@code gk8s site claim SITE}, {@code gk8s site approve SITE NODE} and {@code gk8s site revoke SERIAL} (admin;
+ * docs/security.md#enrollment).
+ */
+@Command(name = "site", description = "Trust: claim a site for zero-touch enrollment, approve a waiting node, revoke a"
+        + " node's certificate.", subcommands = {SiteCommand.Claim.class, SiteCommand.Approve.class,
+                SiteCommand.Revoke.class})
 final class SiteCommand {
 
     @ParentCommand
@@ -31,12 +35,22 @@ final class SiteCommand {
         @picocli.CommandLine.Option(names = "--node", description = "a node and its address on the site LAN, e.g."
                 + " a=10.0.0.1; twice, with --vip: each node then gets its peer, the VIP and the site's peer-link key")
         Map<String, String> nodes;
+        @picocli.CommandLine.Option(names = "--approval", description = "each node enrolls only once an admin"
+                + " approved it (gk8s site approve SITE NODE)")
+        boolean approval;
 
         @Override
         public Integer call() {
-            Object body = vip == null && nodes == null ? null : Map.of("vip", vip == null ? "" : vip,
-                    "nodes", nodes == null ? Map.of() : nodes);
-            JsonNode claim = site.root.client().post("/api/v1/sites/" + id + "/claims", Map.of(), body);
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            if (vip != null || nodes != null) {
+                body.put("vip", vip == null ? "" : vip);
+                body.put("nodes", nodes == null ? Map.of() : nodes);
+            }
+            if (approval) {
+                body.put("approval", true);
+            }
+            JsonNode claim = site.root.client().post("/api/v1/sites/" + id + "/claims", Map.of(),
+                    body.isEmpty() ? null : body);
             if (site.root.output == Output.Format.table) { // the line to print on a label or encode as a QR code
                 spec.commandLine().getOut().println(claim.path("printable").asText());
                 spec.commandLine().getErr().println("claim for site " + id + ": enrolls its two nodes once each until "
@@ -46,6 +60,27 @@ final class SiteCommand {
                 Output.print(spec.commandLine().getOut(), site.root.output, claim, List.of());
             }
             spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "approve", description = "Let a node that waits under a claim made with --approval enroll.")
+    static final class Approve implements Callable<Integer> {
+        @ParentCommand
+        SiteCommand site;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", description = "site id")
+        String id;
+        @Parameters(index = "1", description = "node id")
+        String node;
+
+        @Override
+        public Integer call() {
+            JsonNode r = site.root.client().post("/api/v1/enrollments/requests/" + id + "/" + node + "/approve",
+                    Map.of(), null);
+            Output.print(spec.commandLine().getOut(), site.root.output, r, List.of(new Output.Column("SITE", "/site"),
+                    new Output.Column("NODE", "/node"), new Output.Column("APPROVED BY", "/approvedBy")));
             return 0;
         }
     }

@@ -87,6 +87,9 @@ public final class Enroller {
         if (res.statusCode() >= 500) {
             throw new IOException("the hub answered " + res.statusCode());
         }
+        if (res.statusCode() == 202) { // a claim made with approval: asked again with the backoff until approved
+            throw new IOException("waiting for an admin to approve this node's enrollment");
+        }
         JsonNode answer = json.readTree(res.body().isEmpty() ? "{}" : res.body());
         if (res.statusCode() != 200) {
             throw new Refused(res.statusCode(), answer.path("detail").asText("no detail"));

@@ -30,7 +30,7 @@ public class ClaimResource {
     }
 
     /** Optional: the pair's addresses on the site LAN and its VIP, handed to each node when it enrolls. */
-    public record ClaimRequest(String vip, java.util.Map<String, String> nodes) {
+    public record ClaimRequest(String vip, java.util.Map<String, String> nodes, Boolean approval) {
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -51,7 +51,8 @@ public class ClaimResource {
             description = "201 with the token, shown only here (the hub keeps its SHA-256). Each of the site's two"
                     + " nodes enrolls with it once at POST /enroll/v1 until it expires (gk8s.enrollment.claim-lifetime)."
                     + " With a body {vip, nodes: {id: address}} only those two nodes may enroll, and each gets its"
-                    + " peer's address, the VIP and the site's peer-link key.")
+                    + " peer's address, the VIP and the site's peer-link key. With approval=true each node enrolls only"
+                    + " after an admin approved its request (POST /api/v1/enrollments/requests/{site}/{node}/approve).")
     @Consumes(MediaType.WILDCARD) // a claim without a pair has no body, and clients send it with any content type
     public Uni<Response> claim(@PathParam("id") String site, String text, @Context SecurityContext caller) {
         ClaimRequest body = parse(text);
@@ -62,9 +63,10 @@ public class ClaimResource {
         Instant now = Instant.now();
         Instant expires = now.plus(config.claimLifetime());
         String by = caller.getUserPrincipal() == null ? "anonymous" : caller.getUserPrincipal().getName();
+        boolean approval = body != null && Boolean.TRUE.equals(body.approval());
         Uni<Void> pair = body == null || (body.vip() == null && body.nodes() == null) ? Uni.createFrom().voidItem()
                 : pairs.save(site, new SitePair(body.vip(), body.nodes()).checked(), now.toEpochMilli());
-        return pair.chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires)).map(v -> Response.status(201)
+        return pair.chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires, approval)).map(v -> Response.status(201)
                 .entity(new Claim(site, token, expires, 2, "gk8s-claim:v1:" + site + ":" + token)).build());
     }
 

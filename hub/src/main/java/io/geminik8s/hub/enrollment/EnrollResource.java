@@ -61,11 +61,13 @@ public class EnrollResource {
     private final EnrollmentConfig config;
     private final Refusals refusals;
     private final SitePairStore pairs;
+    private final ApprovalStore approvals;
 
     public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
-                          Refusals refusals, SitePairStore pairs) {
+                          Refusals refusals, SitePairStore pairs, ApprovalStore approvals) {
         this.refusals = refusals;
         this.pairs = pairs;
+        this.approvals = approvals;
         this.ca = ca;
         this.store = store;
         this.pki = pki;
@@ -75,7 +77,8 @@ public class EnrollResource {
     @POST
     @Operation(summary = "Enroll a node with a claim token (header X-Gk8s-Claim)",
             description = "200 with the certificate chain; 400 for a refused request (P-256 only, subject exactly"
-                    + " CN=<site>/<node>), 401 for a missing, unknown, expired or spent token, 403 for another site's.")
+                    + " CN=<site>/<node>), 401 for a missing, unknown, expired or spent token, 403 for another site's;"
+                    + " 202 while a claim made with approval waits for an admin to approve this node.")
     public Uni<Enrolled> enroll(@HeaderParam(CLAIM_HEADER) String token, EnrollRequest req,
                                 @Context HttpServerRequest http) {
         String address = String.valueOf(http.remoteAddress());
@@ -104,6 +107,13 @@ public class EnrollResource {
                     }
                     pair.set(p.pair().forNode(req.node(), p.peerKey(), PEER_PORT));
                 }))
+                .chain(() -> approvals.admitted(hash, req.site(), req.node(), address, System.currentTimeMillis()))
+                .invoke(admitted -> {
+                    if (!admitted) { // recorded; the node asks again with its backoff
+                        throw new ApiProblem(202, "Accepted", "waiting for an admin to approve " + req.site() + "/"
+                                + req.node() + " (gk8s site approve " + req.site() + " " + req.node() + ")");
+                    }
+                })
                 .chain(() -> Uni.createFrom().item(() -> sign(req)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .ifNoItem().after(config.signTimeout()).fail())
                 .chain(issued -> {

@@ -23,7 +23,7 @@ public class EnrollmentStore {
     }
 
     private static final String CLAIM = "INSERT INTO site_claim (token_sha256, site_id, created_by, created_ms,"
-            + " expires_ms) VALUES ($1, $2, $3, $4, $5)";
+            + " expires_ms, needs_approval) VALUES ($1, $2, $3, $4, $5, $6)";
     /** Row-locks the claim: two nodes enrolling at once are serialised here. */
     private static final String SPEND = "UPDATE site_claim SET uses = uses + 1 WHERE token_sha256 = $1"
             + " AND site_id = $2 AND expires_ms > $3 AND uses < 2 RETURNING uses";
@@ -50,9 +50,9 @@ public class EnrollmentStore {
         this.config = config;
     }
 
-    Uni<Void> claim(String tokenHash, String site, String by, Instant now, Instant expires) {
-        return pool.preparedQuery(CLAIM).execute(Tuple.of(tokenHash, site, by, now.toEpochMilli(),
-                expires.toEpochMilli())).replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
+    Uni<Void> claim(String tokenHash, String site, String by, Instant now, Instant expires, boolean approval) {
+        return pool.preparedQuery(CLAIM).execute(Tuple.from(List.of(tokenHash, site, by, now.toEpochMilli(),
+                expires.toEpochMilli(), approval))).replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
     }
 
     /**

@@ -73,5 +73,19 @@ class EnrollmentCliTest {
                 "--node", "a=10.1.0.1");
         assertEquals(1, badPair.code());
         assertTrue(badPair.err().contains("nodes: exactly two"), badPair.err());
+
+        String gated = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Run approvalClaim = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", gated, "--approval");
+        String gatedToken = approvalClaim.out().strip().substring(approvalClaim.out().strip().lastIndexOf(':') + 1);
+        Map<String, String> request = Map.of("site", gated, "node", "a", "csr", Csrs.pem("CN=" + gated + "/a", Csrs.p256()));
+        RestAssured.given().header(EnrollResource.CLAIM_HEADER, gatedToken).contentType("application/json")
+                .body(request).post("/enroll/v1").then().statusCode(202);
+        assertEquals(1, gk8s(HubInfrastructure.OPERATOR_TOKEN, "site", "approve", gated, "a").code());
+        Run approved = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "approve", gated, "a");
+        assertEquals(0, approved.code(), approved.err());
+        assertTrue(approved.out().contains("boss"), approved.out());
+        RestAssured.given().header(EnrollResource.CLAIM_HEADER, gatedToken).contentType("application/json")
+                .body(Map.of("site", gated, "node", "a", "csr", Csrs.pem("CN=" + gated + "/a", Csrs.p256())))
+                .post("/enroll/v1").then().statusCode(200);
     }
 }

@@ -267,6 +267,39 @@ class EnrollmentTest {
         assertEquals(a.get("peerKey"), rejoined.get("peerKey"), "a later claim keeps the site's key");
     }
 
+    /**
+     * A claim made with approval: a node's attempt is recorded and answered 202 (nothing signed, the claim not
+     * spent) until an admin approves that node; viewers and operators cannot approve; approving a node that never
+     * asked is 404.
+     */
+    @Test
+    void withApprovalANodeEnrollsOnlyOnceAnAdminApprovedIt() throws Exception {
+        String site = site();
+        Map<String, String> admin = Map.of("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN);
+        String token = call("POST", "/api/v1/sites/" + site + "/claims", admin, Map.of("approval", true)).body()
+                .get("token").asText();
+        Answer waiting = enroll(token, site, "a", csr(site, "a"));
+        assertEquals(202, waiting.status(), waiting.body().toString());
+        assertTrue(waiting.detail().contains("gk8s site approve " + site + " a"), waiting.detail());
+        assertEquals(0, enrollments(site), "nothing signed while it waits");
+        Answer listed = call("GET", "/api/v1/enrollments/requests?site=" + site,
+                Map.of("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN), null);
+        assertEquals("a", listed.body().get(0).get("node").asText(), listed.body().toString());
+        assertTrue(listed.body().get(0).get("approvedAt").isNull());
+        String approve = "/api/v1/enrollments/requests/" + site + "/a/approve";
+        for (String t : List.of(HubInfrastructure.VIEWER_TOKEN, HubInfrastructure.OPERATOR_TOKEN)) {
+            assertEquals(403, call("POST", approve, Map.of("Authorization", "Bearer " + t), null).status());
+        }
+        assertEquals(404, call("POST", "/api/v1/enrollments/requests/" + site + "/b/approve", admin, null).status(),
+                "b never asked");
+        assertEquals(202, enroll(token, site, "a", csr(site, "a")).status(), "still waiting");
+        assertEquals(200, call("POST", approve, admin, null).status());
+        Answer enrolled = enroll(token, site, "a", csr(site, "a"));
+        assertEquals(200, enrolled.status(), enrolled.body().toString());
+        assertEquals(202, enroll(token, site, "b", csr(site, "b")).status(), "each node is approved on its own");
+        assertEquals(1, enrollments(site));
+    }
+
     private long enrollments(String site) {
         return pool.preparedQuery("SELECT count(*) AS n FROM enrollment WHERE site_id = $1").execute(Tuple.of(site))
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");

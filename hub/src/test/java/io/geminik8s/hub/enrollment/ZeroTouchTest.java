@@ -130,6 +130,25 @@ class ZeroTouchTest {
         assertEquals(ha.get("a").peerKey(), ha.get("b").peerKey(), "one key for the pair");
     }
 
+    /** Under a claim made with approval the agent asks, is told to wait (retryable), and enrolls once approved. */
+    @Test
+    void anAgentWaitsForApprovalAndEnrollsOnceApproved() throws Exception {
+        String site = "zt-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .contentType("application/json").body(Map.of("approval", true))
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+        var settings = io.geminik8s.agent.enroll.EnrollSettings.parse(ConfigLoader.values(null, env(site, "a", token)),
+                new ArrayList<>()).orElseThrow();
+        var enroller = new Enroller(settings);
+        var waiting = assertThrows(java.io.IOException.class, enroller::ensure);
+        assertTrue(waiting.getMessage().contains("waiting for an admin"), waiting.getMessage());
+        assertTrue(!enroller.enrolled());
+        RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/enrollments/requests/" + site + "/a/approve").then().statusCode(200);
+        enroller.ensure();
+        assertTrue(enroller.enrolled());
+    }
+
     @Test
     void anAgentRenewsAndReconnectsWithItsNewCertificateWhenTheOldIsRevoked() throws Exception {
         String site = "zr-" + UUID.randomUUID().toString().substring(0, 8);
