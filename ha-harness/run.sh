@@ -3,8 +3,8 @@
 # a writer through the VIP. Usage (root): ha-harness/run.sh <scenario|all> [runs]
 # Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
-# freeze-primary-agent, freeze-primary-postgres, hub-restart-during-failover, old-primary-returns, flapping-link,
-# hub-down-force-promote, client-overrides-fenced.
+# freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
+# old-primary-returns, flapping-link, hub-down-force-promote, client-overrides-fenced.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 scenario=${1:-power-off}
 runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
-  cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-primary-postgres
-  hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote client-overrides-fenced"
+  cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
+  freeze-primary-postgres hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote client-overrides-fenced"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -28,6 +28,7 @@ fi
 # per scenario: node writable at the end (a, b, none), whether writes resume, the epoch at the end
 case "$scenario" in
   power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
+  freeze-agent-link-cut) expect=(b 1 2) ;;
   client-overrides-fenced) expect=(b 1 2) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
@@ -72,6 +73,7 @@ finished=0 aborted_line=""
 trap 'aborted_line=${aborted_line:-$LINENO}' ERR
 cleanup() {
   local status=$?
+  [ "$finished" = 1 ] || { mkdir -p /tmp/gk8s-harness-aborted; cp "$work"/*.log /tmp/gk8s-harness-aborted/ 2>/dev/null || true; }
   for p in "${pids[@]}"; do killtree "$p"; done
   pkill -9 -f "$work" 2>/dev/null || true
   pkill -9 -f "$hubdata" 2>/dev/null || true
@@ -221,6 +223,7 @@ inject() { # the fault at t=0 of the samples
     hub-down-primary-dies) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-down-link-cut) killtree "$hub_pid"; sleep 1; partition a b ;;
     freeze-primary-agent) frozen=$(java_of "${agent_pid[a]}"); kill -STOP $frozen ;;
+    freeze-agent-link-cut) frozen=$(java_of "${agent_pid[a]}"); kill -STOP $frozen; partition a b ;;
     freeze-primary-postgres) frozen=$(descendants "$(postgres_of a | head -1)"); kill -STOP $frozen ;;
     hub-down-force-promote) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-restart-during-failover) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; sleep 1
@@ -231,8 +234,10 @@ inject() { # the fault at t=0 of the samples
 during() { # ms since the fault -> follow-up steps of a scenario, each once
   local t=$1
   case "$scenario" in
-    freeze-primary-agent|freeze-primary-postgres) # 10 s: far past the lease (a killed postgres ignores SIGCONT)
-      [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t; } ;;
+    freeze-primary-agent|freeze-primary-postgres|freeze-agent-link-cut) # 10 s: far past the lease (a killed postgres
+      # ignores SIGCONT); the cut heals at the thaw, so that a can rejoin
+      [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t
+        [ "$scenario" != freeze-agent-link-cut ] || heal; } ;;
     old-primary-returns)
       # the node rebooted: addresses added at run time are gone (an agent restart without reboot releases the VIP
       # itself, first thing)

@@ -39,6 +39,8 @@ public final class HaNode implements AutoCloseable {
     private final NodeDriver driver;
     private final HaEvents events;
     private final Path stateDir;
+    private final ProcessRunner runner = new ProcessRunner();
+    private final List<String> ipPrefix;
     private final java.util.concurrent.ScheduledExecutorService operator =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gk8s-ha-operator");
@@ -55,13 +57,12 @@ public final class HaNode implements AutoCloseable {
         this.ha = ha;
         this.witness = witness;
         this.epochFile = stateDir.resolve("ha-epoch");
-        ProcessRunner runner = new ProcessRunner();
+        this.ipPrefix = ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns());
         this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
                 .listenOn(ha.pgListen());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
                 runner);
-        VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
-                ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()), runner);
+        VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
@@ -71,6 +72,7 @@ public final class HaNode implements AutoCloseable {
     public void start() throws Exception {
         long now = now();
         PairMachine machine;
+        Watchdog.stopLeftovers(stateDir);
         local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
@@ -120,7 +122,8 @@ public final class HaNode implements AutoCloseable {
         LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
                 + " after " + (now() - now) + " ms of bootstrap");
         supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
-                events);
+                events, fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix,
+                        fired));
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
                 ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);

@@ -152,6 +152,20 @@ public final class PairMachine {
         }
     }
 
+    /**
+     * A fence this machine did not decide ran: the fence timer or the watchdog fenced the node at the lease deadline
+     * (possibly just before an ack or grant moved it). The node writes nothing now, so the machine says so: FENCED,
+     * asking the hub, writing again only after an unfence. The Fence action completes what the watchdog leaves out.
+     */
+    public List<Action> fencedOutside(long now) {
+        if (state != State.PRIMARY && state != State.ALONE) {
+            return List.of(); // the machine's own fence (or step-down) came first
+        }
+        state = State.FENCED;
+        lastHubAsk = now;
+        return List.of(new Action.Fence(epoch), new Action.RenewWithHub(epoch));
+    }
+
     /** Standby side: the holder's heartbeat for {@code heartbeatEpoch}, sent at {@code sentAt} (its clock). */
     public List<Action> peerHeartbeat(long heartbeatEpoch, long sentAt, long now) {
         if (state == State.STEPPED_DOWN && heartbeatEpoch > epoch) {
