@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -132,6 +133,14 @@ public final class HaNode implements AutoCloseable {
     /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */
     private void operatorRequests() {
         try {
+            Optional<String> untrusted = ForcePromoteRequest.untrusted(stateDir);
+            if (untrusted.isPresent()) {
+                LOG.severe("HA " + site + "/" + node + ": force-promote refused: " + untrusted.get());
+                ForcePromoteRequest.refuseUntrusted(stateDir, untrusted.get());
+                events.record("ha.force-promote-refused", io.geminik8s.protocol.Severity.CRITICAL,
+                        "request not trusted: " + untrusted.get(), java.util.Map.of("operator", "unknown"));
+                return;
+            }
             ForcePromoteRequest.take(stateDir).ifPresent(r -> {
                 LOG.warning(() -> "HA " + site + "/" + node + ": force-promote requested by " + r.operator() + ": "
                         + r.reason());
@@ -142,7 +151,7 @@ public final class HaNode implements AutoCloseable {
                     r.answer(stateDir, false, e.getMessage());
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warning("force-promote request not handled: " + e);
         }
     }
