@@ -4,6 +4,7 @@ import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.WitnessRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,6 @@ import java.util.logging.Logger;
 public final class HaSupervisor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HaSupervisor.class.getName());
-    static final long REJOIN_RETRY_MS = 5_000;
 
     private final String site;
     private final String self;
@@ -38,6 +38,11 @@ public final class HaSupervisor implements AutoCloseable {
         return t;
     });
     private final SentHeartbeats sent;
+    private final ExecutorService work = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gk8s-ha-rejoin");
+        t.setDaemon(true);
+        return t;
+    });
     private PeerLink peer;
     /** The heartbeat being answered while the machine handles it (its ack names it). */
     private PeerLink.Packet answering;
@@ -193,7 +198,7 @@ public final class HaSupervisor implements AutoCloseable {
                 ask(WitnessRequest.Op.FORCE, f.epoch(), null, null);
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
-                rejoin(r.epoch(), r.holder(), started);
+                work.execute(() -> rejoin(r.epoch(), r.holder()));
             } else if (a instanceof Action.UseSyncStandby u) {
                 driver.useSyncStandby(u.peer());
                 event("ha.sync-standby-added", Severity.INFO, u.peer() + " is synchronous again", u.epoch(), started);
@@ -228,24 +233,23 @@ public final class HaSupervisor implements AutoCloseable {
     }
 
     /**
-     * A rejoin that failed (the peer unreachable for pg_rewind and the base backup; the old data is kept) is tried
-     * again every {@link #REJOIN_RETRY_MS} while this node follows rather than holds an epoch.
+     * pg_rewind or a base backup (seconds to minutes) on a thread of its own, so that the loop goes on acking and
+     * answering; the machine learns the outcome and asks for a retry after a failure (the old data is kept).
      */
-    private void rejoin(long epoch, String holder, long started) {
+    private void rejoin(long epoch, String holder) {
+        long started = now();
+        boolean ok = false;
         try {
             driver.rejoin(epoch, holder);
+            ok = true;
             event("ha.rejoined", Severity.INFO, "following " + holder, epoch, started);
         } catch (RuntimeException e) {
-            LOG.warning("HA rejoin of " + holder + " failed, retrying in " + REJOIN_RETRY_MS + " ms: " + e);
+            LOG.warning("HA rejoin of " + holder + " failed, retrying in " + PairMachine.REJOIN_RETRY_MS + " ms: " + e);
             event("ha.rejoin-failed", Severity.WARNING, "rejoining " + holder + " failed: " + e.getMessage(), epoch,
                     started);
-            loop.schedule(() -> {
-                PairMachine.State s = machine.state();
-                if (s == PairMachine.State.STANDBY || s == PairMachine.State.CANDIDATE) {
-                    rejoin(machine.epoch(), holder, now());
-                }
-            }, REJOIN_RETRY_MS, TimeUnit.MILLISECONDS);
         }
+        boolean done = ok;
+        loop.execute(() -> apply(machine.rejoined(done, now())));
     }
 
     /**
@@ -304,6 +308,7 @@ public final class HaSupervisor implements AutoCloseable {
     public void close() {
         probe.shutdownNow();
         loop.shutdownNow();
+        work.shutdownNow();
         journal.close();
         guard.close();
         if (peer != null) {
