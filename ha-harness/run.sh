@@ -4,7 +4,7 @@
 # Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
 # freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
-# old-primary-returns, flapping-link, hub-down-force-promote, client-overrides-fenced.
+# old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -16,7 +16,8 @@ scenario=${1:-power-off}
 runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
   cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
-  freeze-primary-postgres hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote client-overrides-fenced"
+  freeze-primary-postgres hub-restart-during-failover old-primary-returns old-primary-returns-hub-late flapping-link
+  hub-down-force-promote client-overrides-fenced"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -28,6 +29,7 @@ fi
 # per scenario: node writable at the end (a, b, none), whether writes resume, the epoch at the end
 case "$scenario" in
   power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
+  old-primary-returns-hub-late) expect=(b 1 2) ;;
   freeze-agent-link-cut) expect=(b 1 2) ;;
   client-overrides-fenced) expect=(b 1 2) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
@@ -212,7 +214,7 @@ epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
 
 inject() { # the fault at t=0 of the samples
   case "$scenario" in
-    power-off|old-primary-returns) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    power-off|old-primary-returns|old-primary-returns-hub-late) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     isolate-primary|client-overrides-fenced) ip -n gk8s-br link set p-a down ;;
     standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down ;;
     isolate-standby) ip -n gk8s-br link set p-b down ;;
@@ -238,12 +240,15 @@ during() { # ms since the fault -> follow-up steps of a scenario, each once
       # ignores SIGCONT); the cut heals at the thaw, so that a can rejoin
       [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t
         [ "$scenario" != freeze-agent-link-cut ] || heal; } ;;
-    old-primary-returns)
+    old-primary-returns|old-primary-returns-hub-late)
       # the node rebooted: addresses added at run time are gone (an agent restart without reboot releases the VIP
       # itself, first thing)
       [ "$t" -lt 8000 ] || [ -n "$returned_ms" ] || { ip -n gk8s-a addr flush dev v-a; ip -n gk8s-a addr add ${ip[a]}/24 dev v-a
-        ip -n gk8s-a link set v-a up; launch_agent a b primary
-        returned_ms=$(now_ms); } ;;
+        ip -n gk8s-a link set v-a up
+        [ "$scenario" = old-primary-returns ] || partition a h # its first 4 s back: the hub unreachable
+        launch_agent a b primary
+        returned_ms=$(now_ms); }
+      [ -z "$returned_ms" ] || [ "$t" -lt 12000 ] || [ -n "$hub_back" ] || { heal; hub_back=$t; } ;;
     hub-down-force-promote) # the operator acts 3 s after the primary died; the hub returns at 8 s
       [ "$t" -lt 3000 ] || [ -n "$forced" ] || { forced=$t; in_ns b env $(cat "$work/b.env") java -jar \
         edge-agent/target/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
@@ -295,7 +300,7 @@ for run in $(seq 1 "$runs"); do
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
-  frozen="" thawed="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
+  frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
   fresh_nodes
   start_agent a b primary
   start_agent b a standby
@@ -320,7 +325,7 @@ for run in $(seq 1 "$runs"); do
   done
   vip_every=$((15000 / samples))
   extra=""
-  if [ "$scenario" = old-primary-returns ]; then
+  if [ "$scenario" = old-primary-returns ] || [ "$scenario" = old-primary-returns-hub-late ]; then
     if wait_for "a as synchronous standby of b" 60 is_sync b a; then
       extra="rejoined as sync standby $(( $(now_ms) - returned_ms )) ms after its agent started"
     else

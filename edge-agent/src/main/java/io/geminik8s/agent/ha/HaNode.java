@@ -29,6 +29,8 @@ import java.util.logging.Logger;
 public final class HaNode implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HaNode.class.getName());
+    /** How long a bootstrap step that depends on the hub or the peer is retried before the agent gives up. */
+    private static final java.time.Duration BOOTSTRAP_PATIENCE = java.time.Duration.ofMinutes(10);
 
     private final String site;
     private final String node;
@@ -78,8 +80,9 @@ public final class HaNode implements AutoCloseable {
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
                 local.initPrimary(ha.pgTrustedNetwork());
-                long sentAt = now();
-                WitnessReply r = witness.ask(Op.PROMOTE, 1, null, 0L).get(30, TimeUnit.SECONDS);
+                Answer a = askWitness(Op.PROMOTE, 1, 0L);
+                WitnessReply r = a.reply();
+                long sentAt = a.sentAt();
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
                     local.fence();
                     throw new IllegalStateException("site " + site + " already has epoch " + r.epoch() + " held by "
@@ -106,14 +109,15 @@ public final class HaNode implements AutoCloseable {
             } else {
                 local.fence(); // a postgres an earlier agent process left running is killed, not asked
                 long epoch = readEpoch();
-                long sentAt = now();
-                WitnessReply r = witness.ask(Op.RENEW, epoch, null, null).get(30, TimeUnit.SECONDS);
+                Answer a = askWitness(Op.RENEW, epoch, null);
+                WitnessReply r = a.reply();
+                long sentAt = a.sentAt();
                 if (r.outcome() == WitnessReply.Outcome.GRANTED) {
                     machine = PairMachine.primary(ha.peerNode(), epoch, sentAt, false, ha.timing(), now());
                     driver.unfence(epoch);
                 } else {
                     awaitPeerDatabase();
-                    driver.rejoin(r.epoch(), r.holder());
+                    rejoinAtStart(r.epoch(), r.holder());
                     saveEpoch(r.epoch());
                     machine = PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
                 }
@@ -122,9 +126,9 @@ public final class HaNode implements AutoCloseable {
         PairMachine started = machine;
         LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
                 + " after " + (now() - now) + " ms of bootstrap");
-        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
-                events, fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix,
-                        fired));
+        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness,
+                new EpochKeeping(driver, this::saveEpoch), events,
+                fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
                 ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
@@ -174,6 +178,50 @@ public final class HaNode implements AutoCloseable {
         local.close();
     }
 
+    private record Answer(WitnessReply reply, long sentAt) {
+    }
+
+    /**
+     * The witness's answer to a bootstrap request, asked again until it comes (the agent's link may still be
+     * connecting: one request waits only 2 s); with the send time of the request answered, for the lease.
+     */
+    private Answer askWitness(Op op, long epoch, Long sinceLastAckMs) throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            long sentAt = now();
+            try {
+                return new Answer(witness.ask(op, epoch, null, sinceLastAckMs).get(30, TimeUnit.SECONDS), sentAt);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the witness did not answer " + op + " within "
+                            + BOOTSTRAP_PATIENCE.toMinutes() + " minutes", e);
+                }
+                int n = attempt;
+                LOG.warning(() -> "HA " + site + "/" + node + ": no answer from the witness to " + op + " (attempt " + n
+                        + "): " + e.getCause());
+                TimeUnit.MILLISECONDS.sleep(500); // a retry interval, the next ask waits for the answer
+            }
+        }
+    }
+
+    /** A rejoin at start that fails (the peer unreachable, the old data kept) is tried again every 5 s. */
+    private void rejoinAtStart(long epoch, String holder) throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        while (true) {
+            try {
+                driver.rejoin(epoch, holder);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warning("HA " + site + "/" + node + ": rejoining " + holder + " failed, again in "
+                        + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
+                TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
+            }
+        }
+    }
+
     private void awaitPeerDatabase() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (true) {
@@ -221,62 +269,6 @@ public final class HaNode implements AutoCloseable {
 
     private static long now() {
         return System.nanoTime() / 1_000_000;
-    }
-
-    /** Records the epoch this node holds or follows whenever it changes. */
-    private final class EpochKeeping implements SiteDriver {
-        private final SiteDriver d;
-
-        EpochKeeping(SiteDriver d) {
-            this.d = d;
-        }
-
-        public void fence(long epoch) {
-            d.fence(epoch);
-        }
-
-        public void unfence(long epoch) {
-            d.unfence(epoch);
-        }
-
-        public void promote(long epoch) {
-            d.promote(epoch);
-            saveEpoch(epoch);
-        }
-
-        public void rejoin(long epoch, String holder) {
-            d.rejoin(epoch, holder);
-            saveEpoch(epoch);
-        }
-
-        public boolean peerStreaming() {
-            return d.peerStreaming();
-        }
-
-        public io.geminik8s.agent.pg.StandbyStatus peerStatus() {
-            return d.peerStatus();
-        }
-
-        public void forcePromote(long epoch) {
-            d.forcePromote(epoch);
-            saveEpoch(epoch);
-        }
-
-        public boolean localAnswers() {
-            return d.localAnswers();
-        }
-
-        public void restartDatabase() {
-            d.restartDatabase();
-        }
-
-        public void useSyncStandby(String p) {
-            d.useSyncStandby(p);
-        }
-
-        public void dropSyncStandby(String p) {
-            d.dropSyncStandby(p);
-        }
     }
 
     private static final K3sDriver NO_K3S = new K3sDriver() {
