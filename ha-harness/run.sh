@@ -106,7 +106,9 @@ network() { # the bridge and the hub's namespace, once per scenario
 }
 
 fresh_nodes() { # the site's namespaces, new for every run: no address, VIP or rule survives from the run before
-  for n in a b c; do ip netns del gk8s-$n 2>/dev/null || true; done
+  # a deleted namespace is freed (and its veth with it) asynchronously: the bridge's end of the veth goes first, or
+  # the next run's p-<node> finds it still there ("RTNETLINK answers: File exists")
+  for n in a b c; do ip -n gk8s-br link del p-$n 2>/dev/null || true; ip netns del gk8s-$n 2>/dev/null || true; done
   for n in a b c; do attach $n; done
   heal
 }
@@ -393,6 +395,8 @@ for run in $(seq 1 "$runs"); do
   heal
   for n in a b; do ip -n gk8s-br link set p-$n up; ip -n gk8s-$n link set v-$n up; done
   cp "$work"/{a,b}.log "$work/hub.log" /tmp/ 2>/dev/null || true
+  mkdir -p /tmp/gk8s-harness-logs # every run's agent logs, for a run that needs a second look
+  for n in a b; do cp "$work/$n.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n.log" 2>/dev/null || true; done
 done
 
 {
