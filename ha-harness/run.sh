@@ -3,8 +3,8 @@
 # a writer through the VIP. Usage (root): ha-harness/run.sh <scenario|all> [runs]
 # Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
-# freeze-primary-agent, freeze-primary-postgres, hub-restart-during-failover, old-primary-returns, flapping-link,
-# hub-down-force-promote, client-overrides-fenced.
+# freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
+# old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 scenario=${1:-power-off}
 runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
-  cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-primary-postgres
-  hub-restart-during-failover old-primary-returns flapping-link hub-down-force-promote client-overrides-fenced"
+  cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
+  freeze-primary-postgres hub-restart-during-failover old-primary-returns old-primary-returns-hub-late flapping-link
+  hub-down-force-promote client-overrides-fenced"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -28,6 +29,8 @@ fi
 # per scenario: node writable at the end (a, b, none), whether writes resume, the epoch at the end
 case "$scenario" in
   power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
+  old-primary-returns-hub-late) expect=(b 1 2) ;;
+  freeze-agent-link-cut) expect=(b 1 2) ;;
   client-overrides-fenced) expect=(b 1 2) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
@@ -72,6 +75,7 @@ finished=0 aborted_line=""
 trap 'aborted_line=${aborted_line:-$LINENO}' ERR
 cleanup() {
   local status=$?
+  [ "$finished" = 1 ] || { mkdir -p /tmp/gk8s-harness-aborted; cp "$work"/*.log /tmp/gk8s-harness-aborted/ 2>/dev/null || true; }
   for p in "${pids[@]}"; do killtree "$p"; done
   pkill -9 -f "$work" 2>/dev/null || true
   pkill -9 -f "$hubdata" 2>/dev/null || true
@@ -102,7 +106,9 @@ network() { # the bridge and the hub's namespace, once per scenario
 }
 
 fresh_nodes() { # the site's namespaces, new for every run: no address, VIP or rule survives from the run before
-  for n in a b c; do ip netns del gk8s-$n 2>/dev/null || true; done
+  # a deleted namespace is freed (and its veth with it) asynchronously: the bridge's end of the veth goes first, or
+  # the next run's p-<node> finds it still there ("RTNETLINK answers: File exists")
+  for n in a b c; do ip -n gk8s-br link del p-$n 2>/dev/null || true; ip netns del gk8s-$n 2>/dev/null || true; done
   for n in a b c; do attach $n; done
   heal
 }
@@ -210,7 +216,7 @@ epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
 
 inject() { # the fault at t=0 of the samples
   case "$scenario" in
-    power-off|old-primary-returns) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    power-off|old-primary-returns|old-primary-returns-hub-late) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     isolate-primary|client-overrides-fenced) ip -n gk8s-br link set p-a down ;;
     standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down ;;
     isolate-standby) ip -n gk8s-br link set p-b down ;;
@@ -221,6 +227,7 @@ inject() { # the fault at t=0 of the samples
     hub-down-primary-dies) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-down-link-cut) killtree "$hub_pid"; sleep 1; partition a b ;;
     freeze-primary-agent) frozen=$(java_of "${agent_pid[a]}"); kill -STOP $frozen ;;
+    freeze-agent-link-cut) frozen=$(java_of "${agent_pid[a]}"); kill -STOP $frozen; partition a b ;;
     freeze-primary-postgres) frozen=$(descendants "$(postgres_of a | head -1)"); kill -STOP $frozen ;;
     hub-down-force-promote) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-restart-during-failover) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; sleep 1
@@ -231,14 +238,19 @@ inject() { # the fault at t=0 of the samples
 during() { # ms since the fault -> follow-up steps of a scenario, each once
   local t=$1
   case "$scenario" in
-    freeze-primary-agent|freeze-primary-postgres) # 10 s: far past the lease (a killed postgres ignores SIGCONT)
-      [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t; } ;;
-    old-primary-returns)
+    freeze-primary-agent|freeze-primary-postgres|freeze-agent-link-cut) # 10 s: far past the lease (a killed postgres
+      # ignores SIGCONT); the cut heals at the thaw, so that a can rejoin
+      [ -z "$frozen" ] || [ "$t" -lt 10000 ] || [ -n "$thawed" ] || { kill -CONT $frozen 2>/dev/null || true; thawed=$t
+        [ "$scenario" != freeze-agent-link-cut ] || heal; } ;;
+    old-primary-returns|old-primary-returns-hub-late)
       # the node rebooted: addresses added at run time are gone (an agent restart without reboot releases the VIP
       # itself, first thing)
       [ "$t" -lt 8000 ] || [ -n "$returned_ms" ] || { ip -n gk8s-a addr flush dev v-a; ip -n gk8s-a addr add ${ip[a]}/24 dev v-a
-        ip -n gk8s-a link set v-a up; launch_agent a b primary
-        returned_ms=$(now_ms); } ;;
+        ip -n gk8s-a link set v-a up
+        [ "$scenario" = old-primary-returns ] || partition a h # its first 4 s back: the hub unreachable
+        launch_agent a b primary
+        returned_ms=$(now_ms); }
+      [ -z "$returned_ms" ] || [ "$t" -lt 12000 ] || [ -n "$hub_back" ] || { heal; hub_back=$t; } ;;
     hub-down-force-promote) # the operator acts 3 s after the primary died; the hub returns at 8 s
       [ "$t" -lt 3000 ] || [ -n "$forced" ] || { forced=$t; in_ns b env $(cat "$work/b.env") java -jar \
         edge-agent/target/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
@@ -290,7 +302,7 @@ for run in $(seq 1 "$runs"); do
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
-  frozen="" thawed="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
+  frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
   fresh_nodes
   start_agent a b primary
   start_agent b a standby
@@ -315,7 +327,7 @@ for run in $(seq 1 "$runs"); do
   done
   vip_every=$((15000 / samples))
   extra=""
-  if [ "$scenario" = old-primary-returns ]; then
+  if [ "$scenario" = old-primary-returns ] || [ "$scenario" = old-primary-returns-hub-late ]; then
     if wait_for "a as synchronous standby of b" 60 is_sync b a; then
       extra="rejoined as sync standby $(( $(now_ms) - returned_ms )) ms after its agent started"
     else
@@ -341,8 +353,9 @@ for run in $(seq 1 "$runs"); do
   kill -0 "$hub_pid" 2>/dev/null || launch_hub
   wait_for "hub" 90 hub_up
   final_epoch=$(epoch || true)
-  [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $(api "/api/v1/sites/$site/events" | grep -o '"type":"[a-z.-]*force[a-z.-]*"' | cut -d'"' -f4 \
-    | sort | uniq | paste -sd, -)"
+  # no event found (the hub just back) is a finding for the report, not an abort under pipefail
+  [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $( { api "/api/v1/sites/$site/events" \
+    | grep -o '"type":"[a-z.-]*force[a-z.-]*"' || echo '"type":"none found"'; } | cut -d'"' -f4 | sort | uniq | paste -sd, -)"
   [ "$scenario" = freeze-primary-postgres ] && extra="events of a: $(api "/api/v1/sites/$site/events?node=a" | grep -o '"type":"ha\.[a-z-]*"' | cut -d'"' -f4 \
     | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
   # the outage: the longest gap between acknowledged writes from the fault on (empty: writes never resumed)
@@ -353,10 +366,14 @@ for run in $(seq 1 "$runs"); do
   survivor=${expect[0]}; [ "$survivor" = none ] && survivor=a
   [ "$scenario" = hub-down-primary-dies ] && survivor=b
   rows=$(q $survivor "SELECT count(*) FROM harness_writes")
-  [ "$survivor" = a ] && [ "$rows" = down ] && rows=$(q b "SELECT count(*) FROM harness_writes")
+  rows_from=$survivor
+  [ "$survivor" = a ] && [ "$rows" = down ] && rows=$(q b "SELECT count(*) FROM harness_writes") && rows_from=b
   bad=""
   [ -z "${bad_fence:-}" ] || bad+=" a commit on the isolated primary after its fence;"
-  kine=$(kine_check "$fault_ms" "$survivor") || bad+=" kine revisions went back or are missing;"
+  # a fenced survivor's PostgreSQL is killed (hub-down-link-cut): its synchronous standby has every acknowledged row
+  kine_node=$survivor
+  [ "$survivor" = a ] && [ "$rows_from" = b ] && kine_node=b
+  kine=$(kine_check "$fault_ms" "$kine_node") || bad+=" kine revisions went back or are missing;"
   extra="$extra${extra:+; }$kine"
   if [ "${expect[1]}" = 0 ]; then # no write may succeed after the fault (+1 s for the hub kill, +0.5 s in flight)
     late=$(awk -v f=$((fault_ms + 1500)) '$1 == "ok" && $3 > f { n++ } END { print n + 0 }' "$work/writer-$run.log")
@@ -383,6 +400,8 @@ for run in $(seq 1 "$runs"); do
   heal
   for n in a b; do ip -n gk8s-br link set p-$n up; ip -n gk8s-$n link set v-$n up; done
   cp "$work"/{a,b}.log "$work/hub.log" /tmp/ 2>/dev/null || true
+  mkdir -p /tmp/gk8s-harness-logs # every run's agent logs, for a run that needs a second look
+  for n in a b; do cp "$work/$n.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n.log" 2>/dev/null || true; done
 done
 
 {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -14,8 +15,9 @@ import java.util.Properties;
 
 /**
  * How an operator's {@code edge-agent force-promote} reaches the running agent: a request file in the agent's state
- * directory (writable by root only, which is the authorization), answered by a result file; every outcome is also
- * appended to {@code ha-audit.log} there and journaled as an event for the hub.
+ * directory (0700), answered by a result file; every outcome is also appended to {@code ha-audit.log} there and
+ * journaled as an event for the hub. The agent checks who asked: a request file that is not a regular file owned by
+ * root or the agent's own user, or that its group or others may write, is refused unread ({@link #untrusted}).
  */
 public record ForcePromoteRequest(String operator, String reason, Instant requestedAt) {
 
@@ -46,6 +48,43 @@ public record ForcePromoteRequest(String operator, String reason, Instant reques
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the request into " + stateDir, e);
         }
+    }
+
+    /**
+     * Why the pending request cannot be trusted, if it cannot: a symbolic link or not a regular file, owned by
+     * neither root nor the agent's user, or writable by group or others. Empty when there is none or it is sound.
+     */
+    static Optional<String> untrusted(Path stateDir) throws IOException {
+        Path file = stateDir.resolve(REQUEST);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(file + " is not a regular file");
+        }
+        int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != 0 && owner != self) {
+            return Optional.of(file + " is owned by uid " + owner + ", neither root nor the agent's user (uid " + self
+                    + ")");
+        }
+        int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0022) != 0) {
+            return Optional.of(file + " may be written by its group or others (mode " + Integer.toOctalString(mode
+                    & 0777) + ")");
+        }
+        return Optional.empty();
+    }
+
+    /** The agent's side: an untrusted request is removed unread, refused and audited. */
+    static void refuseUntrusted(Path stateDir, String why) {
+        try {
+            Files.deleteIfExists(stateDir.resolve(REQUEST));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        new ForcePromoteRequest("unknown (untrusted request)", "-", Instant.now()).answer(stateDir, false,
+                "request not trusted: " + why);
     }
 
     /** The agent's side: the pending request, removed from the directory, if there is one. */

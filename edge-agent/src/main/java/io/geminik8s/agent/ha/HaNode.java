@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -28,6 +29,8 @@ import java.util.logging.Logger;
 public final class HaNode implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HaNode.class.getName());
+    /** How long a bootstrap step that depends on the hub or the peer is retried before the agent gives up. */
+    private static final java.time.Duration BOOTSTRAP_PATIENCE = java.time.Duration.ofMinutes(10);
 
     private final String site;
     private final String node;
@@ -39,6 +42,8 @@ public final class HaNode implements AutoCloseable {
     private final NodeDriver driver;
     private final HaEvents events;
     private final Path stateDir;
+    private final ProcessRunner runner = new ProcessRunner();
+    private final List<String> ipPrefix;
     private final java.util.concurrent.ScheduledExecutorService operator =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "gk8s-ha-operator");
@@ -55,13 +60,12 @@ public final class HaNode implements AutoCloseable {
         this.ha = ha;
         this.witness = witness;
         this.epochFile = stateDir.resolve("ha-epoch");
-        ProcessRunner runner = new ProcessRunner();
+        this.ipPrefix = ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns());
         this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
                 .listenOn(ha.pgListen());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
                 runner);
-        VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(),
-                ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns()), runner);
+        VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
@@ -71,12 +75,14 @@ public final class HaNode implements AutoCloseable {
     public void start() throws Exception {
         long now = now();
         PairMachine machine;
+        Watchdog.stopLeftovers(stateDir);
         local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
                 local.initPrimary(ha.pgTrustedNetwork());
-                long sentAt = now();
-                WitnessReply r = witness.ask(Op.PROMOTE, 1, null, 0L).get(30, TimeUnit.SECONDS);
+                Answer a = askWitness(Op.PROMOTE, 1, 0L);
+                WitnessReply r = a.reply();
+                long sentAt = a.sentAt();
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
                     local.fence();
                     throw new IllegalStateException("site " + site + " already has epoch " + r.epoch() + " held by "
@@ -103,14 +109,15 @@ public final class HaNode implements AutoCloseable {
             } else {
                 local.fence(); // a postgres an earlier agent process left running is killed, not asked
                 long epoch = readEpoch();
-                long sentAt = now();
-                WitnessReply r = witness.ask(Op.RENEW, epoch, null, null).get(30, TimeUnit.SECONDS);
+                Answer a = askWitness(Op.RENEW, epoch, null);
+                WitnessReply r = a.reply();
+                long sentAt = a.sentAt();
                 if (r.outcome() == WitnessReply.Outcome.GRANTED) {
                     machine = PairMachine.primary(ha.peerNode(), epoch, sentAt, false, ha.timing(), now());
                     driver.unfence(epoch);
                 } else {
                     awaitPeerDatabase();
-                    driver.rejoin(r.epoch(), r.holder());
+                    rejoinAtStart(r.epoch(), r.holder());
                     saveEpoch(r.epoch());
                     machine = PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
                 }
@@ -119,8 +126,9 @@ public final class HaNode implements AutoCloseable {
         PairMachine started = machine;
         LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
                 + " after " + (now() - now) + " ms of bootstrap");
-        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness, new EpochKeeping(driver),
-                events);
+        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness,
+                new EpochKeeping(driver, this::saveEpoch), events,
+                fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
                 ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
@@ -129,6 +137,14 @@ public final class HaNode implements AutoCloseable {
     /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */
     private void operatorRequests() {
         try {
+            Optional<String> untrusted = ForcePromoteRequest.untrusted(stateDir);
+            if (untrusted.isPresent()) {
+                LOG.severe("HA " + site + "/" + node + ": force-promote refused: " + untrusted.get());
+                ForcePromoteRequest.refuseUntrusted(stateDir, untrusted.get());
+                events.record("ha.force-promote-refused", io.geminik8s.protocol.Severity.CRITICAL,
+                        "request not trusted: " + untrusted.get(), java.util.Map.of("operator", "unknown"));
+                return;
+            }
             ForcePromoteRequest.take(stateDir).ifPresent(r -> {
                 LOG.warning(() -> "HA " + site + "/" + node + ": force-promote requested by " + r.operator() + ": "
                         + r.reason());
@@ -139,7 +155,7 @@ public final class HaNode implements AutoCloseable {
                     r.answer(stateDir, false, e.getMessage());
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warning("force-promote request not handled: " + e);
         }
     }
@@ -160,6 +176,50 @@ public final class HaNode implements AutoCloseable {
             supervisor.close();
         }
         local.close();
+    }
+
+    private record Answer(WitnessReply reply, long sentAt) {
+    }
+
+    /**
+     * The witness's answer to a bootstrap request, asked again until it comes (the agent's link may still be
+     * connecting: one request waits only 2 s); with the send time of the request answered, for the lease.
+     */
+    private Answer askWitness(Op op, long epoch, Long sinceLastAckMs) throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            long sentAt = now();
+            try {
+                return new Answer(witness.ask(op, epoch, null, sinceLastAckMs).get(30, TimeUnit.SECONDS), sentAt);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the witness did not answer " + op + " within "
+                            + BOOTSTRAP_PATIENCE.toMinutes() + " minutes", e);
+                }
+                int n = attempt;
+                LOG.warning(() -> "HA " + site + "/" + node + ": no answer from the witness to " + op + " (attempt " + n
+                        + "): " + e.getCause());
+                TimeUnit.MILLISECONDS.sleep(500); // a retry interval, the next ask waits for the answer
+            }
+        }
+    }
+
+    /** A rejoin at start that fails (the peer unreachable, the old data kept) is tried again every 5 s. */
+    private void rejoinAtStart(long epoch, String holder) throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        while (true) {
+            try {
+                driver.rejoin(epoch, holder);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warning("HA " + site + "/" + node + ": rejoining " + holder + " failed, again in "
+                        + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
+                TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
+            }
+        }
     }
 
     private void awaitPeerDatabase() throws InterruptedException {
@@ -209,62 +269,6 @@ public final class HaNode implements AutoCloseable {
 
     private static long now() {
         return System.nanoTime() / 1_000_000;
-    }
-
-    /** Records the epoch this node holds or follows whenever it changes. */
-    private final class EpochKeeping implements SiteDriver {
-        private final SiteDriver d;
-
-        EpochKeeping(SiteDriver d) {
-            this.d = d;
-        }
-
-        public void fence(long epoch) {
-            d.fence(epoch);
-        }
-
-        public void unfence(long epoch) {
-            d.unfence(epoch);
-        }
-
-        public void promote(long epoch) {
-            d.promote(epoch);
-            saveEpoch(epoch);
-        }
-
-        public void rejoin(long epoch, String holder) {
-            d.rejoin(epoch, holder);
-            saveEpoch(epoch);
-        }
-
-        public boolean peerStreaming() {
-            return d.peerStreaming();
-        }
-
-        public io.geminik8s.agent.pg.StandbyStatus peerStatus() {
-            return d.peerStatus();
-        }
-
-        public void forcePromote(long epoch) {
-            d.forcePromote(epoch);
-            saveEpoch(epoch);
-        }
-
-        public boolean localAnswers() {
-            return d.localAnswers();
-        }
-
-        public void restartDatabase() {
-            d.restartDatabase();
-        }
-
-        public void useSyncStandby(String p) {
-            d.useSyncStandby(p);
-        }
-
-        public void dropSyncStandby(String p) {
-            d.dropSyncStandby(p);
-        }
     }
 
     private static final K3sDriver NO_K3S = new K3sDriver() {

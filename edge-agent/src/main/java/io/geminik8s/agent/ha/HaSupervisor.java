@@ -4,21 +4,24 @@ import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.WitnessRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * Runs a node's {@link PairMachine}: ticks it, sends heartbeats and acks over the {@link PeerLink}, asks the witness,
- * carries actions out through the {@link SiteDriver}, and keeps the {@link FenceTimer} armed on the lease. All
- * machine calls happen on one thread; the fence also fires from its own thread if that one stalls.
+ * carries actions out through the {@link SiteDriver}, and keeps the {@link LeaseGuard} (fence timer, watchdog) armed
+ * on the lease. All machine calls happen on one thread; the fence also fires from the timer's thread if that one
+ * stalls, and from the watchdog's process if the whole JVM does, and the machine is told. Journal writes (fsync)
+ * are handed to a thread of their own.
  */
 public final class HaSupervisor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HaSupervisor.class.getName());
-    static final long REJOIN_RETRY_MS = 5_000;
 
     private final String site;
     private final String self;
@@ -26,8 +29,8 @@ public final class HaSupervisor implements AutoCloseable {
     private final PairMachine machine;
     private final WitnessPort witness;
     private final SiteDriver driver;
-    private final HaEvents events;
-    private final FenceTimer fenceTimer;
+    private final LeaseGuard guard;
+    private final HaJournal journal;
     private final ScheduledExecutorService loop;
     private final ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gk8s-ha-probe");
@@ -35,30 +38,39 @@ public final class HaSupervisor implements AutoCloseable {
         return t;
     });
     private final SentHeartbeats sent;
+    private final ExecutorService work = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gk8s-ha-rejoin");
+        t.setDaemon(true);
+        return t;
+    });
     private PeerLink peer;
     /** The heartbeat being answered while the machine handles it (its ack names it). */
     private PeerLink.Packet answering;
-    private final java.util.concurrent.atomic.AtomicLong unmatchedAcks = new java.util.concurrent.atomic.AtomicLong();
     private long nextHeartbeat;
     private boolean writing;
-    private long armedAt;
 
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
                         SiteDriver driver, HaEvents events) {
+        this(site, self, timing, machine, witness, driver, events, null);
+    }
+
+    /** {@code watchdogs}: starts the node's {@link Watchdog}, given where its firing goes ({@code null}: none). */
+    public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
+                        SiteDriver driver, HaEvents events, Function<Consumer<String>, Watchdog> watchdogs) {
         this.site = site;
-        this.events = events;
         this.self = self;
         this.timing = timing;
         this.machine = machine;
         this.witness = witness;
         this.driver = driver;
         this.sent = new SentHeartbeats(timing.leaseMs());
-        this.fenceTimer = new FenceTimer(() -> driver.fence(machine.epoch()));
+        this.journal = new HaJournal(events, site + "/" + self);
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gk8s-ha-" + site + "-" + self);
             t.setDaemon(true);
             return t;
         });
+        this.guard = new LeaseGuard(driver, watchdogs, (by, generation) -> loop.execute(() -> fired(by, generation)));
     }
 
     /** Starts with the given peer link (its packets are handed to this supervisor's thread). */
@@ -67,8 +79,7 @@ public final class HaSupervisor implements AutoCloseable {
         PairMachine.State s = machine.state();
         writing = s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE;
         if (writing) {
-            armedAt = machine.leaseUntil();
-            fenceTimer.arm(armedAt);
+            guard.arm(machine.epoch(), machine.leaseUntil());
         }
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
         // the database probes may block: they run beside the loop and hand their answers over
@@ -125,13 +136,11 @@ public final class HaSupervisor implements AutoCloseable {
             }
         } else if (p.type().equals("ack")) {
             // only an answer to a heartbeat this node sent counts, and from the time this node sent it
-            java.util.OptionalLong sentAt = p.answersBoot() == peer.boot() ? sent.answer(p.answersSeq())
-                    : java.util.OptionalLong.empty();
-            if (sentAt.isEmpty() || sentAt.getAsLong() != p.sentAt()) {
-                long n = unmatchedAcks.incrementAndGet();
-                if (Long.bitCount(n) == 1) {
+            java.util.OptionalLong sentAt = sent.answer(peer.boot(), p);
+            if (sentAt.isEmpty()) {
+                if (Long.bitCount(sent.unmatched()) == 1) {
                     LOG.warning("HA " + site + "/" + self + ": ack dropped, it answers no heartbeat sent here ("
-                            + n + " so far): seq " + p.answersSeq() + ", sentAt " + p.sentAt());
+                            + sent.unmatched() + " so far): seq " + p.answersSeq() + ", sentAt " + p.sentAt());
                 }
                 return;
             }
@@ -139,9 +148,22 @@ public final class HaSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * The fence timer or the watchdog fenced the node at the lease deadline: the machine learns it (fenced, asks the
+     * hub), unless the loop disarmed them since, i.e. its own fence covered it.
+     */
+    private void fired(String by, long generation) {
+        if (!guard.current(generation)) {
+            LOG.info("HA " + site + "/" + self + ": " + by + " (already covered by the supervisor's fence)");
+            return;
+        }
+        LOG.warning("HA " + site + "/" + self + ": fenced outside the loop by " + by);
+        apply(machine.fencedOutside(now()));
+    }
+
     /** Acks dropped because they answered no heartbeat this node sent (or misquoted its send time). */
     public long unmatchedAcks() {
-        return unmatchedAcks.get();
+        return sent.unmatched();
     }
 
     /** The fence deadline (ms, monotonic) while this node holds its epoch. */
@@ -154,8 +176,7 @@ public final class HaSupervisor implements AutoCloseable {
         for (Action a : actions) {
             long started = now();
             if (a instanceof Action.Fence f) {
-                fenceTimer.disarm();
-                armedAt = 0;
+                guard.disarm(); // waits for a fence of the timer's or the watchdog's that is running
                 writing = false;
                 driver.fence(f.epoch());
                 event("ha.fenced", Severity.WARNING, machine.state() == PairMachine.State.STEPPED_DOWN
@@ -177,7 +198,7 @@ public final class HaSupervisor implements AutoCloseable {
                 ask(WitnessRequest.Op.FORCE, f.epoch(), null, null);
             } else if (a instanceof Action.Rejoin r) {
                 writing = false;
-                rejoin(r.epoch(), r.holder(), started);
+                work.execute(() -> rejoin(r.epoch(), r.holder()));
             } else if (a instanceof Action.UseSyncStandby u) {
                 driver.useSyncStandby(u.peer());
                 event("ha.sync-standby-added", Severity.INFO, u.peer() + " is synchronous again", u.epoch(), started);
@@ -193,18 +214,7 @@ public final class HaSupervisor implements AutoCloseable {
                 event("ha.database-restarted", Severity.WARNING, "the local PostgreSQL stopped answering",
                         r.epoch(), started);
             } else if (a instanceof Action.LeaseMismatch m) {
-                LOG.severe("HA " + site + "/" + self + ": ha.lease-ms is " + m.configuredMs() + " ms but the hub's"
-                        + " lease is " + m.hubMs() + " ms: a longer agent lease is split brain by configuration;"
-                        + " counting the lease with the hub's " + m.hubMs() + " ms. Set ha.lease-ms to the hub's"
-                        + " gk8s.witness.lease");
-                try {
-                    events.record("ha.lease-mismatch", Severity.CRITICAL, "ha.lease-ms " + m.configuredMs()
-                            + " ms is longer than the hub's lease " + m.hubMs() + " ms: using the hub's",
-                            Map.of("epoch", Long.toString(m.epoch()), "configured_ms", Long.toString(m.configuredMs()),
-                                    "hub_ms", Long.toString(m.hubMs())));
-                } catch (RuntimeException e) {
-                    LOG.warning("HA event ha.lease-mismatch not recorded: " + e);
-                }
+                journal.leaseMismatch(m);
             } else if (a instanceof Action.AckPeer ack && answering != null) {
                 peer.send("ack", ack.epoch(), ack.heartbeatSentAt(), answering.boot(), answering.seq());
             } else if (a instanceof Action.RenewWithHub r) {
@@ -217,31 +227,29 @@ public final class HaSupervisor implements AutoCloseable {
                 ask(WitnessRequest.Op.PROMOTE, p.epoch(), null, p.sinceLastAckMs());
             }
         }
-        if (writing && machine.leaseUntil() != armedAt) {
-            armedAt = machine.leaseUntil();
-            fenceTimer.arm(armedAt);
+        if (writing) {
+            guard.arm(machine.epoch(), machine.leaseUntil());
         }
     }
 
     /**
-     * A rejoin that failed (the peer unreachable for pg_rewind and the base backup; the old data is kept) is tried
-     * again every {@link #REJOIN_RETRY_MS} while this node follows rather than holds an epoch.
+     * pg_rewind or a base backup (seconds to minutes) on a thread of its own, so that the loop goes on acking and
+     * answering; the machine learns the outcome and asks for a retry after a failure (the old data is kept).
      */
-    private void rejoin(long epoch, String holder, long started) {
+    private void rejoin(long epoch, String holder) {
+        long started = now();
+        boolean ok = false;
         try {
             driver.rejoin(epoch, holder);
+            ok = true;
             event("ha.rejoined", Severity.INFO, "following " + holder, epoch, started);
         } catch (RuntimeException e) {
-            LOG.warning("HA rejoin of " + holder + " failed, retrying in " + REJOIN_RETRY_MS + " ms: " + e);
+            LOG.warning("HA rejoin of " + holder + " failed, retrying in " + PairMachine.REJOIN_RETRY_MS + " ms: " + e);
             event("ha.rejoin-failed", Severity.WARNING, "rejoining " + holder + " failed: " + e.getMessage(), epoch,
                     started);
-            loop.schedule(() -> {
-                PairMachine.State s = machine.state();
-                if (s == PairMachine.State.STANDBY || s == PairMachine.State.CANDIDATE) {
-                    rejoin(machine.epoch(), holder, now());
-                }
-            }, REJOIN_RETRY_MS, TimeUnit.MILLISECONDS);
         }
+        boolean done = ok;
+        loop.execute(() -> apply(machine.rejoined(done, now())));
     }
 
     /**
@@ -256,11 +264,11 @@ public final class HaSupervisor implements AutoCloseable {
             try {
                 apply(machine.forcePromote(now));
             } catch (IllegalStateException e) {
-                events.record("ha.force-promote-refused", Severity.WARNING, e.getMessage(),
+                journal.record("ha.force-promote-refused", Severity.WARNING, e.getMessage(),
                         Map.of("operator", operator, "reason", reason));
                 throw e;
             }
-            events.record("ha.force-promoted", Severity.CRITICAL, "forced by " + operator + ": " + reason,
+            journal.record("ha.force-promoted", Severity.CRITICAL, "forced by " + operator + ": " + reason,
                     Map.of("operator", operator, "reason", reason, "epoch", Long.toString(machine.epoch()),
                             "took_ms", Long.toString(now() - now)));
             return machine.epoch();
@@ -275,12 +283,7 @@ public final class HaSupervisor implements AutoCloseable {
     }
 
     private void event(String type, Severity severity, String message, long epoch, long startedMs) {
-        try {
-            events.record(type, severity, message, Map.of("epoch", Long.toString(epoch),
-                    "took_ms", Long.toString(now() - startedMs)));
-        } catch (RuntimeException e) {
-            LOG.warning("HA event " + type + " not recorded: " + e);
-        }
+        journal.step(type, severity, message, epoch, now() - startedMs);
     }
 
     private void ask(WitnessRequest.Op op, long epoch, String peerName, Long sinceLastAckMs) {
@@ -305,7 +308,9 @@ public final class HaSupervisor implements AutoCloseable {
     public void close() {
         probe.shutdownNow();
         loop.shutdownNow();
-        fenceTimer.close();
+        work.shutdownNow();
+        journal.close();
+        guard.close();
         if (peer != null) {
             peer.close();
         }

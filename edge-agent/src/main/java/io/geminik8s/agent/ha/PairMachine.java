@@ -27,6 +27,8 @@ public final class PairMachine {
     static final int DATABASE_RESTARTS = 2;
     /** How often a primary that runs on its peer's acks asks the hub anyway, to learn the hub's lease length. */
     static final long LEASE_CHECK_MS = 30_000;
+    /** How long after a failed rejoin (the peer unreachable; the old data is kept) it is tried again. */
+    static final long REJOIN_RETRY_MS = 5_000;
 
     private final String peer;
     private final HaTiming timing;
@@ -55,6 +57,9 @@ public final class PairMachine {
     private long lastLeaseCheck = Long.MIN_VALUE / 2;
     /** Primary: the send time of the latest heartbeat an ack answered. */
     private long lastAckedSentAt = Long.MIN_VALUE / 2;
+    /** The holder this node is rejoining (pg_rewind or a base backup under way or to retry); null when done. */
+    private String rejoining;
+    private long rejoinRetryAt = -1;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -135,6 +140,12 @@ public final class PairMachine {
                 return askHub(now, new Action.RenewWithHub(epoch));
             }
             case STANDBY -> {
+                if (rejoining != null) { // its data is no standby's yet: never a candidate
+                    if (rejoinRetryAt >= 0 && now >= rejoinRetryAt) {
+                        return List.of(rejoin(rejoining));
+                    }
+                    return List.of();
+                }
                 if (now - lastPeerContact >= timing.peerSilenceMs()) {
                     state = State.CANDIDATE;
                     lastHubAsk = now;
@@ -152,13 +163,27 @@ public final class PairMachine {
         }
     }
 
+    /**
+     * A fence this machine did not decide ran: the fence timer or the watchdog fenced the node at the lease deadline
+     * (possibly just before an ack or grant moved it). The node writes nothing now, so the machine says so: FENCED,
+     * asking the hub, writing again only after an unfence. The Fence action completes what the watchdog leaves out.
+     */
+    public List<Action> fencedOutside(long now) {
+        if (state != State.PRIMARY && state != State.ALONE) {
+            return List.of(); // the machine's own fence (or step-down) came first
+        }
+        state = State.FENCED;
+        lastHubAsk = now;
+        return List.of(new Action.Fence(epoch), new Action.RenewWithHub(epoch));
+    }
+
     /** Standby side: the holder's heartbeat for {@code heartbeatEpoch}, sent at {@code sentAt} (its clock). */
     public List<Action> peerHeartbeat(long heartbeatEpoch, long sentAt, long now) {
         if (state == State.STEPPED_DOWN && heartbeatEpoch > epoch) {
             epoch = heartbeatEpoch;
             state = State.STANDBY;
             lastPeerContact = now;
-            return List.of(new Action.Rejoin(epoch, peer));
+            return List.of(rejoin(peer));
         }
         if ((state != State.STANDBY && state != State.CANDIDATE) || heartbeatEpoch < epoch) {
             return List.of(); // never follow an older epoch
@@ -240,6 +265,9 @@ public final class PairMachine {
         if (state != State.STANDBY && state != State.CANDIDATE) {
             throw new IllegalStateException("this node is " + state.name().toLowerCase(java.util.Locale.ROOT)
                     + ": only a standby can be force-promoted");
+        }
+        if (rejoining != null) {
+            throw new IllegalStateException("this node is rejoining " + rejoining + ": its data is no standby's yet");
         }
         if (now - lastPeerContact < timing.peerSilenceMs()) {
             throw new IllegalStateException("primary " + peer + " was heard " + (now - lastPeerContact)
@@ -328,8 +356,8 @@ public final class PairMachine {
                     epoch = reply.epoch();
                     state = State.STANDBY;
                     lastPeerContact = now;
-                    return wasWriting ? List.of(new Action.Fence(epoch - 1), new Action.Rejoin(epoch, reply.holder()))
-                            : List.of(new Action.Rejoin(epoch, reply.holder()));
+                    return wasWriting ? List.of(new Action.Fence(epoch - 1), rejoin(reply.holder()))
+                            : List.of(rejoin(reply.holder()));
                 }
                 return List.of();
             }
@@ -368,7 +396,7 @@ public final class PairMachine {
             epoch = reply.epoch();
             state = State.STANDBY;
             lastPeerContact = now;
-            return List.of(new Action.Fence(mine), new Action.Rejoin(epoch, reply.holder()));
+            return List.of(new Action.Fence(mine), rejoin(reply.holder()));
         }
         return List.of();
     }
@@ -388,6 +416,34 @@ public final class PairMachine {
         }
         leaseUntil = Math.min(leaseUntil, lastAckedSentAt + ms); // the caller extends it by the grant afterwards
         return List.of(new Action.LeaseMismatch(epoch, timing.leaseMs(), ms));
+    }
+
+    /**
+     * The rejoin asked for (carried out beside the loop) ended: done, or failed with the old data kept, then tried
+     * again {@link #REJOIN_RETRY_MS} later. Until it succeeds the node does not ask to be promoted.
+     */
+    public List<Action> rejoined(boolean ok, long now) {
+        if (rejoining == null) {
+            return List.of();
+        }
+        if (ok) {
+            rejoining = null;
+            lastPeerContact = now; // silence is counted from a node that can follow
+        } else {
+            rejoinRetryAt = now + REJOIN_RETRY_MS;
+        }
+        return List.of();
+    }
+
+    /** Whether a rejoin is under way or to be retried. */
+    public boolean rejoining() {
+        return rejoining != null;
+    }
+
+    private Action rejoin(String holder) {
+        rejoining = holder;
+        rejoinRetryAt = -1;
+        return new Action.Rejoin(epoch, holder);
     }
 
     private List<Action> askHub(long now, Action... asks) {

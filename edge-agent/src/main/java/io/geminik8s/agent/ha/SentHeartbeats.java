@@ -13,6 +13,7 @@ final class SentHeartbeats {
 
     private final long keepMs;
     private final TreeMap<Long, Long> sentAtBySeq = new TreeMap<>();
+    private final java.util.concurrent.atomic.AtomicLong unmatched = new java.util.concurrent.atomic.AtomicLong();
 
     SentHeartbeats(long keepMs) {
         this.keepMs = keepMs;
@@ -27,5 +28,23 @@ final class SentHeartbeats {
     OptionalLong answer(long seq) {
         Long at = sentAtBySeq.remove(seq);
         return at == null ? OptionalLong.empty() : OptionalLong.of(at);
+    }
+
+    /**
+     * The send time of the heartbeat {@code ack} answers: one of this link's boot ({@code boot}), sent recently, not
+     * answered yet, and quoted with its true send time; else empty, and the ack is counted as unmatched.
+     */
+    OptionalLong answer(long boot, PeerLink.Packet ack) {
+        OptionalLong at = ack.answersBoot() == boot ? answer(ack.answersSeq()) : OptionalLong.empty();
+        if (at.isEmpty() || at.getAsLong() != ack.sentAt()) {
+            unmatched.incrementAndGet();
+            return OptionalLong.empty();
+        }
+        return at;
+    }
+
+    /** Acks that answered no heartbeat sent here (thread-safe). */
+    long unmatched() {
+        return unmatched.get();
     }
 }

@@ -82,6 +82,20 @@ public final class ProcessRunner {
     }
 
     /**
+     * Starts a long-running helper that talks over its stdin and stdout (the caller reads and writes them, and ends
+     * it with {@link #killTree}); its stderr goes to this process's stderr (the agent's log).
+     *
+     * @throws IllegalStateException when it cannot be started
+     */
+    public Process spawn(List<String> command) {
+        try {
+            return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", command) + ": cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * SIGKILL for {@code root} and every descendant, then waits up to {@code wait} until all are gone. Descendants
      * are killed before the root and looked up again until none is left: once the root is dead its children are
      * re-parented and can no longer be found from it, and a live shell may fork again meanwhile.

@@ -67,6 +67,28 @@ class PairMachineTest {
     }
 
     @Test
+    void aRejoiningNodeIsNeverACandidateAndAFailedRejoinIsRetried() {
+        PairMachine p = PairMachine.primary("b", 3, 0, T, 0);
+        p.tick(1500);
+        p.tick(3000);
+        assertEquals(List.of(new Action.Rejoin(4, "b")), p.hubReply(Op.RENEW, reply(WitnessReply.Outcome.REFUSED, 4, "b", null),
+                3500, 3600));
+        // pg_rewind runs beside the loop: the holder falls silent meanwhile, yet this node asks for nothing
+        assertEquals(List.of(), p.tick(3600 + T.peerSilenceMs() + 1));
+        assertEquals(PairMachine.State.STANDBY, p.state());
+        assertThrows(IllegalStateException.class, () -> p.forcePromote(3600 + T.peerSilenceMs() + 2));
+        p.rejoined(false, 6000); // the peer was unreachable; the old data is kept
+        assertEquals(List.of(), p.tick(6000 + PairMachine.REJOIN_RETRY_MS - 1));
+        assertEquals(List.of(new Action.Rejoin(4, "b")), p.tick(6000 + PairMachine.REJOIN_RETRY_MS));
+        assertEquals(List.of(), p.tick(6000 + PairMachine.REJOIN_RETRY_MS + 1), "one attempt at a time");
+        p.rejoined(true, 12_000);
+        assertFalse(p.rejoining());
+        List<Action> asks = p.tick(12_000 + T.peerSilenceMs()); // a standby again: a silent holder is asked about
+        assertEquals(1, asks.size(), asks.toString());
+        assertEquals(5, ((Action.AskPromotion) asks.get(0)).epoch());
+    }
+
+    @Test
     void theStandbyAsksForTheNextEpochWithTheAgeOfItsLastAckAndNeverFollowsAnOlderEpoch() {
         PairMachine s = PairMachine.standby("a", 5, T, 0);
         assertEquals(List.of(new Action.AckPeer(5, 900)), s.peerHeartbeat(5, 900, 1000));

@@ -209,7 +209,8 @@ class PgControlTest {
         assertFalse(Files.exists(DataSwap.fresh(data)), "the partial copy is gone");
         b.start();
         a.sql("INSERT INTO acked VALUES (2)"); // synchronous: returns only once b streams again
-        assertEquals(2, count(b));
+        // synchronous_commit = on waits for b's flush, not its replay: visible on b a moment later
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> count(b) == 2);
     }
 
     /** Signals a process and all its descendants. */

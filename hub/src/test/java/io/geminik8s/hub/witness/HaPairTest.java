@@ -159,10 +159,13 @@ class HaPairTest {
         assertEquals(PairMachine.State.STANDBY, back.ha().supervisor().state());
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> b.ha().database().synchronousState().equals("sync"));
         b.ha().database().sql("INSERT INTO acked VALUES (1001)");
-        try (Connection c = back.ha().database().connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT count(*) FROM acked")) {
-            rs.next();
-            assertEquals(102, rs.getInt(1), "synchronous again: the returning node has the newest write");
-        }
+        // synchronous_commit = on waits for the standby's flush, not its replay: visible there a moment later
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(() -> {
+            try (Connection c = back.ha().database().connect(); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM acked")) {
+                rs.next();
+                return rs.getInt(1) == 102; // synchronous again: the returning node has the newest write
+            }
+        });
     }
 }

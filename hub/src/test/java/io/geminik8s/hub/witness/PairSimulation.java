@@ -107,8 +107,11 @@ final class PairSimulation {
                 n.syncPeer = true;
             } else if (act instanceof Action.DropSyncStandby) {
                 n.syncPeer = false;
-            } else if (act instanceof Action.Fence || act instanceof Action.Rejoin) {
+            } else if (act instanceof Action.Fence) {
                 n.writing = false;
+            } else if (act instanceof Action.Rejoin) {
+                n.writing = false;
+                queue.addAll(n.machine.rejoined(true, now)); // a rewind is instant here
             } else if (act instanceof Action.Promote || act instanceof Action.Unfence) {
                 if (!n.writing) {
                     n.writingSince = now;
