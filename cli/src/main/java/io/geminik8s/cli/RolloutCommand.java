@@ -128,7 +128,12 @@ final class RolloutCommand {
             Runnable poll = () -> {
                 try {
                     JsonNode r = hub.get("/api/v1/rollouts/" + id, Map.of());
-                    String line = line(r);
+                    Output.Format format = parent.root.output;
+                    // json: one compact document per line (with -w, one per change); yaml: documents with ---
+                    String line = format == Output.Format.table ? line(r) : format == Output.Format.json
+                            ? r.toString() : "---\n" + new com.fasterxml.jackson.databind.ObjectMapper(
+                                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).writeValueAsString(r)
+                                    .replaceFirst("^---\\n", "").stripTrailing();
                     if (!line.equals(last[0])) {
                         out.println(line);
                         out.flush();
@@ -138,7 +143,7 @@ final class RolloutCommand {
                     if (!watch || phase.equals("succeeded") || phase.equals("aborted")) {
                         done.complete(phase.equals("aborted") ? 1 : 0);
                     }
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
                     done.completeExceptionally(e);
                 }
             };

@@ -78,6 +78,14 @@ class RolloutCliTest {
         assertTrue(lines.get(lines.size() - 1).contains("[####################] 100%  succeeded"), watch.out());
         assertTrue(lines.get(lines.size() - 1).contains("succeeded 3"), watch.out());
 
+        Run json = gk8s(env, "rollout", "status", id, "-o", "json");
+        assertEquals(0, json.code(), json.err());
+        var parsed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertEquals("succeeded", parsed.path("phase").asText(), json.out());
+        assertEquals(3, parsed.path("counts").path("succeeded").asInt(), json.out());
+        Run yaml = gk8s(env, "rollout", "status", id, "-o", "yaml");
+        assertTrue(yaml.out().startsWith("---") && yaml.out().contains("phase:"), yaml.out());
+
         Run sites = gk8s(env, "rollout", "sites", id, "--state", "succeeded");
         assertEquals(4, sites.out().lines().count(), sites.out());
         Run described = gk8s(env, "describe", "rollout", id, "-o", "yaml");
