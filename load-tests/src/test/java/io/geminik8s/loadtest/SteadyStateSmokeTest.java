@@ -44,7 +44,10 @@ class SteadyStateSmokeTest {
         assertEquals(0, j.get("probe_timeouts").asLong());
         assertTrue(j.get("events_sent").asLong() > 0, "events were sent");
         assertEquals(0, j.get("events_lost").asLong(), "every event the broker acknowledged reached the hub");
-        assertEquals(0, j.get("publish_failures").asLong());
+        // a dropped link can cut off a publish's acknowledgement (the client counts a failure, the broker may still
+        // have stored it: it then counts as stored, never as lost); no publish fails on a link that stayed up
+        assertTrue(j.get("publish_failures").asLong() <= j.get("offline_periods").asLong(),
+                "publishes failed: " + j.get("publish_failures") + ", links dropped: " + j.get("offline_periods"));
         assertTrue(j.get("pg_rows_written_per_s").asDouble() > 0, "the hub wrote to PostgreSQL");
         assertEquals(10, j.get("failing_sites").asLong());
         assertEquals(10, j.get("failing_sites_degraded").asLong(), "the hub shows every failing site degraded");
