@@ -76,7 +76,8 @@ class DesiredReconcilerTest {
         loop.submit(() -> r.offer(desired(5, 2, at))).get();
         assertEquals(List.of("desired.staged:5:2"), events);
         assertEquals(0, r.appliedGeneration(), "staged is not applied");
-        await().atMost(Duration.ofSeconds(5)).until(() -> r.appliedGeneration() == 5);
+        // the applied generation is set just before the event is journaled: wait for both
+        await().atMost(Duration.ofSeconds(5)).until(() -> r.appliedGeneration() == 5 && events.size() == 2);
         assertTrue(System.currentTimeMillis() >= at, "not applied before activateNotBefore");
         assertEquals(List.of("desired.staged:5:2", "desired.applied:5:2"), events);
     }
