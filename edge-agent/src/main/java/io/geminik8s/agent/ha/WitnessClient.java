@@ -33,6 +33,7 @@ public final class WitnessClient implements WitnessPort {
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix = Long.toString(System.currentTimeMillis(), 36);
     private final Map<String, CompletableFuture<WitnessReply>> pending = new ConcurrentHashMap<>();
+    private volatile long lastAskNanos = System.nanoTime() - Long.MAX_VALUE / 4;
 
     public WitnessClient(String site, String node, Codec codec, Publisher publisher, Duration timeout) {
         this.site = site;
@@ -44,6 +45,7 @@ public final class WitnessClient implements WitnessPort {
 
     @Override
     public CompletableFuture<WitnessReply> ask(WitnessRequest.Op op, long epoch, String peer, Long sinceLastAckMs) {
+        lastAskNanos = System.nanoTime();
         String id = node + "-" + idPrefix + "-" + ids.incrementAndGet();
         WitnessRequest r = new WitnessRequest(SchemaVersion.CURRENT.toString(), id, site, node,
                 System.currentTimeMillis(), op, epoch, peer, sinceLastAckMs);
@@ -57,6 +59,11 @@ public final class WitnessClient implements WitnessPort {
             }
         });
         return reply;
+    }
+
+    /** Whether this node asked the witness within {@code window}: it is failing over, or its lease needs the hub. */
+    public boolean askedWithin(Duration window) {
+        return System.nanoTime() - lastAskNanos < window.toNanos();
     }
 
     /** A reply from the hub (routed here by the agent). */

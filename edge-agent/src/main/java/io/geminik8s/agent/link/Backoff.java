@@ -33,4 +33,13 @@ public final class Backoff {
     public long delayMs(int attempt) {
         return random.applyAsLong(capMs(attempt) + 1);
     }
+
+    /**
+     * The delay for attempt {@code attempt}, or at most the first attempt's cap while {@code urgent}: a node in the
+     * middle of a failover waits on the hub's witness and must not sleep through the hub's return (a few nodes at a
+     * time, so this does not undo the spreading of a fleet's reconnects).
+     */
+    public long delayMs(int attempt, boolean urgent) {
+        return delayMs(urgent ? 0 : attempt);
+    }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,6 +57,7 @@ public final class Link {
     private final AtomicLong connections = new AtomicLong();
     private final long sessionBase;
     private volatile long session;
+    private volatile BooleanSupplier urgent = () -> false;
     private final Mqtt5AsyncClient client;
     /** Set by {@link #reconnect()}: the next disconnect reconnects at once; completed by the next connect. */
     private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Long>> reconnecting =
@@ -100,7 +102,7 @@ public final class Link {
                         return;
                     }
                     int attempt = failures.getAndIncrement();
-                    long delay = backoff.delayMs(attempt);
+                    long delay = backoff.delayMs(attempt, urgent.getAsBoolean());
                     if (attempt == 0 || attempt % 10 == 0) { // one line per state change, then one per ten attempts
                         LOG.log(Level.WARNING, "link down ({0}); attempt {1}, reconnect in {2} ms",
                                 new Object[] {ctx.getCause().getMessage(), attempt + 1, delay});
@@ -115,6 +117,11 @@ public final class Link {
         this.client = builder.buildAsync();
         client.publishes(MqttGlobalPublishFilter.ALL, p -> listener.onMessage(p.getTopic().toString(),
                 p.getPayloadAsBytes()), callbacks);
+    }
+
+    /** While {@code urgent} answers true (asked at every failed attempt), reconnects wait no longer than the first. */
+    public void reconnectQuicklyWhile(BooleanSupplier urgent) {
+        this.urgent = urgent;
     }
 
     /** Connects (asynchronously; retries with backoff until {@link #stop()}). */

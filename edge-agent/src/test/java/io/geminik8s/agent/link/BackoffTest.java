@@ -46,4 +46,17 @@ class BackoffTest {
             assertTrue(b > n / 10 * 0.8 && b < n / 10 * 1.2, "bucket count " + b);
         }
     }
+
+    @Test
+    void anUrgentAttemptWaitsNoLongerThanTheFirst() {
+        for (int i = 0; i < 2_000; i++) {
+            long d = backoff.delayMs(12, true);
+            assertTrue(d >= 0 && d <= 500, "urgent delay " + d + " above the first attempt's cap");
+        }
+        long longest = 0;
+        for (int i = 0; i < 2_000; i++) {
+            longest = Math.max(longest, backoff.delayMs(12, false));
+        }
+        assertTrue(longest > 30_000, "not urgent: the full window, got at most " + longest);
+    }
 }
