@@ -4,7 +4,8 @@
 # Scenarios (docs/ha.md has the expectations): power-off, isolate-primary, standby-power-off, isolate-standby,
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
 # freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
-# old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced.
+# old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced,
+# forged-acks, lease-mismatch, returns-into-cut, eligibility-order.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -17,7 +18,7 @@ runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
   cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
   freeze-primary-postgres hub-restart-during-failover old-primary-returns old-primary-returns-hub-late flapping-link
-  hub-down-force-promote client-overrides-fenced"
+  hub-down-force-promote client-overrides-fenced forged-acks lease-mismatch returns-into-cut eligibility-order"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -31,7 +32,8 @@ case "$scenario" in
   power-off|isolate-primary|freeze-primary-agent|hub-restart-during-failover|old-primary-returns) expect=(b 1 2) ;;
   old-primary-returns-hub-late) expect=(b 1 2) ;;
   freeze-agent-link-cut) expect=(b 1 2) ;;
-  client-overrides-fenced) expect=(b 1 2) ;;
+  client-overrides-fenced|forged-acks|lease-mismatch|returns-into-cut) expect=(b 1 2) ;;
+  eligibility-order) expect=(a 1 1) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
   freeze-primary-postgres|flapping-link) expect=(a 1 1) ;;
@@ -176,6 +178,8 @@ GK8S_AGENT_VIP_ADDRESS=$vip/24
 GK8S_AGENT_VIP_DEVICE=v-$n
 GK8S_AGENT_K3S_COMMAND=$work/$n-k3s.sh
 ENV
+  # an agent lease far longer than the hub's (3 s): the agent must run on the hub's, or it writes after b's promotion
+  [ "$scenario" != lease-mismatch ] || echo GK8S_AGENT_HA_LEASE_MS=10000 >> "$work/$n.env"
   printf '#!/bin/sh\nexec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/postgres %s\n' \
     "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" > "$work/$n-k3s.sh"
   chmod +x "$work/$n-k3s.sh"
@@ -216,8 +220,15 @@ epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
 
 inject() { # the fault at t=0 of the samples
   case "$scenario" in
-    power-off|old-primary-returns|old-primary-returns-hub-late) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
-    isolate-primary|client-overrides-fenced) ip -n gk8s-br link set p-a down ;;
+    power-off|old-primary-returns|old-primary-returns-hub-late|returns-into-cut) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
+    isolate-primary|client-overrides-fenced|lease-mismatch) ip -n gk8s-br link set p-a down ;;
+    forged-acks) # a cut from b and the hub; from c, as b's address, every datagram b sent a before, again and forged
+      kill "$sniffer" 2>/dev/null || true
+      partition a b; partition a h
+      in_ns c python3 ha-harness/peer_attack.py attack "$work/captured-$run" ${ip[b]} ${ip[a]} 7946 14 \
+        > "$work/attack-$run.log" 2>&1 &
+      attacker=$!; pids+=($attacker) ;;
+    eligibility-order) partition a b ;;
     standby-power-off) killtree "${agent_pid[b]}"; ip -n gk8s-b link set v-b down ;;
     isolate-standby) ip -n gk8s-br link set p-b down ;;
     cut-primary-standby) partition a b ;;
@@ -251,6 +262,15 @@ during() { # ms since the fault -> follow-up steps of a scenario, each once
         launch_agent a b primary
         returned_ms=$(now_ms); }
       [ -z "$returned_ms" ] || [ "$t" -lt 12000 ] || [ -n "$hub_back" ] || { heal; hub_back=$t; } ;;
+    returns-into-cut) # a reboots at 8 s into a cut from b (the hub refuses it: it must wait for b to rejoin)
+      [ "$t" -lt 8000 ] || [ -n "$returned_ms" ] || { partition a b; ip -n gk8s-a addr flush dev v-a
+        ip -n gk8s-a addr add ${ip[a]}/24 dev v-a; ip -n gk8s-a link set v-a up
+        launch_agent a b primary
+        returned_ms=$(now_ms); }
+      # at 30 s, before the heal: a's old data still there (a failed clone must not have deleted it)
+      [ "$t" -lt 30000 ] || [ -n "$hub_back" ] || { [ -f "$work/a-pg/PG_VERSION" ] && data_kept=t || data_kept=f
+        heal; hub_back=$t; } ;;
+    eligibility-order) [ "$t" -lt 5000 ] || [ -n "$hub_back" ] || { heal; hub_back=$t; } ;;
     hub-down-force-promote) # the operator acts 3 s after the primary died; the hub returns at 8 s
       [ "$t" -lt 3000 ] || [ -n "$forced" ] || { forced=$t; in_ns b env $(cat "$work/b.env") java -jar \
         edge-agent/target/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
@@ -302,7 +322,8 @@ for run in $(seq 1 "$runs"); do
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
-  frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced=""
+  frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced="" bad_extra="" data_kept=""
+  sniffer="" attacker=""
   fresh_nodes
   start_agent a b primary
   start_agent b a standby
@@ -313,21 +334,27 @@ for run in $(seq 1 "$runs"); do
   writer=$!
   pids+=($writer)
   wait_for "writes through the VIP" 30 grep -q "^ok " "$work/writer-$run.log"
+  if [ "$scenario" = forged-acks ]; then # what b sends a before the fault, for the attacker to replay
+    in_ns a python3 ha-harness/peer_attack.py sniff v-a ${ip[b]} 7946 "$work/captured-$run" &
+    sniffer=$!; pids+=($sniffer)
+  fi
   sleep 3 # steady writes before the fault
   fault_ms=$(now_ms)
   inject
   log "run $run: fault $scenario injected"
-  vips=0 samples=0
-  while t=$(( $(now_ms) - fault_ms )); [ "$t" -lt 15000 ]; do # 15 s of VIP samples; the probers sample writes
+  vips=0 samples=0 span=15000
+  [ "$scenario" != returns-into-cut ] || span=31000 # the cut lasts from +8 s to +30 s
+  while t=$(( $(now_ms) - fault_ms )); [ "$t" -lt "$span" ]; do # VIP samples; the probers sample writes
     during "$t"
     va=$(owns_vip a); vb=$(owns_vip b)
     samples=$((samples + 1))
     [ "$va" = t ] && [ "$vb" = t ] && vips=$((vips + 1))
     sleep 0.05
   done
-  vip_every=$((15000 / samples))
+  vip_every=$((span / samples))
   extra=""
-  if [ "$scenario" = old-primary-returns ] || [ "$scenario" = old-primary-returns-hub-late ]; then
+  if [ "$scenario" = old-primary-returns ] || [ "$scenario" = old-primary-returns-hub-late ] \
+    || [ "$scenario" = returns-into-cut ]; then
     if wait_for "a as synchronous standby of b" 60 is_sync b a; then
       extra="rejoined as sync standby $(( $(now_ms) - returned_ms )) ms after its agent started"
     else
@@ -343,7 +370,19 @@ for run in $(seq 1 "$runs"); do
   both=$(probe_overlap "$work/probe-a-$run.log" "$work/probe-b-$run.log")
   probes="probes: $(probe_stats a "$work/probe-a-$run.log"), $(probe_stats b "$work/probe-b-$run.log"); VIP every ${vip_every} ms"
   extra="$extra${extra:+; }$probes"
-  if [ "$scenario" = client-overrides-fenced ]; then
+  if [ "$scenario" = returns-into-cut ]; then # fenced, waiting for b, its old data kept through the cut
+    extra="$extra; a's data at +30 s: $([ "$data_kept" = t ] && echo kept || echo GONE)"
+    [ "$data_kept" = t ] || bad_extra+=" a's old data was deleted before a new copy was complete;"
+  fi
+  if [ "$scenario" = forged-acks ]; then
+    wait "$attacker" && attack="$(tail -1 "$work/attack-$run.log")" || { attack="attack failed: $(tail -1 "$work/attack-$run.log")"
+      bad_extra+=" the attack was not delivered;"; }
+    drops=$( { grep -o "peer datagram dropped ([A-Z_]*, [0-9]* so far)" "$work/a.log" || true; } | sed 's/peer datagram dropped (//; s/ so far)//' \
+      | awk -F', ' '{ if ($2 > m[$1]) m[$1] = $2 } END { for (r in m) printf "%s%s >= %d", (s++ ? ", " : ""), r, m[r] }')
+    extra="$extra; attacker: $attack; a dropped: ${drops:-none}"
+    grep -q "REPLAYED" <<< "$drops" && grep -q "BAD_MAC" <<< "$drops" || bad_extra+=" a did not see replays and forgeries;"
+  fi
+  if [ "$scenario" = client-overrides-fenced ] || [ "$scenario" = lease-mismatch ]; then
     fence_line=$(fenced_check "$work/probe-a-$run.log") || bad_fence=1
     extra="$extra; $fence_line"
   fi
@@ -356,6 +395,20 @@ for run in $(seq 1 "$runs"); do
   # no event found (the hub just back) is a finding for the report, not an abort under pipefail
   [ "$scenario" = hub-down-force-promote ] && extra="$extra; events: $( { api "/api/v1/sites/$site/events" \
     | grep -o '"type":"[a-z.-]*force[a-z.-]*"' || echo '"type":"none found"'; } | cut -d'"' -f4 | sort | uniq | paste -sd, -)"
+  if [ "$scenario" = lease-mismatch ]; then
+    mismatch=$(api "/api/v1/sites/$site/events?node=a" | grep -c '"type":"ha.lease-mismatch"' || true)
+    extra="$extra; a journaled ha.lease-mismatch: $([ "$mismatch" -gt 0 ] && echo yes || echo no)"
+    [ "$mismatch" -gt 0 ] || bad_extra+=" the lease mismatch was not reported;"
+  fi
+  if [ "$scenario" = eligibility-order ]; then # after the heal: b eligible at the hub only once a named it
+    order=$(api "/api/v1/sites/$site/events?limit=1000" | python3 ha-harness/first_events.py "$fault_ms" \
+      ha.sync-standby-added witness.standby-eligible)
+    named_at=${order% *}; eligible_at=${order#* }
+    extra="$extra; after the heal: b eligible at the hub $([ "$named_at" != none ] && [ "$eligible_at" != none ] \
+      && echo "$((eligible_at - named_at)) ms after a named it" || echo "named $named_at, eligible $eligible_at")"
+    { [ "$named_at" != none ] && [ "$eligible_at" != none ] && [ "$eligible_at" -ge "$named_at" ]; } \
+      || bad_extra+=" b eligible before a named it (or either missing);"
+  fi
   [ "$scenario" = freeze-primary-postgres ] && extra="events of a: $(api "/api/v1/sites/$site/events?node=a" | grep -o '"type":"ha\.[a-z-]*"' | cut -d'"' -f4 \
     | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')"
   # the outage: the longest gap between acknowledged writes from the fault on (empty: writes never resumed)
@@ -368,7 +421,7 @@ for run in $(seq 1 "$runs"); do
   rows=$(q $survivor "SELECT count(*) FROM harness_writes")
   rows_from=$survivor
   [ "$survivor" = a ] && [ "$rows" = down ] && rows=$(q b "SELECT count(*) FROM harness_writes") && rows_from=b
-  bad=""
+  bad="$bad_extra"
   [ -z "${bad_fence:-}" ] || bad+=" a commit on the isolated primary after its fence;"
   # a fenced survivor's PostgreSQL is killed (hub-down-link-cut): its synchronous standby has every acknowledged row
   kine_node=$survivor
@@ -401,7 +454,9 @@ for run in $(seq 1 "$runs"); do
   for n in a b; do ip -n gk8s-br link set p-$n up; ip -n gk8s-$n link set v-$n up; done
   cp "$work"/{a,b}.log "$work/hub.log" /tmp/ 2>/dev/null || true
   mkdir -p /tmp/gk8s-harness-logs # every run's agent logs, for a run that needs a second look
-  for n in a b; do cp "$work/$n.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n.log" 2>/dev/null || true; done
+  for n in a b; do cp "$work/$n.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n.log" 2>/dev/null || true
+    cp "$work/$n-state/k3s.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n-k3s.log" 2>/dev/null || true
+    cp "$work/$n-postgres.log" "/tmp/gk8s-harness-logs/$scenario-$run-$n-postgres.log" 2>/dev/null || true; done
 done
 
 {
