@@ -14,4 +14,11 @@ public interface RolloutConfig {
      */
     @WithDefault("1s")
     Duration interval();
+
+    /**
+     * A certificate rotation sends a node's renew command again when this long passed since the latest send without
+     * a renewal, while the node is online (the command lost with a crash, or with a session the broker dropped).
+     */
+    @WithDefault("60s")
+    Duration rotationResend();
 }

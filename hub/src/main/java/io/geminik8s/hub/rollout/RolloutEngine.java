@@ -23,12 +23,17 @@ public final class RolloutEngine {
     /**
      * What the hub knows of a site now: reachable, inside its window, the revision it runs, healthy, and when its
      * next window opens if it is outside one and the rollout pre-stages ({@code prestageAt} > 0: the site may be
-     * started now with "activate not before" that time).
+     * started now with "activate not before" that time), and whether it reported it cannot get there ({@code failed}:
+     * it fails at once instead of at its timeout).
      */
     public record Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy,
-                              long prestageAt) {
+                              long prestageAt, boolean failed) {
         public Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy) {
-            this(online, inWindow, runningRevision, healthy, 0);
+            this(online, inWindow, runningRevision, healthy, 0, false);
+        }
+
+        public Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy, long prestageAt) {
+            this(online, inWindow, runningRevision, healthy, prestageAt, false);
         }
     }
 
@@ -288,6 +293,10 @@ public final class RolloutEngine {
     }
 
     private void verify(Site s, Observation o, long now) {
+        if (o.failed() && (s.state == SiteState.IN_PROGRESS || s.state == SiteState.VERIFYING)) {
+            move(s, SiteState.FAILED); // the site said it cannot get there: no need to wait for its timeout
+            return;
+        }
         if (s.state == SiteState.IN_PROGRESS) {
             if (o.runningRevision() == toRevision) {
                 move(s, SiteState.VERIFYING);

@@ -28,8 +28,15 @@ public class RolloutStore {
         }
     }
 
-    /** What one tick sees of one active site (one row per site, from one query). */
-    public record Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz) {
+    /**
+     * What one tick sees of one active site (one row per site, from one query); {@code failed}: the site said it
+     * cannot get there (a node's refusal), so it fails now rather than at its timeout.
+     */
+    public record Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz,
+                       boolean failed) {
+        public Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz) {
+            this(site, online, healthy, applied, targetGeneration, tz, false);
+        }
     }
 
     /** An operator's command waiting for the driver (pause, resume, abort, approve). */

@@ -18,15 +18,38 @@ public final class RotationPlan {
     public record Node(String id, String role, boolean online, long session, String serial, String renewedFrom) {
     }
 
-    /** A node's persisted place in its site's rotation; {@code commandedAt} -1 until commanded. */
+    /**
+     * A node's persisted place in its site's rotation; {@code commandedAt} -1 until commanded (the latest send),
+     * {@code session} the node's connection when first commanded, {@code outcome} the node's answer to the command
+     * ({@code null} until one arrived after the latest send).
+     */
     public record Step(String node, int ord, String role, String fromSerial, long session, long commandedAt,
-                       String toSerial, long doneAt) {
+                       String toSerial, long doneAt, String outcome) {
+        public Step(String node, int ord, String role, String fromSerial, long session, long commandedAt,
+                    String toSerial, long doneAt) {
+            this(node, ord, role, fromSerial, session, commandedAt, toSerial, doneAt, null);
+        }
+
         Step commanded(long sessionNow, long now) {
-            return new Step(node, ord, role, fromSerial, sessionNow, now, toSerial, doneAt);
+            return new Step(node, ord, role, fromSerial, sessionNow, now, toSerial, doneAt, null);
+        }
+
+        /** Sent again: the renewal still counts from the first command's connection. */
+        Step resent(long now) {
+            return new Step(node, ord, role, fromSerial, session, now, toSerial, doneAt, null);
         }
 
         Step done(String serial, long now) {
-            return new Step(node, ord, role, fromSerial, session, commandedAt, serial, now);
+            return new Step(node, ord, role, fromSerial, session, commandedAt, serial, now, outcome);
+        }
+
+        Step answered(String answer) {
+            return new Step(node, ord, role, fromSerial, session, commandedAt, toSerial, doneAt, answer);
+        }
+
+        /** The node said it could not renew (its answer to the latest send). */
+        public boolean refused() {
+            return outcome != null && !"ok".equals(outcome);
         }
 
         public boolean isDone() {
@@ -34,8 +57,14 @@ public final class RotationPlan {
         }
     }
 
-    /** What a tick decided for one site: the steps as they now stand, the node to command (or null), all done. */
-    public record Decision(List<Step> steps, Step command, boolean done) {
+    /**
+     * What a tick decided for one site: the steps as they now stand, the node to command (or null), all done, or
+     * failed (a commanded node answered that it could not renew: the site fails now, not at its timeout).
+     */
+    public record Decision(List<Step> steps, Step command, boolean done, boolean failed) {
+        public Decision {
+            steps = List.copyOf(steps);
+        }
     }
 
     /** The "revision" a rotated site runs, for the engine ({@code 0} before). */
@@ -66,9 +95,11 @@ public final class RotationPlan {
 
     /**
      * One tick for a started site: marks the nodes that finished, then names the first unfinished node to command if
-     * it was not yet commanded. Never commands a node while an earlier one is unfinished, nor a node that is offline.
+     * it was not yet commanded, or to command again if it is online and {@code resendMs} passed since the latest send
+     * without a renewal (a command lost with a crash or a dropped session; the node runs one id once). Never commands
+     * a node while an earlier one is unfinished, nor a node that is offline.
      */
-    public static Decision next(List<Step> steps, Map<String, Node> now, long at) {
+    public static Decision next(List<Step> steps, Map<String, Node> now, long at, long resendMs) {
         List<Step> out = new ArrayList<>(steps);
         out.sort(Comparator.comparingInt(Step::ord));
         for (int i = 0; i < out.size(); i++) {
@@ -81,14 +112,17 @@ public final class RotationPlan {
                 out.set(i, s.done(n.serial(), at));
                 continue;
             }
-            if (s.commandedAt() < 0 && n != null && n.online()) {
-                Step c = s.commanded(n.session(), at);
-                out.set(i, c);
-                return new Decision(out, c, false);
+            if (s.commandedAt() >= 0 && s.refused()) {
+                return new Decision(out, null, false, true);
             }
-            return new Decision(out, null, false);
+            if (n != null && n.online() && (s.commandedAt() < 0 || at - s.commandedAt() >= resendMs)) {
+                Step c = s.commandedAt() < 0 ? s.commanded(n.session(), at) : s.resent(at);
+                out.set(i, c);
+                return new Decision(out, c, false, false);
+            }
+            return new Decision(out, null, false, false);
         }
-        return new Decision(out, null, true);
+        return new Decision(out, null, true, false);
     }
 
     private static boolean renewed(Step s, Node n) {

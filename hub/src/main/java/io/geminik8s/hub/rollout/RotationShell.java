@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
 /**
  * The I/O of a certificate rotation around {@link RotationPlan} and {@link RolloutEngine}: reads each site's nodes,
  * records the steps, audits each command and renewal, and sends the {@code renew-certificate} commands once the
- * tick's transaction committed (a lost send is repeated by nothing but the node's persistent session: the command
- * is QoS 1 to a node that was online when commanded; a node that never answers times the site out).
+ * tick's transaction committed. A command not followed by a renewal is sent again every
+ * {@code gk8s.rollout.rotation-resend} while the node is online (same id: the node runs it once); a node's answer
+ * that it could not renew fails its site at once; a node that never renews times the site out.
  */
 @ApplicationScoped
 public class RotationShell {
@@ -58,12 +59,15 @@ public class RotationShell {
     private final RolloutStore rollouts;
     private final IngestClient down;
     private final Codec codec;
+    private final long resendMs;
 
-    public RotationShell(RotationStore store, RolloutStore rollouts, IngestClient down, Codec codec) {
+    public RotationShell(RotationStore store, RolloutStore rollouts, IngestClient down, Codec codec,
+                         RolloutConfig config) {
         this.store = store;
         this.rollouts = rollouts;
         this.down = down;
         this.codec = codec;
+        this.resendMs = config.rotationResend().toMillis();
     }
 
     /** Observes the rollout's open sites and moves the started ones on (done nodes, the next node to command). */
@@ -76,17 +80,19 @@ public class RotationShell {
                 t.nodes.put(s.site(), certified);
                 boolean allOnline = !certified.isEmpty() && s.nodes().stream().allMatch(Node::online);
                 boolean done = false;
+                boolean failed = false;
                 RolloutEngine.Site site = engine.site(s.site());
                 List<Step> mine = steps.get(s.site());
                 if (site != null && site.state().inFlight() && mine != null) {
                     Map<String, Node> byId = new HashMap<>();
                     certified.forEach(n -> byId.put(n.id(), n));
-                    Decision d = RotationPlan.next(mine, byId, now);
+                    Decision d = RotationPlan.next(mine, byId, now, resendMs);
                     record(t, rollout, s.site(), mine, d, site.startedAt + strategy.siteTimeout().toMillis());
                     done = d.done();
+                    failed = d.failed();
                 }
                 t.seen.put(s.site(), new RolloutStore.Seen(s.site(), allOnline, allOnline, done ? 1 : 0, 1L,
-                        s.tz()));
+                        s.tz(), failed));
             }
             return t;
         }));
@@ -102,7 +108,7 @@ public class RotationShell {
                 t.changed.put(s.site(), order);
                 t.audit.add(new String[] {"rotate-site", s.site() + ": " + String.join(" then ",
                         order.stream().map(x -> x.node() + " (" + x.role() + ")").toList())});
-                record(t, rollout, s.site(), order, RotationPlan.next(order, byId, now),
+                record(t, rollout, s.site(), order, RotationPlan.next(order, byId, now, resendMs),
                         now + strategy.siteTimeout().toMillis());
             } // a rollback has nothing to undo: a renewed certificate stays; abort only stops commanding
         }
@@ -126,7 +132,8 @@ public class RotationShell {
             Step c = d.command();
             String id = RotationStore.commandId(rollout, site, c.node());
             t.outbox.add(new Outgoing(site, c.node(), id, c.fromSerial(), expiresAt));
-            t.audit.add(new String[] {"renew-command", site + "/" + c.node() + " (" + c.role() + "): from "
+            boolean again = before.stream().anyMatch(b -> b.node().equals(c.node()) && b.commandedAt() >= 0);
+            t.audit.add(new String[] {again ? "renew-command-resent" : "renew-command", site + "/" + c.node() + " (" + c.role() + "): from "
                     + c.fromSerial()});
         }
     }

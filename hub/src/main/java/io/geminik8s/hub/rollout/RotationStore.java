@@ -39,7 +39,7 @@ public class RotationStore {
               AND rs.state IN ('pending', 'deferred', 'in_progress', 'verifying')
             ORDER BY rs.site_id, n.node_id""";
     private static final String STEPS = """
-            SELECT site_id, node_id, ord, role, from_serial, session, commanded_ms, to_serial, done_ms
+            SELECT site_id, node_id, ord, role, from_serial, session, commanded_ms, to_serial, done_ms, outcome
             FROM rotation_node WHERE rollout_id = $1""";
     private static final String SAVE = """
             INSERT INTO rotation_node (rollout_id, site_id, node_id, ord, role, from_serial, session, command_id,
@@ -48,7 +48,9 @@ public class RotationStore {
                                      $8::text[], $9::int8[], $10::text[], $11::int8[])
             ON CONFLICT (rollout_id, site_id, node_id) DO UPDATE SET session = excluded.session,
               command_id = excluded.command_id, commanded_ms = excluded.commanded_ms,
-              to_serial = excluded.to_serial, done_ms = excluded.done_ms""";
+              to_serial = excluded.to_serial, done_ms = excluded.done_ms,
+              outcome = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms THEN rotation_node.outcome END,
+              message = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms THEN rotation_node.message END""";
 
     public Uni<List<String[]>> candidates(SqlClient c, String selectorJson, long rolloutId) {
         return c.preparedQuery(CANDIDATES).execute(Tuple.of(selectorJson, rolloutId)).map(rows -> {
@@ -81,7 +83,7 @@ public class RotationStore {
                 out.computeIfAbsent(r.getString("site_id"), k -> new ArrayList<>()).add(new Step(
                         r.getString("node_id"), r.getInteger("ord"), r.getString("role"), r.getString("from_serial"),
                         r.getLong("session"), r.getLong("commanded_ms"), r.getString("to_serial"),
-                        r.getLong("done_ms")));
+                        r.getLong("done_ms"), r.getString("outcome")));
             }
             return out;
         });

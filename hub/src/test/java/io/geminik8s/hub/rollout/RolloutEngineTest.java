@@ -34,6 +34,7 @@ class RolloutEngineTest {
         final Set<String> offline = new HashSet<>();
         final Set<String> broken = new HashSet<>(); // apply, then stay unhealthy
         final Set<String> silent = new HashSet<>(); // never apply (went away after starting)
+        final Set<String> refusing = new HashSet<>(); // say they cannot get there
         final List<Effect> effects = new ArrayList<>();
         long now;
 
@@ -51,7 +52,8 @@ class RolloutEngineTest {
                     running.put(site, target.get(site));
                     applyAt.remove(site);
                 }
-                o.put(site, new Observation(!offline.contains(site), true, running.get(site), !broken.contains(site)));
+                o.put(site, new Observation(!offline.contains(site), true, running.get(site), !broken.contains(site),
+                        0, refusing.contains(site)));
             });
             return o;
         }
@@ -113,6 +115,22 @@ class RolloutEngineTest {
         f.run(e, 2000);
         assertEquals(Phase.SUCCEEDED, e.phase());
         assertEquals(39, e.count(SiteState.SUCCEEDED));
+    }
+
+    @Test
+    void aSiteThatSaysItCannotGetThereFailsAtOnceNotAtItsTimeout() {
+        Fleet f = new Fleet(40);
+        RolloutEngine e = new RolloutEngine(2, strategy(Strategy.OnFailure.PAUSE, false), f.running);
+        f.run(e, 1);
+        String canary = ((Effect.Start) f.effects.get(0)).site();
+        f.silent.add(canary); // it will never apply: without its word, only the 5 min timeout would tell
+        f.run(e, 3);
+        assertEquals(SiteState.IN_PROGRESS, e.site(canary).state());
+        f.refusing.add(canary);
+        f.run(e, 1);
+        assertEquals(SiteState.FAILED, e.site(canary).state(), "failed on the tick after its refusal");
+        assertEquals(Phase.PAUSED, e.phase());
+        assertEquals(1, f.started(), "nobody else was touched");
     }
 
     @Test

@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
 /** The order of a pair's rotation and its failure paths, without I/O. */
 class RotationPlanTest {
 
+    private static final long RESEND = 60_000;
+
+    private static Decision next(List<Step> steps, Map<String, Node> now, long at) {
+        return RotationPlan.next(steps, now, at, RESEND);
+    }
+
     private static Map<String, Node> nodes(Node... n) {
         java.util.Map<String, Node> m = new java.util.HashMap<>();
         for (Node x : n) {
@@ -32,27 +38,27 @@ class RotationPlanTest {
         List<Step> steps = RotationPlan.order(List.of(a, b));
         assertEquals(List.of("b", "a"), steps.stream().map(Step::node).toList());
 
-        Decision d = RotationPlan.next(steps, nodes(a, b), 1000);
+        Decision d = next(steps, nodes(a, b), 1000);
         assertEquals("b", d.command().node(), "the standby is commanded first");
         assertEquals("B1", d.command().fromSerial());
         assertEquals(20, d.command().session());
 
         // renewed, but still on the connection it had when commanded: not done, primary not commanded
-        d = RotationPlan.next(d.steps(), nodes(a, new Node("b", "standby", true, 20, "B2", "B1")), 2000);
+        d = next(d.steps(), nodes(a, new Node("b", "standby", true, 20, "B2", "B1")), 2000);
         assertNull(d.command());
         assertFalse(d.done());
         // reconnected, but offline at this tick
-        d = RotationPlan.next(d.steps(), nodes(a, new Node("b", "standby", false, 21, "B2", "B1")), 2500);
+        d = next(d.steps(), nodes(a, new Node("b", "standby", false, 21, "B2", "B1")), 2500);
         assertNull(d.command());
         // back online with the new certificate: now the primary
-        d = RotationPlan.next(d.steps(), nodes(a, new Node("b", "standby", true, 21, "B2", "B1")), 3000);
+        d = next(d.steps(), nodes(a, new Node("b", "standby", true, 21, "B2", "B1")), 3000);
         assertEquals("a", d.command().node());
         assertEquals(3000, d.steps().get(0).doneAt());
         assertEquals("B2", d.steps().get(0).toSerial());
         // a repeated tick commands no one twice
-        Decision again = RotationPlan.next(d.steps(), nodes(a, new Node("b", "standby", true, 21, "B2", "B1")), 3500);
+        Decision again = next(d.steps(), nodes(a, new Node("b", "standby", true, 21, "B2", "B1")), 3500);
         assertNull(again.command());
-        d = RotationPlan.next(again.steps(), nodes(new Node("a", "primary", true, 11, "A2", "A1"),
+        d = next(again.steps(), nodes(new Node("a", "primary", true, 11, "A2", "A1"),
                 new Node("b", "standby", true, 21, "B2", "B1")), 4000);
         assertTrue(d.done());
     }
@@ -70,12 +76,12 @@ class RotationPlanTest {
         Node a = new Node("a", "primary", true, 10, "A1", null);
         Node b = new Node("b", "standby", false, 20, "B1", null);
         List<Step> steps = RotationPlan.order(List.of(a, b));
-        Decision d = RotationPlan.next(steps, nodes(a, b), 1);
+        Decision d = next(steps, nodes(a, b), 1);
         assertNull(d.command(), "the standby is offline: wait, and never skip to the primary");
-        d = RotationPlan.next(steps, nodes(a, new Node("b", "standby", true, 20, "B1", null)), 2);
+        d = next(steps, nodes(a, new Node("b", "standby", true, 20, "B1", null)), 2);
         assertEquals("b", d.command().node());
         // a certificate from elsewhere (enrolled again, not renewed from B1) is not this rotation
-        d = RotationPlan.next(d.steps(), nodes(a, new Node("b", "standby", true, 22, "B9", "B0")), 3);
+        d = next(d.steps(), nodes(a, new Node("b", "standby", true, 22, "B9", "B0")), 3);
         assertFalse(d.steps().get(0).isDone());
         assertNull(d.command());
     }
@@ -107,5 +113,47 @@ class RotationPlanTest {
         e.tick(Map.of("s1", new Observation(true, true, RotationPlan.ROTATED, true)), 1000);
         e.tick(Map.of("s1", new Observation(true, true, RotationPlan.ROTATED, true)), 2000);
         assertEquals(RolloutEngine.Phase.SUCCEEDED, e.phase());
+    }
+
+    @Test
+    void aCommandNotFollowedByARenewalIsSentAgainWhileTheNodeIsOnlineAndTheRenewalStillCountsFromTheFirst() {
+        Node a = new Node("a", "primary", true, 10, "A1", null);
+        Node b = new Node("b", "standby", true, 20, "B1", null);
+        Decision d = next(RotationPlan.order(List.of(a, b)), nodes(a, b), 1_000);
+        assertEquals("b", d.command().node());
+        assertNull(next(d.steps(), nodes(a, b), 1_000 + RESEND - 1).command(), "not before the interval");
+        // the node crashed and came back on a new connection without renewing: the command is sent again
+        Node back = new Node("b", "standby", true, 21, "B1", null);
+        Decision again = next(d.steps(), nodes(a, back), 1_000 + RESEND);
+        assertEquals("b", again.command().node(), "sent again");
+        assertEquals(20, again.command().session(), "the renewal still counts from the first command's connection");
+        assertEquals(1_000 + RESEND, again.command().commandedAt());
+        // offline at the next interval: nothing sent
+        assertNull(next(again.steps(), nodes(a, new Node("b", "standby", false, 21, "B1", null)),
+                1_000 + 2 * RESEND).command());
+        // renewed and reconnected (on the connection it had at the resend: newer than the first command's): done
+        Decision done = next(again.steps(), nodes(a, new Node("b", "standby", true, 21, "B2", "B1")),
+                1_000 + RESEND + 5);
+        assertTrue(done.steps().get(0).isDone(), done.toString());
+        assertEquals("a", done.command().node(), "then the primary");
+    }
+
+    @Test
+    void aNodeThatAnswersItCannotRenewFailsItsSiteAtOnceAndNothingMoreIsCommanded() {
+        Node a = new Node("a", "primary", true, 10, "A1", null);
+        Node b = new Node("b", "standby", true, 20, "B1", null);
+        Decision d = next(RotationPlan.order(List.of(a, b)), nodes(a, b), 1_000);
+        List<Step> answered = new java.util.ArrayList<>(d.steps());
+        answered.set(0, answered.get(0).answered("ok")); // "already renewed"-style answers do not fail it
+        Decision ok = next(answered, nodes(a, b), 2_000);
+        assertFalse(ok.failed());
+        assertNull(ok.command());
+        answered.set(0, answered.get(0).answered("failed"));
+        Decision failed = next(answered, nodes(a, b), 2_000 + RESEND);
+        assertTrue(failed.failed(), "the site fails now");
+        assertNull(failed.command(), "neither resent nor the primary commanded");
+        assertFalse(failed.done());
+        // a resend clears the answer of the send before it
+        assertNull(answered.get(0).resent(5).outcome());
     }
 }
