@@ -1,5 +1,7 @@
 package io.geminik8s.hub.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -17,8 +19,23 @@ public class ProblemMapper {
         return response(p.status(), p.title(), p.getMessage(), uri);
     }
 
+    /** A body that is not JSON, or not the JSON asked for: where, and which field, never a 500. */
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e, UriInfo uri) {
+        return response(400, "Bad Request", JsonProblem.detail(e), uri);
+    }
+
+    /** Replaces Quarkus' own mapping of a wrong type (its object/attribute names, not problem details). */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e, UriInfo uri) {
+        return badJson(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response webError(WebApplicationException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonProcessingException j) {
+            return badJson(j, uri);
+        }
         int status = e.getResponse().getStatus();
         return response(status, Response.Status.fromStatusCode(status) == null ? "Error"
                 : Response.Status.fromStatusCode(status).getReasonPhrase(), e.getMessage(), uri);

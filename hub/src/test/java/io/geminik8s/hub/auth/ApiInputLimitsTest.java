@@ -57,6 +57,13 @@ class ApiInputLimitsTest {
         ApiBypassTest.Reply malformed = raw("PUT", "/api/v1/sites/" + site + "/overrides", OPERATOR,
                 "application/json", "{\"note\":");
         assertEquals(400, malformed.status(), malformed.body());
+        assertTrue(malformed.body().contains("not valid JSON (line 1, column 9)"), malformed.body());
+        ApiBypassTest.Reply wrongType = raw("POST", "/api/v1/rollouts", OPERATOR, "application/json",
+                "{\"template\": \"t\", \"toRevision\": 2,\n \"selector\": 5}");
+        assertEquals(400, wrongType.status(), wrongType.body());
+        assertTrue(wrongType.body().contains("field 'selector' has the wrong type (line 2"), wrongType.body());
+        assertTrue(wrongType.body().contains("application/problem+json") || wrongType.body().contains("\"status\":400"),
+                wrongType.body());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
                 .until(() -> given().get("/q/health/ready").then().extract().statusCode() == 200);
     }
