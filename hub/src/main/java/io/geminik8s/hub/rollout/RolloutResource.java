@@ -1,5 +1,7 @@
 package io.geminik8s.hub.rollout;
 
+import io.geminik8s.hub.api.Times;
+import java.time.Instant;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.HubConfig;
@@ -38,14 +40,16 @@ public class RolloutResource {
     /** A rollout as the API shows it. */
     public record View(long id, String template, Integer toRevision, JsonNode selector, JsonNode spec, String phase,
                        String reason, int openWave, int waves, Map<String, Integer> counts, JsonNode waveCounts,
-                       String createdBy, String createdAt, String updatedAt, String kind) {
+                       String createdBy, Instant createdAt, Instant updatedAt, String kind) {
     }
 
+    /** {@code startedAt}, {@code healthySince}: absent while not yet. */
     public record SiteView(String site, int wave, String state, int previousRevision, Long targetGeneration,
-                           long startedAt, long healthySince) {
+                           Instant startedAt, Instant healthySince) {
     }
 
-    public record AuditView(long id, String at, String actor, String action, String detail, String appliedAt,
+    /** {@code appliedAt}: absent until the driver acted on the command. */
+    public record AuditView(long id, Instant at, String actor, String action, String detail, Instant appliedAt,
                             String outcome) {
     }
 
@@ -187,7 +191,7 @@ public class RolloutResource {
                     List<SiteView> out = new ArrayList<>();
                     rows.forEach(r -> out.add(new SiteView(r.getString("site_id"), r.getInteger("wave"),
                             r.getString("state"), r.getInteger("previous_revision"), r.getLong("target_generation"),
-                            r.getLong("started_at"), r.getLong("healthy_since"))));
+                            Times.epochMs(r.getLong("started_at")), Times.epochMs(r.getLong("healthy_since")))));
                     return out;
                 }));
     }
@@ -196,12 +200,13 @@ public class RolloutResource {
     @Path("{id}/audit")
     @Operation(summary = "Who did what to the rollout, and what the hub decided (pauses, aborts, success)")
     public Uni<List<AuditView>> audit(@PathParam("id") long id) {
-        return view(id).chain(v -> pool.preparedQuery("SELECT id, at::text AS at, actor, action, detail,"
-                + " applied_at::text AS applied_at, outcome FROM rollout_audit WHERE rollout_id = $1 ORDER BY id")
+        return view(id).chain(v -> pool.preparedQuery("SELECT id, at, actor, action, detail,"
+                + " applied_at, outcome FROM rollout_audit WHERE rollout_id = $1 ORDER BY id")
                 .execute(Tuple.of(id)).map(rows -> {
                     List<AuditView> out = new ArrayList<>();
-                    rows.forEach(r -> out.add(new AuditView(r.getLong("id"), r.getString("at"), r.getString("actor"),
-                            r.getString("action"), r.getString("detail"), r.getString("applied_at"),
+                    rows.forEach(r -> out.add(new AuditView(r.getLong("id"), Times.instant(r.getOffsetDateTime("at")),
+                            r.getString("actor"), r.getString("action"), r.getString("detail"),
+                            Times.instant(r.getOffsetDateTime("applied_at")),
                             r.getString("outcome"))));
                     return out;
                 }));

@@ -1,5 +1,7 @@
 package io.geminik8s.hub.rollout;
 
+import io.geminik8s.hub.api.Times;
+import java.time.Instant;
 import io.geminik8s.hub.rollout.RolloutEngine.Effect;
 import io.geminik8s.hub.rollout.RolloutEngine.Header;
 import io.geminik8s.hub.rollout.RolloutEngine.Phase;
@@ -21,7 +23,7 @@ public class RolloutStore {
 
     /** A rollout's row. */
     public record Stored(long id, String template, int toRevision, String selectorJson, String specJson, Header header,
-                         String countsJson, long version, String createdBy, String createdAt, String updatedAt,
+                         String countsJson, long version, String createdBy, Instant createdAt, Instant updatedAt,
                          String kind) {
         public boolean rotation() {
             return RolloutRequest.ROTATION.equals(kind);
@@ -45,7 +47,7 @@ public class RolloutStore {
 
     static final String COLUMNS = "id, template, to_revision, selector::text AS selector, spec::text AS spec, phase,"
             + " reason, open_wave, approved_wave, gate_accepted, waves, counts::text AS counts, version, created_by,"
-            + " created_at::text AS created_at, updated_at::text AS updated_at, kind";
+            + " created_at, updated_at, kind";
     private static final String CANDIDATES = """
             SELECT b.site_id, b.revision FROM site_binding b JOIN site s ON s.id = b.site_id
             WHERE b.template = $1 AND s.labels @> $2::text::jsonb
@@ -167,7 +169,8 @@ public class RolloutStore {
                         Phase.valueOf(r.getString("phase").toUpperCase(Locale.ROOT)), r.getString("reason"),
                         r.getInteger("open_wave"), r.getInteger("approved_wave"), r.getInteger("gate_accepted"),
                         r.getInteger("waves")), r.getString("counts"), r.getLong("version"),
-                        r.getString("created_by"), r.getString("created_at"), r.getString("updated_at"),
+                        r.getString("created_by"), Times.instant(r.getOffsetDateTime("created_at")),
+                        Times.instant(r.getOffsetDateTime("updated_at")),
                         r.getString("kind")));
             }
             return out;

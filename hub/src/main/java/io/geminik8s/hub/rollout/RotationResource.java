@@ -1,5 +1,7 @@
 package io.geminik8s.hub.rollout;
 
+import io.geminik8s.hub.api.Times;
+import java.time.Instant;
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.api.ApiProblem;
 import io.geminik8s.hub.auth.Roles;
@@ -19,9 +21,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @RolesAllowed(Roles.VIEWER)
 public class RotationResource {
 
-    /** Times in epoch ms, -1 while not yet. */
+    /** {@code commandedAt} (the latest send), {@code doneAt}: absent while not yet. */
     public record NodeView(String site, String node, int ord, String role, String fromSerial, String toSerial,
-                           long commandedAt, long doneAt, String outcome, String message) {
+                           Instant commandedAt, Instant doneAt, String outcome, String message) {
     }
 
     private final Pool pool;
@@ -50,7 +52,7 @@ public class RotationResource {
                         if (r.getString("site_id") != null) {
                             out.add(new NodeView(r.getString("site_id"), r.getString("node_id"),
                                     r.getInteger("ord"), r.getString("role"), r.getString("from_serial"),
-                                    r.getString("to_serial"), r.getLong("commanded_ms"), r.getLong("done_ms"),
+                                    r.getString("to_serial"), Times.epochMs(r.getLong("commanded_ms")), Times.epochMs(r.getLong("done_ms")),
                                     r.getString("outcome"), r.getString("message")));
                         }
                     });

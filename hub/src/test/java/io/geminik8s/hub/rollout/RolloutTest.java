@@ -125,9 +125,12 @@ class RolloutTest {
         }
         // the canary proved itself for the soak before any other site was touched
         var all = given().get("/api/v1/rollouts/" + id + "/sites").then().extract().jsonPath();
-        long canaryHealthy = all.getList("findAll { it.wave == 0 }.healthySince", Long.class).get(0);
-        for (Long started : all.getList("findAll { it.wave > 0 }.startedAt", Long.class)) {
-            assertTrue(started >= canaryHealthy + 1000, "wave 1 started " + (started - canaryHealthy) + " ms after");
+        java.time.Instant canaryHealthy = java.time.Instant.parse(
+                all.getList("findAll { it.wave == 0 }.healthySince", String.class).get(0));
+        for (String s : all.getList("findAll { it.wave > 0 }.startedAt", String.class)) {
+            java.time.Instant started = java.time.Instant.parse(s);
+            assertTrue(!started.isBefore(canaryHealthy.plusSeconds(1)),
+                    "wave 1 started " + java.time.Duration.between(canaryHealthy, started).toMillis() + " ms after");
         }
         List<String> actions = given().get("/api/v1/rollouts/" + id + "/audit").then().extract().path("action");
         assertEquals(List.of("create", "succeeded"), actions);
