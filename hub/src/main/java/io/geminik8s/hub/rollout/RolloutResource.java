@@ -216,28 +216,34 @@ public class RolloutResource {
     @RolesAllowed(Roles.OPERATOR)
     @Path("{id}/{action}")
     @Operation(summary = "pause | resume | abort | approve (the next wave), ?reason=…: recorded in the audit and carried out "
-            + "by the driving hub at its next tick; 202, 409 when the rollout has finished")
+            + "by the driving hub at its next tick; 202, 409 when it would do nothing (finished, already paused, "
+            + "running and resumed, no wave waiting for approval)")
     public Uni<Response> command(@PathParam("id") long id, @PathParam("action") String action,
                                  @QueryParam("reason") String reason, @Context SecurityContext caller) {
         if (!ACTIONS.contains(action)) {
             throw new ApiProblem(404, "Not found", "no action '" + action + "'; one of " + ACTIONS);
         }
         String by = caller.getUserPrincipal().getName();
-        return view(id).chain(v -> {
-            if (!v.phase().equals("running") && !v.phase().equals("paused")) {
-                throw new ApiProblem(409, "Finished", "rollout " + id + " is " + v.phase());
+        return stored(id).chain(st -> {
+            String nothing = RolloutVerbs.nothingToDo(action, st.header());
+            if (nothing != null) {
+                throw new ApiProblem(409, "Conflict", "rollout " + id + ": " + nothing);
             }
             return store.audit(pool, id, by, action, reason, false);
         }).map(cmd -> Response.accepted(new Accepted(id, cmd, action)).build());
     }
 
     private Uni<View> view(long id) {
+        return stored(id).map(this::toView);
+    }
+
+    private Uni<RolloutStore.Stored> stored(long id) {
         return store.stored(pool, "SELECT " + RolloutStore.COLUMNS + " FROM rollout WHERE id = $1", Tuple.of(id))
                 .map(l -> {
                     if (l.isEmpty()) {
                         throw ApiProblem.notFound("no rollout " + id);
                     }
-                    return toView(l.get(0));
+                    return l.get(0);
                 });
     }
 

@@ -150,6 +150,9 @@ class RolloutTest {
         assertEquals(1, r.getInt("counts.failed"));
         assertEquals(3, r.getInt("counts.pending"), "nothing beyond the canary was touched");
         String canary = (String) sites(id, "failed").get(0).get("site");
+        var pauseAgain = given().post("/api/v1/rollouts/" + id + "/pause").then().extract();
+        assertEquals(409, pauseAgain.statusCode(), pauseAgain.asString());
+        assertTrue(pauseAgain.asString().contains("already paused"), pauseAgain.asString());
 
         var abort = given().queryParam("reason", "bad build").post("/api/v1/rollouts/" + id + "/abort").then().extract();
         assertEquals(202, abort.statusCode(), abort.asString());
@@ -295,6 +298,15 @@ class RolloutTest {
                 .post("/api/v1/rollouts/" + id + "/pause").then().extract().statusCode();
         assertEquals(403, viewer, "a viewer reads, an operator changes");
         assertNotNull(rollout(id).getString("spec.strategy.soak"));
+        // verbs that would do nothing are refused, saying why, and not audited
+        var approve = given().post("/api/v1/rollouts/" + id + "/approve").then().extract();
+        assertEquals(409, approve.statusCode(), approve.asString());
+        assertTrue(approve.asString().contains("approv"), approve.asString()); // nothing waits for an approval
+        var resume = given().post("/api/v1/rollouts/" + id + "/resume").then().extract();
+        assertEquals(409, resume.statusCode(), resume.asString());
+        assertTrue(resume.asString().contains("running: nothing to resume"), resume.asString());
+        assertEquals(List.of("create"), given().get("/api/v1/rollouts/" + id + "/audit").then().extract()
+                .path("action"));
         given().post("/api/v1/rollouts/" + id + "/abort").then().statusCode(202);
         awaitPhase(id, "aborted");
     }
