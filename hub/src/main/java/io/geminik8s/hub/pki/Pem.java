@@ -48,6 +48,15 @@ public final class Pem {
         return out.toString();
     }
 
+    /** A CRL as PEM ({@code X509 CRL}, what OpenSSL and Mosquitto's {@code crlfile} read). */
+    public static String crl(java.security.cert.X509CRL crl) {
+        try {
+            return block("X509 CRL", crl.getEncoded());
+        } catch (java.security.cert.CRLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String block(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
