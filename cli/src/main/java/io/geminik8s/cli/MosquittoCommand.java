@@ -58,6 +58,10 @@ final class MosquittoCommand implements Callable<Integer> {
     @Option(names = "--keyfile", required = true, description = "The broker's private key (PEM)")
     Path keyfile;
 
+    @Option(names = "--crlfile", description = "The fleet intermediate's CRL (PEM) the nodes' listener checks; keep it"
+            + " fresh with gk8s pki crl --out FILE and a reload (docs/security.md); it must exist when Mosquitto starts")
+    Path crlfile;
+
     @Override
     public Integer call() throws IOException {
         List<String> all = new ArrayList<>(nodes);
@@ -70,7 +74,8 @@ final class MosquittoCommand implements Callable<Integer> {
             }
         }
         MosquittoConfig config = new MosquittoConfig(all, (dir == null ? out : dir).toAbsolutePath(), nodeListener,
-                hubListener, cafile.toAbsolutePath(), certfile.toAbsolutePath(), keyfile.toAbsolutePath());
+                hubListener, cafile.toAbsolutePath(), certfile.toAbsolutePath(), keyfile.toAbsolutePath(),
+                crlfile == null ? null : crlfile.toAbsolutePath());
         Files.createDirectories(out);
         Path secretFile = out.resolve(HUB_SECRET);
         String secret;

@@ -29,7 +29,7 @@ public final class GeneratedMosquitto implements AutoCloseable {
     public final int nodePort;
     public final int hubPort;
     public final String hubSecret;
-    private final Process process;
+    private Process process;
 
     public static boolean available() {
         if (Files.isExecutable(BINARY)) {
@@ -42,6 +42,11 @@ public final class GeneratedMosquitto implements AutoCloseable {
     }
 
     public GeneratedMosquitto(TestPki pki, List<String> nodes) throws Exception {
+        this(pki, nodes, List.of());
+    }
+
+    /** With more {@code gk8s mosquitto-config} arguments, e.g. {@code --crlfile FILE}. */
+    public GeneratedMosquitto(TestPki pki, List<String> nodes, List<String> more) throws Exception {
         dir = Files.createTempDirectory("gk8s-mosquitto-acl");
         nodePort = freePort();
         hubPort = freePort();
@@ -53,6 +58,7 @@ public final class GeneratedMosquitto implements AutoCloseable {
                 "--cafile", dir.resolve("ca.pem").toString(), "--certfile", dir.resolve("server.pem").toString(),
                 "--keyfile", dir.resolve("server.key").toString()));
         nodes.forEach(n -> args.addAll(List.of("--node", n)));
+        args.addAll(more);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int rc = Gk8s.run(Map.of(), new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
@@ -63,8 +69,13 @@ public final class GeneratedMosquitto implements AutoCloseable {
         // what Debian's /etc/mosquitto/mosquitto.conf adds around conf.d; root only because the tests run as root
         Files.writeString(dir.resolve("mosquitto.conf"), String.join("\n", "user root", "persistence false",
                 "log_dest file " + dir.resolve("mosquitto.log"), "log_type all", "include_dir " + generated, ""));
+        start();
+    }
+
+    private void start() throws Exception {
         process = new ProcessBuilder(BINARY.toString(), "-c", dir.resolve("mosquitto.conf").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("stdout.log").toFile())).start();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("mosquitto did not start: " + Files.readString(dir.resolve("stdout.log"))
@@ -72,6 +83,40 @@ public final class GeneratedMosquitto implements AutoCloseable {
             }
             return listening(nodePort) && listening(hubPort);
         });
+    }
+
+    /**
+     * {@code systemctl reload mosquitto}: SIGHUP, returning once Mosquitto has logged that it reloads. Mosquitto is
+     * single-threaded: it accepts the next connection only after the reload is done.
+     */
+    public void reload() throws Exception {
+        long before = reloads();
+        int rc = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("kill -HUP " + process.pid() + " exited " + rc);
+        }
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> reloads() > before);
+    }
+
+    private long reloads() throws IOException {
+        return log().lines().filter(l -> l.contains("Reloading config")).count();
+    }
+
+    /** {@code systemctl restart mosquitto}: SIGTERM, wait for the exit, start again on the same ports. */
+    public void restart() throws Exception {
+        stop();
+        start();
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    private void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     public String log() throws IOException {
@@ -95,10 +140,7 @@ public final class GeneratedMosquitto implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
+        stop();
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
