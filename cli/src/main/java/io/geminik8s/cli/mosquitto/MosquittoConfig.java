@@ -23,11 +23,13 @@ import java.util.regex.Pattern;
  * @param cafile      the fleet CA that issues node certificates
  * @param certfile    the broker's server certificate (PEM)
  * @param keyfile     its private key (PEM)
- * @param crlfile     the fleet intermediate's CRL (PEM, {@code gk8s pki crl}) checked at the nodes' handshake; null:
- *                    no revocation check on Mosquitto
+ * @param crlfile     the fleet intermediate's CRL (PEM, {@code gk8s pki crl}) checked at the nodes' handshake (and
+ *                    the hub's, with {@code hubByCertificate}); null: no revocation check on Mosquitto
+ * @param hubByCertificate the hub authenticates by its client certificate {@code CN=gk8s-hub} from the fleet CA
+ *                    (mTLS) instead of a password
  */
 public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, String hubListen, Path cafile,
-                              Path certfile, Path keyfile, Path crlfile) {
+                              Path certfile, Path keyfile, Path crlfile, boolean hubByCertificate) {
 
     public static final String HUB_USER = "gk8s-hub";
     public static final String CONF = "gk8s.conf";
@@ -80,15 +82,39 @@ public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, S
                 "use_username_as_clientid true",
                 "tls_version tlsv1.2",
                 "",
+                hubByCertificate ? hubCertificateListener() : hubPasswordListener(),
+                "tls_version tlsv1.2",
+                "");
+    }
+
+    private String hubPasswordListener() {
+        return String.join("\n",
                 "# The hub: TLS, user " + HUB_USER + " with the password in " + PASSWD + ".",
                 listener(hubListen),
                 "allow_anonymous false",
                 "password_file " + dir.resolve(PASSWD),
                 "acl_file " + dir.resolve(HUB_ACL),
                 "certfile " + certfile,
+                "keyfile " + keyfile);
+    }
+
+    /**
+     * Any certificate of the fleet CA passes this listener's handshake; only CN {@value #HUB_USER} (the hub's,
+     * {@code CaFiles issue-hub}; enrollment issues only {@code <site>/<node>}) has rights in the hub's ACL.
+     */
+    private String hubCertificateListener() {
+        return String.join("\n",
+                "# The hub: mutual TLS, its certificate CN=" + HUB_USER + " from the fleet CA is its user name. A node's",
+                "# certificate passes here too but has no rights: keep this listener out of the nodes' reach.",
+                listener(hubListen),
+                "allow_anonymous false",
+                "acl_file " + dir.resolve(HUB_ACL),
+                "cafile " + cafile,
+                "certfile " + certfile,
                 "keyfile " + keyfile,
-                "tls_version tlsv1.2",
-                "");
+                crl(),
+                "require_certificate true",
+                "use_identity_as_username true");
     }
 
     /**
@@ -123,7 +149,7 @@ public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, S
                 "topic write gk8s/v1/down/#", "topic readwrite gk8s/v1/hub/#", "");
     }
 
-    /** The password file: the hub alone. */
+    /** The password file: the hub alone (not used with {@code hubByCertificate}). */
     public String passwd(String hubSecret) {
         return MosquittoPassword.line(HUB_USER, hubSecret) + "\n";
     }
