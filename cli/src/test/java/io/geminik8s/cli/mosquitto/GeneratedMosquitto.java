@@ -47,11 +47,20 @@ public final class GeneratedMosquitto implements AutoCloseable {
 
     /** With more {@code gk8s mosquitto-config} arguments, e.g. {@code --crlfile FILE}. */
     public GeneratedMosquitto(TestPki pki, List<String> nodes, List<String> more) throws Exception {
+        this(pki, TestPki.pem("CERTIFICATE", pki.ca.cert().getEncoded()), nodes, more);
+    }
+
+    /**
+     * The broker's server certificate from {@code serverPki}; client certificates checked against {@code clientCa}
+     * (PEM, e.g. a fleet root) as {@code --cafile}.
+     */
+    public GeneratedMosquitto(TestPki serverPki, String clientCa, List<String> nodes, List<String> more)
+            throws Exception {
         dir = Files.createTempDirectory("gk8s-mosquitto-acl");
         nodePort = freePort();
         hubPort = freePort();
-        pki.issue("localhost", true).writePem(dir.resolve("server.pem"), dir.resolve("server.key"));
-        Files.writeString(dir.resolve("ca.pem"), TestPki.pem("CERTIFICATE", pki.ca.cert().getEncoded()));
+        serverPki.issue("localhost", true).writePem(dir.resolve("server.pem"), dir.resolve("server.key"));
+        Files.writeString(dir.resolve("ca.pem"), clientCa);
         Path generated = Files.createDirectories(dir.resolve("conf.d"));
         List<String> args = new ArrayList<>(List.of("mosquitto-config", "--out", generated.toString(),
                 "--node-listener", "127.0.0.1:" + nodePort, "--hub-listener", "127.0.0.1:" + hubPort,
