@@ -37,6 +37,7 @@ public class FleetMosquittoInfrastructure implements QuarkusTestResourceLifecycl
         "javax.net.ssl.trustStoreType"};
     private final Map<String, String> previous = new HashMap<>();
     private EmbeddedDatabase database;
+    private Path home;
 
     @Override
     public Map<String, String> start() {
@@ -56,7 +57,7 @@ public class FleetMosquittoInfrastructure implements QuarkusTestResourceLifecycl
             if (!GeneratedMosquitto.available()) { // the hub still starts, so the test can report itself as not run
                 return config;
             }
-            Path home = Files.createTempDirectory("gk8s-fleet-mosquitto");
+            home = Files.createTempDirectory("gk8s-fleet-mosquitto");
             Path pki = home.resolve("pki");
             FleetCa ca = CaFiles.open(pki, pki.resolve("ca.passphrase"), true);
             Path hubTls = home.resolve("hub-client");
@@ -111,6 +112,20 @@ public class FleetMosquittoInfrastructure implements QuarkusTestResourceLifecycl
             if (database != null) {
                 database.close();
             }
+            delete(home);
+        }
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
