@@ -136,5 +136,10 @@ class MosquittoRevocationTest {
         peer.disconnect().get(10, TimeUnit.SECONDS);
         // the hub is still connected by its certificate: still ready
         assertEquals(200, RestAssured.given().get("/q/health/ready").then().extract().statusCode());
+        // its certificate's expiry is exported for alerting: issued for 30 days
+        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double left = metrics.lines().filter(l -> l.startsWith("gk8s_mqtt_client_certificate_expiry_seconds"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+        assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), metrics);
     }
 }
