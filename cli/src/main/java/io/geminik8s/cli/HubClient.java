@@ -52,6 +52,20 @@ final class HubClient {
         }
     }
 
+    /** A text answer (e.g. PEM) asked for as {@code accept}; a problem answer fails as {@link #get} does. */
+    String getText(String path, String accept) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path, Map.of())).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        b.timeout(Duration.ofSeconds(30)).header("Accept", accept + ", application/problem+json");
+        HttpResponse<byte[]> r = exchange(b);
+        if (r.statusCode() >= 400) {
+            throw failure(r, parse(r.body()));
+        }
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
     private URI uri(String path, Map<String, String> query) {
         String q = query == null || query.isEmpty() ? "" : "?" + query.entrySet().stream()
                 .filter(e -> e.getValue() != null)
@@ -65,18 +79,38 @@ final class HubClient {
             b.header("Authorization", "Bearer " + token);
         }
         b.timeout(Duration.ofSeconds(30)).header("Accept", "application/json");
+        HttpResponse<byte[]> r = exchange(b);
+        JsonNode body = parse(r.body());
+        if (r.statusCode() >= 400) {
+            throw failure(r, body);
+        }
+        if (body == null) {
+            throw new Failure("the hub's answer is not JSON: " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return body;
+    }
+
+    /** JSON, or null when the body is not JSON. */
+    private JsonNode parse(byte[] body) {
         try {
-            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode body = r.body().length == 0 ? json.nullNode() : json.readTree(r.body());
-            if (r.statusCode() >= 400) {
-                String detail = body.path("detail").asText(body.path("title").asText(new String(r.body(),
-                        StandardCharsets.UTF_8)));
-                throw new Failure("hub answered " + r.statusCode() + ": " + detail + (r.statusCode() == 401
-                        ? (token == null ? "; no token was given" : "; the token was refused") + ": pass one with"
-                        + " --token-file FILE, env GK8S_TOKEN, or token:/tokenFile: in ~/.config/gk8s/config.yaml"
-                        + " (./demo writes its operator token to .gk8s-data/api-token)" : ""));
-            }
-            return body;
+            return body.length == 0 ? json.nullNode() : json.readTree(body);
+        } catch (IOException notJson) {
+            return null;
+        }
+    }
+
+    private Failure failure(HttpResponse<byte[]> r, JsonNode body) {
+        String raw = new String(r.body(), StandardCharsets.UTF_8);
+        String detail = body == null ? raw : body.path("detail").asText(body.path("title").asText(raw));
+        return new Failure("hub answered " + r.statusCode() + ": " + detail + (r.statusCode() == 401
+                ? (token == null ? "; no token was given" : "; the token was refused") + ": pass one with"
+                + " --token-file FILE, env GK8S_TOKEN, or token:/tokenFile: in ~/.config/gk8s/config.yaml"
+                + " (./demo writes its operator token to .gk8s-data/api-token)" : ""));
+    }
+
+    private HttpResponse<byte[]> exchange(HttpRequest.Builder b) {
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new Failure("cannot reach the hub at " + hub + " (" + cause(e) + "); is it running? Point --hub"
                     + " or env GK8S_HUB at it");

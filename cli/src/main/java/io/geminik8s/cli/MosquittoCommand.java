@@ -20,7 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * (docs/security.md). Works offline; it does not talk to the hub.
  */
 @Command(name = "mosquitto-config", description = "Write Mosquitto 2.0 configuration, ACLs and password file for the"
-        + " fleet: nodes by client certificate (CN <site>/<node>), the hub by password, no anonymous access.")
+        + " fleet: nodes by client certificate (CN <site>/<node>), the hub by password or its certificate (CN gk8s-hub),"
+        + " no anonymous access.")
 final class MosquittoCommand implements Callable<Integer> {
 
     static final String HUB_SECRET = "hub.password";
@@ -58,6 +59,18 @@ final class MosquittoCommand implements Callable<Integer> {
     @Option(names = "--keyfile", required = true, description = "The broker's private key (PEM)")
     Path keyfile;
 
+    @Option(names = "--crlfile", description = "The fleet intermediate's CRL (PEM) the nodes' listener checks; keep it"
+            + " fresh with gk8s pki crl --out FILE and a reload (docs/security.md); it must exist when Mosquitto starts")
+    Path crlfile;
+
+    /** How the hub proves itself on its listener. */
+    enum HubAuth { password, certificate }
+
+    @Option(names = "--hub-auth", defaultValue = "password", description = "password (default: " + HUB_SECRET
+            + ", user gk8s-hub) or certificate (mTLS: the hub's client certificate CN=gk8s-hub from the fleet CA,"
+            + " CaFiles issue-hub; no password file is written)")
+    HubAuth hubAuth;
+
     @Override
     public Integer call() throws IOException {
         List<String> all = new ArrayList<>(nodes);
@@ -70,8 +83,19 @@ final class MosquittoCommand implements Callable<Integer> {
             }
         }
         MosquittoConfig config = new MosquittoConfig(all, (dir == null ? out : dir).toAbsolutePath(), nodeListener,
-                hubListener, cafile.toAbsolutePath(), certfile.toAbsolutePath(), keyfile.toAbsolutePath());
+                hubListener, cafile.toAbsolutePath(), certfile.toAbsolutePath(), keyfile.toAbsolutePath(),
+                crlfile == null ? null : crlfile.toAbsolutePath(), hubAuth == HubAuth.certificate);
         Files.createDirectories(out);
+        write(out.resolve(MosquittoConfig.CONF), config.conf(), "rw-r--r--");
+        write(out.resolve(MosquittoConfig.NODES_ACL), config.nodesAcl(), "rw-r-----");
+        write(out.resolve(MosquittoConfig.HUB_ACL), config.hubAcl(), "rw-r-----");
+        if (config.hubByCertificate()) {
+            spec.commandLine().getOut().printf("wrote %s, %s, %s for %d nodes to %s; the hub connects with its"
+                    + " certificate CN=gk8s-hub%n", MosquittoConfig.CONF, MosquittoConfig.NODES_ACL,
+                    MosquittoConfig.HUB_ACL, config.nodes().size(), out);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         Path secretFile = out.resolve(HUB_SECRET);
         String secret;
         if (Files.exists(secretFile)) {
@@ -80,9 +104,6 @@ final class MosquittoCommand implements Callable<Integer> {
             secret = MosquittoPassword.newSecret();
             write(secretFile, secret + "\n", "rw-------");
         }
-        write(out.resolve(MosquittoConfig.CONF), config.conf(), "rw-r--r--");
-        write(out.resolve(MosquittoConfig.NODES_ACL), config.nodesAcl(), "rw-r-----");
-        write(out.resolve(MosquittoConfig.HUB_ACL), config.hubAcl(), "rw-r-----");
         write(out.resolve(MosquittoConfig.PASSWD), config.passwd(secret), "rw-r-----");
         spec.commandLine().getOut().printf("wrote %s, %s, %s, %s for %d nodes to %s; the hub's password is in %s%n",
                 MosquittoConfig.CONF, MosquittoConfig.NODES_ACL, MosquittoConfig.HUB_ACL, MosquittoConfig.PASSWD,

@@ -23,9 +23,13 @@ import java.util.regex.Pattern;
  * @param cafile      the fleet CA that issues node certificates
  * @param certfile    the broker's server certificate (PEM)
  * @param keyfile     its private key (PEM)
+ * @param crlfile     the fleet intermediate's CRL (PEM, {@code gk8s pki crl}) checked at the nodes' handshake (and
+ *                    the hub's, with {@code hubByCertificate}); null: no revocation check on Mosquitto
+ * @param hubByCertificate the hub authenticates by its client certificate {@code CN=gk8s-hub} from the fleet CA
+ *                    (mTLS) instead of a password
  */
 public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, String hubListen, Path cafile,
-                              Path certfile, Path keyfile) {
+                              Path certfile, Path keyfile, Path crlfile, boolean hubByCertificate) {
 
     public static final String HUB_USER = "gk8s-hub";
     public static final String CONF = "gk8s.conf";
@@ -72,20 +76,45 @@ public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, S
                 "cafile " + cafile,
                 "certfile " + certfile,
                 "keyfile " + keyfile,
+                crl(),
                 "require_certificate true",
                 "use_identity_as_username true",
                 "use_username_as_clientid true",
                 "tls_version tlsv1.2",
                 "",
+                hubByCertificate ? hubCertificateListener() : hubPasswordListener(),
+                "tls_version tlsv1.2",
+                "");
+    }
+
+    private String hubPasswordListener() {
+        return String.join("\n",
                 "# The hub: TLS, user " + HUB_USER + " with the password in " + PASSWD + ".",
                 listener(hubListen),
                 "allow_anonymous false",
                 "password_file " + dir.resolve(PASSWD),
                 "acl_file " + dir.resolve(HUB_ACL),
                 "certfile " + certfile,
+                "keyfile " + keyfile);
+    }
+
+    /**
+     * Any certificate of the fleet CA passes this listener's handshake; only CN {@value #HUB_USER} (the hub's,
+     * {@code CaFiles issue-hub}; enrollment issues only {@code <site>/<node>}) has rights in the hub's ACL.
+     */
+    private String hubCertificateListener() {
+        return String.join("\n",
+                "# The hub: mutual TLS, its certificate CN=" + HUB_USER + " from the fleet CA is its user name. A node's",
+                "# certificate passes here too but has no rights: keep this listener out of the nodes' reach.",
+                listener(hubListen),
+                "allow_anonymous false",
+                "acl_file " + dir.resolve(HUB_ACL),
+                "cafile " + cafile,
+                "certfile " + certfile,
                 "keyfile " + keyfile,
-                "tls_version tlsv1.2",
-                "");
+                crl(),
+                "require_certificate true",
+                "use_identity_as_username true");
     }
 
     /**
@@ -120,9 +149,19 @@ public record MosquittoConfig(List<String> nodes, Path dir, String nodeListen, S
                 "topic write gk8s/v1/down/#", "topic readwrite gk8s/v1/hub/#", "");
     }
 
-    /** The password file: the hub alone. */
+    /** The password file: the hub alone (not used with {@code hubByCertificate}). */
     public String passwd(String hubSecret) {
         return MosquittoPassword.line(HUB_USER, hubSecret) + "\n";
+    }
+
+    /**
+     * Mosquitto 2.0.11 reads the CRL at start and again at every SIGHUP ({@code MosquittoCrlTest}); an unreadable one
+     * stops it at start and, at a reload, leaves the listener without the check.
+     */
+    private String crl() {
+        return crlfile == null ? "# no crlfile: revoked certificates are not refused (gk8s mosquitto-config --crlfile)"
+                : "# revoked certificates: refresh with gk8s pki crl --out " + crlfile + ", then reload\n"
+                + "crlfile " + crlfile;
     }
 
     private static String listener(String listen) {

@@ -79,6 +79,19 @@ public final class TestPki {
         return new Issued(keys, sign(b, ca.keys()));
     }
 
+    /** A CRL of this CA (PEM) listing {@code revoked}, valid from {@code thisUpdate} to {@code nextUpdate}. */
+    public String crl(java.util.List<X509Certificate> revoked, Instant thisUpdate, Instant nextUpdate)
+            throws Exception {
+        var b = new org.bouncycastle.cert.X509v2CRLBuilder(
+                new X500Name(ca.cert().getSubjectX500Principal().getName()), Date.from(thisUpdate));
+        b.setNextUpdate(Date.from(nextUpdate));
+        for (X509Certificate c : revoked) {
+            b.addCRLEntry(c.getSerialNumber(), Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.unspecified);
+        }
+        return pem("X509 CRL", b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys().getPrivate()))
+                .getEncoded());
+    }
+
     public TrustManagerFactory trust() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);

@@ -2,6 +2,7 @@ package io.geminik8s.hub.enrollment;
 
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.api.ApiProblem;
+import io.geminik8s.hub.pki.FleetCrl;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -144,6 +145,21 @@ public class EnrollmentStore {
                     out.add(r);
                 }
             });
+            return out;
+        }).ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    private static final String REVOKED = "SELECT serial, revoked_ms, not_after_ms FROM enrollment"
+            + " WHERE revoked_ms IS NOT NULL AND not_after_ms > $1";
+
+    /** Revoked certificates that have not expired at {@code now}: what the CRL lists. */
+    Uni<List<FleetCrl.Revoked>> revokedUnexpired(Instant now) {
+        return pool.preparedQuery(REVOKED).execute(Tuple.of(now.toEpochMilli())).map(rows -> {
+            List<FleetCrl.Revoked> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(FleetCrl.Revoked.of(r.getString("serial"), Instant.ofEpochMilli(r.getLong("revoked_ms")),
+                        Instant.ofEpochMilli(r.getLong("not_after_ms"))));
+            }
             return out;
         }).ifNoItem().after(config.dbTimeout()).fail();
     }

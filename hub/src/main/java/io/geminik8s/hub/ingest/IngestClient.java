@@ -97,7 +97,13 @@ public class IngestClient {
                 .automaticReconnect().initialDelay(500, TimeUnit.MILLISECONDS).maxDelay(5, TimeUnit.SECONDS)
                 .applyAutomaticReconnect()
                 .addConnectedListener(this::connected).addDisconnectedListener(this::disconnected);
-        if (mqtt.ssl()) {
+        if (mqtt.tlsCert().isPresent() != mqtt.tlsKey().isPresent() || mqtt.tlsCert().isPresent() && !mqtt.ssl()) {
+            throw new IllegalStateException("gk8s.mqtt.tls-cert and gk8s.mqtt.tls-key go together, with gk8s.mqtt.ssl=true");
+        }
+        if (mqtt.tlsCert().isPresent()) { // the JVM's trust store, this key and certificate
+            builder = builder.sslConfig().keyManagerFactory(MqttClientKey.keyManagers(mqtt.tlsCert().get(),
+                    mqtt.tlsKey().get())).applySslConfig();
+        } else if (mqtt.ssl()) {
             builder = builder.sslWithDefaultConfig();
         }
         if (mqtt.username().isPresent()) { // on the client, not the CONNECT: automatic reconnects reuse only these

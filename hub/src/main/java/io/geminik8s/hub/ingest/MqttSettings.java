@@ -18,6 +18,15 @@ public interface MqttSettings {
     @WithDefault("false")
     boolean ssl();
 
+    /**
+     * The hub's client certificate chain (PEM: the certificate, then the intermediate) for a broker that knows the
+     * hub by mTLS, with {@link #tlsKey()}; {@code CaFiles issue-hub} writes both. Needs {@link #ssl()}.
+     */
+    java.util.Optional<java.nio.file.Path> tlsCert();
+
+    /** The key of {@link #tlsCert()} (unencrypted PKCS#8 PEM, keep it 0600). */
+    java.util.Optional<java.nio.file.Path> tlsKey();
+
     /** The hub's MQTT user name (the zero-install hub: {@code gk8s-hub}, with a secret made at every start). */
     java.util.Optional<String> username();
 

@@ -31,6 +31,10 @@ public final class CaFiles {
     static final String PASSPHRASE = "ca.passphrase";
     static final Duration ROOT_LIFETIME = Duration.ofDays(3650);
     static final Duration INTERMEDIATE_LIFETIME = Duration.ofDays(730);
+    /** The hub's client certificate ({@code issue-hub}): its chain and its key. */
+    public static final String HUB_CERT = "hub.pem";
+    public static final String HUB_KEY = "hub.key";
+    static final Duration HUB_LIFETIME = Duration.ofDays(365);
 
     private CaFiles() {
     }
@@ -41,9 +45,17 @@ public final class CaFiles {
         } else if (args.length == 5 && args[0].equals("init-intermediate")) {
             initIntermediate(Path.of(args[1]), passphrase(Path.of(args[2]), false), Path.of(args[3]),
                     passphrase(Path.of(args[4]), true));
+        } else if ((args.length == 4 || args.length == 5) && args[0].equals("issue-hub")) {
+            Path out = Path.of(args[3]);
+            FleetCa.Issued hub = issueHub(open(Path.of(args[1]), Path.of(args[2]), false), out,
+                    Duration.ofDays(args.length == 5 ? Long.parseLong(args[4]) : HUB_LIFETIME.toDays()));
+            System.out.println("wrote " + out.resolve(HUB_CERT) + " (" + FleetCa.HUB_SUBJECT + ", serial "
+                    + hub.serialHex() + ", until " + hub.certificate().getNotAfter().toInstant() + ") and "
+                    + out.resolve(HUB_KEY) + " (0600)");
         } else {
             System.err.println("usage: init-root ROOT_DIR ROOT_PASSPHRASE_FILE"
-                    + " | init-intermediate ROOT_DIR ROOT_PASSPHRASE_FILE PKI_DIR PASSPHRASE_FILE");
+                    + " | init-intermediate ROOT_DIR ROOT_PASSPHRASE_FILE PKI_DIR PASSPHRASE_FILE"
+                    + " | issue-hub PKI_DIR PASSPHRASE_FILE OUT_DIR [DAYS]");
             System.exit(2);
         }
     }
@@ -78,6 +90,20 @@ public final class CaFiles {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the root's key: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The hub's client certificate for an external broker that knows the hub by mTLS: a new P-256 key made here,
+     * {@code hub.key} (unencrypted PKCS#8, 0600, folder 0700) and {@code hub.pem} (the certificate, then the
+     * intermediate), valid for {@code lifetime} but never beyond the intermediate. Replaces an earlier pair.
+     */
+    public static FleetCa.Issued issueHub(FleetCa ca, Path out, Duration lifetime) {
+        KeyPair keys = CertBuilder.p256();
+        Duration left = Duration.between(java.time.Instant.now(), ca.intermediate().getNotAfter().toInstant());
+        FleetCa.Issued hub = ca.issueHub(keys.getPublic(), lifetime.compareTo(left) < 0 ? lifetime : left);
+        Pem.writePrivate(out.resolve(HUB_KEY), Pem.privateKey(keys.getPrivate()));
+        Pem.writePrivate(out.resolve(HUB_CERT), Pem.certificates(hub.chain()));
+        return hub;
     }
 
     /**

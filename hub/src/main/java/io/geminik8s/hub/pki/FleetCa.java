@@ -14,14 +14,17 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.Base64;
 import java.util.List;
 
 /**
  * The fleet's online intermediate CA: it signs node certificates from checked requests ({@link NodeCsr}), the hub's
- * own client certificate and the embedded broker's server certificate. The root only vouches for the intermediate;
+ * own client certificate and the embedded broker's server certificate, and signs its CRL. The root only vouches for the intermediate;
  * its key is not needed here (docs/security.md#keys).
  */
 public final class FleetCa {
@@ -70,6 +73,11 @@ public final class FleetCa {
     public Issued issueHub(PublicKey hubKey, Duration lifetime) {
         return issued(CertBuilder.build(CertBuilder.Kind.CLIENT, HUB_SUBJECT, hubKey, intermediate, key, lifetime,
                 List.of("urn:gk8s:hub")));
+    }
+
+    /** This intermediate's CRL at {@code now}: every revoked certificate not yet expired ({@link FleetCrl}). */
+    public X509CRL crl(Collection<FleetCrl.Revoked> revoked, Instant now) {
+        return FleetCrl.build(intermediate, key, revoked, now, FleetCrl.VALIDITY);
     }
 
     private Issued issued(X509Certificate c) {

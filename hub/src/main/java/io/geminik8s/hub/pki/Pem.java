@@ -48,6 +48,33 @@ public final class Pem {
         return out.toString();
     }
 
+    /** A CRL as PEM ({@code X509 CRL}, what OpenSSL and Mosquitto's {@code crlfile} read). */
+    public static String crl(java.security.cert.X509CRL crl) {
+        try {
+            return block("X509 CRL", crl.getEncoded());
+        } catch (java.security.cert.CRLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An unencrypted PKCS#8 key ({@code PRIVATE KEY}); written only 0600 ({@link #writePrivate}). */
+    static String privateKey(PrivateKey key) {
+        return block("PRIVATE KEY", key.getEncoded());
+    }
+
+    /** An EC key from unencrypted PKCS#8 PEM ({@code PRIVATE KEY}), as {@code CaFiles issue-hub} writes it. */
+    public static PrivateKey readPrivateKey(String pem) throws GeneralSecurityException {
+        String begin = "-----BEGIN PRIVATE KEY-----";
+        String end = "-----END PRIVATE KEY-----";
+        int from = pem.indexOf(begin);
+        int to = pem.indexOf(end);
+        if (from < 0 || to < from) {
+            throw new GeneralSecurityException("not an unencrypted PKCS#8 key (PRIVATE KEY)");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+        return java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+    }
+
     static String block(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
                 + "\n-----END " + type + "-----\n";

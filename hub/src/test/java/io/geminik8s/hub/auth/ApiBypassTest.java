@@ -114,7 +114,8 @@ class ApiBypassTest {
     @Test
     void nothingIsReadWithoutAToken() throws Exception {
         List<String> passed = new ArrayList<>();
-        for (String path : List.of("/api/v1/sites", "/api/v1/templates", "/api/v1/rollouts")) {
+        for (String path : List.of("/api/v1/sites", "/api/v1/templates", "/api/v1/rollouts",
+                "/api/v1/pki/crl", "/api/v1/enrollments")) {
             for (String method : List.of("GET", "HEAD", "OPTIONS", "POST")) {
                 for (String token : new String[]{null, "wrong"}) {
                     for (String target : spellings(path)) {

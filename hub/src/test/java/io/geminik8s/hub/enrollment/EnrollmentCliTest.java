@@ -1,6 +1,7 @@
 package io.geminik8s.hub.enrollment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.cli.Gk8s;
@@ -12,6 +13,16 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CRLEntry;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.io.StringWriter;
 import java.net.URL;
 import java.util.Map;
@@ -87,5 +98,41 @@ class EnrollmentCliTest {
         RestAssured.given().header(EnrollResource.CLAIM_HEADER, gatedToken).contentType("application/json")
                 .body(Map.of("site", gated, "node", "a", "csr", Csrs.pem("CN=" + gated + "/a", Csrs.p256())))
                 .post("/enroll/v1").then().statusCode(200);
+    }
+
+    /** {@code gk8s pki crl --out FILE}: the revoked serial is in the file, which a viewer may fetch and nobody else. */
+    @Test
+    void aViewerFetchesTheCrlWithTheRevokedSerialIntoAFile() throws Exception {
+        String site = "crl-" + UUID.randomUUID().toString().substring(0, 8);
+        String line = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", site).out().strip();
+        String token = line.substring(line.lastIndexOf(':') + 1);
+        List<String> serials = new java.util.ArrayList<>();
+        for (String node : List.of("a", "b")) {
+            serials.add(RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json")
+                    .body(Map.of("site", site, "node", node, "csr", Csrs.pem("CN=" + site + "/" + node, Csrs.p256())))
+                    .post("/enroll/v1").then().statusCode(200).extract().path("serial"));
+        }
+        assertEquals(0, gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "revoke", serials.get(0)).code());
+
+        Path dir = Files.createTempDirectory("gk8s-crl");
+        Path file = dir.resolve("fleet.crl");
+        Run fetched = gk8s(HubInfrastructure.VIEWER_TOKEN, "pki", "crl", "--out", file.toString());
+        assertEquals(0, fetched.code(), fetched.err());
+        assertTrue(fetched.out().contains("wrote " + file) && fetched.out().contains("next update"), fetched.out());
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(Files.newInputStream(file));
+        Set<BigInteger> listed = crl.getRevokedCertificates().stream().map(X509CRLEntry::getSerialNumber)
+                .collect(Collectors.toSet());
+        assertTrue(listed.contains(new BigInteger(serials.get(0), 16)), listed + " lacks " + serials.get(0));
+        assertFalse(listed.contains(new BigInteger(serials.get(1), 16)), "the node not revoked is listed");
+
+        // a wrong token: refused, and the file from before is left as it was
+        String before = Files.readString(file);
+        Run refused = gk8s("not-a-token", "pki", "crl", "--out", file.toString());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("401"), refused.err());
+        assertEquals(before, Files.readString(file));
+        Files.delete(file);
+        Files.delete(dir);
     }
 }

@@ -101,6 +101,33 @@ class FleetCaTest {
     }
 
     @Test
+    void issueHubWritesTheHubsCertificateAndItsKeyOwnerOnly() throws Exception {
+        Path out = dir.resolve("hub-client");
+        CaFiles.main("issue-hub", dir.toString(), dir.resolve(CaFiles.PASSPHRASE).toString(), out.toString(), "90");
+        assertEquals("rw-------", mode(out.resolve(CaFiles.HUB_KEY)));
+        assertEquals("rw-------", mode(out.resolve(CaFiles.HUB_CERT)));
+        assertEquals("rwx------", mode(out));
+        List<X509Certificate> chain = Pem.readCertificates(Files.readString(out.resolve(CaFiles.HUB_CERT)));
+        assertEquals(List.of(FleetCa.HUB_SUBJECT, ca.intermediate().getSubjectX500Principal().getName()),
+                chain.stream().map(c -> c.getSubjectX500Principal().getName()).toList());
+        long days = Duration.between(chain.get(0).getNotBefore().toInstant(), chain.get(0).getNotAfter().toInstant())
+                .toDays();
+        assertEquals(90, days); // 90 days and the 5 minutes' backdating
+        // the key is the certificate's
+        var key = Pem.readPrivateKey(Files.readString(out.resolve(CaFiles.HUB_KEY)));
+        var sig = java.security.Signature.getInstance("SHA256withECDSA");
+        sig.initSign(key);
+        sig.update(new byte[] {1, 2, 3});
+        byte[] signed = sig.sign();
+        sig.initVerify(chain.get(0).getPublicKey());
+        sig.update(new byte[] {1, 2, 3});
+        assertTrue(sig.verify(signed));
+        // never beyond the intermediate
+        FleetCa.Issued longer = CaFiles.issueHub(ca, out, Duration.ofDays(5000));
+        assertTrue(!longer.certificate().getNotAfter().after(ca.intermediate().getNotAfter()));
+    }
+
+    @Test
     void theBrokerTrustsOnlyTheIntermediateAndItsKeyStoresAreOwnerOnly() throws Exception {
         var tls = ca.brokerTls(dir.resolve("broker"), 0, List.of("localhost", "127.0.0.1"));
         assertEquals("rw-------", mode(tls.keystore()));
