@@ -6,14 +6,20 @@ import io.geminik8s.hub.pki.NodeCsr;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** An admin clears a node's recorded hardware identity (new hardware, a replaced board): its next request records one. */
+/**
+ * The hardware identities recorded per node (viewer), and an admin clearing one (new hardware, a replaced board): the
+ * node's next request that presents one records it.
+ */
 @Path("/api/v1/enrollments/hardware")
 @Produces(MediaType.APPLICATION_JSON)
 public class HardwareResource {
@@ -22,6 +28,16 @@ public class HardwareResource {
 
     public HardwareResource(HardwareStore hardware) {
         this.hardware = hardware;
+    }
+
+    @GET
+    @RolesAllowed(Roles.VIEWER)
+    @Operation(summary = "Recorded hardware identities per node (pinned by a claim, or recorded at first use)")
+    public Uni<List<HardwareStore.Recorded>> recorded(@QueryParam("site") String site) {
+        if (site != null && !NodeCsr.ID.matcher(site).matches()) {
+            throw ApiProblem.badRequest("site: a site id");
+        }
+        return hardware.list(site);
     }
 
     @DELETE

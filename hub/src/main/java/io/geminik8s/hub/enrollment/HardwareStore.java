@@ -9,6 +9,9 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +33,12 @@ public class HardwareStore {
             + " recorded_ms) VALUES ($1, $2, $3, false, $4) ON CONFLICT (site_id, node_id) DO UPDATE SET hardware_id ="
             + " node_hardware.hardware_id RETURNING hardware_id, pinned";
     private static final String CLEAR = "DELETE FROM node_hardware WHERE site_id = $1 AND node_id = $2";
+    private static final String LIST = "SELECT site_id, node_id, hardware_id, pinned, recorded_ms FROM node_hardware"
+            + " WHERE ($1::text IS NULL OR site_id = $1) ORDER BY site_id, node_id LIMIT 1000";
+
+    /** A node's recorded identity: {@code pinned} by a claim, or recorded at its first use. */
+    public record Recorded(String site, String node, String hardwareId, boolean pinned, Instant recordedAt) {
+    }
 
     private final Pool pool;
     private final HubConfig config;
@@ -75,6 +84,17 @@ public class HardwareStore {
     Uni<Boolean> clear(String site, String node) {
         return pool.preparedQuery(CLEAR).execute(Tuple.of(site, node)).map(r -> r.rowCount() > 0)
                 .ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    Uni<List<Recorded>> list(String site) {
+        return pool.preparedQuery(LIST).execute(Tuple.of(site)).map(rows -> {
+            List<Recorded> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new Recorded(r.getString("site_id"), r.getString("node_id"), r.getString("hardware_id"),
+                        r.getBoolean("pinned"), Instant.ofEpochMilli(r.getLong("recorded_ms"))));
+            }
+            return out;
+        }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
     private static Uni<Void> verdict(RowSet<Row> rows, String site, String node, HardwareId presented) {

@@ -95,6 +95,11 @@ class HardwareIdentityTest {
                 .jsonPath().getList("hardwareId", String.class);
     }
 
+    private static io.restassured.path.json.JsonPath recorded(String site) {
+        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+                .queryParam("site", site).get("/api/v1/enrollments/hardware").then().statusCode(200).extract().jsonPath();
+    }
+
     static double refusedCount(String endpoint) {
         return RestAssured.get("/q/metrics").then().statusCode(200).extract().asString().lines()
                 .filter(l -> l.startsWith("gk8s_enroll_refused_total{") && l.contains("endpoint=\"" + endpoint + "\"")
@@ -106,6 +111,9 @@ class HardwareIdentityTest {
     void aPinnedNodeEnrollsAndRenewsOnlyFromItsHardware() throws Exception {
         String site = site();
         String token = claim(site, Map.of("a", UUID_A.toUpperCase())); // dmidecode prints it in upper case
+        assertEquals(List.of("a"), recorded(site).getList("node"), "the pin shows before the node enrolls");
+        assertEquals(List.of(UUID_A), recorded(site).getList("hardwareId"));
+        assertEquals(List.of(true), recorded(site).getList("pinned"));
         double before = refusedCount("enroll");
         refused(enroll(token, site, "a", Csrs.p256(), UUID_B), 403, "hardwareId: node " + site + "/a is pinned");
         refused(enroll(token, site, "a", Csrs.p256(), null), 403, "this request presents none");
@@ -125,6 +133,7 @@ class HardwareIdentityTest {
     void withoutAPinTheFirstEnrollmentRecordsItUntilAnAdminClearsIt() throws Exception {
         String site = site();
         Held a = enrolled(claim(site, null), site, "a", UUID_A);
+        assertEquals(List.of(false), recorded(site).getList("pinned"), "recorded at first use");
         double before = refusedCount("renew");
         refused(renew(site, "a", a, UUID_B), 403, "first enrolled from hardware that identified itself");
         refused(renew(site, "a", a, null), 403, "this request presents none");
@@ -141,6 +150,7 @@ class HardwareIdentityTest {
                 .delete("/api/v1/enrollments/hardware/" + site + "/a").then().statusCode(200);
         RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .delete("/api/v1/enrollments/hardware/" + site + "/a").then().statusCode(404);
+        assertEquals(List.of(), recorded(site).getList("node"));
         Held moved = enrolled(again, site, "a", UUID_B);
         refused(renew(site, "a", moved, UUID_A), 403, "first enrolled from hardware");
         assertEquals(200, renew(site, "a", moved, UUID_B).statusCode());
