@@ -129,8 +129,8 @@ public class EnrollResource {
                             c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null,
                             HardwareId.of(HardwareId.parse(req.hardwareId(), "hardwareId")));
                     return store.enroll(hash, e).map(v -> {
-                        LOG.infof("enrolled %s/%s, certificate serial %s until %s", e.site(), e.node(), e.serial(),
-                                e.notAfter());
+                        LOG.infof("enrolled %s/%s, certificate serial %s until %s, hardware %s", e.site(), e.node(),
+                                e.serial(), e.notAfter(), e.hardwareId() == null ? "none presented" : e.hardwareId());
                         return new Enrolled(e.site(), e.node(), e.serial(), e.notAfter(), Pem.certificates(issued.chain()),
                                 Pem.certificates(List.of(ca.get().root())), pair.get());
                     });

@@ -81,8 +81,9 @@ public class RenewResource {
                             c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null,
                             HardwareId.of(s.hardware()));
                     return store.renew(s.from(), e).map(v -> {
-                        LOG.infof("renewed %s/%s: certificate %s until %s (was %s)", e.site(), e.node(), e.serial(),
-                                e.notAfter(), s.from());
+                        LOG.infof("renewed %s/%s: certificate %s until %s (was %s), hardware %s", e.site(), e.node(),
+                                e.serial(), e.notAfter(), s.from(), e.hardwareId() == null ? "none presented"
+                                        : e.hardwareId());
                         return new EnrollResource.Enrolled(e.site(), e.node(), e.serial(), e.notAfter(),
                                 Pem.certificates(s.issued().chain()), Pem.certificates(List.of(ca.get().root())), null);
                     });

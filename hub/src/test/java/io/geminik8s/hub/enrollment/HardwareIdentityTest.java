@@ -181,6 +181,12 @@ class HardwareIdentityTest {
         refused(claim(other, Map.of("hardware", Map.of("a", "bad id")), HubInfrastructure.ADMIN_TOKEN), 400,
                 "hardware.a: ");
         refused(claim(other, Map.of("hardware", Map.of("a", "")), HubInfrastructure.ADMIN_TOKEN), 400, "hardware.a: ");
+        refused(claim(other, Map.of("hardware", Map.of("a", "4c4c\u0000")), HubInfrastructure.ADMIN_TOKEN), 400,
+                "hardware.a: ");
+        refused(claim(other, Map.of("hardware", Map.of("a", "y".repeat(129))), HubInfrastructure.ADMIN_TOKEN), 400,
+                "hardware.a: 1 to 128 characters");
+        refused(claim(other, Map.of("hardware", Map.of("a", UUID_A, "b", UUID_B, "c", "x")),
+                HubInfrastructure.ADMIN_TOKEN), 400, "hardware: at most two nodes");
         refused(claim(other, Map.of("hardware", Map.of("A!", UUID_A)), HubInfrastructure.ADMIN_TOKEN), 400,
                 "hardware: 'A!' is not a node id");
         refused(claim(other, Map.of("vip", "10.2.0.10/24", "nodes", Map.of("a", "10.2.0.1", "b", "10.2.0.2"),
