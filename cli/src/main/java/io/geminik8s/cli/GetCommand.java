@@ -62,7 +62,7 @@ final class GetCommand implements Callable<Integer> {
                 rows = hub.get("/api/v1/enrollments", q);
                 cols = List.of(new Output.Column("SITE", "/site"), new Output.Column("NODE", "/node"),
                         new Output.Column("SERIAL", "/serial"), new Output.Column("NOT AFTER", "/notAfter"),
-                        new Output.Column("REVOKED", "/revokedAt"));
+                        new Output.Column("REVOKED", "/revokedAt"), new Output.Column("HARDWARE", "/hardwareId"));
             }
             default -> {
                 q.put("phase", status);

@@ -41,6 +41,10 @@ final class HubClient {
         return send(HttpRequest.newBuilder(uri(path, query)).GET());
     }
 
+    JsonNode delete(String path, Map<String, String> query) {
+        return send(HttpRequest.newBuilder(uri(path, query)).DELETE());
+    }
+
     JsonNode post(String path, Map<String, String> query, Object body) {
         try {
             var publisher = body == null ? HttpRequest.BodyPublishers.noBody()

@@ -11,12 +11,12 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code gk8s site claim SITE}, {@code gk8s site approve SITE NODE} and {@code gk8s site revoke SERIAL} (admin;
- * docs/security.md#enrollment).
+ * {@code gk8s site claim SITE}, {@code gk8s site approve SITE NODE}, {@code gk8s site revoke SERIAL} and
+ * {@code gk8s site clear-hardware SITE NODE} (admin; docs/security.md#enrollment).
  */
 @Command(name = "site", description = "Trust: claim a site for zero-touch enrollment, approve a waiting node, revoke a"
-        + " node's certificate.", subcommands = {SiteCommand.Claim.class, SiteCommand.Approve.class,
-                SiteCommand.Revoke.class})
+        + " node's certificate, clear a node's hardware identity.", subcommands = {SiteCommand.Claim.class,
+                SiteCommand.Approve.class, SiteCommand.Revoke.class, SiteCommand.ClearHardware.class})
 final class SiteCommand {
 
     @ParentCommand
@@ -38,10 +38,17 @@ final class SiteCommand {
         @picocli.CommandLine.Option(names = "--approval", description = "each node enrolls only once an admin"
                 + " approved it (gk8s site approve SITE NODE)")
         boolean approval;
+        @picocli.CommandLine.Option(names = "--hardware", description = "pin a node's hardware identity, e.g."
+                + " a=4c4c4544-0051-3510-8052-b7c04f4e3732 (its DMI product UUID: dmidecode -s system-uuid); the node"
+                + " then enrolls and renews only from that hardware")
+        Map<String, String> hardware;
 
         @Override
         public Integer call() {
             Map<String, Object> body = new java.util.LinkedHashMap<>();
+            if (hardware != null) {
+                body.put("hardware", hardware);
+            }
             if (vip != null || nodes != null) {
                 body.put("vip", vip == null ? "" : vip);
                 body.put("nodes", nodes == null ? Map.of() : nodes);
@@ -101,6 +108,27 @@ final class SiteCommand {
             Output.print(spec.commandLine().getOut(), site.root.output, r, List.of(new Output.Column("SERIAL", "/serial"),
                     new Output.Column("SITE", "/site"), new Output.Column("NODE", "/node"),
                     new Output.Column("REVOKED", "/revokedAt")));
+            return 0;
+        }
+    }
+
+    @Command(name = "clear-hardware", description = "Forget a node's pinned or first recorded hardware identity (new"
+            + " hardware): its next enrollment or renewal records the one it presents.")
+    static final class ClearHardware implements Callable<Integer> {
+        @ParentCommand
+        SiteCommand site;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", description = "site id")
+        String id;
+        @Parameters(index = "1", description = "node id")
+        String node;
+
+        @Override
+        public Integer call() {
+            JsonNode r = site.root.client().delete("/api/v1/enrollments/hardware/" + id + "/" + node, Map.of());
+            Output.print(spec.commandLine().getOut(), site.root.output, r, List.of(new Output.Column("SITE", "/site"),
+                    new Output.Column("NODE", "/node"), new Output.Column("CLEARED", "/cleared")));
             return 0;
         }
     }

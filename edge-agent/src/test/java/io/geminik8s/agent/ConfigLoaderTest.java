@@ -99,7 +99,8 @@ class ConfigLoaderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(0, Main.run(new String[] {"--help"}, Map.of(), new PrintStream(out), new PrintStream(err)));
-        assertTrue(out.toString().contains("broker.url") && out.toString().contains("GK8S_AGENT_"));
+        assertTrue(out.toString().contains("broker.url") && out.toString().contains("GK8S_AGENT_")
+                && out.toString().contains("enroll.hardware-id-file"), out.toString());
         assertEquals(2, Main.run(new String[] {"--bogus"}, Map.of(), new PrintStream(out), new PrintStream(err)));
         assertEquals(2, Main.run(new String[0], Map.of(), new PrintStream(out), new PrintStream(err)));
         assertTrue(err.toString().contains("site: required"), err.toString());

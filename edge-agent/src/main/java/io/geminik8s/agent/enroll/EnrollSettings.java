@@ -13,10 +13,10 @@ import java.util.function.Function;
 /**
  * Zero-touch enrollment settings ({@code enroll.*}, documented in {@link #KEYS}): where the hub's enrollment
  * endpoint is and the site's claim token. Present only until the node has its certificate; afterwards they are
- * ignored.
+ * ignored. {@code hardwareId}: this node's hardware identity ({@link HardwareIdentity}), null where it has none.
  */
 public record EnrollSettings(URI hub, String token, String site, String node, Path stateDir, Path caPem,
-                             Duration timeout, Duration renewBefore, Duration renewCheck) {
+                             Duration timeout, Duration renewBefore, Duration renewCheck, String hardwareId) {
 
     public static final String KEYS = """
               enroll.url                the hub's base URL for zero-touch enrollment (https://hub:8443); with it and
@@ -26,11 +26,16 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
               enroll.allow-plaintext    must be true for an http:// enroll.url (tests, loopback demo)
               enroll.renew-before-h     renew the certificate when less than this is left (default 240 = 10 days)
               enroll.renew-check-s      how often that is checked (default 3600)
+              enroll.hardware-id-file   file with this node's hardware identity, sent at enrollment and renewal
+                                        (default /sys/class/dmi/id/product_uuid, readable by root; none where
+                                        absent or blank; 'none': send none). Not /etc/machine-id: that names the
+                                        OS installation, not the machine
             """;
 
     @Override
     public String toString() {
-        return "EnrollSettings[hub=" + hub + ", site=" + site + ", node=" + node + ", token=***]";
+        return "EnrollSettings[hub=" + hub + ", site=" + site + ", node=" + node + ", hardwareId=" + hardwareId
+                + ", token=***]";
     }
 
     /** The settings if {@code enroll.url} is given and the node has no certificate configured; problems otherwise. */
@@ -61,10 +66,13 @@ public record EnrollSettings(URI hub, String token, String site, String node, Pa
         if ((token == null || token.isEmpty()) && !enrolled) { // once enrolled, the spent claim may be deleted
             local.add("enroll.token or enroll.token-file: the site's claim token is required with enroll.url");
         }
+        String hardwareFile = get.apply("enroll.hardware-id-file");
+        String hardwareId = "none".equals(hardwareFile) ? null : HardwareIdentity.read(Path.of(hardwareFile == null
+                ? HardwareIdentity.DMI : hardwareFile), hardwareFile != null, local).orElse(null);
         problems.addAll(local);
         return local.isEmpty() ? Optional.of(new EnrollSettings(hub, token, get.apply("site"), get.apply("node"), state,
                 ca == null ? null : Path.of(ca), Duration.ofSeconds(20), Duration.ofHours(positive(get, "enroll.renew-before-h",
-                240, local)), Duration.ofSeconds(positive(get, "enroll.renew-check-s", 3600, local))))
+                240, local)), Duration.ofSeconds(positive(get, "enroll.renew-check-s", 3600, local)), hardwareId))
                 : Optional.empty();
     }
 

@@ -78,8 +78,12 @@ public final class Enroller {
         Path dir = settings.dir();
         DurableFiles.privateDirectory(dir);
         KeyPair keys = newKey(dir.resolve(KEY));
-        String body = json.writeValueAsString(Map.of("site", settings.site(), "node", settings.node(),
-                "csr", csr(settings, keys)));
+        Map<String, String> request = new java.util.LinkedHashMap<>(Map.of("site", settings.site(),
+                "node", settings.node(), "csr", csr(settings, keys)));
+        if (settings.hardwareId() != null) {
+            request.put("hardwareId", settings.hardwareId());
+        }
+        String body = json.writeValueAsString(request);
         HttpRequest req = HttpRequest.newBuilder(settings.hub().resolve("enroll/v1")).timeout(settings.timeout())
                 .header("Content-Type", "application/json").header("X-Gk8s-Claim", settings.token())
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();

@@ -84,9 +84,13 @@ public final class Renewer {
             Signature s = Signature.getInstance("SHA256withECDSA");
             s.initSign(currentKey(dir.resolve(Enroller.KEY)));
             s.update(("gk8s-renew:v1\n" + ts + "\n" + csr).getBytes(StandardCharsets.UTF_8));
-            body = json.writeValueAsString(Map.of("site", settings.site(), "node", settings.node(), "csr", csr,
-                    "certificate", Files.readString(dir.resolve(Enroller.CERT)), "timestamp", ts,
-                    "signature", Base64.getEncoder().encodeToString(s.sign())));
+            Map<String, Object> request = new java.util.LinkedHashMap<>(Map.of("site", settings.site(),
+                    "node", settings.node(), "csr", csr, "certificate", Files.readString(dir.resolve(Enroller.CERT)),
+                    "timestamp", ts, "signature", Base64.getEncoder().encodeToString(s.sign())));
+            if (settings.hardwareId() != null) { // as at enrollment; the hub refuses another once it recorded one
+                request.put("hardwareId", settings.hardwareId());
+            }
+            body = json.writeValueAsString(request);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot sign the renewal proof: " + e.getMessage(), e);
         }

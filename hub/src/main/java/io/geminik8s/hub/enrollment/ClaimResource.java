@@ -29,8 +29,17 @@ public class ClaimResource {
     public record Claim(String site, String token, Instant expiresAt, int nodes, String printable) {
     }
 
-    /** Optional: the pair's addresses on the site LAN and its VIP, handed to each node when it enrolls. */
-    public record ClaimRequest(String vip, java.util.Map<String, String> nodes, Boolean approval) {
+    /**
+     * Optional: the pair's addresses on the site LAN and its VIP, handed to each node when it enrolls; whether each
+     * node needs approval; each node's hardware identity to pin ({@code hardware}: node id to identity).
+     */
+    public record ClaimRequest(String vip, java.util.Map<String, String> nodes, Boolean approval,
+                               java.util.Map<String, String> hardware) {
+        public ClaimRequest {
+            nodes = nodes == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes));
+            hardware = hardware == null ? null
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hardware));
+        }
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -38,8 +47,10 @@ public class ClaimResource {
     private final EnrollmentStore store;
     private final SitePairStore pairs;
     private final EnrollmentConfig config;
+    private final HardwareStore hardware;
 
-    public ClaimResource(EnrollmentStore store, SitePairStore pairs, EnrollmentConfig config) {
+    public ClaimResource(EnrollmentStore store, SitePairStore pairs, EnrollmentConfig config, HardwareStore hardware) {
+        this.hardware = hardware;
         this.store = store;
         this.pairs = pairs;
         this.config = config;
@@ -52,7 +63,8 @@ public class ClaimResource {
                     + " nodes enrolls with it once at POST /enroll/v1 until it expires (gk8s.enrollment.claim-lifetime)."
                     + " With a body {vip, nodes: {id: address}} only those two nodes may enroll, and each gets its"
                     + " peer's address, the VIP and the site's peer-link key. With approval=true each node enrolls only"
-                    + " after an admin approved its request (POST /api/v1/enrollments/requests/{site}/{node}/approve).")
+                    + " after an admin approved its request (POST /api/v1/enrollments/requests/{site}/{node}/approve)."
+                    + " With hardware: {id: identity} each named node enrolls and renews only with that hardware identity.")
     @Consumes(MediaType.WILDCARD) // a claim without a pair has no body, and clients send it with any content type
     public Uni<Response> claim(@PathParam("id") String site, String text, @Context SecurityContext caller) {
         ClaimRequest body = parse(text);
@@ -64,10 +76,43 @@ public class ClaimResource {
         Instant expires = now.plus(config.claimLifetime());
         String by = caller.getUserPrincipal() == null ? "anonymous" : caller.getUserPrincipal().getName();
         boolean approval = body != null && Boolean.TRUE.equals(body.approval());
+        java.util.Map<String, HardwareId> pins = pins(body);
         Uni<Void> pair = body == null || (body.vip() == null && body.nodes() == null) ? Uni.createFrom().voidItem()
                 : pairs.save(site, new SitePair(body.vip(), body.nodes()).checked(), now.toEpochMilli());
-        return pair.chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires, approval)).map(v -> Response.status(201)
+        return pair.chain(() -> hardware.pin(site, pins, now.toEpochMilli()))
+                .chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires, approval)).map(v -> Response.status(201)
                 .entity(new Claim(site, token, expires, 2, "gk8s-claim:v1:" + site + ":" + token)).build());
+    }
+
+    /** The hardware identities to pin, checked: node ids (of the pair, if it is named), at most two. */
+    private static java.util.Map<String, HardwareId> pins(ClaimRequest body) {
+        if (body == null || body.hardware() == null) {
+            return java.util.Map.of();
+        }
+        if (body.hardware().size() > 2) {
+            throw ApiProblem.badRequest("hardware: at most two nodes, each node id with its hardware identity");
+        }
+        java.util.Map<String, HardwareId> out = new java.util.TreeMap<>();
+        body.hardware().forEach((node, id) -> {
+            if (node == null || !NodeCsr.ID.matcher(node).matches()) {
+                throw ApiProblem.badRequest("hardware: '" + shown(node)
+                        + "' is not a node id (a-z, 0-9, inner '-')");
+            }
+            if (body.nodes() != null && !body.nodes().containsKey(node)) {
+                throw ApiProblem.badRequest("hardware: '" + node + "' is not one of the pair's nodes");
+            }
+            HardwareId parsed = HardwareId.parse(id, "hardware." + node);
+            if (parsed == null) {
+                throw ApiProblem.badRequest("hardware." + node + ": 1 to " + HardwareId.MAX_CHARS + " characters");
+            }
+            out.put(node, parsed);
+        });
+        return out;
+    }
+
+    private static String shown(String node) {
+        String s = String.valueOf(node).replaceAll("[^\\x20-\\x7e]", "?");
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
     }
 
     private static ClaimRequest parse(String text) {

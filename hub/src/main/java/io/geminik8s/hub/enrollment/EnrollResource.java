@@ -39,8 +39,11 @@ public class EnrollResource {
     public static final String CLAIM_HEADER = "X-Gk8s-Claim";
     private static final Logger LOG = Logger.getLogger(EnrollResource.class);
 
-    /** What a node sends: its identity and a PEM PKCS#10 request for {@code CN=<site>/<node>}. */
-    public record EnrollRequest(String site, String node, String csr) {
+    /**
+     * What a node sends: its identity, a PEM PKCS#10 request for {@code CN=<site>/<node>} and, where the node has
+     * one, its hardware identity ({@link HardwareId}; optional).
+     */
+    public record EnrollRequest(String site, String node, String csr, String hardwareId) {
     }
 
     /**
@@ -62,9 +65,11 @@ public class EnrollResource {
     private final Refusals refusals;
     private final SitePairStore pairs;
     private final ApprovalStore approvals;
+    private final HardwareStore hardware;
 
     public EnrollResource(Provider<FleetCa> ca, EnrollmentStore store, PkiConfig pki, EnrollmentConfig config,
-                          Refusals refusals, SitePairStore pairs, ApprovalStore approvals) {
+                          Refusals refusals, SitePairStore pairs, ApprovalStore approvals, HardwareStore hardware) {
+        this.hardware = hardware;
         this.refusals = refusals;
         this.pairs = pairs;
         this.approvals = approvals;
@@ -77,7 +82,8 @@ public class EnrollResource {
     @POST
     @Operation(summary = "Enroll a node with a claim token (header X-Gk8s-Claim)",
             description = "200 with the certificate chain; 400 for a refused request (P-256 only, subject exactly"
-                    + " CN=<site>/<node>), 401 for a missing, unknown, expired or spent token, 403 for another site's;"
+                    + " CN=<site>/<node>; hardwareId malformed), 401 for a missing, unknown, expired or spent token,"
+                    + " 403 for another site's or a hardwareId other than the node's pinned or first recorded one;"
                     + " 202 while a claim made with approval waits for an admin to approve this node.")
     public Uni<Enrolled> enroll(@HeaderParam(CLAIM_HEADER) String token, EnrollRequest req,
                                 @Context HttpServerRequest http) {
@@ -107,6 +113,7 @@ public class EnrollResource {
                     }
                     pair.set(p.pair().forNode(req.node(), p.peerKey(), PEER_PORT));
                 }))
+                .chain(() -> hardware.check(req.site(), req.node(), HardwareId.parse(req.hardwareId(), "hardwareId")))
                 .chain(() -> approvals.admitted(hash, req.site(), req.node(), address, System.currentTimeMillis()))
                 .invoke(admitted -> {
                     if (!admitted) { // recorded; the node asks again with its backoff
@@ -119,10 +126,11 @@ public class EnrollResource {
                 .chain(issued -> {
                     var c = issued.certificate();
                     var e = new EnrollmentStore.Enrollment(issued.serialHex(), req.site(), req.node(),
-                            c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null);
+                            c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null,
+                            HardwareId.of(HardwareId.parse(req.hardwareId(), "hardwareId")));
                     return store.enroll(hash, e).map(v -> {
-                        LOG.infof("enrolled %s/%s, certificate serial %s until %s", e.site(), e.node(), e.serial(),
-                                e.notAfter());
+                        LOG.infof("enrolled %s/%s, certificate serial %s until %s, hardware %s", e.site(), e.node(),
+                                e.serial(), e.notAfter(), e.hardwareId() == null ? "none presented" : e.hardwareId());
                         return new Enrolled(e.site(), e.node(), e.serial(), e.notAfter(), Pem.certificates(issued.chain()),
                                 Pem.certificates(List.of(ca.get().root())), pair.get());
                     });

@@ -18,9 +18,9 @@ import java.util.List;
 @ApplicationScoped
 public class EnrollmentStore {
 
-    /** One issued node certificate. */
+    /** One issued node certificate; {@code hardwareId}: what the request presented (null: none). */
     public record Enrollment(String serial, String site, String node, Instant notBefore, Instant notAfter,
-                             Instant enrolledAt, Instant revokedAt) {
+                             Instant enrolledAt, Instant revokedAt, String hardwareId) {
     }
 
     private static final String CLAIM = "INSERT INTO site_claim (token_sha256, site_id, created_by, created_ms,"
@@ -30,12 +30,12 @@ public class EnrollmentStore {
             + " AND site_id = $2 AND expires_ms > $3 AND uses < 2 RETURNING uses";
     private static final String WHY = "SELECT site_id, expires_ms, uses FROM site_claim WHERE token_sha256 = $1";
     private static final String RECORD = "INSERT INTO enrollment (serial, site_id, node_id, claim_sha256,"
-            + " not_before_ms, not_after_ms, enrolled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+            + " not_before_ms, not_after_ms, enrolled_ms, hardware_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     private static final String REGISTER = "INSERT INTO site (id, registration) VALUES ($1, 'enrolled')"
             + " ON CONFLICT (id) DO UPDATE SET registration = 'enrolled', updated_at = now()";
     private static final String LIST = "SELECT serial, site_id, node_id, not_before_ms, not_after_ms, enrolled_ms,"
-            + " revoked_ms FROM enrollment WHERE ($1::text IS NULL OR site_id = $1) ORDER BY enrolled_ms DESC, serial"
-            + " LIMIT $2";
+            + " revoked_ms, hardware_id FROM enrollment WHERE ($1::text IS NULL OR site_id = $1)"
+            + " ORDER BY enrolled_ms DESC, serial LIMIT $2";
 
     /** The certificate and every one renewed from it, directly or not: a stolen key's renewals go with it. */
     private static final String REVOKE = "WITH RECURSIVE line AS (SELECT serial FROM enrollment WHERE serial = $1"
@@ -58,7 +58,8 @@ public class EnrollmentStore {
 
     /**
      * Spends the claim for {@code e}'s node and records {@code e}, or fails with the reason: 401 for an unknown,
-     * expired or spent token (or one this node already used), 403 for a token of another site.
+     * expired or spent token (or one this node already used), 403 for a token of another site or a hardware
+     * identity other than the node's recorded one ({@link HardwareStore#admit}).
      */
     Uni<Void> enroll(String tokenHash, Enrollment e) {
         long now = e.enrolledAt().toEpochMilli();
@@ -70,8 +71,10 @@ public class EnrollmentStore {
     }
 
     private Uni<Void> record(SqlConnection tx, String tokenHash, Enrollment e) {
-        return tx.preparedQuery(RECORD).execute(Tuple.from(List.of(e.serial(), e.site(), e.node(), tokenHash,
-                        e.notBefore().toEpochMilli(), e.notAfter().toEpochMilli(), e.enrolledAt().toEpochMilli())))
+        return HardwareStore.admit(tx, e.site(), e.node(), hardware(e), e.enrolledAt().toEpochMilli())
+                .chain(() -> tx.preparedQuery(RECORD).execute(Tuple.from(java.util.Arrays.asList(e.serial(), e.site(),
+                        e.node(), tokenHash, e.notBefore().toEpochMilli(), e.notAfter().toEpochMilli(),
+                        e.enrolledAt().toEpochMilli(), e.hardwareId()))))
                 .chain(() -> tx.preparedQuery(REGISTER).execute(Tuple.of(e.site()))).replaceWithVoid();
     }
 
@@ -109,22 +112,29 @@ public class EnrollmentStore {
 
     private static final String CURRENT = "SELECT site_id, node_id, revoked_ms FROM enrollment WHERE serial = $1";
     private static final String RENEWED = "INSERT INTO enrollment (serial, site_id, node_id, renewed_from,"
-            + " not_before_ms, not_after_ms, enrolled_ms) SELECT $1, site_id, node_id, serial, $3, $4, $5"
-            + " FROM enrollment WHERE serial = $2 AND revoked_ms IS NULL AND site_id = $6 AND node_id = $7";
+            + " not_before_ms, not_after_ms, enrolled_ms, hardware_id) SELECT $1, site_id, node_id, serial, $3, $4, $5,"
+            + " $8::text FROM enrollment WHERE serial = $2 AND revoked_ms IS NULL AND site_id = $6 AND node_id = $7";
 
     /**
      * Records {@code e}, renewed from {@code from}, if {@code from} is this node's and not revoked (checked in the
-     * same statement); otherwise fails with 401.
+     * same statement); otherwise fails with 401. In the same transaction, 403 for a hardware identity other than
+     * the node's recorded one ({@link HardwareStore#admit}).
      */
     Uni<Void> renew(String from, Enrollment e) {
-        return pool.preparedQuery(RENEWED).execute(Tuple.from(List.of(e.serial(), from, e.notBefore().toEpochMilli(),
-                        e.notAfter().toEpochMilli(), e.enrolledAt().toEpochMilli(), e.site(), e.node())))
-                .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().voidItem()
-                        : pool.preparedQuery(CURRENT).execute(Tuple.of(from)).chain(r -> Uni.createFrom().failure(
+        return pool.withTransaction(tx -> tx.preparedQuery(RENEWED).execute(Tuple.from(java.util.Arrays.asList(
+                        e.serial(), from, e.notBefore().toEpochMilli(), e.notAfter().toEpochMilli(),
+                        e.enrolledAt().toEpochMilli(), e.site(), e.node(), e.hardwareId())))
+                .chain(rows -> rows.rowCount() == 1
+                        ? HardwareStore.admit(tx, e.site(), e.node(), hardware(e), e.enrolledAt().toEpochMilli())
+                        : tx.preparedQuery(CURRENT).execute(Tuple.of(from)).chain(r -> Uni.createFrom().failure(
                         unauthorized(!r.iterator().hasNext() ? "the certificate was not issued by enrollment"
                                 : r.iterator().next().getLong("revoked_ms") != null ? "the certificate is revoked"
-                                : "the certificate is another node's")))).replaceWithVoid()
+                                : "the certificate is another node's"))))).replaceWithVoid()
                 .ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    private static HardwareId hardware(Enrollment e) {
+        return e.hardwareId() == null ? null : new HardwareId(e.hardwareId());
     }
 
     static ApiProblem unauthorized(String why) {
@@ -171,7 +181,8 @@ public class EnrollmentStore {
                 Long revoked = r.getLong("revoked_ms");
                 out.add(new Enrollment(r.getString("serial"), r.getString("site_id"), r.getString("node_id"),
                         Instant.ofEpochMilli(r.getLong("not_before_ms")), Instant.ofEpochMilli(r.getLong("not_after_ms")),
-                        Instant.ofEpochMilli(r.getLong("enrolled_ms")), revoked == null ? null : Instant.ofEpochMilli(revoked)));
+                        Instant.ofEpochMilli(r.getLong("enrolled_ms")), revoked == null ? null : Instant.ofEpochMilli(revoked),
+                        r.getString("hardware_id")));
             }
             return out;
         }).ifNoItem().after(config.dbTimeout()).fail();

@@ -25,7 +25,8 @@ public class EnrollmentsResource {
 
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "Issued node certificates, newest first (serial, site, node, validity, revocation)")
+    @Operation(summary = "Issued node certificates, newest first (serial, site, node, validity, revocation, the hardware"
+            + " identity the request presented)")
     public Uni<List<EnrollmentStore.Enrollment>> enrollments(@QueryParam("site") String site,
                                                              @QueryParam("limit") Integer limit) {
         int n = limit == null ? 500 : limit;

@@ -35,12 +35,15 @@ import org.jboss.logging.Logger;
 @Consumes(MediaType.APPLICATION_JSON)
 public class RenewResource {
 
-    /** {@code signature}: base64 SHA256withECDSA by the current key over {@link RenewalProof#payload}. */
+    /**
+     * {@code signature}: base64 SHA256withECDSA by the current key over {@link RenewalProof#payload};
+     * {@code hardwareId} as at enrollment (optional; not part of the proof: the node says it about itself either way).
+     */
     public record RenewRequest(String site, String node, String csr, String certificate, long timestamp,
-                               String signature) {
+                               String signature, String hardwareId) {
     }
 
-    private record Signed(String from, FleetCa.Issued issued) {
+    private record Signed(String from, FleetCa.Issued issued, HardwareId hardware) {
     }
 
     private static final Logger LOG = Logger.getLogger(RenewResource.class);
@@ -62,7 +65,8 @@ public class RenewResource {
     @POST
     @Operation(summary = "Renew a node's certificate with a new key, proving possession of the current one",
             description = "200 as POST /enroll/v1; 400 for a refused request; 401 when the current certificate is"
-                    + " not this fleet's, expired, revoked, another node's, or the proof does not verify.")
+                    + " not this fleet's, expired, revoked, another node's, or the proof does not verify; 403 for a"
+                    + " hardwareId other than the node's pinned or first recorded one.")
     public Uni<EnrollResource.Enrolled> renew(RenewRequest req, @Context HttpServerRequest http) {
         String address = String.valueOf(http.remoteAddress());
         if (req == null || req.site() == null || req.node() == null) {
@@ -74,10 +78,12 @@ public class RenewResource {
                 .chain(s -> {
                     var c = s.issued().certificate();
                     var e = new EnrollmentStore.Enrollment(s.issued().serialHex(), req.site(), req.node(),
-                            c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null);
+                            c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), Instant.now(), null,
+                            HardwareId.of(s.hardware()));
                     return store.renew(s.from(), e).map(v -> {
-                        LOG.infof("renewed %s/%s: certificate %s until %s (was %s)", e.site(), e.node(), e.serial(),
-                                e.notAfter(), s.from());
+                        LOG.infof("renewed %s/%s: certificate %s until %s (was %s), hardware %s", e.site(), e.node(),
+                                e.serial(), e.notAfter(), s.from(), e.hardwareId() == null ? "none presented"
+                                        : e.hardwareId());
                         return new EnrollResource.Enrolled(e.site(), e.node(), e.serial(), e.notAfter(),
                                 Pem.certificates(s.issued().chain()), Pem.certificates(List.of(ca.get().root())), null);
                     });
@@ -92,12 +98,13 @@ public class RenewResource {
         } catch (CsrRefused e) {
             throw EnrollmentStore.unauthorized(e.getMessage());
         }
+        HardwareId hardware = HardwareId.parse(req.hardwareId(), "hardwareId"); // after the proof: 400 only to its holder
         try {
             NodeCsr csr = NodeCsr.check(req.csr(), req.site(), req.node());
             if (csr.publicKey().equals(Pem.readCertificates(req.certificate()).get(0).getPublicKey())) {
                 throw ApiProblem.badRequest("csr: a renewal needs a new key");
             }
-            return new Signed(from, ca.get().issueNode(csr, pki.nodeLifetime()));
+            return new Signed(from, ca.get().issueNode(csr, pki.nodeLifetime()), hardware);
         } catch (CsrRefused e) {
             throw ApiProblem.badRequest("csr: " + e.getMessage());
         }

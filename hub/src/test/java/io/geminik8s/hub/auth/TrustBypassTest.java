@@ -20,11 +20,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Trust is the admin's: claiming a site, approving a waiting node, revoking a node's certificate and starting a
- * certificate rotation, each
+ * Trust is the admin's: claiming a site (with a pair and a hardware pin), approving a waiting node, revoking a node's
+ * certificate, starting a certificate rotation and clearing a node's hardware identity, each
  * sent with no token, a wrong one, a viewer's and an operator's, by every method, in every spelling of
  * {@link ApiBypassTest#spellings}, over a raw socket. Judged by what changed afterwards — no claim made, the
- * certificate not revoked, the node not approved, no rotation started — and by the answers (nothing under 400, no server error).
+ * certificate not revoked, the node not approved, no rotation started, the hardware identity kept — and by the answers (nothing under 400, no server error).
  */
 @QuarkusTest
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -44,7 +44,8 @@ class TrustBypassTest {
         String token = given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
         String serial = given().header("X-Gk8s-Claim", token).contentType("application/json")
-                .body(Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256())))
+                .body(Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256()),
+                        "hardwareId", "first-board"))
                 .post("/enroll/v1").then().statusCode(200).extract().path("serial");
         String gated = site + "-g";
         String gatedToken = given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
@@ -54,7 +55,8 @@ class TrustBypassTest {
                 .body(Map.of("site", gated, "node", "a", "csr", Csrs.pem("CN=" + gated + "/a", Csrs.p256())))
                 .post("/enroll/v1").then().statusCode(202);
         long rotations = count("SELECT count(*) FROM rollout WHERE kind = $1", "certificate-rotation");
-        String pair = "{\"vip\":\"10.0.0.10/24\",\"nodes\":{\"a\":\"10.0.0.1\",\"b\":\"10.0.0.2\"}}";
+        String pair = "{\"vip\":\"10.0.0.10/24\",\"nodes\":{\"a\":\"10.0.0.1\",\"b\":\"10.0.0.2\"},"
+                + "\"hardware\":{\"a\":\"other-board\"}}";
         String rotation = "{\"kind\":\"certificate-rotation\",\"selector\":{}}";
 
         List<String> passed = new ArrayList<>();
@@ -62,7 +64,8 @@ class TrustBypassTest {
             for (String method : List.of("POST", "PUT", "PATCH", "DELETE")) {
                 for (var target : Map.of("/api/v1/sites/" + site + "/claims", pair,
                         "/api/v1/enrollments/" + serial + "/revoke", "", "/api/v1/rollouts", rotation,
-                        "/api/v1/enrollments/requests/" + gated + "/a/approve", "").entrySet()) {
+                        "/api/v1/enrollments/requests/" + gated + "/a/approve", "",
+                        "/api/v1/enrollments/hardware/" + site + "/a", "").entrySet()) {
                     for (String spelled : ApiBypassTest.spellings(target.getKey())) {
                         ApiBypassTest.Reply r = ApiBypassTest.raw(method, spelled, t, "application/json", target.getValue());
                         if (r.status() < 400 || r.status() >= 500) {
@@ -81,6 +84,8 @@ class TrustBypassTest {
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0), "the certificate is not revoked");
         assertEquals(0, count("SELECT count(*) FROM enrollment_request WHERE site_id = $1 AND approved_ms IS NOT NULL",
                 gated), "the waiting node is not approved");
+        assertEquals(1, count("SELECT count(*) FROM node_hardware WHERE site_id = $1 AND hardware_id = 'first-board'"
+                + " AND NOT pinned", site), "the node's hardware identity was neither pinned anew nor cleared");
         assertEquals(rotations, count("SELECT count(*) FROM rollout WHERE kind = $1", "certificate-rotation"),
                 "no rotation was started");
     }

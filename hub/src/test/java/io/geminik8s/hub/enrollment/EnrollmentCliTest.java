@@ -135,4 +135,32 @@ class EnrollmentCliTest {
         Files.delete(file);
         Files.delete(dir);
     }
+
+    @Test
+    void anAdminPinsAndClearsANodesHardwareIdentity() throws Exception {
+        String site = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        String uuid = "4c4c4544-0051-3510-8052-b7c04f4e3732";
+        Run claim = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", site, "--hardware", "a=" + uuid.toUpperCase());
+        assertEquals(0, claim.code(), claim.err());
+        String token = claim.out().strip().substring(claim.out().strip().lastIndexOf(':') + 1);
+        Map<String, String> other = Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256()),
+                "hardwareId", "another-board");
+        RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json").body(other)
+                .post("/enroll/v1").then().statusCode(403);
+        Run bad = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", site, "--hardware", "a=not valid");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("hardware.a: "), bad.err());
+
+        assertEquals(1, gk8s(HubInfrastructure.OPERATOR_TOKEN, "site", "clear-hardware", site, "a").code());
+        Run cleared = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "clear-hardware", site, "a");
+        assertEquals(0, cleared.code(), cleared.err());
+        assertTrue(cleared.out().contains("CLEARED") && cleared.out().contains("true"), cleared.out());
+        RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json").body(other)
+                .post("/enroll/v1").then().statusCode(200);
+        Run list = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site);
+        assertTrue(list.out().contains("HARDWARE") && list.out().contains("another-board"), list.out());
+        Run again = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "clear-hardware", site, "b");
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("404"), again.err());
+    }
 }
