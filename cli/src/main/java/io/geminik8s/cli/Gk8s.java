@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "gk8s", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "gk8s 0.1.0",
         description = "Operate a geminik8s fleet through its hub.",
         subcommands = {GetCommand.class, DescribeCommand.class, RolloutCommand.class, SiteCommand.class,
-                MosquittoCommand.class, PkiCommand.class,
+                MosquittoCommand.class, PkiCommand.class, ConfigCommand.class,
                 AutoComplete.GenerateCompletion.class})
 public final class Gk8s {
 
@@ -26,8 +26,12 @@ public final class Gk8s {
     Path tokenFile;
 
     @Option(names = "--config", scope = ScopeType.INHERIT, description = "Config file (env GK8S_CONFIG; default "
-            + "~/.config/gk8s/config.yaml) with hub: and token: or tokenFile:")
+            + "~/.config/gk8s/config.yaml) with contexts: (gk8s config --help), or hub: and token: or tokenFile:")
     Path config;
+
+    @Option(names = "--context", scope = ScopeType.INHERIT, description = "Context of the config file to use (env "
+            + "GK8S_CONTEXT; default its current-context): gk8s config get-contexts")
+    String context;
 
     @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, description = "table, json or yaml")
     Output.Format output = Output.Format.table;
@@ -35,7 +39,7 @@ public final class Gk8s {
     Map<String, String> env = System.getenv();
 
     HubClient client() {
-        CliConfig c = CliConfig.resolve(hub, tokenFile, config, env);
+        CliConfig c = CliConfig.resolve(hub, tokenFile, config, context, env);
         return new HubClient(c.hub(), c.token());
     }
 
