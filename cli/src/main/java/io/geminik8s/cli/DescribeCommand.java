@@ -34,6 +34,7 @@ final class DescribeCommand implements Callable<Integer> {
         JsonNode value = switch (kind) {
             case site -> {
                 var node = (com.fasterxml.jackson.databind.node.ObjectNode) hub.get("/api/v1/sites/" + name, Map.of());
+                node.set("desired", hub.get("/api/v1/sites/" + name + "/desired", Map.of()));
                 node.set("recentEvents", hub.get("/api/v1/sites/" + name + "/events", Map.of("limit", "10")));
                 yield node;
             }

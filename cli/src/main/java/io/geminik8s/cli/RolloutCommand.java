@@ -168,9 +168,11 @@ final class RolloutCommand {
                     + c.path("rolled_back").asInt();
             String what = r.hasNonNull("template") ? r.path("template").asText() + " revision "
                     + r.path("toRevision").asInt() : "certificate rotation";
-            return String.format("rollout %d %s  %s  %s  wave %d/%d  succeeded %d  in flight %d"
+            // waves are numbered from 0 (the canary) everywhere: the API, the table's WAVE column, the hub's reasons
+            int open = r.path("openWave").asInt();
+            return String.format("rollout %d %s  %s  %s  wave %d%s of 0-%d  succeeded %d  in flight %d"
                             + "  deferred %d  failed %d%s", r.path("id").asLong(), what, Output.bar(finished, total, 20), r.path("phase").asText(),
-                    r.path("openWave").asInt() + 1, r.path("waves").asInt(), c.path("succeeded").asInt(),
+                    open, open == 0 ? " (canary)" : "", r.path("waves").asInt() - 1, c.path("succeeded").asInt(),
                     c.path("in_progress").asInt() + c.path("verifying").asInt(), c.path("deferred").asInt(),
                     c.path("failed").asInt() + c.path("timed_out").asInt(),
                     r.hasNonNull("reason") ? "  (" + r.path("reason").asText() + ")" : "");

@@ -95,6 +95,16 @@ class RolloutCliTest {
         Run table = gk8s(env, "get", "rollouts");
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith(id + " ") && l.contains("succeeded")),
                 table.out());
+        assertTrue(lines.get(lines.size() - 1).contains("wave 1 of 0-1"), "waves from 0, as in the table: "
+                + watch.out());
+
+        String site = new ObjectMapper().readTree(gk8s(env, "rollout", "sites", id, "-o", "json").out())
+                .get(0).get("site").asText();
+        Run site1 = gk8s(env, "describe", "site", site, "-o", "json");
+        assertEquals(0, site1.code(), site1.err());
+        JsonNode desired = new ObjectMapper().readTree(site1.out()).path("desired");
+        assertEquals(t, desired.path("template").asText(), "describe site shows its desired state: " + site1.out());
+        assertEquals(2, desired.path("revision").asInt(), site1.out());
     }
 
     @Test
