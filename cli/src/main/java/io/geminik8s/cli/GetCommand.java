@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code gk8s get sites|templates|rollouts|enrollments}. */
-@Command(name = "get", description = "List sites, templates, rollouts or enrollments.")
+@Command(name = "get", description = "List sites, templates, rollouts or enrollments; -w follows changes.")
 final class GetCommand implements Callable<Integer> {
 
     enum Kind { sites, templates, rollouts, enrollments }
@@ -36,9 +36,52 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = "--status", description = "sites: healthy, degraded, split or offline; rollouts: a phase")
     String status;
 
+    @Option(names = {"-w", "--watch"}, description = "after the list, print each item again whenever it changes"
+            + " (a table line, a JSON line or a YAML document), until interrupted or --watch-for has passed")
+    boolean watch;
+
+    @Option(names = "--watch-for", description = "with -w: stop after this long (ISO-8601, e.g. PT10M)")
+    java.time.Duration watchFor;
+
+    @Option(names = "--interval-ms", defaultValue = "2000", description = "with -w: how often to ask the hub")
+    long intervalMs;
+
+    /** The rows, their columns, and the fields that name an item (a watch reprints an item when it changed). */
+    private record Listing(JsonNode rows, List<Output.Column> cols, List<String> key) {
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         HubClient hub = root.client();
+        Listing first = list(hub);
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        Output.print(out, root.output, first.rows(), first.cols());
+        if (!watch) {
+            return 0;
+        }
+        int[] width = Output.widths(first.rows(), first.cols());
+        Map<String, String> seen = new java.util.HashMap<>();
+        first.rows().forEach(r -> seen.put(key(r, first.key()), r.toString()));
+        long end = watchFor == null ? Long.MAX_VALUE : System.nanoTime() + watchFor.toNanos();
+        while (System.nanoTime() < end) {
+            Thread.sleep(Math.max(100, Math.min(intervalMs, (end - System.nanoTime()) / 1_000_000 + 1)));
+            Listing now = list(hub);
+            for (JsonNode r : now.rows()) {
+                if (!r.toString().equals(seen.put(key(r, now.key()), r.toString()))) {
+                    Output.change(out, root.output, r, now.cols(), width);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String key(JsonNode row, List<String> pointers) {
+        StringBuilder b = new StringBuilder();
+        pointers.forEach(p -> b.append(row.at(p).asText()).append('\u0000'));
+        return b.toString();
+    }
+
+    private Listing list(HubClient hub) {
         Map<String, String> q = new LinkedHashMap<>();
         JsonNode rows;
         List<Output.Column> cols;
@@ -70,7 +113,10 @@ final class GetCommand implements Callable<Integer> {
                 cols = RolloutCommand.COLUMNS;
             }
         }
-        Output.print(spec.commandLine().getOut(), root.output, rows, cols);
-        return 0;
+        return new Listing(rows, cols, switch (kind) {
+            case sites, rollouts -> List.of("/id");
+            case templates -> List.of("/name", "/revision");
+            case enrollments -> List.of("/serial");
+        });
     }
 }

@@ -38,24 +38,52 @@ final class Output {
     }
 
     private static void table(PrintWriter out, Iterable<JsonNode> rows, List<Column> columns) {
-        List<String[]> lines = new ArrayList<>();
-        lines.add(columns.stream().map(Column::header).toArray(String[]::new));
+        int[] width = widths(rows, columns);
+        out.println(line(columns.stream().map(Column::header).toArray(String[]::new), width));
         for (JsonNode r : rows) {
-            lines.add(columns.stream().map(c -> cell(r.at(c.pointer()))).toArray(String[]::new));
+            out.println(line(cells(r, columns), width));
         }
+    }
+
+    /** Each column's width over the header and the rows (a watch keeps the first table's widths). */
+    static int[] widths(Iterable<JsonNode> rows, List<Column> columns) {
         int[] width = new int[columns.size()];
-        for (String[] l : lines) {
-            for (int i = 0; i < l.length; i++) {
-                width[i] = Math.max(width[i], l[i].length());
+        for (int i = 0; i < width.length; i++) {
+            width[i] = columns.get(i).header().length();
+        }
+        for (JsonNode r : rows) {
+            String[] c = cells(r, columns);
+            for (int i = 0; i < c.length; i++) {
+                width[i] = Math.max(width[i], c[i].length());
             }
         }
-        for (String[] l : lines) {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < l.length; i++) {
-                b.append(i == l.length - 1 ? l[i] : String.format("%-" + (width[i] + 3) + "s", l[i]));
-            }
-            out.println(b.toString().stripTrailing());
+        return width;
+    }
+
+    static String[] cells(JsonNode r, List<Column> columns) {
+        return columns.stream().map(c -> cell(r.at(c.pointer()))).toArray(String[]::new);
+    }
+
+    static String line(String[] l, int[] width) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < l.length; i++) {
+            b.append(i == l.length - 1 ? l[i] : String.format("%-" + (width[i] + 3) + "s", l[i]));
         }
+        return b.toString().stripTrailing();
+    }
+
+    /** One changed item of a watch: a table line, a JSON line, or a YAML document. */
+    static void change(PrintWriter out, Format format, JsonNode row, List<Column> columns, int[] width) {
+        try {
+            switch (format) {
+                case json -> out.println(new ObjectMapper().writeValueAsString(row));
+                case yaml -> out.print(new ObjectMapper(new YAMLFactory()).writeValueAsString(row));
+                case table -> out.println(line(cells(row, columns), width));
+            }
+        } catch (JsonProcessingException e) {
+            throw new HubClient.Failure(e.getOriginalMessage());
+        }
+        out.flush();
     }
 
     private static String cell(JsonNode n) {

@@ -51,6 +51,29 @@ class RolloutCliTest {
     }
 
     @Test
+    void getWatchPrintsASiteAgainWhenItGoesOffline() throws Exception {
+        String t = RolloutTest.template();
+        List<SimSite> fleet = helper.fleet(t, 2);
+        Map<String, String> env = Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", HubInfrastructure.VIEWER_TOKEN);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var watching = java.util.concurrent.CompletableFuture.supplyAsync(() -> Gk8s.run(env, new PrintWriter(out),
+                new PrintWriter(err), "get", "sites", "-l", "site-kind=" + t, "-w", "--watch-for", "PT20S",
+                "--interval-ms", "200", "-o", "json"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> out.toString().contains(fleet.get(1).id));
+        fleet.get(0).offline();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> out.toString().lines()
+                .anyMatch(l -> l.startsWith("{") && l.contains("\"" + fleet.get(0).id + "\"")
+                        && l.contains("\"offline\"")));
+        assertEquals(0, watching.get(30, java.util.concurrent.TimeUnit.SECONDS), err.toString());
+        // the list first (one JSON array), then one line per change; the site that stayed online is not repeated
+        assertTrue(out.toString().startsWith("["), out.toString());
+        assertTrue(out.toString().lines().noneMatch(l -> l.startsWith("{") && l.contains(fleet.get(1).id)),
+                out.toString());
+    }
+
+    @Test
     void anOperatorRollsOutAndWatchesFromTheCommandLine() throws Exception {
         String t = RolloutTest.template();
         helper.fleet(t, 3);
