@@ -10,7 +10,9 @@ kine_check() {
   local missing back before after_min stopped
   # a set difference, not comm: comm needs lexical order, and on numerically sorted ids it took every acknowledged
   # 3-digit revision for missing when the survivor also had unacknowledged 2-digit ones (found by forged-acks)
-  missing=$(awk 'NR == FNR { present[$1] = 1; next } !($1 in present) { n++ } END { print n + 0 }' "$present" "$acked")
+  # FILENAME, not NR == FNR: with an empty survivor table NR == FNR would hold for the acknowledged file too
+  missing=$(awk 'FILENAME == ARGV[1] { present[$1] = 1; next } !($1 in present) { n++ } END { print n + 0 }' \
+    "$present" "$acked")
   before=$(awk -v f="$fault" '$3 <= f && $1 > m { m = $1 } END { print m + 0 }' "$acked")
   # every revision acknowledged 0.5 s after the fault or later must be newer than all acknowledged before it
   back=$(awk -v f="$fault" -v b="$before" '$3 > f + 500 && $1 <= b { n++ } END { print n + 0 }' "$acked")

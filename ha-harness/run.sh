@@ -319,6 +319,7 @@ tsv=ha-harness/reports/$scenario.tsv
 printf 'run\toutage_ms\tacked\trows\ttwo_writers\ttwo_vip_owners\tepoch\textra\n' > "$tsv"
 for run in $(seq 1 "$runs"); do
   rm -rf "$work"/{a,b}-pg "$work"/{a,b}-state 2>/dev/null || true
+  : > "$work/a.log"; : > "$work/b.log" # each run's checks (e.g. forged-acks' drop counts) read only its own lines
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
