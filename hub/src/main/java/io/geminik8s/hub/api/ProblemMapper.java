@@ -22,6 +22,9 @@ public class ProblemMapper {
     /** A body that is not JSON, or not the JSON asked for: where, and which field, never a 500. */
     @ServerExceptionMapper
     public Response badJson(JsonProcessingException e, UriInfo uri) {
+        if (e.getProcessor() instanceof com.fasterxml.jackson.core.JsonGenerator) { // writing an answer failed: ours
+            return response(500, "Internal Server Error", "the answer could not be written", uri);
+        }
         return response(400, "Bad Request", JsonProblem.detail(e), uri);
     }
 

@@ -112,7 +112,8 @@ public final class RotationPlan {
                 out.set(i, s.done(n.serial(), at));
                 continue;
             }
-            if (s.commandedAt() >= 0 && s.refused()) {
+            if (s.commandedAt() >= 0 && s.refused() && !(n != null && renewedFrom(s, n))) {
+                // (a node that renewed but answered "not reconnected in time" is waited for, not failed)
                 return new Decision(out, null, false, true);
             }
             if (n != null && n.online() && (s.commandedAt() < 0 || at - s.commandedAt() >= resendMs)) {
@@ -123,6 +124,10 @@ public final class RotationPlan {
             return new Decision(out, null, false, false);
         }
         return new Decision(out, null, true, false);
+    }
+
+    private static boolean renewedFrom(Step s, Node n) {
+        return n.serial() != null && !n.serial().equals(s.fromSerial()) && s.fromSerial().equals(n.renewedFrom());
     }
 
     private static boolean renewed(Step s, Node n) {

@@ -11,8 +11,8 @@ import org.jboss.logging.Logger;
 /**
  * Nodes' answers to renew commands, recorded on their rotation step (shown by {@code GET /api/v1/rollouts/{id}/nodes}).
  * Only the node the command went to can answer it: the row must match the result's site and node, which the broker
- * only lets that node publish. The answer explains a failure; the site's outcome is decided by the certificates and
- * the timeout alone (a lost answer changes nothing).
+ * only lets that node publish. A node's answer that it could not renew fails its site at the next tick (unless the
+ * node did renew: then its reconnect is waited for); a lost answer leaves the site to the resend and its timeout.
  */
 @ApplicationScoped
 public class RotationResults {

@@ -49,8 +49,10 @@ public class RotationStore {
             ON CONFLICT (rollout_id, site_id, node_id) DO UPDATE SET session = excluded.session,
               command_id = excluded.command_id, commanded_ms = excluded.commanded_ms,
               to_serial = excluded.to_serial, done_ms = excluded.done_ms,
-              outcome = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms THEN rotation_node.outcome END,
-              message = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms THEN rotation_node.message END""";
+              outcome = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms
+                  OR rotation_node.outcome <> 'ok' THEN rotation_node.outcome END,
+              message = CASE WHEN excluded.commanded_ms = rotation_node.commanded_ms
+                  OR rotation_node.outcome <> 'ok' THEN rotation_node.message END""";
 
     public Uni<List<String[]>> candidates(SqlClient c, String selectorJson, long rolloutId) {
         return c.preparedQuery(CANDIDATES).execute(Tuple.of(selectorJson, rolloutId)).map(rows -> {

@@ -62,6 +62,11 @@ class ApiInputLimitsTest {
                 "{\"template\": \"t\", \"toRevision\": 2,\n \"selector\": 5}");
         assertEquals(400, wrongType.status(), wrongType.body());
         assertTrue(wrongType.body().contains("field 'selector' has the wrong type (line 2"), wrongType.body());
+        // the wrong shape, to an endpoint anyone may call: said plainly, no Java type named
+        ApiBypassTest.Reply shape = raw("POST", "/enroll/v1", null, "application/json", "[]");
+        assertEquals(400, shape.status(), shape.body());
+        assertTrue(shape.body().contains("wrong shape") && !shape.body().contains("io.geminik8s")
+                && !shape.body().contains("java."), shape.body());
         assertTrue(wrongType.body().contains("application/problem+json") || wrongType.body().contains("\"status\":400"),
                 wrongType.body());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))

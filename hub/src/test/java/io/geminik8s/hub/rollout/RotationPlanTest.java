@@ -155,5 +155,10 @@ class RotationPlanTest {
         assertFalse(failed.done());
         // a resend clears the answer of the send before it
         assertNull(answered.get(0).resent(5).outcome());
+        // "renewed, but not reconnected in time": the node did renew, so its reconnect is waited for, not failed
+        Decision renewedLate = next(answered, nodes(a, new Node("b", "standby", false, 20, "B2", "B1")), 2_000);
+        assertFalse(renewedLate.failed(), "a node that renewed from the commanded serial is not failed");
+        assertTrue(next(answered, nodes(a, new Node("b", "standby", true, 21, "B2", "B1")), 2_100).steps().get(0)
+                .isDone(), "and done once back on a new connection");
     }
 }
