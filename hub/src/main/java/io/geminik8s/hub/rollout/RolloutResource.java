@@ -224,13 +224,25 @@ public class RolloutResource {
             throw new ApiProblem(404, "Not found", "no action '" + action + "'; one of " + ACTIONS);
         }
         String by = caller.getUserPrincipal().getName();
-        return stored(id).chain(st -> {
-            String nothing = RolloutVerbs.nothingToDo(action, st.header());
-            if (nothing != null) {
-                throw new ApiProblem(409, "Conflict", "rollout " + id + ": " + nothing);
-            }
-            return store.audit(pool, id, by, action, reason, false);
-        }).map(cmd -> Response.accepted(new Accepted(id, cmd, action)).build());
+        // one command at a time per rollout (row lock), judged against the commands accepted before it
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT id FROM rollout WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(id)).chain(() -> store.stored(tx, "SELECT " + RolloutStore.COLUMNS
+                        + " FROM rollout WHERE id = $1", Tuple.of(id)))
+                .chain(l -> {
+                    if (l.isEmpty()) {
+                        throw ApiProblem.notFound("no rollout " + id);
+                    }
+                    return store.commands(tx, id).map(pending -> RolloutVerbs.afterPending(l.get(0).header(),
+                            pending.stream().map(RolloutStore.Command::action).toList()));
+                })
+                .chain(h -> {
+                    String nothing = RolloutVerbs.nothingToDo(action, h);
+                    if (nothing != null) {
+                        throw new ApiProblem(409, "Conflict", "rollout " + id + ": " + nothing);
+                    }
+                    return store.audit(tx, id, by, action, reason, false);
+                }))
+                .map(cmd -> Response.accepted(new Accepted(id, cmd, action)).build());
     }
 
     private Uni<View> view(long id) {

@@ -12,6 +12,30 @@ final class RolloutVerbs {
     private RolloutVerbs() {
     }
 
+    /**
+     * The rollout as it will be once the driver has carried out the commands already accepted and not yet applied
+     * (in order): a pause accepted a moment ago makes a resume meaningful, and a second pause pointless.
+     */
+    static Header afterPending(Header h, java.util.List<String> pending) {
+        Header out = h;
+        for (String a : pending) {
+            Phase p = out.phase();
+            out = switch (a) {
+                case "pause" -> p == Phase.RUNNING ? with(out, Phase.PAUSED, out.approvedWave()) : out;
+                case "resume" -> p == Phase.PAUSED ? with(out, Phase.RUNNING, out.approvedWave()) : out;
+                case "abort" -> p == Phase.RUNNING || p == Phase.PAUSED ? with(out, Phase.ABORTED, out.approvedWave())
+                        : out;
+                case "approve" -> with(out, p, Math.max(out.approvedWave(), out.openWave() + 1));
+                default -> out;
+            };
+        }
+        return out;
+    }
+
+    private static Header with(Header h, Phase phase, int approvedWave) {
+        return new Header(phase, h.reason(), h.openWave(), approvedWave, h.gateAccepted(), h.waves());
+    }
+
     /** Why {@code action} would do nothing now, or null when it would act. */
     static String nothingToDo(String action, Header h) {
         if (h.phase() != Phase.RUNNING && h.phase() != Phase.PAUSED) {

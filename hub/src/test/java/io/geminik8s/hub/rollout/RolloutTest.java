@@ -307,6 +307,10 @@ class RolloutTest {
         assertTrue(resume.asString().contains("running: nothing to resume"), resume.asString());
         assertEquals(List.of("create"), given().get("/api/v1/rollouts/" + id + "/audit").then().extract()
                 .path("action"));
+        // judged with the commands accepted before: a pause, then a second pause in the same tick is refused
+        assertEquals(202, given().post("/api/v1/rollouts/" + id + "/pause").then().extract().statusCode());
+        var again2 = given().post("/api/v1/rollouts/" + id + "/pause").then().extract();
+        assertEquals(409, again2.statusCode(), again2.asString());
         given().post("/api/v1/rollouts/" + id + "/abort").then().statusCode(202);
         awaitPhase(id, "aborted");
     }

@@ -42,4 +42,18 @@ class RolloutVerbsTest {
         assertNotNull(RolloutVerbs.nothingToDo("approve", header(Phase.RUNNING, 0, 1, 3)), "approved already");
         assertNotNull(RolloutVerbs.nothingToDo("approve", header(Phase.RUNNING, 2, 2, 3)), "the last wave is open");
     }
+
+    @Test
+    void commandsAcceptedButNotYetAppliedCount() {
+        Header running = header(Phase.RUNNING, 0, Integer.MAX_VALUE, 3);
+        Header pausing = RolloutVerbs.afterPending(running, java.util.List.of("pause"));
+        assertNotNull(RolloutVerbs.nothingToDo("pause", pausing), "a second pause within one tick");
+        assertNull(RolloutVerbs.nothingToDo("resume", pausing), "a resume right after a pause");
+        assertNotNull(RolloutVerbs.nothingToDo("resume",
+                RolloutVerbs.afterPending(running, java.util.List.of("pause", "resume"))));
+        assertNotNull(RolloutVerbs.nothingToDo("abort", RolloutVerbs.afterPending(running, java.util.List.of("abort"))));
+        Header waiting = header(Phase.PAUSED, 0, 0, 3);
+        assertNotNull(RolloutVerbs.nothingToDo("approve", RolloutVerbs.afterPending(waiting,
+                java.util.List.of("approve"))), "approved twice within one tick");
+    }
 }
