@@ -21,6 +21,9 @@ public class EnrollmentStore {
     /** One issued node certificate; {@code hardwareId}: what the request presented (null: none). */
     public record Enrollment(String serial, String site, String node, Instant notBefore, Instant notAfter,
                              Instant enrolledAt, Instant revokedAt, String hardwareId) {
+        Enrollment withHardwareId(String shown) {
+            return new Enrollment(serial, site, node, notBefore, notAfter, enrolledAt, revokedAt, shown);
+        }
     }
 
     private static final String CLAIM = "INSERT INTO site_claim (token_sha256, site_id, created_by, created_ms,"

@@ -28,11 +28,14 @@ public class EnrollmentsResource {
     @Operation(summary = "Issued node certificates, newest first (serial, site, node, validity, revocation, the hardware"
             + " identity the request presented)")
     public Uni<List<EnrollmentStore.Enrollment>> enrollments(@QueryParam("site") String site,
-                                                             @QueryParam("limit") Integer limit) {
+                                                             @QueryParam("limit") Integer limit,
+                                                             @jakarta.ws.rs.core.Context
+                                                             jakarta.ws.rs.core.SecurityContext caller) {
         int n = limit == null ? 500 : limit;
         if (n < 1 || n > 1000) {
             throw ApiProblem.badRequest("limit: between 1 and 1000");
         }
-        return store.list(site, n);
+        return store.list(site, n).map(l -> l.stream().map(e -> e.withHardwareId(HardwareId.shown(e.hardwareId(),
+                caller))).toList());
     }
 }

@@ -40,6 +40,17 @@ public record HardwareId(String value) {
     }
 
     /** The value or null, for JSON and SQL. */
+    /**
+     * What a caller may see of a recorded identity: admins the value, others a fingerprint ({@code sha256:} and 12
+     * hex digits) that tells boards apart without handing a would-be cloner the value to present.
+     */
+    static String shown(String value, jakarta.ws.rs.core.SecurityContext caller) {
+        if (value == null || caller.isUserInRole(io.geminik8s.hub.auth.Roles.ADMIN)) {
+            return value;
+        }
+        return "sha256:" + io.geminik8s.hub.Sha256.hex(value).substring(0, 12);
+    }
+
     static String of(HardwareId id) {
         return id == null ? null : id.value();
     }

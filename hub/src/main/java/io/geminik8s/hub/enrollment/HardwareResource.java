@@ -33,11 +33,13 @@ public class HardwareResource {
     @GET
     @RolesAllowed(Roles.VIEWER)
     @Operation(summary = "Recorded hardware identities per node (pinned by a claim, or recorded at first use)")
-    public Uni<List<HardwareStore.Recorded>> recorded(@QueryParam("site") String site) {
+    public Uni<List<HardwareStore.Recorded>> recorded(@QueryParam("site") String site,
+                                                      @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext caller) {
         if (site != null && !NodeCsr.ID.matcher(site).matches()) {
             throw ApiProblem.badRequest("site: a site id");
         }
-        return hardware.list(site);
+        return hardware.list(site).map(l -> l.stream().map(r -> new HardwareStore.Recorded(r.site(), r.node(),
+                HardwareId.shown(r.hardwareId(), caller), r.pinned(), r.recordedAt())).toList());
     }
 
     @DELETE

@@ -64,10 +64,15 @@ class AgentHardwareIdentityTest {
         EnrollStep.run(null, env(site, "a", token, "a", BOARD_A)); // the same claim: the refusal did not spend it
         EnrollStep.run(null, env(site, "b", token, "b", BOARD_B)); // not pinned: recorded at first use
 
-        List<String> recorded = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+        List<String> recorded = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .get("/api/v1/enrollments?site=" + site).then().statusCode(200).extract().jsonPath()
                 .getList("hardwareId", String.class);
         assertEquals(List.of(BOARD_B, BOARD_A.toLowerCase()), recorded.stream().sorted().toList());
+        List<String> viewerSees = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+                .get("/api/v1/enrollments?site=" + site).then().statusCode(200).extract().jsonPath()
+                .getList("hardwareId", String.class);
+        assertEquals(2, viewerSees.size());
+        assertTrue(viewerSees.stream().allMatch(v -> v.matches("sha256:[0-9a-f]{12}")), "a viewer: " + viewerSees);
 
         // b's state folder copied to other hardware: its renewal is refused, the original's goes through
         Path copy = dir.resolve("b-copy");

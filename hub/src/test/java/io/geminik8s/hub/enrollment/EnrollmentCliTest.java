@@ -62,7 +62,7 @@ class EnrollmentCliTest {
                 .body(Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256())))
                 .post("/enroll/v1").then().statusCode(200).extract().path("serial");
 
-        Run list = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site);
+        Run list = gk8s(HubInfrastructure.ADMIN_TOKEN, "get", "enrollments", "--site", site);
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains(serial) && list.out().contains("SERIAL"), list.out());
         Run revoke = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "revoke", serial);
@@ -157,7 +157,7 @@ class EnrollmentCliTest {
         assertTrue(cleared.out().contains("CLEARED") && cleared.out().contains("true"), cleared.out());
         RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json").body(other)
                 .post("/enroll/v1").then().statusCode(200);
-        Run list = gk8s(HubInfrastructure.VIEWER_TOKEN, "get", "enrollments", "--site", site);
+        Run list = gk8s(HubInfrastructure.ADMIN_TOKEN, "get", "enrollments", "--site", site);
         assertTrue(list.out().contains("HARDWARE") && list.out().contains("another-board"), list.out());
         Run again = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "clear-hardware", site, "b");
         assertEquals(1, again.code());

@@ -90,13 +90,13 @@ class HardwareIdentityTest {
     }
 
     private static List<String> listed(String site) {
-        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .queryParam("site", site).get("/api/v1/enrollments").then().statusCode(200).extract()
                 .jsonPath().getList("hardwareId", String.class);
     }
 
     private static io.restassured.path.json.JsonPath recorded(String site) {
-        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .queryParam("site", site).get("/api/v1/enrollments/hardware").then().statusCode(200).extract().jsonPath();
     }
 
@@ -113,6 +113,14 @@ class HardwareIdentityTest {
         String token = claim(site, Map.of("a", UUID_A.toUpperCase())); // dmidecode prints it in upper case
         assertEquals(List.of("a"), recorded(site).getList("node"), "the pin shows before the node enrolls");
         assertEquals(List.of(UUID_A), recorded(site).getList("hardwareId"));
+        // a viewer (e.g. the broker host's CRL timer) sees a fingerprint, never the value a cloner would present
+        for (String path : List.of("/api/v1/enrollments/hardware")) { // (the enrollments list: AgentHardwareIdentityTest)
+            List<String> seen = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+                    .queryParam("site", site).get(path).then().statusCode(200).extract().jsonPath()
+                    .getList("hardwareId", String.class);
+            assertTrue(!seen.isEmpty() && seen.stream().allMatch(v -> v == null || v.matches("sha256:[0-9a-f]{12}")),
+                    path + ": " + seen);
+        }
         assertEquals(List.of(true), recorded(site).getList("pinned"));
         double before = refusedCount("enroll");
         refused(enroll(token, site, "a", Csrs.p256(), UUID_B), 403, "hardwareId: node " + site + "/a is pinned");
