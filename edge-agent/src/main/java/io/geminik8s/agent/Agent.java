@@ -109,10 +109,10 @@ public final class Agent implements AutoCloseable {
                 SessionBase.next(config.stateDir(), clock.millis()));
         this.witness = new WitnessClient(config.site(), config.node(), codec,
                 (topic, payload) -> link.publish(topic, payload, 1, false), Duration.ofSeconds(2));
-        link.reconnectQuicklyWhile(() -> witness.askedWithin(WITNESS_URGENCY));
+        link.reconnectQuicklyWhile(() -> witness.askingRepeatedly(WITNESS_URGENCY));
     }
 
-    /** How long after a witness request the link counts as needed at once (HA asks about every second then). */
+    /** The link counts as needed at once while the HA asks the witness repeatedly (failover, fence: every 0.5 s). */
     private static final Duration WITNESS_URGENCY = Duration.ofSeconds(5);
 
     private volatile RenewCommand renewals;

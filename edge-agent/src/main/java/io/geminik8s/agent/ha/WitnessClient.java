@@ -34,6 +34,7 @@ public final class WitnessClient implements WitnessPort {
     private final String idPrefix = Long.toString(System.currentTimeMillis(), 36);
     private final Map<String, CompletableFuture<WitnessReply>> pending = new ConcurrentHashMap<>();
     private volatile long lastAskNanos = System.nanoTime() - Long.MAX_VALUE / 4;
+    private volatile long askBeforeNanos = lastAskNanos;
 
     public WitnessClient(String site, String node, Codec codec, Publisher publisher, Duration timeout) {
         this.site = site;
@@ -45,6 +46,7 @@ public final class WitnessClient implements WitnessPort {
 
     @Override
     public CompletableFuture<WitnessReply> ask(WitnessRequest.Op op, long epoch, String peer, Long sinceLastAckMs) {
+        askBeforeNanos = lastAskNanos;
         lastAskNanos = System.nanoTime();
         String id = node + "-" + idPrefix + "-" + ids.incrementAndGet();
         WitnessRequest r = new WitnessRequest(SchemaVersion.CURRENT.toString(), id, site, node,
@@ -61,9 +63,12 @@ public final class WitnessClient implements WitnessPort {
         return reply;
     }
 
-    /** Whether this node asked the witness within {@code window}: it is failing over, or its lease needs the hub. */
-    public boolean askedWithin(Duration window) {
-        return System.nanoTime() - lastAskNanos < window.toNanos();
+    /**
+     * Whether this node asked the witness at least twice within {@code window}: it is failing over or fenced, states
+     * that ask every {@code ha.hub-retry-ms}; a healthy primary's lease check, once every 30 s, is not.
+     */
+    public boolean askingRepeatedly(Duration window) {
+        return System.nanoTime() - askBeforeNanos < window.toNanos();
     }
 
     /** A reply from the hub (routed here by the agent). */

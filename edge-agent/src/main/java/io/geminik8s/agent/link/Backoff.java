@@ -36,8 +36,8 @@ public final class Backoff {
 
     /**
      * The delay for attempt {@code attempt}, or at most the first attempt's cap while {@code urgent}: a node in the
-     * middle of a failover waits on the hub's witness and must not sleep through the hub's return (a few nodes at a
-     * time, so this does not undo the spreading of a fleet's reconnects).
+     * middle of a failover waits on the hub's witness and must not sleep through the hub's return (only nodes that are
+     * failing over or fenced, so this does not undo the spreading of a fleet's reconnects).
      */
     public long delayMs(int attempt, boolean urgent) {
         return delayMs(urgent ? 0 : attempt);
