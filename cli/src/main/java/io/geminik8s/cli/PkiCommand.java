@@ -35,11 +35,18 @@ final class PkiCommand {
         @Option(names = "--out", required = true, description = "File to write (replaced atomically, mode 0644; left"
                 + " as it was when the hub's answer is not a valid CRL)")
         Path out;
+        @Option(names = "--ca", description = "PEM file with the fleet's intermediate (and root): the CRL must be signed"
+                + " by the certificate in it that issued it, else nothing is written")
+        Path ca;
 
         @Override
         public Integer call() throws IOException {
             String pem = pki.root.client().getText("/api/v1/pki/crl", "application/x-pem-file");
             X509CRL crl = parse(pem);
+            if (ca != null) {
+                CrlCheck.signedBy(crl, ca);
+            }
+            CrlCheck.notOlderThan(crl, out);
             Path file = out.toAbsolutePath();
             Path tmp = Files.createTempFile(file.getParent(), ".gk8s-crl", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));

@@ -82,11 +82,21 @@ public final class TestPki {
     /** A CRL of this CA (PEM) listing {@code revoked}, valid from {@code thisUpdate} to {@code nextUpdate}. */
     public String crl(java.util.List<X509Certificate> revoked, Instant thisUpdate, Instant nextUpdate)
             throws Exception {
+        return crl(revoked, thisUpdate, nextUpdate, null);
+    }
+
+    /** The same with a CRL number extension ({@code null}: none). */
+    public String crl(java.util.List<X509Certificate> revoked, Instant thisUpdate, Instant nextUpdate,
+                      java.math.BigInteger number) throws Exception {
         var b = new org.bouncycastle.cert.X509v2CRLBuilder(
                 new X500Name(ca.cert().getSubjectX500Principal().getName()), Date.from(thisUpdate));
         b.setNextUpdate(Date.from(nextUpdate));
         for (X509Certificate c : revoked) {
             b.addCRLEntry(c.getSerialNumber(), Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.unspecified);
+        }
+        if (number != null) {
+            b.addExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber, false,
+                    new org.bouncycastle.asn1.x509.CRLNumber(number));
         }
         return pem("X509 CRL", b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys().getPrivate()))
                 .getEncoded());

@@ -115,7 +115,7 @@ class ApiBypassTest {
     void nothingIsReadWithoutAToken() throws Exception {
         List<String> passed = new ArrayList<>();
         for (String path : List.of("/api/v1/sites", "/api/v1/templates", "/api/v1/rollouts",
-                "/api/v1/pki/crl", "/api/v1/enrollments")) {
+                "/api/v1/pki/crl", "/api/v1/enrollments", "/api/v1/enrollments/hardware")) {
             for (String method : List.of("GET", "HEAD", "OPTIONS", "POST")) {
                 for (String token : new String[]{null, "wrong"}) {
                     for (String target : spellings(path)) {

@@ -107,10 +107,15 @@ class EnrollmentCliTest {
         String line = gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "claim", site).out().strip();
         String token = line.substring(line.lastIndexOf(':') + 1);
         List<String> serials = new java.util.ArrayList<>();
+        String chain = null;
+        String root = null;
         for (String node : List.of("a", "b")) {
-            serials.add(RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json")
+            var enrolled = RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json")
                     .body(Map.of("site", site, "node", node, "csr", Csrs.pem("CN=" + site + "/" + node, Csrs.p256())))
-                    .post("/enroll/v1").then().statusCode(200).extract().path("serial"));
+                    .post("/enroll/v1").then().statusCode(200).extract();
+            serials.add(enrolled.path("serial"));
+            chain = enrolled.path("chain");
+            root = enrolled.path("ca");
         }
         assertEquals(0, gk8s(HubInfrastructure.ADMIN_TOKEN, "site", "revoke", serials.get(0)).code());
 
@@ -126,8 +131,23 @@ class EnrollmentCliTest {
         assertTrue(listed.contains(new BigInteger(serials.get(0), 16)), listed + " lacks " + serials.get(0));
         assertFalse(listed.contains(new BigInteger(serials.get(1), 16)), "the node not revoked is listed");
 
-        // a wrong token: refused, and the file from before is left as it was
+        // checked against the fleet's chain (node certificate + intermediate): accepted; against the root alone
+        // (not the CRL's issuer): refused, the file left as it was
+        Path chainFile = Files.writeString(dir.resolve("chain.pem"), chain);
+        Run checked = gk8s(HubInfrastructure.VIEWER_TOKEN, "pki", "crl", "--out", file.toString(), "--ca",
+                chainFile.toString());
+        assertEquals(0, checked.code(), checked.err());
         String before = Files.readString(file);
+        Path rootFile = Files.writeString(dir.resolve("root.pem"), root);
+        Run notIssuer = gk8s(HubInfrastructure.VIEWER_TOKEN, "pki", "crl", "--out", file.toString(), "--ca",
+                rootFile.toString());
+        assertEquals(1, notIssuer.code());
+        assertTrue(notIssuer.err().contains("not in " + rootFile), notIssuer.err());
+        assertEquals(before, Files.readString(file));
+        Files.delete(chainFile);
+        Files.delete(rootFile);
+
+        // a wrong token: refused, and the file from before is left as it was
         Run refused = gk8s("not-a-token", "pki", "crl", "--out", file.toString());
         assertEquals(1, refused.code());
         assertTrue(refused.err().contains("401"), refused.err());
