@@ -81,6 +81,11 @@ class DebPackageTest {
         assertTrue(modules.contains("java.base@") && modules.contains("jdk.crypto.ec@"), modules);
         assertFalse(modules.contains("java.desktop") || modules.contains("jdk.compiler"), modules);
         assertFalse(Files.exists(root.resolve("usr/lib/gk8s-agent/runtime/bin/javac")));
+        // as the unit's User=gk8s (its uid from the throwaway root): the installed files are readable for it
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String asAgent = run(List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
+                java.toString(), "-jar", jar.toString(), "--version"));
+        assertTrue(asAgent.startsWith("gk8s edge-agent "), asAgent);
         // the launcher, its absolute paths pointed into the throwaway root
         Path launcher = tmp.resolve("gk8s-agent-launcher");
         Files.writeString(launcher, Files.readString(root.resolve("usr/lib/gk8s-agent/bin/gk8s-agent"))
