@@ -128,6 +128,65 @@ class DebPackageTest {
         assertFalse(Files.exists(root.resolve("usr/lib/gk8s-agent")));
     }
 
+    /**
+     * The same package as on a real node: installed by dpkg without DPKG_ROOT into a copy-on-write copy of this
+     * machine (an overlay of / in a mount namespace of our own, chrooted into), so the real paths, this system's
+     * dpkg database (the dependencies are checked, not forced), name service and {@code useradd} are used and this
+     * machine is left as it was. Skipped where an overlay of / cannot be mounted (e.g. a container whose / is
+     * itself an overlay); the throwaway-root test above is the one {@code GK8S_REQUIRE_DPKG} requires.
+     */
+    @Test
+    void installOnACopyOfThisSystem() throws Exception {
+        Path deb = packageOrSkip();
+        Path upper = tmp.resolve("upper");
+        Path work = tmp.resolve("work");
+        Path merged = tmp.resolve("merged");
+        Files.createDirectories(upper);
+        Files.createDirectories(work);
+        Files.createDirectories(merged);
+        ProcessBuilder probe = new ProcessBuilder("unshare", "-m", "sh", "-c", "mount --make-rprivate / && mount -t "
+                + "overlay overlay -o lowerdir=/,upperdir=" + upper + ",workdir=" + work + " " + merged)
+                .redirectErrorStream(true);
+        Process p = probe.start();
+        String why = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Assumptions.assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0,
+                "skipped: no overlay of / can be mounted here: " + why);
+
+        String inside = String.join("\n",
+                "set -e",
+                "dpkg -i /mnt/" + deb.getFileName(),
+                "echo \"user $(id -u gk8s) $(id -g gk8s) $(getent passwd gk8s | cut -d: -f7)\"",
+                "stat -c 'mode %n %a %U %G' /var/lib/gk8s /etc/gk8s /etc/gk8s/agent.properties",
+                "echo \"as-gk8s $(runuser -u gk8s -- gk8s-agent --version)\"",
+                "if [ -x /usr/bin/systemd-analyze ]; then systemd-analyze verify gk8s-agent.service"
+                        + " && echo unit-verified; fi",
+                "echo 42 > /var/lib/gk8s/journal-seq",
+                "dpkg -r gk8s-agent",
+                "echo \"after-remove $(cat /var/lib/gk8s/journal-seq) $(ls /etc/gk8s)\"",
+                "dpkg -P gk8s-agent",
+                "if [ -e /var/lib/gk8s ] || [ -e /etc/gk8s ]; then echo purge-left-files; fi",
+                "echo \"user-after-purge $(id -u gk8s)\"");
+        String out = run(List.of("unshare", "-m", "sh", "-c", String.join(" && ",
+                "mount --make-rprivate /",
+                "mount -t overlay overlay -o lowerdir=/,upperdir=" + upper + ",workdir=" + work + " " + merged,
+                "mount -t proc proc " + merged + "/proc",
+                "mount --bind /dev " + merged + "/dev",
+                "mount --bind " + deb.toAbsolutePath().getParent() + " " + merged + "/mnt",
+                "chroot " + merged + " sh -c '" + inside.replace("'", "'\\''") + "'")));
+        assertTrue(out.contains("/usr/sbin/nologin"), out);
+        assertTrue(out.matches("(?s).*mode /var/lib/gk8s 700 gk8s gk8s\n.*"), out);
+        assertTrue(out.matches("(?s).*mode /etc/gk8s 750 root gk8s\n.*"), out);
+        assertTrue(out.matches("(?s).*mode /etc/gk8s/agent.properties 640 root gk8s\n.*"), out);
+        assertTrue(out.contains("as-gk8s gk8s edge-agent "), out);
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            assertTrue(out.contains("unit-verified"), out);
+        }
+        assertTrue(out.contains("after-remove 42 agent.properties"), out);
+        assertFalse(out.contains("purge-left-files"), out);
+        assertTrue(out.matches("(?s).*user-after-purge \\d+.*"), "the system user stays: " + out);
+        assertFalse(Files.exists(Path.of("/var/lib/gk8s/journal-seq")), "this machine is left alone");
+    }
+
     private static Path packageOrSkip() throws IOException {
         Path deb = null;
         Path target = Path.of("target");
