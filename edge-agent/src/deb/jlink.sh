@@ -10,7 +10,8 @@ java_home=$1
 target=$2
 jmods=$java_home/jmods
 if [ ! -d "$jmods" ]; then
-  echo "jlink.sh: $jmods is missing; a JDK with jmods is needed (Debian: openjdk-17-jdk-headless has them)" >&2
+  echo "jlink.sh: $jmods is missing; a JDK with jmods is needed (Debian: openjdk-17-jdk-headless has them);" \
+    "choose it with -Ddeb.jdk=DIR" >&2
   exit 1
 fi
 modules=$("$java_home/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps \
