@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -54,8 +55,18 @@ public class EmbeddedServices {
         }
     }
 
-    void stopDatabase(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent ev) {
+    /**
+     * Last: the hub's reactive pool closes before the server, which otherwise terminated its idle connections
+     * ("FATAL: terminating connection due to administrator command") and refused reconnects ("the database system
+     * is shutting down") while the application was still stopping. Quarkus closing the pool again later is a no-op.
+     */
+    void stopDatabase(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent ev, Pool pool) {
         if (database != null) {
+            try {
+                pool.closeAndAwait();
+            } catch (RuntimeException e) {
+                LOG.debugf("closing the database pool: %s", e.toString());
+            }
             database.close();
             database = null;
         }

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -37,7 +36,6 @@ public class TemplateFolder {
 
     private final TemplateConfig config;
     private final TemplateStore store;
-    private final AtomicBoolean scanning = new AtomicBoolean();
     private volatile Scan last;
 
     public TemplateFolder(TemplateConfig config, TemplateStore store) {
@@ -48,12 +46,12 @@ public class TemplateFolder {
     void start(@Observes StartupEvent ev, Vertx vertx) {
         config.dir().ifPresent(dir -> {
             scan().subscribe().with(s -> { }, e -> LOG.warn("template folder scan failed", e));
-            vertx.setPeriodic(Math.max(1000, config.scanInterval().toMillis()), id -> {
-                if (scanning.compareAndSet(false, true)) {
-                    scan().onTermination().invoke(() -> scanning.set(false)).subscribe().with(s -> { },
-                            e -> LOG.warn("template folder scan failed", e));
-                }
-            });
+            // a Periodic job: stopped at shutdown like the others, before the database pool closes
+            io.geminik8s.hub.Periodic.every(vertx, java.time.Duration.ofMillis(Math.max(1000,
+                    config.scanInterval().toMillis())), () -> scan().replaceWithVoid().onFailure().recoverWithItem(e -> {
+                        LOG.warn("template folder scan failed", e);
+                        return null;
+                    }));
         });
     }
 
