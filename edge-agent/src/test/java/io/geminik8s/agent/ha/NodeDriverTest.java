@@ -167,11 +167,17 @@ class NodeDriverTest {
         await().atMost(Duration.ofSeconds(30)).until(driverB::peerStreaming);
         driverB.useSyncStandby("a");
         insert(b, 4);
-        try (Connection c = a.connect(); Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT array_agg(id ORDER BY id)::text FROM t")) {
-            rs.next();
-            assertEquals("{1,3,4}", rs.getString(1), "the old primary has every write of the new epoch");
-        }
+        // synchronous commit waits for a's flush, not for its replay: the row is visible on a a moment later
+        String[] rows = {null};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            try (Connection c = a.connect(); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT array_agg(id ORDER BY id)::text FROM t")) {
+                rs.next();
+                rows[0] = rs.getString(1);
+                return "{1,3,4}".equals(rows[0]);
+            }
+        });
+        assertEquals("{1,3,4}", rows[0], "the old primary has every write of the new epoch");
         assertEquals(List.of("a stop", "b restart", "a stop", "a start"), k3sCalls);
     }
 }
