@@ -33,7 +33,7 @@ public final class EnrollStep {
             try {
                 renewer.renewIfDue(java.time.Instant.now());
             } catch (IOException e) {
-                LOG.warning("certificate renewal failed (" + e.getMessage() + "); next check in " + every);
+                LOG.warning("certificate renewal failed (" + why(e) + "); next check in " + every);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -73,10 +73,20 @@ public final class EnrollStep {
                 return settings.get().withEnrolled(env, configured);
             } catch (IOException e) {
                 long wait = backoff.delayMs(attempt);
-                LOG.warning("enrollment at " + settings.get().hub() + " failed (" + e.getMessage() + "); again in "
+                LOG.warning("enrollment at " + settings.get().hub() + " failed (" + why(e) + "); again in "
                         + wait + " ms");
                 Thread.sleep(wait); // a retry delay with jitter, not a wait for a condition
             }
         }
+    }
+
+    /** A failure's words, never "null": a refused connection's exception carries no message of its own. */
+    static String why(Throwable e) {
+        Throwable t = e;
+        while (t.getMessage() == null && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": "
+                + t.getMessage();
     }
 }
