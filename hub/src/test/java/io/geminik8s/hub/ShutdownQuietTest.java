@@ -34,25 +34,21 @@ class ShutdownQuietTest {
                 return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(300))
                         .invoke(finished::incrementAndGet);
             });
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (started.get() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> started.get() > 0);
             assertEquals(1, started.get(), "one run in progress");
             Periodic.stopAll(Duration.ofSeconds(5));
             assertEquals(1, finished.get(), "the run in progress finished before stopAll returned");
-            Thread.sleep(200);
-            assertEquals(1, started.get(), "no run after stopAll");
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+                    .until(() -> started.get() == 1); // no run after stopAll, over ten of its periods
 
             AtomicInteger later = new AtomicInteger(); // a job started afterwards (an application started again) runs
             Periodic.every(vertx, Duration.ofMillis(20), () -> {
                 later.incrementAndGet();
                 return Uni.createFrom().voidItem();
             });
-            deadline = System.nanoTime() + 5_000_000_000L;
-            while (later.get() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> later.get() >= 2);
             assertTrue(later.get() >= 2);
             Periodic.stopAll(Duration.ofSeconds(1));
         } finally {
