@@ -19,6 +19,9 @@ public class KineStandIn {
         String node = args[1];
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        if (System.getenv("PGPASSWORD") != null) { // the superuser's password, derived from the site's secret
+            p.setProperty("password", System.getenv("PGPASSWORD"));
+        }
         p.setProperty("connectTimeout", "1");
         p.setProperty("socketTimeout", "2");
         p.setProperty("ApplicationName", "k3s-" + node);

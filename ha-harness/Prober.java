@@ -22,6 +22,9 @@ public class Prober {
         long interval = Long.parseLong(args[3]);
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        if (System.getenv("PGPASSWORD") != null) { // the superuser's password, derived from the site's secret
+            p.setProperty("password", System.getenv("PGPASSWORD"));
+        }
         p.setProperty("connectTimeout", "1");
         p.setProperty("loginTimeout", "1");
         p.setProperty("socketTimeout", "1");

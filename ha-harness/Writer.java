@@ -16,6 +16,9 @@ public class Writer {
         long end = System.currentTimeMillis() + Long.parseLong(args[1]) * 1000;
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        if (System.getenv("PGPASSWORD") != null) { // the superuser's password, derived from the site's secret
+            p.setProperty("password", System.getenv("PGPASSWORD"));
+        }
         p.setProperty("connectTimeout", "1");
         p.setProperty("socketTimeout", "2");
         long id = 0;

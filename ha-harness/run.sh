@@ -173,16 +173,18 @@ GK8S_AGENT_PG_DATA=$work/$n-pg
 GK8S_AGENT_PG_HOST=${ip[$n]}
 GK8S_AGENT_PG_LISTEN=${ip[$n]},$vip
 GK8S_AGENT_PG_PEER_HOST=${ip[$p]}
-GK8S_AGENT_PG_TRUSTED_NETWORK=$net.0/24
+GK8S_AGENT_PG_SECRET_FILE=$work/$site.pg-secret
+GK8S_AGENT_PG_CLIENT_NETWORK=$net.0/24
 GK8S_AGENT_VIP_ADDRESS=$vip/24
 GK8S_AGENT_VIP_DEVICE=v-$n
 GK8S_AGENT_K3S_COMMAND=$work/$n-k3s.sh
 ENV
   # an agent lease far longer than the hub's (3 s): the agent must run on the hub's, or it writes after b's promotion
   [ "$scenario" != lease-mismatch ] || echo GK8S_AGENT_HA_LEASE_MS=10000 >> "$work/$n.env"
-  printf '#!/bin/sh\nexec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/postgres %s\n' \
-    "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" > "$work/$n-k3s.sh"
-  chmod +x "$work/$n-k3s.sh"
+  printf '#!/bin/sh\nPGPASSWORD=%s exec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/postgres %s\n' \
+    "$pgpw" "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" \
+    > "$work/$n-k3s.sh"
+  chmod 700 "$work/$n-k3s.sh"
   in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
     >> "$work/$n.log" 2>&1 &
   pids+=($!)
@@ -194,18 +196,18 @@ java_of() { for p in $(descendants "$1"); do grep -qa edge-agent.jar /proc/$p/cm
 postgres_of() { pgrep -f -- "-D $work/$1-pg" || true; }
 
 q() { # node sql -> one value, or "down"
-  in_ns "$1" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
+  in_ns "$1" env PGPASSWORD="$pgpw" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
 }
 writable() { # t when a client that overrides every setting commits on the node's own PostgreSQL
-  in_ns "$1" env PGCONNECT_TIMEOUT=1 timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
+  in_ns "$1" env PGCONNECT_TIMEOUT=1 PGPASSWORD="$pgpw" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
     -c "SET statement_timeout = 500" -c "SET default_transaction_read_only = off" -c "SET synchronous_commit = local" \
     -c "BEGIN READ WRITE" -c "CREATE TABLE IF NOT EXISTS harness_probe (node text, at bigint)" \
     -c "INSERT INTO harness_probe VALUES ('end', 0)" -c "COMMIT" >/dev/null 2>&1 && echo t || echo f
 }
 start_probers() { # run: one Prober per node, in its namespace, against its own address, every 50 ms
   for n in a b; do
-    in_ns $n java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" \
-      ha-harness/Prober.java "jdbc:postgresql://${ip[$n]}:5432/postgres" $n 60 50 > "$work/probe-$n-$1.log" \
+    in_ns $n env PGPASSWORD="$pgpw" java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+      -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" ha-harness/Prober.java "jdbc:postgresql://${ip[$n]}:5432/postgres" $n 60 50 > "$work/probe-$n-$1.log" \
       2> "$work/probe-$n-$1.err" &
     pids+=($!)
     prober[$n]=$!
@@ -323,6 +325,9 @@ for run in $(seq 1 "$runs"); do
   site=harness-$run
   # the site's peer-link key, fresh per run, shared by both agents (enrollment hands it out in production)
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.peer-key")
+  # and the site's database secret: every connection to PostgreSQL proves a SCRAM password derived from it
+  (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.pg-secret")
+  pgpw=$(printf %s postgres | openssl dgst -sha256 -hmac "$(cat "$work/$site.pg-secret")" | awk '{print $NF}')
   frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced="" bad_extra="" data_kept=""
   sniffer="" attacker=""
   fresh_nodes
@@ -330,7 +335,7 @@ for run in $(seq 1 "$runs"); do
   start_agent b a standby
   wait_for "synchronous replication" 60 is_sync a b
   start_probers "$run"
-  in_ns c java -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" ha-harness/Writer.java \
+  in_ns c env PGPASSWORD="$pgpw" java -cp "$(ls edge-agent/target/lib/postgresql-*.jar)" ha-harness/Writer.java \
     "jdbc:postgresql://$vip:5432/postgres" 40 > "$work/writer-$run.log" 2>&1 &
   writer=$!
   pids+=($writer)

@@ -75,7 +75,10 @@ class ConfigLoaderTest {
         env.putAll(Map.of("GK8S_AGENT_PG_PEER_HOST", "127.0.0.2", "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24",
                 "GK8S_AGENT_VIP_DEVICE", "eth0"));
         ConfigException none = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
-        assertEquals(List.of("ha.peer-key-file: required with ha.enabled=true"), none.problems());
+        assertEquals(List.of("ha.peer-key-file: required with ha.enabled=true", "pg.secret-file: required with"
+                + " ha.enabled=true (the site's database secret, from enrollment); pg.trusted-network instead only in"
+                + " test setups"), none.problems());
+        env.put("GK8S_AGENT_PG_SECRET_FILE", Files.writeString(dir.resolve("pg.secret"), "cd".repeat(32)).toString());
 
         env.put("GK8S_AGENT_HA_PEER_KEY_FILE", Files.writeString(dir.resolve("short.key"), "secret").toString());
         ConfigException shortKey = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
@@ -85,6 +88,21 @@ class ConfigLoaderTest {
         AgentConfig ok = ConfigLoader.load(null, env);
         assertEquals(new io.geminik8s.agent.ha.PeerKey("ab".repeat(32).getBytes()), ok.ha().peerKey());
         assertFalse(ok.ha().toString().contains("abab"), "the key never shows in a dump of the settings");
+        assertFalse(ok.ha().toString().contains("cdcd"), "nor the database secret");
+        assertEquals(new io.geminik8s.agent.pg.PgSecret("cd".repeat(32)).password("postgres"),
+                ok.ha().pgSecret().password("postgres"));
+
+        env.put("GK8S_AGENT_PG_TRUSTED_NETWORK", "10.0.0.0/24");
+        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "all");
+        ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
+        assertEquals(List.of("pg.trusted-network: not with pg.secret-file (a trusted network needs no password)",
+                "pg.client-network: a CIDR like 10.0.0.0/24, or samenet"), both.problems());
+        env.remove("GK8S_AGENT_PG_TRUSTED_NETWORK");
+        env.remove("GK8S_AGENT_PG_CLIENT_NETWORK");
+        env.put("GK8S_AGENT_PG_SECRET_FILE", Files.writeString(dir.resolve("short.secret"), "secret").toString());
+        ConfigException shortSecret = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
+        assertTrue(shortSecret.problems().get(0).startsWith("pg.secret-file: "), shortSecret.getMessage());
+        assertTrue(shortSecret.problems().get(0).contains("at least 32 characters"), shortSecret.getMessage());
     }
 
     @Test

@@ -38,6 +38,7 @@ class ForcePromoteCommandTest {
         env.put("GK8S_AGENT_HA_PEER_KEY_FILE", peerKeyFile().toString());
         env.put("GK8S_AGENT_PG_DATA", state.resolve("pg").toString());
         env.put("GK8S_AGENT_PG_PEER_HOST", "127.0.0.2");
+        env.put("GK8S_AGENT_PG_TRUSTED_NETWORK", "127.0.0.0/8");
         env.put("GK8S_AGENT_VIP_ADDRESS", "198.51.100.10/24");
         env.put("GK8S_AGENT_VIP_DEVICE", "eth0");
         env.put("SUDO_USER", "alice");

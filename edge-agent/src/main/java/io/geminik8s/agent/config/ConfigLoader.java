@@ -44,6 +44,7 @@ public final class ConfigLoader {
                                         agent is back (default 30000)
               postgres.url              JDBC URL of the local PostgreSQL to probe (optional)
               postgres.user / postgres.password
+                                        (with pg.secret-file the password defaults to the one derived for the user)
               certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
               labels                    comma-separated key=value site labels, e.g. region=eu,kind=store
               state.dir                 agent state folder (default /var/lib/gk8s-agent)
@@ -171,6 +172,12 @@ public final class ConfigLoader {
                 }
             }
         }
+        HaSettings ha = HaSettings.parse(this::get, problems);
+        char[] pgPassword = chars(get("postgres.password"));
+        if (pgPassword == null && pgUrl != null && ha != null && ha.pgSecret() != null) { // the probe's role's
+            pgPassword = ha.pgSecret().password(get("postgres.user") == null ? "postgres" : get("postgres.user"))
+                    .toCharArray();
+        }
         AgentConfig cfg = new AgentConfig(site, node, broker, plaintext, tls,
                 Duration.ofSeconds(number("mqtt.keepalive-s", 30, 1, 65535)),
                 Duration.ofSeconds(number("mqtt.session-expiry-s", 86400, 0, 4294967295L)),
@@ -179,8 +186,8 @@ public final class ConfigLoader {
                 (int) number("journal.max-events", 10000, 10, 10_000_000),
                 Duration.ofMillis(number("backoff.initial-ms", 1000, 10, 3_600_000)),
                 Duration.ofMillis(number("backoff.max-ms", 30_000, 10, 3_600_000)),
-                new AgentConfig.Postgres(pgUrl, get("postgres.user"), chars(get("postgres.password"))), List.copyOf(certs),
-                labels(), state, HaSettings.parse(this::get, problems));
+                new AgentConfig.Postgres(pgUrl, get("postgres.user"), pgPassword), List.copyOf(certs),
+                labels(), state, ha);
         if (cfg.willDelay().compareTo(cfg.sessionExpiry()) > 0) {
             problems.add("mqtt.will-delay-s: must be <= mqtt.session-expiry-s (the broker sends the Will when the"
                     + " session ends at the latest)");

@@ -2,6 +2,7 @@ package io.geminik8s.agent.config;
 
 import io.geminik8s.agent.ha.HaTiming;
 import io.geminik8s.agent.ha.PeerKey;
+import io.geminik8s.agent.pg.PgSecret;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.function.Function;
  */
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
-                         String pgOsUser, String pgTrustedNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
+                         String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
                          String k3sCommand, HaTiming timing, PeerKey peerKey) {
 
     public static final String KEYS = """
@@ -35,7 +36,13 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                                         net.ipv4.ip_nonlocal_bind=1, so clients reach it through the VIP)
               pg.peer-host / pg.peer-port  the peer's PostgreSQL (required host; port default 5432)
               pg.os-user                OS user PostgreSQL runs as when the agent is root (default postgres)
-              pg.trusted-network        CIDR trusted without password (site LAN; test setups only, default none)
+              pg.secret-file            file holding the site's database secret, shared by both nodes (from
+                                        enrollment, or openssl rand -hex 32; mode 0600): every connection to
+                                        PostgreSQL proves a SCRAM password derived from it, one per role
+              pg.client-network         with pg.secret-file: where clients may connect from besides loopback
+                                        (a CIDR; default samenet, the subnets this host is on)
+              pg.trusted-network        instead of pg.secret-file, for test setups only: a CIDR trusted without
+                                        any password (HA needs one of the two)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
               vip.netns                 network namespace that holds vip.device (default: the agent's own)
               k3s.unit                  systemd unit of K3s (default k3s; none = do not manage K3s)
@@ -66,6 +73,7 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
         }
         String pgData = required(get, "pg.data", problems);
         PeerKey peerKey = peerKey(get, problems);
+        PgSecret pgSecret = pgSecret(get, problems);
         String k3s = get.apply("k3s.unit") == null ? "k3s" : get.apply("k3s.unit");
         return new HaSettings(peerNode, address(get, "ha.listen", "0.0.0.0:7946", problems),
                 address(get, "ha.peer-address", null, problems), role,
@@ -74,7 +82,8 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 orDefault(get, "pg.listen", orDefault(get, "pg.host", "127.0.0.1")),
                 (int) number(get, "pg.port", 5432, problems),
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
-                orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), vip, required(get, "vip.device", problems),
+                orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), pgSecret,
+                get.apply("pg.client-network"), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
                 get.apply("k3s.command"), timing, peerKey);
     }
@@ -91,6 +100,34 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
             problems.add("ha.peer-key-file: cannot read " + file + " (" + e + ")");
         } catch (IllegalArgumentException e) {
             problems.add("ha.peer-key-file: " + file + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** A database secret, or explicitly trust for tests: never a pair whose peer cannot log in, nor both. */
+    private static PgSecret pgSecret(Function<String, String> get, List<String> problems) {
+        String file = get.apply("pg.secret-file");
+        String trusted = get.apply("pg.trusted-network");
+        if (file == null) {
+            if (trusted == null) {
+                problems.add("pg.secret-file: required with ha.enabled=true (the site's database secret, from"
+                        + " enrollment); pg.trusted-network instead only in test setups");
+            }
+            return null;
+        }
+        if (trusted != null) {
+            problems.add("pg.trusted-network: not with pg.secret-file (a trusted network needs no password)");
+        }
+        if (get.apply("pg.client-network") != null && !get.apply("pg.client-network").matches(
+                "samenet|samehost|\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+            problems.add("pg.client-network: a CIDR like 10.0.0.0/24, or samenet");
+        }
+        try {
+            return PgSecret.load(Path.of(file));
+        } catch (java.io.IOException e) {
+            problems.add("pg.secret-file: cannot read " + file + " (" + e + ")");
+        } catch (IllegalArgumentException e) {
+            problems.add("pg.secret-file: " + file + ": " + e.getMessage());
         }
         return null;
     }

@@ -39,6 +39,7 @@ public final class Enroller {
     /** The pair's configuration from the claim (keys of the agent's own settings), and the peer-link key. */
     static final String PAIR = "pair.properties";
     static final String PEER_KEY = "peer.key";
+    static final String PG_SECRET = "pg.secret";
     private static final Logger LOG = Logger.getLogger(Enroller.class.getName());
 
     /** The hub refused (4xx: the token, the request): retrying the same will not help. */
@@ -122,7 +123,8 @@ public final class Enroller {
 
     /**
      * The site's pair as this node's settings ({@code ha.peer-node}, {@code ha.peer-address}, {@code pg.peer-host},
-     * {@code vip.address}, {@code ha.peer-key-file}) in {@value #PAIR}, the key in {@value #PEER_KEY}; both 0600.
+     * {@code vip.address}, {@code ha.peer-key-file}, {@code pg.secret-file}) in {@value #PAIR}, the peer-link key in
+     * {@value #PEER_KEY} and the database secret in {@value #PG_SECRET}; all 0600.
      * Refused unless every value has its expected form: the hub's answer is not trusted to write arbitrary settings.
      */
     static void writePair(Path dir, JsonNode pair) throws IOException {
@@ -130,15 +132,21 @@ public final class Enroller {
         String address = pair.path("peerAddress").asText("");
         String vip = pair.path("vip").asText("");
         String key = pair.path("peerKey").asText("");
+        String pgSecret = pair.path("pgSecret").asText("");
         if (!peer.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") || !address.matches("\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}")
-                || !vip.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}") || !key.matches("[0-9a-f]{64}")) {
+                || !vip.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}") || !key.matches("[0-9a-f]{64}")
+                || !pgSecret.matches("([0-9a-f]{64})?")) {
             throw new IOException("the hub's pair configuration is malformed");
         }
         DurableFiles.write(dir.resolve(PEER_KEY), key.getBytes(StandardCharsets.US_ASCII));
+        if (!pgSecret.isEmpty()) { // a hub from before the database secret sends none
+            DurableFiles.write(dir.resolve(PG_SECRET), pgSecret.getBytes(StandardCharsets.US_ASCII));
+        }
         String props = "# the site's pair, from enrollment; settings in the agent's own config take precedence\n"
                 + "ha.peer-node=" + peer + "\nha.peer-address=" + address + "\npg.peer-host="
                 + address.substring(0, address.indexOf(':')) + "\nvip.address=" + vip + "\nha.peer-key-file="
-                + dir.resolve(PEER_KEY).toAbsolutePath() + "\n";
+                + dir.resolve(PEER_KEY).toAbsolutePath() + "\n"
+                + (pgSecret.isEmpty() ? "" : "pg.secret-file=" + dir.resolve(PG_SECRET).toAbsolutePath() + "\n");
         DurableFiles.write(dir.resolve(PAIR), props.getBytes(StandardCharsets.US_ASCII));
     }
 

@@ -62,9 +62,9 @@ public final class HaNode implements AutoCloseable {
         this.epochFile = stateDir.resolve("ha-epoch");
         this.ipPrefix = ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns());
         this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
-                .listenOn(ha.pgListen());
+                .listenOn(ha.pgListen()).withSecret(ha.pgSecret(), ha.pgClientNetwork());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
-                runner);
+                runner).withSecret(ha.pgSecret(), ha.pgClientNetwork());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;

@@ -43,6 +43,8 @@ public final class PgControl implements AutoCloseable {
     final String osUser;
     private final ProcessRunner runner;
     private String listen;
+    private PgSecret secret;
+    private String clientNetwork;
     private final Postmaster postmaster = new Postmaster(this);
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
@@ -70,6 +72,16 @@ public final class PgControl implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Every TCP connection proves a SCRAM password derived from the site's {@code secret}, and only from
+     * {@code clientNetwork} (a CIDR, or {@code samenet}: the subnets this host is on) besides loopback.
+     */
+    public PgControl withSecret(PgSecret secret, String clientNetwork) {
+        this.secret = secret;
+        this.clientNetwork = clientNetwork;
+        return this;
+    }
+
     public String name() {
         return name;
     }
@@ -87,10 +99,21 @@ public final class PgControl implements AutoCloseable {
     }
 
     /**
-     * As {@link #initPrimary()}, trusting also {@code trustedCidr} (the site LAN: peer replication, clients through
-     * the VIP). Trust is for the test harness; production needs scram and certificates (not built yet).
+     * As {@link #initPrimary()}. With a secret ({@link #withSecret}) every connection proves its role's password
+     * and {@code trustedCidr} must be null; without one, {@code trustedCidr} (the site LAN) is trusted without a
+     * password — for test setups only.
      */
     public void initPrimary(String trustedCidr) {
+        if (secret != null) {
+            if (trustedCidr != null) {
+                throw new IllegalArgumentException("a trusted network and a database secret exclude each other");
+            }
+            PgAuth.initdb(this, secret, clientNetwork);
+            start();
+            sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN PASSWORD '"
+                    + secret.password(REPLICATION_USER) + "'");
+            return;
+        }
         run(Duration.ofSeconds(60), bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
                 "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--data-checksums", "--no-instructions");
         if (trustedCidr != null) {
@@ -284,7 +307,10 @@ public final class PgControl implements AutoCloseable {
     }
 
     private Connection connect(Properties p) throws SQLException {
-        p.setProperty("user", "postgres");
+        p.setProperty("user", PgSecret.SUPERUSER);
+        if (secret != null) {
+            p.setProperty("password", secret.password(PgSecret.SUPERUSER));
+        }
         p.setProperty("connectTimeout", "3");
         p.setProperty("ApplicationName", "gk8s-agent");
         return DriverManager.getConnection(jdbcUrl(), p);
@@ -354,15 +380,26 @@ public final class PgControl implements AutoCloseable {
         return out;
     }
 
+    /**
+     * libpq's password file for this node's tools and its standby connection, {@code null} without a secret
+     * ({@link PgAuth#passfile}).
+     */
+    Path passfile() {
+        return secret == null ? null : PgAuth.passfile(this, secret);
+    }
+
     static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 
     /** A command that must succeed within {@code timeout}; PostgreSQL's tools get a connect timeout. */
     void run(Duration timeout, String... cmd) {
-        List<String> full = cmd[0].equals("chown") ? List.of(cmd) : asUser(List.of(cmd));
-        ProcessRunner.Result r = runner.run(timeout, full,
-                Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S)));
+        boolean chown = cmd[0].equals("chown"); // run as root, and needs no password (it writes the password file)
+        List<String> full = chown ? List.of(cmd) : asUser(List.of(cmd));
+        Map<String, String> env = secret == null || chown
+                ? Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S))
+                : Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S), "PGPASSFILE", passfile().toString());
+        ProcessRunner.Result r = runner.run(timeout, full, env);
         if (!r.ok()) {
             throw new IllegalStateException(name + ": " + r.describe());
         }

@@ -76,8 +76,10 @@ final class PgStandby {
             List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
             lines.removeIf(l -> l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name")
                     || l.startsWith("synchronous_standby_names") || l.startsWith("default_transaction_read_only"));
+            Path passfile = node.passfile(); // the password stays out of the data directory and its copies
             lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
-                    + PgControl.REPLICATION_USER + " application_name=" + node.name + "'");
+                    + PgControl.REPLICATION_USER + " application_name=" + node.name
+                    + (passfile == null ? "" : " passfile=" + passfile.toAbsolutePath()) + "'");
             lines.add("primary_slot_name = '" + slot(node.name) + "'");
             Files.write(auto, lines);
             Files.writeString(node.data.resolve("standby.signal"), "");

@@ -111,7 +111,7 @@ public class EnrollResource {
                         throw new ApiProblem(403, "Forbidden", "node '" + req.node() + "' is not one of the site's"
                                 + " two nodes (" + String.join(", ", p.pair().nodes().keySet()) + ")");
                     }
-                    pair.set(p.pair().forNode(req.node(), p.peerKey(), PEER_PORT));
+                    pair.set(p.pair().forNode(req.node(), p.peerKey(), p.pgSecret(), PEER_PORT));
                 }))
                 .chain(() -> hardware.check(req.site(), req.node(), HardwareId.parse(req.hardwareId(), "hardwareId")))
                 .chain(() -> approvals.admitted(hash, req.site(), req.node(), address, System.currentTimeMillis()))

@@ -18,14 +18,16 @@ import java.util.Optional;
 @ApplicationScoped
 public class SitePairStore {
 
-    /** A site's pair configuration with its peer-link key. */
-    record Stored(SitePair pair, String peerKey) {
+    /** A site's pair configuration with its peer-link key and database secret. */
+    record Stored(SitePair pair, String peerKey, String pgSecret) {
     }
 
-    private static final String SAVE = "INSERT INTO site_pair (site_id, vip, nodes, peer_key, updated_ms)"
-            + " VALUES ($1, $2, $3::text::jsonb, $4, $5) ON CONFLICT (site_id) DO UPDATE SET vip = excluded.vip,"
-            + " nodes = excluded.nodes, updated_ms = excluded.updated_ms";
-    private static final String LOAD = "SELECT vip, nodes::text AS nodes, peer_key FROM site_pair WHERE site_id = $1";
+    private static final String SAVE = "INSERT INTO site_pair (site_id, vip, nodes, peer_key, pg_secret, updated_ms)"
+            + " VALUES ($1, $2, $3::text::jsonb, $4, $5, $6) ON CONFLICT (site_id) DO UPDATE SET vip = excluded.vip,"
+            + " nodes = excluded.nodes, pg_secret = coalesce(site_pair.pg_secret, excluded.pg_secret),"
+            + " updated_ms = excluded.updated_ms";
+    private static final String LOAD = "SELECT vip, nodes::text AS nodes, peer_key, pg_secret FROM site_pair"
+            + " WHERE site_id = $1";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Pool pool;
@@ -41,13 +43,16 @@ public class SitePairStore {
     Uni<Void> save(String site, SitePair p, long now) {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key); // used only if the site has none yet
+        byte[] pgSecret = new byte[32];
+        RANDOM.nextBytes(pgSecret); // likewise
         String nodes;
         try {
             nodes = json.writeValueAsString(p.nodes());
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }
-        return pool.preparedQuery(SAVE).execute(Tuple.of(site, p.vip(), nodes, HexFormat.of().formatHex(key), now))
+        return pool.preparedQuery(SAVE).execute(Tuple.of(site, p.vip(), nodes, HexFormat.of().formatHex(key),
+                        HexFormat.of().formatHex(pgSecret), now))
                 .replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
     }
 
@@ -59,7 +64,8 @@ public class SitePairStore {
             Row r = rows.iterator().next();
             try {
                 Map<String, String> nodes = json.readValue(r.getString("nodes"), new TypeReference<>() { });
-                return Optional.of(new Stored(new SitePair(r.getString("vip"), nodes), r.getString("peer_key")));
+                return Optional.of(new Stored(new SitePair(r.getString("vip"), nodes), r.getString("peer_key"),
+                        r.getString("pg_secret")));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("site_pair of " + site + " is unreadable", e);
             }

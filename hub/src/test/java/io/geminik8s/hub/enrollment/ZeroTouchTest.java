@@ -128,6 +128,9 @@ class ZeroTouchTest {
         assertEquals("10.9.0.1", ha.get("b").pgPeerHost());
         assertEquals("10.9.0.99/24", ha.get("b").vipCidr(), "the operator's setting wins");
         assertEquals(ha.get("a").peerKey(), ha.get("b").peerKey(), "one key for the pair");
+        assertEquals(ha.get("a").pgSecret().password("postgres"), ha.get("b").pgSecret().password("postgres"),
+                "one database secret for the pair");
+        assertEquals("rw-------", mode(dir.resolve("a").resolve("tls").resolve("pg.secret")));
     }
 
     /** Under a claim made with approval the agent asks, is told to wait (retryable), and enrolls once approved. */

@@ -93,6 +93,12 @@ class HaPairTest {
             java.nio.file.Files.writeString(key, UUID.randomUUID() + "-" + UUID.randomUUID());
         }
         env.put("GK8S_AGENT_HA_PEER_KEY_FILE", key.toString());
+        java.nio.file.Path secret = root.resolve("pg-secret"); // and the database secret
+        if (!java.nio.file.Files.exists(secret)) {
+            java.nio.file.Files.writeString(secret, UUID.randomUUID() + "-" + UUID.randomUUID());
+        }
+        env.put("GK8S_AGENT_PG_SECRET_FILE", secret.toString());
+        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "127.0.0.0/8");
         AgentConfig config = ConfigLoader.load(null, env);
         Agent agent = new Agent(config, Clock.systemUTC());
         agent.start();
@@ -129,6 +135,12 @@ class HaPairTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(io.restassured.RestAssured.given()
                 .get("/api/v1/sites/ha-pair/witness").then().extract().path("standbyEligible")));
         a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
+        var anonymous = new java.util.Properties();
+        anonymous.setProperty("user", "postgres");
+        anonymous.setProperty("connectTimeout", "3");
+        assertEquals("08004", org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                () -> java.sql.DriverManager.getConnection(a.ha().database().jdbcUrl(), anonymous).close()).getSQLState(),
+                "the server asks every client for a password (SCRAM)");
         try (Connection c = a.ha().database().connect(); Statement st = c.createStatement()) {
             for (int i = 1; i <= 100; i++) {
                 st.execute("INSERT INTO acked VALUES (" + i + ")");

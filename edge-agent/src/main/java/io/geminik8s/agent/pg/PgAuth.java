@@ -1,0 +1,86 @@
+package io.geminik8s.agent.pg;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+
+/**
+ * Password authentication of a pair's PostgreSQL: the cluster made with a superuser password and an access file
+ * that asks every TCP connection for SCRAM, and the password file libpq's tools and the standby's connection read.
+ * pg_hba.conf is in the data directory (a base backup gives the standby the same rules); the password file is beside
+ * it, so no copy of the data carries a password.
+ */
+final class PgAuth {
+
+    private PgAuth() {
+    }
+
+    /**
+     * initdb with the superuser's password (read from a 0600 file that is deleted at once) and an access file in
+     * which loopback and {@code network} prove SCRAM passwords; replication only as the replication role.
+     */
+    static void initdb(PgControl pg, PgSecret secret, String network) {
+        Path pwfile = pg.data.resolveSibling(pg.data.getFileName() + ".initpw");
+        try {
+            privateFile(pg, pwfile, secret.password(PgSecret.SUPERUSER) + "\n");
+            pg.run(Duration.ofSeconds(60), pg.bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U",
+                    PgSecret.SUPERUSER, "--pwfile=" + pwfile, "--auth-local=scram-sha-256",
+                    "--auth-host=scram-sha-256", "-E", "UTF8", "--data-checksums", "--no-instructions");
+            Files.writeString(pg.data.resolve("pg_hba.conf"), hba(network)); // initdb made it: keeps its owner
+        } catch (IOException e) {
+            throw new UncheckedIOException(pg.name + ": cannot set up password authentication", e);
+        } finally {
+            try {
+                Files.deleteIfExists(pwfile);
+            } catch (IOException e) {
+                // the next initdb overwrites it; it holds only a derived password, 0600
+            }
+        }
+    }
+
+    /** The access rules: nothing is trusted, replication only as the replication role. */
+    static String hba(String network) {
+        String net = network == null ? "samenet" : network;
+        return "# written by the gk8s agent: every connection proves a SCRAM password (pg.secret-file)\n"
+                + "host all all 127.0.0.1/32 scram-sha-256\n"
+                + "host all all ::1/128 scram-sha-256\n"
+                + "host all all " + net + " scram-sha-256\n"
+                + "host replication " + PgControl.REPLICATION_USER + " 127.0.0.1/32 scram-sha-256\n"
+                + "host replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256\n";
+    }
+
+    /**
+     * {@code <data>.pgpass} (0600, owned by the server's OS user): the replication role's and the superuser's
+     * passwords for libpq (pg_basebackup, pg_rewind, the standby's walreceiver). Rewritten when it differs.
+     */
+    static Path passfile(PgControl pg, PgSecret secret) {
+        Path file = pg.data.resolveSibling(pg.data.getFileName() + ".pgpass");
+        String text = "*:*:*:" + PgControl.REPLICATION_USER + ":" + secret.password(PgControl.REPLICATION_USER)
+                + "\n*:*:*:" + PgSecret.SUPERUSER + ":" + secret.password(PgSecret.SUPERUSER) + "\n";
+        try {
+            if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+                privateFile(pg, file, text);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(pg.name + ": cannot write " + file, e);
+        }
+    }
+
+    /** {@code text} into {@code file}, 0600 from its first byte, owned by the server's OS user when root. */
+    private static void privateFile(PgControl pg, Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        if (pg.osUser != null && PgControl.isRoot()) {
+            pg.run(Duration.ofSeconds(10), "chown", pg.osUser + ":", tmp.toString());
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
