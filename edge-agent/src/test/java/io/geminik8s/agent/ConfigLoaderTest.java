@@ -92,6 +92,20 @@ class ConfigLoaderTest {
         assertEquals(new io.geminik8s.agent.pg.PgSecret("cd".repeat(32)).password("postgres"),
                 ok.ha().pgSecret().password("postgres"));
 
+        assertEquals(null, ok.ha().pgTls(), "no certificate, no TLS for PostgreSQL");
+        for (String f : List.of("node.pem", "node.key", "ca.pem")) {
+            Files.writeString(dir.resolve(f), "pem");
+        }
+        env.putAll(Map.of("GK8S_AGENT_TLS_CERT", dir.resolve("node.pem").toString(), "GK8S_AGENT_TLS_KEY",
+                dir.resolve("node.key").toString(), "GK8S_AGENT_TLS_CA", dir.resolve("ca.pem").toString()));
+        assertEquals(new io.geminik8s.agent.pg.PgTlsFiles(dir.resolve("node.pem"), dir.resolve("node.key"),
+                dir.resolve("ca.pem")), ConfigLoader.load(null, env).ha().pgTls(), "the node's own certificate");
+        env.put("GK8S_AGENT_PG_TLS", "off");
+        assertEquals(null, ConfigLoader.load(null, env).ha().pgTls());
+        env.put("GK8S_AGENT_PG_TLS", "maybe");
+        assertEquals(List.of("pg.tls: on or off, got 'maybe'"),
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
+        env.keySet().removeAll(List.of("GK8S_AGENT_PG_TLS", "GK8S_AGENT_TLS_CERT", "GK8S_AGENT_TLS_KEY", "GK8S_AGENT_TLS_CA"));
         env.put("GK8S_AGENT_PG_TRUSTED_NETWORK", "10.0.0.0/24");
         env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "all");
         ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));

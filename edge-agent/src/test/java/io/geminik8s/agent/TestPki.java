@@ -25,25 +25,25 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throw-away CA issuing ECDSA P-256 certificates for TLS tests (the fleet CA itself comes with enrollment). */
-final class TestPki {
+public final class TestPki {
 
-    record Issued(KeyPair keys, X509Certificate cert) {
+    public record Issued(KeyPair keys, X509Certificate cert) {
     }
 
     private final Issued ca;
     private long serial = 1;
 
-    TestPki() throws Exception {
+    public TestPki() throws Exception {
         KeyPair keys = keyPair();
         ca = new Issued(keys, sign("CN=gk8s test CA", keys, "CN=gk8s test CA", keys.getPrivate(), true, null));
     }
 
-    Issued issue(String cn, String ip) throws Exception {
+    public Issued issue(String cn, String ip) throws Exception {
         KeyPair keys = keyPair();
         return new Issued(keys, sign(cn, keys, "CN=gk8s test CA", ca.keys().getPrivate(), false, ip));
     }
 
-    X509Certificate caCert() {
+    public X509Certificate caCert() {
         return ca.cert();
     }
 
@@ -66,12 +66,12 @@ final class TestPki {
         }
     }
 
-    static void pem(Path file, String type, byte[] der) throws Exception {
+    public static void pem(Path file, String type, byte[] der) throws Exception {
         Files.writeString(file, "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n");
     }
 
-    static void keyPem(Path file, PrivateKey key) throws Exception {
+    public static void keyPem(Path file, PrivateKey key) throws Exception {
         pem(file, "PRIVATE KEY", key.getEncoded()); // PKCS#8
     }
 

@@ -3,6 +3,7 @@ package io.geminik8s.agent.config;
 import io.geminik8s.agent.ha.HaTiming;
 import io.geminik8s.agent.ha.PeerKey;
 import io.geminik8s.agent.pg.PgSecret;
+import io.geminik8s.agent.pg.PgTlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  */
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
-                         String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
+                         String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, PgTlsFiles pgTls, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
                          String k3sCommand, HaTiming timing, PeerKey peerKey) {
 
     public static final String KEYS = """
@@ -41,6 +42,10 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                                         PostgreSQL proves a SCRAM password derived from it, one per role
               pg.client-network         with pg.secret-file: where clients may connect from besides loopback
                                         (a CIDR; default samenet, the subnets this host is on)
+              pg.tls                    on (default) or off: with pg.secret-file and the node's PEM certificate
+                                        (tls.cert, tls.key, tls.ca; enrolled nodes have them), the site network
+                                        reaches PostgreSQL only over TLS with the node's certificate, and
+                                        replication shows one too; a renewed certificate is reloaded
               pg.trusted-network        instead of pg.secret-file, for test setups only: a CIDR trusted without
                                         any password (HA needs one of the two)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
@@ -83,7 +88,7 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 (int) number(get, "pg.port", 5432, problems),
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
                 orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), pgSecret,
-                get.apply("pg.client-network"), vip, required(get, "vip.device", problems),
+                get.apply("pg.client-network"), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
                 get.apply("k3s.command"), timing, peerKey);
     }
@@ -130,6 +135,19 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
             problems.add("pg.secret-file: " + file + ": " + e.getMessage());
         }
         return null;
+    }
+
+    /** The node's PEM files for PostgreSQL's TLS, or null: off, no secret, or no PEM certificate configured. */
+    private static PgTlsFiles pgTls(Function<String, String> get, PgSecret secret, List<String> problems) {
+        String mode = get.apply("pg.tls") == null ? "on" : get.apply("pg.tls");
+        if (!mode.equals("on") && !mode.equals("off")) {
+            problems.add("pg.tls: on or off, got '" + mode + "'");
+        }
+        String cert = get.apply("tls.cert");
+        String key = get.apply("tls.key");
+        String ca = get.apply("tls.ca");
+        return mode.equals("on") && secret != null && cert != null && key != null && ca != null
+                ? new PgTlsFiles(Path.of(cert), Path.of(key), Path.of(ca)) : null;
     }
 
     private static String orDefault(Function<String, String> get, String key, String dflt) {

@@ -62,9 +62,9 @@ public final class HaNode implements AutoCloseable {
         this.epochFile = stateDir.resolve("ha-epoch");
         this.ipPrefix = ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns());
         this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
-                .listenOn(ha.pgListen()).withSecret(ha.pgSecret(), ha.pgClientNetwork());
+                .listenOn(ha.pgListen()).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
-                runner).withSecret(ha.pgSecret(), ha.pgClientNetwork());
+                runner).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
@@ -132,6 +132,8 @@ public final class HaNode implements AutoCloseable {
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
                 ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
+        // a renewed certificate reaches PostgreSQL too (a reload: no restart, no failover)
+        operator.scheduleWithFixedDelay(local::refreshTls, 10, 10, TimeUnit.SECONDS);
     }
 
     /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */

@@ -24,14 +24,14 @@ final class PgAuth {
      * initdb with the superuser's password (read from a 0600 file that is deleted at once) and an access file in
      * which loopback and {@code network} prove SCRAM passwords; replication only as the replication role.
      */
-    static void initdb(PgControl pg, PgSecret secret, String network) {
+    static void initdb(PgControl pg, PgSecret secret, String network, boolean tls) {
         Path pwfile = pg.data.resolveSibling(pg.data.getFileName() + ".initpw");
         try {
-            privateFile(pg, pwfile, secret.password(PgSecret.SUPERUSER) + "\n");
+            privateFile(pg, pwfile, (secret.password(PgSecret.SUPERUSER) + "\n").getBytes(StandardCharsets.UTF_8));
             pg.run(Duration.ofSeconds(60), pg.bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U",
                     PgSecret.SUPERUSER, "--pwfile=" + pwfile, "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256", "-E", "UTF8", "--data-checksums", "--no-instructions");
-            Files.writeString(pg.data.resolve("pg_hba.conf"), hba(network)); // initdb made it: keeps its owner
+            Files.writeString(pg.data.resolve("pg_hba.conf"), hba(network, tls)); // initdb made it: keeps its owner
         } catch (IOException e) {
             throw new UncheckedIOException(pg.name + ": cannot set up password authentication", e);
         } finally {
@@ -43,15 +43,41 @@ final class PgAuth {
         }
     }
 
-    /** The access rules: nothing is trusted, replication only as the replication role. */
-    static String hba(String network) {
+    static final String MARK = "# written by the gk8s agent";
+
+    /**
+     * The access rules: nothing is trusted, replication only as the replication role. With TLS ({@link PgTls}) the
+     * site network must use it, and replication must also show a certificate of the fleet CA.
+     */
+    static String hba(String network, boolean tls) {
         String net = network == null ? "samenet" : network;
-        return "# written by the gk8s agent: every connection proves a SCRAM password (pg.secret-file)\n"
+        String head = MARK + ": every connection proves a SCRAM password (pg.secret-file)"
+                + (tls ? "; the site network only over TLS" : "") + "\n"
                 + "host all all 127.0.0.1/32 scram-sha-256\n"
-                + "host all all ::1/128 scram-sha-256\n"
-                + "host all all " + net + " scram-sha-256\n"
+                + "host all all ::1/128 scram-sha-256\n";
+        return tls ? head + "hostssl all all " + net + " scram-sha-256\n"
+                + "hostssl replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256 clientcert=verify-ca\n"
+                : head + "host all all " + net + " scram-sha-256\n"
                 + "host replication " + PgControl.REPLICATION_USER + " 127.0.0.1/32 scram-sha-256\n"
                 + "host replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256\n";
+    }
+
+    /**
+     * Before a start: the rules again, as TLS is now on or off. Only a file this agent wrote is replaced: a cluster
+     * made with trust (before the site had a secret) has roles without passwords and would lock the agent out.
+     */
+    static void refreshHba(PgControl pg, String network, boolean tls) {
+        Path hba = pg.data.resolve("pg_hba.conf");
+        try {
+            if (Files.exists(hba) && Files.readString(hba).startsWith(MARK)) {
+                String want = hba(network, tls);
+                if (!Files.readString(hba).equals(want)) {
+                    Files.writeString(hba, want); // keeps its owner
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(pg.name + ": cannot write " + hba, e);
+        }
     }
 
     /**
@@ -64,7 +90,7 @@ final class PgAuth {
                 + "\n*:*:*:" + PgSecret.SUPERUSER + ":" + secret.password(PgSecret.SUPERUSER) + "\n";
         try {
             if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-                privateFile(pg, file, text);
+                privateFile(pg, file, text.getBytes(StandardCharsets.UTF_8));
             }
             return file;
         } catch (IOException e) {
@@ -72,12 +98,12 @@ final class PgAuth {
         }
     }
 
-    /** {@code text} into {@code file}, 0600 from its first byte, owned by the server's OS user when root. */
-    private static void privateFile(PgControl pg, Path file, String text) throws IOException {
+    /** {@code bytes} into {@code file}, 0600 from its first byte, owned by the server's OS user when root. */
+    static void privateFile(PgControl pg, Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.write(tmp, bytes);
         if (pg.osUser != null && PgControl.isRoot()) {
             pg.run(Duration.ofSeconds(10), "chown", pg.osUser + ":", tmp.toString());
         }

@@ -45,6 +45,7 @@ public final class PgControl implements AutoCloseable {
     private String listen;
     private PgSecret secret;
     private String clientNetwork;
+    private PgTlsFiles tls;
     private final Postmaster postmaster = new Postmaster(this);
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
@@ -82,6 +83,47 @@ public final class PgControl implements AutoCloseable {
         return this;
     }
 
+    /**
+     * TLS with the node's fleet certificate ({@link PgTls}): {@code cert} (chain), {@code key} and the fleet
+     * {@code ca}, PEM, as enrolled. Needs a secret: the rules that require it are the password rules.
+     */
+    public PgControl withTls(PgTlsFiles files) {
+        this.tls = files;
+        return this;
+    }
+
+    /**
+     * After a renewal: the node's new certificate copied where PostgreSQL reads it and the server reloaded (new
+     * connections see it; a live one keeps its session). True when something changed. Never throws: false then.
+     */
+    public synchronized boolean refreshTls() {
+        if (tls == null || data == null) {
+            return false;
+        }
+        try {
+            if (!PgTls.install(this, tls)) {
+                return false;
+            }
+            if (pid().isPresent()) {
+                sql("SELECT pg_reload_conf()");
+            }
+            LOG.info(name + ": PostgreSQL's TLS certificate replaced" + (pid().isPresent() ? ", configuration reloaded" : ""));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warning(name + ": PostgreSQL's TLS certificate not replaced: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** libpq's TLS options for a connection of this node's tools to a peer, or "" without TLS. */
+    String tlsOptions() {
+        if (tls == null) {
+            return "";
+        }
+        PgTls.install(this, tls); // a fresh standby's tools run before its server ever started
+        return PgTls.clientOptions(this);
+    }
+
     public String name() {
         return name;
     }
@@ -104,11 +146,14 @@ public final class PgControl implements AutoCloseable {
      * password — for test setups only.
      */
     public void initPrimary(String trustedCidr) {
+        if (tls != null && secret == null) {
+            throw new IllegalStateException("TLS for PostgreSQL needs the site's database secret (pg.secret-file)");
+        }
         if (secret != null) {
             if (trustedCidr != null) {
                 throw new IllegalArgumentException("a trusted network and a database secret exclude each other");
             }
-            PgAuth.initdb(this, secret, clientNetwork);
+            PgAuth.initdb(this, secret, clientNetwork, tls != null);
             start();
             sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN PASSWORD '"
                     + secret.password(REPLICATION_USER) + "'");
@@ -311,6 +356,10 @@ public final class PgControl implements AutoCloseable {
         if (secret != null) {
             p.setProperty("password", secret.password(PgSecret.SUPERUSER));
         }
+        if (tls != null) { // the site network only over TLS: the server's certificate checked against the fleet CA
+            p.setProperty("sslmode", "verify-ca");
+            p.setProperty("sslrootcert", tls.ca().toString());
+        }
         p.setProperty("connectTimeout", "3");
         p.setProperty("ApplicationName", "gk8s-agent");
         return DriverManager.getConnection(jdbcUrl(), p);
@@ -323,11 +372,19 @@ public final class PgControl implements AutoCloseable {
 
     /** Starts the postmaster as a child process and waits until it accepts connections. */
     public synchronized void start() {
-        postmaster.start(asUser(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
+        List<String> cmd = new ArrayList<>(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=" + listen, "-c", "unix_socket_directories=",
                 "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
                 "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
-                "-c", "cluster_name=" + name)));
+                "-c", "cluster_name=" + name));
+        if (secret != null) {
+            PgAuth.refreshHba(this, clientNetwork, tls != null);
+        }
+        if (tls != null) {
+            PgTls.install(this, tls);
+            cmd.addAll(PgTls.serverSettings(this));
+        }
+        postmaster.start(asUser(cmd));
     }
 
     /**

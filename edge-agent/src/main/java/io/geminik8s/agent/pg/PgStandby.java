@@ -79,7 +79,7 @@ final class PgStandby {
             Path passfile = node.passfile(); // the password stays out of the data directory and its copies
             lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
                     + PgControl.REPLICATION_USER + " application_name=" + node.name
-                    + (passfile == null ? "" : " passfile=" + passfile.toAbsolutePath()) + "'");
+                    + (passfile == null ? "" : " passfile=" + passfile.toAbsolutePath()) + node.tlsOptions() + "'");
             lines.add("primary_slot_name = '" + slot(node.name) + "'");
             Files.write(auto, lines);
             Files.writeString(node.data.resolve("standby.signal"), "");
@@ -92,9 +92,9 @@ final class PgStandby {
     }
 
     /** libpq connection string for the tools, with a connect timeout. */
-    private static String conninfo(PgControl pg, String user) {
+    private String conninfo(PgControl pg, String user) {
         return "host=" + pg.host + " port=" + pg.port + " user=" + user + " connect_timeout="
-                + PgControl.CONNECT_TIMEOUT_S;
+                + PgControl.CONNECT_TIMEOUT_S + node.tlsOptions();
     }
 
     private static String slot(String standbyName) {

@@ -131,6 +131,8 @@ class ZeroTouchTest {
         assertEquals(ha.get("a").pgSecret().password("postgres"), ha.get("b").pgSecret().password("postgres"),
                 "one database secret for the pair");
         assertEquals("rw-------", mode(dir.resolve("a").resolve("tls").resolve("pg.secret")));
+        assertEquals(dir.resolve("a").resolve("tls").resolve("ca.pem"), ha.get("a").pgTls().ca(),
+                "its PostgreSQL uses the enrolled certificate and fleet CA for TLS");
     }
 
     /** Under a claim made with approval the agent asks, is told to wait (retryable), and enrolls once approved. */
