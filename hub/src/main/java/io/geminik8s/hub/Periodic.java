@@ -19,27 +19,50 @@ public final class Periodic {
     private static final Logger LOG = Logger.getLogger(Periodic.class);
     private static final Set<Job> JOBS = ConcurrentHashMap.newKeySet();
 
-    private record Job(Vertx vertx, long timer, AtomicBoolean stopped, AtomicBoolean running) {
-    }
+    /** A job started by {@link #every}; {@link #soon} asks for one extra run before the next period. */
+    public static final class Job {
+        private final Vertx vertx;
+        private final Supplier<Uni<Void>> work;
+        private final AtomicBoolean running = new AtomicBoolean();
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final LogBudget failures = new LogBudget(() -> 6); // a database outage fails every run: a few lines
+        private long timer;
 
-    private Periodic() {
-    }
+        private Job(Vertx vertx, Supplier<Uni<Void>> work) {
+            this.vertx = vertx;
+            this.work = work;
+        }
 
-    public static void every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
-        AtomicBoolean running = new AtomicBoolean();
-        AtomicBoolean stopped = new AtomicBoolean();
-        LogBudget failures = new LogBudget(() -> 6); // a database outage fails every tick: a few lines, no stacks
-        long timer = vertx.setPeriodic(Math.max(10, period.toMillis()), id -> {
+        private void run() {
             if (!stopped.get() && running.compareAndSet(false, true)) {
-                job.get().onTermination().invoke(() -> running.set(false))
+                work.get().onTermination().invoke(() -> running.set(false))
                         .subscribe().with(ok -> { }, e -> {
                             if (failures.allow()) {
                                 LOG.warnf("periodic job failed: %s", e.toString());
                             }
                         });
             }
-        });
-        JOBS.add(new Job(vertx, timer, stopped, running));
+        }
+
+        /**
+         * One more run after {@code delay} (at least 1 ms), unless the job was stopped; skipped if a run is still
+         * going then (that run may ask again).
+         */
+        public void soon(Duration delay) {
+            if (!stopped.get()) {
+                vertx.setTimer(Math.max(1, delay.toMillis()), id -> run());
+            }
+        }
+    }
+
+    private Periodic() {
+    }
+
+    public static Job every(Vertx vertx, Duration period, Supplier<Uni<Void>> job) {
+        Job j = new Job(vertx, job);
+        j.timer = vertx.setPeriodic(Math.max(10, period.toMillis()), id -> j.run());
+        JOBS.add(j);
+        return j;
     }
 
     /**
@@ -50,12 +73,12 @@ public final class Periodic {
         long deadline = System.nanoTime() + wait.toNanos();
         Set<Job> stopping = Set.copyOf(JOBS);
         for (Job j : stopping) {
-            j.stopped().set(true);
-            j.vertx().cancelTimer(j.timer());
+            j.stopped.set(true);
+            j.vertx.cancelTimer(j.timer);
             JOBS.remove(j);
         }
         for (Job j : stopping) {
-            while (j.running().get() && System.nanoTime() < deadline) {
+            while (j.running.get() && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {

@@ -31,7 +31,8 @@ public final class Main {
                     + " [--kills K --between-s S]"
                     + " [--synthetic-sites M] [--health-s S|S1,S2,…] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]"
-                    + " [--failing-pct P] [--slow-pct P --slow-s S] [--offline-per-min R --offline-s S]");
+                    + " [--failing-pct P] [--slow-pct P --slow-s S] [--offline-per-min R --offline-s S]"
+                    + " [--canary N|P%] [--waves P1%,P2%,…] [--max-in-flight N] (rollout-at-scale)");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>(Map.of("--agents", "1000", "--health-s", "30", "--ramp-s", "60",
@@ -39,6 +40,7 @@ public final class Main {
                 "--out", "load-tests/reports", "--synthetic-sites", "0"));
         o.putAll(Map.of("--failing-pct", "0", "--slow-pct", "0", "--slow-s", "3", "--offline-per-min", "0",
                 "--offline-s", "20", "--kills", "5", "--between-s", "20"));
+        o.putAll(Map.of("--canary", "100%", "--waves", "", "--max-in-flight", "1000000"));
         for (int i = 1; i + 1 < args.length; i += 2) {
             if (!o.containsKey(args[i]) && !args[i].equals("--name")) {
                 throw new IllegalArgumentException("unknown option " + args[i]);
@@ -62,7 +64,9 @@ public final class Main {
             case "reconnect-storm" -> ReconnectStorm.run(settings);
             case "crash-storm" -> CrashStorm.run(settings, Integer.parseInt(o.get("--kills")),
                     Duration.ofSeconds(Long.parseLong(o.get("--between-s"))));
-            case "rollout-at-scale" -> RolloutAtScale.run(settings, Integer.parseInt(o.get("--synthetic-sites")));
+            case "rollout-at-scale" -> RolloutAtScale.run(settings, Integer.parseInt(o.get("--synthetic-sites")),
+                    new RolloutAtScale.Shape(o.get("--canary"), o.get("--waves").isBlank() ? List.of()
+                            : List.of(o.get("--waves").split(",")), Integer.parseInt(o.get("--max-in-flight"))));
             default -> Knee.run(sizes, healths, settings);
         };
         Knee.deleteTree(work);

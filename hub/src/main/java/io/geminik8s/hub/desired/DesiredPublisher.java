@@ -11,6 +11,7 @@ import io.geminik8s.protocol.SchemaVersion;
 import io.geminik8s.protocol.Topics;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import java.time.Duration;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,6 +34,7 @@ public class DesiredPublisher {
     private final Codec codec;
     private final ObjectMapper json;
     private final IngestClient down;
+    private volatile Periodic.Job job;
 
     public DesiredPublisher(DesiredStore store, DesiredConfig config, Codec codec, ObjectMapper json,
                             IngestClient down) {
@@ -44,7 +46,15 @@ public class DesiredPublisher {
     }
 
     void schedule(@Observes StartupEvent ev, Vertx vertx) {
-        Periodic.every(vertx, config.interval(), this::tick);
+        job = Periodic.every(vertx, config.interval(), this::tick);
+    }
+
+    /** Publish now rather than at the next interval: new generations are waiting (a rollout just started sites). */
+    public void nudge() {
+        Periodic.Job j = job;
+        if (j != null) {
+            j.soon(Duration.ZERO);
+        }
     }
 
     Uni<Void> tick() {
@@ -57,7 +67,14 @@ public class DesiredPublisher {
                                     return null;
                                 }))
                         .merge(64).collect().asList()
-                        .chain(sent -> store.published(sent.stream().filter(java.util.Objects::nonNull).toList())));
+                        .chain(sent -> {
+                            var ok = sent.stream().filter(java.util.Objects::nonNull).toList();
+                            return store.published(ok).invoke(() -> {
+                                if (pending.size() >= config.batch() && !ok.isEmpty()) {
+                                    nudge(); // a full batch went out: more may be waiting (not when the broker refuses)
+                                }
+                            });
+                        }));
     }
 
     private Uni<Void> publish(DesiredStore.Binding b) {

@@ -16,6 +16,14 @@ public interface RolloutConfig {
     Duration interval();
 
     /**
+     * After a tick that changed something (a site started or proven, a wave opened), the next tick comes this soon —
+     * or after as long as that tick took, if longer, so that ticks never take more than half the driver's time —
+     * instead of at the next interval: a wave opens as soon as the previous one is proven.
+     */
+    @WithDefault("50ms")
+    Duration followUp();
+
+    /**
      * A certificate rotation sends a node's renew command again when this long passed since the latest send without
      * a renewal, while the node is online (the command lost with a crash, or with a session the broker dropped).
      */

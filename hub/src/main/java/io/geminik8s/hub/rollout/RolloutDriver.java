@@ -59,9 +59,15 @@ public class RolloutDriver {
     private final Timer tickTimer;
     private final RotationShell rotation;
     private final RotationStore rotations;
+    private final io.geminik8s.hub.desired.DesiredPublisher publisher;
+    /** Whether the current tick committed a change (ticks run one at a time: {@link Periodic}). */
+    private final java.util.concurrent.atomic.AtomicBoolean progressed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Periodic.Job job;
 
     public RolloutDriver(Pool pool, RolloutStore store, RolloutConfig config, HubConfig hub, ObjectMapper json,
-                         MeterRegistry registry, RotationShell rotation, RotationStore rotations) {
+                         MeterRegistry registry, RotationShell rotation, RotationStore rotations,
+                         io.geminik8s.hub.desired.DesiredPublisher publisher) {
+        this.publisher = publisher;
         this.rotation = rotation;
         this.rotations = rotations;
         this.pool = pool;
@@ -74,7 +80,7 @@ public class RolloutDriver {
     }
 
     void schedule(@Observes StartupEvent ev, Vertx vertx) {
-        Periodic.every(vertx, config.interval(), this::tick);
+        job = Periodic.every(vertx, config.interval(), this::tick);
     }
 
     /** One tick over all running rollouts; also what tests call to step the driver. */
@@ -82,6 +88,7 @@ public class RolloutDriver {
         long now = System.currentTimeMillis();
         long start = System.nanoTime();
         List<RotationShell.Outgoing> outbox = new ArrayList<>(); // renew commands, sent once committed
+        progressed.set(false);
         return pool.withTransaction(tx -> tx.query("SELECT pg_try_advisory_xact_lock(" + LOCK_KEY + ") AS got")
                         .execute().chain(rows -> rows.iterator().next().getBoolean("got")
                                 ? store.active(tx).chain(list -> Multi.createFrom().iterable(list)
@@ -90,7 +97,15 @@ public class RolloutDriver {
                                 : Uni.createFrom().voidItem()))
                 .ifNoItem().after(hub.dbTimeout().multipliedBy(4)).fail()
                 .call(() -> rotation.send(outbox))
-                .onItem().invoke(() -> tickTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                .onItem().invoke(() -> {
+                    long took = System.nanoTime() - start;
+                    tickTimer.record(took, TimeUnit.NANOSECONDS);
+                    Periodic.Job j = job;
+                    if (progressed.get() && j != null) { // committed: sites started, proven, a wave opened
+                        publisher.nudge();
+                        j.soon(java.time.Duration.ofNanos(Math.max(config.followUp().toNanos(), took)));
+                    }
+                })
                 .onFailure().recoverWithItem(e -> {
                     loaded.clear(); // the engines may be ahead of what was committed: reload from the database
                     if (tickFailures.allow()) {
@@ -205,6 +220,7 @@ public class RolloutDriver {
                     h.reason(), true)).replaceWithVoid();
         }
         return chain.invoke(() -> {
+            progressed.set(true);
             x.version++;
             x.header = h;
             x.counts = counts;

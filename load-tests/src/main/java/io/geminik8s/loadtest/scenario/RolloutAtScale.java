@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
- * One template change to every site, canary 100 %, zero soak, no in-flight limit: how long the hub takes (hub-bound
+ * One template change to every site, zero soak (canary 100 % and no in-flight limit unless {@link Shape} says
+ * otherwise): how long the hub takes (hub-bound
  * time) and how fast its status answers meanwhile. Live sites are virtual agents over MQTT (they apply the desired
  * state and report it in health). Beyond what one broker process can hold here (20,000 open files), synthetic sites
  * are rows in the hub's database — two online nodes each, healthy — whose "agents" are one SQL statement a second
@@ -33,6 +34,19 @@ public final class RolloutAtScale {
     private static final Pattern SUCCEEDED = Pattern.compile("\"succeeded\"\\s*:\\s*(\\d+)");
 
     private RolloutAtScale() {
+    }
+
+    /** The rollout's shape: canary (sites or share), the waves after it (cumulative shares), the in-flight limit. */
+    public record Shape(String canary, java.util.List<String> waves, int maxInFlight) {
+        public Shape {
+            waves = java.util.List.copyOf(waves);
+        }
+
+        String strategyJson() {
+            return "{\"canary\":\"" + canary + "\",\"waves\":[" + String.join(",", waves.stream()
+                    .map(w -> "\"" + w.trim() + "\"").toList()) + "],\"soak\":\"PT0S\",\"maxInFlight\":" + maxInFlight
+                    + ",\"failureThreshold\":1,\"siteTimeout\":\"PT30M\"}";
+        }
     }
 
     public static String template(String postgresMaxConnections) {
@@ -65,12 +79,14 @@ public final class RolloutAtScale {
                 """.formatted(postgresMaxConnections);
     }
 
-    public static Report run(SteadyState.Settings s, int synthetic) throws Exception {
+    public static Report run(SteadyState.Settings s, int synthetic, Shape shape) throws Exception {
         int live = Math.max(1, s.agents() / 2);
         int sites = live + synthetic;
         Report report = new Report().put("scenario", "rollout-at-scale").put("agents", live * 2).put("sites", sites)
                 .put("live_sites", live).put("synthetic_sites", synthetic)
-                .put("health_interval_s", s.health().toSeconds()).put("hub_jvm_flags", String.join(" ", s.hubJvmFlags()));
+                .put("health_interval_s", s.health().toSeconds()).put("hub_jvm_flags", String.join(" ", s.hubJvmFlags()))
+                .put("canary", shape.canary()).put("waves_after_canary", String.join(" ", shape.waves()))
+                .put("max_in_flight", shape.maxInFlight());
         Path data = Files.createDirectories(s.workDir().resolve("hub-data"));
         try (HubProcess hub = new HubProcess(s.hubJar(), data, s.hubJvmFlags())) {
             report.put("hub_start_ms", hub.start(Duration.ofMinutes(3)));
@@ -87,8 +103,7 @@ public final class RolloutAtScale {
                 double cpu0 = ProcessStats.cpuSeconds(hub.pid());
                 long t0 = System.nanoTime();
                 var created = hub.post("/api/v1/rollouts", "application/json", "{\"template\":\"sim\",\"toRevision\":2,"
-                        + "\"strategy\":{\"canary\":\"100%\",\"soak\":\"PT0S\",\"maxInFlight\":1000000,"
-                        + "\"failureThreshold\":1,\"siteTimeout\":\"PT30M\"}}");
+                        + "\"strategy\":" + shape.strategyJson() + "}");
                 check(created, 201);
                 report.put("create_ms", (System.nanoTime() - t0) / 1_000_000);
                 Matcher id = ID.matcher(created.body());
