@@ -162,10 +162,13 @@ public class EnrollmentStore {
         }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
-    private static final String REVOKED = "SELECT serial, revoked_ms, not_after_ms FROM enrollment"
-            + " WHERE revoked_ms IS NOT NULL AND not_after_ms > $1";
+    /** Nodes' and other certificates (the hub's, CertificateStore): each serial once. */
+    private static final String REVOKED = "SELECT DISTINCT ON (serial) serial, revoked_ms, not_after_ms FROM"
+            + " (SELECT serial, revoked_ms, not_after_ms FROM enrollment UNION ALL"
+            + " SELECT serial, revoked_ms, not_after_ms FROM pki_certificate) c"
+            + " WHERE revoked_ms IS NOT NULL AND not_after_ms > $1 ORDER BY serial, revoked_ms";
 
-    /** Revoked certificates that have not expired at {@code now}: what the CRL lists. */
+    /** Revoked certificates, nodes' and others', that have not expired at {@code now}: what the CRL lists. */
     Uni<List<FleetCrl.Revoked>> revokedUnexpired(Instant now) {
         return pool.preparedQuery(REVOKED).execute(Tuple.of(now.toEpochMilli())).map(rows -> {
             List<FleetCrl.Revoked> out = new ArrayList<>();
