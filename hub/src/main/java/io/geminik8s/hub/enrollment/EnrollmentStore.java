@@ -54,9 +54,11 @@ public class EnrollmentStore {
         this.config = config;
     }
 
-    Uni<Void> claim(String tokenHash, String site, String by, Instant now, Instant expires, boolean approval) {
-        return pool.preparedQuery(CLAIM).execute(Tuple.from(List.of(tokenHash, site, by, now.toEpochMilli(),
-                expires.toEpochMilli(), approval))).replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
+    /** Records a claim, in the caller's transaction ({@link ClaimStore}: with the claim's pair and pins). */
+    static Uni<Void> claim(io.vertx.mutiny.sqlclient.SqlClient tx, String tokenHash, String site, String by, Instant now,
+                           Instant expires, boolean approval) {
+        return tx.preparedQuery(CLAIM).execute(Tuple.from(List.of(tokenHash, site, by, now.toEpochMilli(),
+                expires.toEpochMilli(), approval))).replaceWithVoid();
     }
 
     /**

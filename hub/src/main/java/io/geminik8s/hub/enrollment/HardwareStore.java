@@ -49,19 +49,14 @@ public class HardwareStore {
         this.config = config;
     }
 
-    /** Pins each node's identity (replacing what was recorded), in one transaction. */
-    Uni<Void> pin(String site, Map<String, HardwareId> pins, long now) {
-        if (pins.isEmpty()) {
-            return Uni.createFrom().voidItem();
+    /** Pins each node's identity (replacing what was recorded), in the claim's transaction ({@link ClaimStore}). */
+    static Uni<Void> pin(SqlClient tx, String site, Map<String, HardwareId> pins, long now) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (var p : Map.copyOf(pins).entrySet()) {
+            all = all.chain(() -> tx.preparedQuery(PIN).execute(Tuple.of(site, p.getKey(), p.getValue().value(),
+                    now)).replaceWithVoid());
         }
-        return pool.withTransaction(tx -> {
-            Uni<Void> all = Uni.createFrom().voidItem();
-            for (var p : Map.copyOf(pins).entrySet()) {
-                all = all.chain(() -> tx.preparedQuery(PIN).execute(Tuple.of(site, p.getKey(), p.getValue().value(),
-                        now)).replaceWithVoid());
-            }
-            return all;
-        }).ifNoItem().after(config.dbTimeout()).fail();
+        return all;
     }
 
     /** Fails with 403 when {@code presented} is not what is recorded for the node (read only; before any work). */
