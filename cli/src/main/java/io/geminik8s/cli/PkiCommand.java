@@ -17,9 +17,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gk8s pki crl --out FILE}: the fleet intermediate's CRL for an external broker (docs/security.md). */
-@Command(name = "pki", description = "The fleet PKI as an external broker needs it.",
-        subcommands = {PkiCommand.Crl.class})
+/**
+ * {@code gk8s pki crl --out FILE}: the fleet intermediate's CRL for an external broker; {@code gk8s pki revoke}: revoke
+ * any certificate of the fleet intermediate by serial, the hub's own client certificates included (docs/security.md).
+ */
+@Command(name = "pki", description = "The fleet PKI: its CRL for an external broker, revoking a certificate.",
+        subcommands = {PkiCommand.Crl.class, PkiRevoke.class})
 final class PkiCommand {
 
     @ParentCommand

@@ -60,15 +60,9 @@ final class ConnectionLimit implements ExtensionMain {
         var gauge = Services.metricRegistry().getGauges().get(OPEN_CONNECTIONS);
         SimpleAuthenticator authenticator = (in, out) -> {
             String id = in.getClientInformation().getClientId();
-            BrokerAccess.Decision who = access == null ? null : access.decide(id, in.getConnectPacket().getUserName(),
-                    in.getConnectPacket().getPassword(), in.getConnectionInformation().getClientTlsInformation()
-                            .flatMap(t -> t.getClientCertificate()));
-            if (who != null && who.refused() != null) {
-                unauthorized.incrementAndGet();
-                out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, who.refused());
-                return;
-            }
-            String serial = who == null || who.hub() ? null : in.getConnectionInformation().getClientTlsInformation()
+            // any certificate of the fleet CA, a node's or not (the hub's own), is checked against the revocations
+            // before anything else: a revoked one is refused for that, whoever it claims to be
+            String serial = access == null ? null : in.getConnectionInformation().getClientTlsInformation()
                     .flatMap(t -> t.getClientCertificate()).map(c -> c.getSerialNumber().toString(16)).orElse(null);
             if (serial != null && !revocations.loaded()) {
                 out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "starting: try again");
@@ -77,6 +71,14 @@ final class ConnectionLimit implements ExtensionMain {
             if (serial != null && revocations.isRevoked(serial)) {
                 unauthorized.incrementAndGet();
                 out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "certificate revoked");
+                return;
+            }
+            BrokerAccess.Decision who = access == null ? null : access.decide(id, in.getConnectPacket().getUserName(),
+                    in.getConnectPacket().getPassword(), in.getConnectionInformation().getClientTlsInformation()
+                            .flatMap(t -> t.getClientCertificate()));
+            if (who != null && who.refused() != null) {
+                unauthorized.incrementAndGet();
+                out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, who.refused());
                 return;
             }
             boolean hub = who == null ? id.startsWith(exemptPrefix) : who.hub();
@@ -88,9 +90,9 @@ final class ConnectionLimit implements ExtensionMain {
             }
             if (who != null && !who.hub()) {
                 permitNode(out, who.site(), who.node());
-                revocations.nodeConnected(id, serial == null ? "" : serial);
-            } else if (who != null) {
-                revocations.hubConnected(id);
+            }
+            if (who != null) {
+                revocations.connected(id, serial, who.hub());
             }
             out.authenticateSuccessfully();
         };

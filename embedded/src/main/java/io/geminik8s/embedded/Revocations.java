@@ -10,9 +10,10 @@ import java.util.regex.Pattern;
 import java.util.logging.Logger;
 
 /**
- * Revoked node certificates, by serial (hex). The hub revokes one by publishing a retained message on
- * {@code gk8s/v1/hub/revoked/<serial>}; only the hub's own connections are listened to (nodes may not publish
- * there anyway). A revoked serial is refused at CONNECT, and a client connected with it is disconnected at once.
+ * Revoked certificates of the fleet CA, by serial (hex): nodes' and others' (the hub's own client certificates). The
+ * hub revokes one by publishing a retained message on {@code gk8s/v1/hub/revoked/<serial>}; only the hub's own
+ * connections are listened to (nodes may not publish there anyway). A revoked serial is refused at CONNECT, whoever
+ * the client claims to be, and a client connected with it — a hub connection too — is disconnected at once.
  * At start the list is read back from the broker's retained messages; until then certificate holders are asked to
  * come back later (SERVER_UNAVAILABLE) rather than let in unchecked.
  */
@@ -40,13 +41,18 @@ final class Revocations {
         return revoked.contains(serial);
     }
 
-    void hubConnected(String clientId) {
-        hubClients.add(clientId);
-    }
-
-    void nodeConnected(String clientId, String serial) {
-        hubClients.remove(clientId);
-        serialByClient.put(clientId, serial);
+    /** A client let in: the hub (whose publications are listened to) or a node, with its certificate's serial if any. */
+    void connected(String clientId, String serial, boolean hub) {
+        if (hub) {
+            hubClients.add(clientId);
+        } else {
+            hubClients.remove(clientId);
+        }
+        if (serial == null) {
+            serialByClient.remove(clientId);
+        } else {
+            serialByClient.put(clientId, serial);
+        }
     }
 
     /** Reads the retained revocations; certificate holders are admitted once this completed. */

@@ -44,15 +44,11 @@ public class ClaimResource {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    private final EnrollmentStore store;
-    private final SitePairStore pairs;
+    private final ClaimStore claims;
     private final EnrollmentConfig config;
-    private final HardwareStore hardware;
 
-    public ClaimResource(EnrollmentStore store, SitePairStore pairs, EnrollmentConfig config, HardwareStore hardware) {
-        this.hardware = hardware;
-        this.store = store;
-        this.pairs = pairs;
+    public ClaimResource(ClaimStore claims, EnrollmentConfig config) {
+        this.claims = claims;
         this.config = config;
     }
 
@@ -77,14 +73,17 @@ public class ClaimResource {
         String by = caller.getUserPrincipal() == null ? "anonymous" : caller.getUserPrincipal().getName();
         boolean approval = body != null && Boolean.TRUE.equals(body.approval());
         java.util.Map<String, HardwareId> pins = pins(body);
-        Uni<Void> pair = body == null || (body.vip() == null && body.nodes() == null) ? Uni.createFrom().voidItem()
-                : pairs.save(site, new SitePair(body.vip(), body.nodes()).checked(), now.toEpochMilli());
-        return pair.chain(() -> hardware.pin(site, pins, now.toEpochMilli()))
-                .chain(() -> store.claim(ClaimToken.hashOf(token), site, by, now, expires, approval)).map(v -> Response.status(201)
+        SitePair pair = body == null || (body.vip() == null && body.nodes() == null) ? null
+                : new SitePair(body.vip(), body.nodes()).checked();
+        return claims.claim(new ClaimStore.NewClaim(site, pair, pins, ClaimToken.hashOf(token), by, now, expires,
+                approval)).map(v -> Response.status(201)
                 .entity(new Claim(site, token, expires, 2, "gk8s-claim:v1:" + site + ":" + token)).build());
     }
 
-    /** The hardware identities to pin, checked: node ids (of the pair, if it is named), at most two. */
+    /**
+     * The hardware identities to pin, checked: node ids (of the pair, if the claim names it; else of the site's stored
+     * pair, if any: {@link ClaimStore}), at most two.
+     */
     private static java.util.Map<String, HardwareId> pins(ClaimRequest body) {
         if (body == null || body.hardware() == null) {
             return java.util.Map.of();

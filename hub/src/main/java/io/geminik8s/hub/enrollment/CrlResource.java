@@ -34,7 +34,8 @@ public class CrlResource {
     @GET
     @Produces(PEM)
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "The fleet intermediate's CRL (PEM): every revoked node certificate not yet expired",
+    @Operation(summary = "The fleet intermediate's CRL (PEM): every revoked certificate (nodes' and others') not yet"
+            + " expired",
             description = "Signed by the intermediate, valid for 1 day (nextUpdate): fetch it more often than"
                     + " that; a broker holding an outdated CRL refuses every client. 503 when the hub has no CA.")
     public Uni<String> crl() {

@@ -54,9 +54,11 @@ public class EnrollmentStore {
         this.config = config;
     }
 
-    Uni<Void> claim(String tokenHash, String site, String by, Instant now, Instant expires, boolean approval) {
-        return pool.preparedQuery(CLAIM).execute(Tuple.from(List.of(tokenHash, site, by, now.toEpochMilli(),
-                expires.toEpochMilli(), approval))).replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
+    /** Records a claim, in the caller's transaction ({@link ClaimStore}: with the claim's pair and pins). */
+    static Uni<Void> claim(io.vertx.mutiny.sqlclient.SqlClient tx, String tokenHash, String site, String by, Instant now,
+                           Instant expires, boolean approval) {
+        return tx.preparedQuery(CLAIM).execute(Tuple.from(List.of(tokenHash, site, by, now.toEpochMilli(),
+                expires.toEpochMilli(), approval))).replaceWithVoid();
     }
 
     /**
@@ -162,10 +164,13 @@ public class EnrollmentStore {
         }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
-    private static final String REVOKED = "SELECT serial, revoked_ms, not_after_ms FROM enrollment"
-            + " WHERE revoked_ms IS NOT NULL AND not_after_ms > $1";
+    /** Nodes' and other certificates (the hub's, CertificateStore): each serial once. */
+    private static final String REVOKED = "SELECT DISTINCT ON (serial) serial, revoked_ms, not_after_ms FROM"
+            + " (SELECT serial, revoked_ms, not_after_ms FROM enrollment UNION ALL"
+            + " SELECT serial, revoked_ms, not_after_ms FROM pki_certificate) c"
+            + " WHERE revoked_ms IS NOT NULL AND not_after_ms > $1 ORDER BY serial, revoked_ms";
 
-    /** Revoked certificates that have not expired at {@code now}: what the CRL lists. */
+    /** Revoked certificates, nodes' and others', that have not expired at {@code now}: what the CRL lists. */
     Uni<List<FleetCrl.Revoked>> revokedUnexpired(Instant now) {
         return pool.preparedQuery(REVOKED).execute(Tuple.of(now.toEpochMilli())).map(rows -> {
             List<FleetCrl.Revoked> out = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.geminik8s.hub.enrollment;
 
 import io.geminik8s.hub.api.ApiProblem;
+import io.geminik8s.hub.api.Paging;
 import io.geminik8s.hub.auth.Roles;
 import io.geminik8s.hub.pki.NodeCsr;
 import io.smallrye.mutiny.Uni;
@@ -12,9 +13,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 /**
  * The hardware identities recorded per node (viewer), and an admin clearing one (new hardware, a replaced board): the
@@ -32,14 +33,20 @@ public class HardwareResource {
 
     @GET
     @RolesAllowed(Roles.VIEWER)
-    @Operation(summary = "Recorded hardware identities per node (pinned by a claim, or recorded at first use)")
-    public Uni<List<HardwareStore.Recorded>> recorded(@QueryParam("site") String site,
-                                                      @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext caller) {
+    @Operation(summary = "Recorded hardware identities per node (pinned by a claim, or recorded at first use)",
+            description = "Paged as GET /api/v1/sites: {items, page, size, total}, ordered by site and node.")
+    public Uni<HardwareStore.Page> recorded(@QueryParam("site") String site,
+            @Parameter(description = "0-based page, default 0") @QueryParam("page") String pageParam,
+            @Parameter(description = "page size 1..500, default 50") @QueryParam("size") String sizeParam,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext caller) {
         if (site != null && !NodeCsr.ID.matcher(site).matches()) {
             throw ApiProblem.badRequest("site: a site id");
         }
-        return hardware.list(site).map(l -> l.stream().map(r -> new HardwareStore.Recorded(r.site(), r.node(),
-                HardwareId.shown(r.hardwareId(), caller), r.pinned(), r.recordedAt())).toList());
+        int page = Paging.intParam("page", pageParam, 0, 0, 1_000_000);
+        int size = Paging.intParam("size", sizeParam, 50, 1, 500);
+        return hardware.list(site, page, size).map(p -> new HardwareStore.Page(p.items().stream().map(r ->
+                new HardwareStore.Recorded(r.site(), r.node(), HardwareId.shown(r.hardwareId(), caller), r.pinned(),
+                        r.recordedAt())).toList(), p.page(), p.size(), p.total()));
     }
 
     @DELETE

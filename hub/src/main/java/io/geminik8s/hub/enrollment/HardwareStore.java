@@ -34,7 +34,8 @@ public class HardwareStore {
             + " node_hardware.hardware_id RETURNING hardware_id, pinned";
     private static final String CLEAR = "DELETE FROM node_hardware WHERE site_id = $1 AND node_id = $2";
     private static final String LIST = "SELECT site_id, node_id, hardware_id, pinned, recorded_ms FROM node_hardware"
-            + " WHERE ($1::text IS NULL OR site_id = $1) ORDER BY site_id, node_id LIMIT 1000";
+            + " WHERE ($1::text IS NULL OR site_id = $1) ORDER BY site_id, node_id LIMIT $2 OFFSET $3";
+    private static final String COUNT = "SELECT count(*) FROM node_hardware WHERE ($1::text IS NULL OR site_id = $1)";
 
     /** A node's recorded identity: {@code pinned} by a claim, or recorded at its first use. */
     public record Recorded(String site, String node, String hardwareId, boolean pinned, Instant recordedAt) {
@@ -48,19 +49,14 @@ public class HardwareStore {
         this.config = config;
     }
 
-    /** Pins each node's identity (replacing what was recorded), in one transaction. */
-    Uni<Void> pin(String site, Map<String, HardwareId> pins, long now) {
-        if (pins.isEmpty()) {
-            return Uni.createFrom().voidItem();
+    /** Pins each node's identity (replacing what was recorded), in the claim's transaction ({@link ClaimStore}). */
+    static Uni<Void> pin(SqlClient tx, String site, Map<String, HardwareId> pins, long now) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (var p : Map.copyOf(pins).entrySet()) {
+            all = all.chain(() -> tx.preparedQuery(PIN).execute(Tuple.of(site, p.getKey(), p.getValue().value(),
+                    now)).replaceWithVoid());
         }
-        return pool.withTransaction(tx -> {
-            Uni<Void> all = Uni.createFrom().voidItem();
-            for (var p : Map.copyOf(pins).entrySet()) {
-                all = all.chain(() -> tx.preparedQuery(PIN).execute(Tuple.of(site, p.getKey(), p.getValue().value(),
-                        now)).replaceWithVoid());
-            }
-            return all;
-        }).ifNoItem().after(config.dbTimeout()).fail();
+        return all;
     }
 
     /** Fails with 403 when {@code presented} is not what is recorded for the node (read only; before any work). */
@@ -86,8 +82,18 @@ public class HardwareStore {
                 .ifNoItem().after(config.dbTimeout()).fail();
     }
 
-    Uni<List<Recorded>> list(String site) {
-        return pool.preparedQuery(LIST).execute(Tuple.of(site)).map(rows -> {
+    /** One page of what is recorded (as {@code GET /api/v1/sites}: {@code page} 0-based), ordered by site and node. */
+    public record Page(List<Recorded> items, int page, int size, long total) {
+    }
+
+    Uni<Page> list(String site, int page, int size) {
+        Uni<Long> total = pool.preparedQuery(COUNT).execute(Tuple.of(site)).map(r -> r.iterator().next().getLong(0));
+        return Uni.combine().all().unis(total, list(site, size, (long) page * size)).asTuple()
+                .map(t -> new Page(t.getItem2(), page, size, t.getItem1())).ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    private Uni<List<Recorded>> list(String site, int limit, long offset) {
+        return pool.preparedQuery(LIST).execute(Tuple.of(site, limit, offset)).map(rows -> {
             List<Recorded> out = new ArrayList<>();
             for (Row r : rows) {
                 out.add(new Recorded(r.getString("site_id"), r.getString("node_id"), r.getString("hardware_id"),

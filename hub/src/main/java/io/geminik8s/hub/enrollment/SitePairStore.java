@@ -7,6 +7,7 @@ import io.geminik8s.hub.HubConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
@@ -40,7 +41,8 @@ public class SitePairStore {
         this.json = json;
     }
 
-    Uni<Void> save(String site, SitePair p, long now) {
+    /** Saves the site's pair, in the claim's transaction ({@link ClaimStore}). */
+    Uni<Void> save(SqlClient tx, String site, SitePair p, long now) {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key); // used only if the site has none yet
         byte[] pgSecret = new byte[32];
@@ -51,13 +53,21 @@ public class SitePairStore {
         } catch (JsonProcessingException e) {
             return Uni.createFrom().failure(e);
         }
-        return pool.preparedQuery(SAVE).execute(Tuple.of(site, p.vip(), nodes, HexFormat.of().formatHex(key),
-                        HexFormat.of().formatHex(pgSecret), now))
-                .replaceWithVoid().ifNoItem().after(config.dbTimeout()).fail();
+        return tx.preparedQuery(SAVE).execute(Tuple.of(site, p.vip(), nodes, HexFormat.of().formatHex(key),
+                HexFormat.of().formatHex(pgSecret), now)).replaceWithVoid();
     }
 
     Uni<Optional<Stored>> load(String site) {
-        return pool.preparedQuery(LOAD).execute(Tuple.of(site)).map(rows -> {
+        return load(pool, LOAD, site).ifNoItem().after(config.dbTimeout()).fail();
+    }
+
+    /** In a claim's transaction: the stored pair, share-locked until the claim is written. */
+    Uni<Optional<Stored>> loadLocked(SqlClient tx, String site) {
+        return load(tx, LOAD + " FOR SHARE", site);
+    }
+
+    private Uni<Optional<Stored>> load(SqlClient c, String sql, String site) {
+        return c.preparedQuery(sql).execute(Tuple.of(site)).map(rows -> {
             if (!rows.iterator().hasNext()) {
                 return Optional.<Stored>empty();
             }
@@ -69,6 +79,6 @@ public class SitePairStore {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("site_pair of " + site + " is unreadable", e);
             }
-        }).ifNoItem().after(config.dbTimeout()).fail();
+        });
     }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Trust is the admin's: claiming a site (with a pair and a hardware pin), approving a waiting node, revoking a node's
- * certificate, starting a certificate rotation and clearing a node's hardware identity, each
+ * certificate (by either endpoint), starting a certificate rotation and clearing a node's hardware identity, each
  * sent with no token, a wrong one, a viewer's and an operator's, by every method, in every spelling of
  * {@link ApiBypassTest#spellings}, over a raw socket. Judged by what changed afterwards — no claim made, the
  * certificate not revoked, the node not approved, no rotation started, the hardware identity kept — and by the answers (nothing under 400, no server error).
@@ -65,7 +65,8 @@ class TrustBypassTest {
                 for (var target : Map.of("/api/v1/sites/" + site + "/claims", pair,
                         "/api/v1/enrollments/" + serial + "/revoke", "", "/api/v1/rollouts", rotation,
                         "/api/v1/enrollments/requests/" + gated + "/a/approve", "",
-                        "/api/v1/enrollments/hardware/" + site + "/a", "").entrySet()) {
+                        "/api/v1/enrollments/hardware/" + site + "/a", "", "/api/v1/pki/revocations",
+                        "{\"serial\":\"" + serial + "\",\"reason\":\"bypass\"}").entrySet()) {
                     for (String spelled : ApiBypassTest.spellings(target.getKey())) {
                         ApiBypassTest.Reply r = ApiBypassTest.raw(method, spelled, t, "application/json", target.getValue());
                         if (r.status() < 400 || r.status() >= 500) {

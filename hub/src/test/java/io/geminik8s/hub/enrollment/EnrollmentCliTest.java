@@ -29,7 +29,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** {@code gk8s site claim}, {@code gk8s get enrollments}, {@code gk8s site revoke} against the running test hub. */
+/**
+ * {@code gk8s site claim}, {@code gk8s get enrollments}, {@code gk8s site revoke}, {@code gk8s pki revoke} against the
+ * running test hub.
+ */
 @QuarkusTest
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class EnrollmentCliTest {
@@ -154,6 +157,28 @@ class EnrollmentCliTest {
         assertEquals(before, Files.readString(file));
         Files.delete(file);
         Files.delete(dir);
+    }
+
+    /** {@code gk8s pki revoke --serial --reason}: the admin's; the reason kept; an unknown serial names the field. */
+    @Test
+    void anAdminRevokesACertificateBySerialWithAReason() throws Exception {
+        String site = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+        String serial = RestAssured.given().header(EnrollResource.CLAIM_HEADER, token).contentType("application/json")
+                .body(Map.of("site", site, "node", "a", "csr", Csrs.pem("CN=" + site + "/a", Csrs.p256())))
+                .post("/enroll/v1").then().statusCode(200).extract().path("serial");
+        Run denied = gk8s(HubInfrastructure.OPERATOR_TOKEN, "pki", "revoke", "--serial", serial, "--reason", "x");
+        assertEquals(1, denied.code(), denied.out());
+        assertTrue(denied.err().contains("403"), denied.err());
+        Run revoked = gk8s(HubInfrastructure.ADMIN_TOKEN, "pki", "revoke", "--serial", serial.toUpperCase(),
+                "--reason", "board stolen", "-o", "json");
+        assertEquals(0, revoked.code(), revoked.err());
+        assertTrue(revoked.out().contains(serial) && revoked.out().contains("board stolen")
+                && revoked.out().contains("CN=" + site + "/a"), revoked.out());
+        Run unknown = gk8s(HubInfrastructure.ADMIN_TOKEN, "pki", "revoke", "--serial", "abcdef0123", "--reason", "x");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("404") && unknown.err().contains("serial:"), unknown.err());
     }
 
     @Test

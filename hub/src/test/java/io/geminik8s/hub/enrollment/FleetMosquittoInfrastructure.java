@@ -33,6 +33,8 @@ public class FleetMosquittoInfrastructure implements QuarkusTestResourceLifecycl
     public static volatile GeneratedMosquitto broker;
     public static volatile TestPki serverPki;
     public static volatile Path crl;
+    /** The fleet CA's folder (passphrase file {@code ca.passphrase} in it), to issue more hub certificates. */
+    public static volatile Path pki;
     private static final String[] TRUST = {"javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword",
         "javax.net.ssl.trustStoreType"};
     private final Map<String, String> previous = new HashMap<>();
@@ -59,6 +61,7 @@ public class FleetMosquittoInfrastructure implements QuarkusTestResourceLifecycl
             }
             home = Files.createTempDirectory("gk8s-fleet-mosquitto");
             Path pki = home.resolve("pki");
+            FleetMosquittoInfrastructure.pki = pki;
             FleetCa ca = CaFiles.open(pki, pki.resolve("ca.passphrase"), true);
             Path hubTls = home.resolve("hub-client");
             CaFiles.issueHub(ca, hubTls, Duration.ofDays(30));

@@ -111,17 +111,17 @@ class HardwareIdentityTest {
     void aPinnedNodeEnrollsAndRenewsOnlyFromItsHardware() throws Exception {
         String site = site();
         String token = claim(site, Map.of("a", UUID_A.toUpperCase())); // dmidecode prints it in upper case
-        assertEquals(List.of("a"), recorded(site).getList("node"), "the pin shows before the node enrolls");
-        assertEquals(List.of(UUID_A), recorded(site).getList("hardwareId"));
+        assertEquals(List.of("a"), recorded(site).getList("items.node"), "the pin shows before the node enrolls");
+        assertEquals(List.of(UUID_A), recorded(site).getList("items.hardwareId"));
         // a viewer (e.g. the broker host's CRL timer) sees a fingerprint, never the value a cloner would present
         for (String path : List.of("/api/v1/enrollments/hardware")) { // (the enrollments list: AgentHardwareIdentityTest)
             List<String> seen = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
                     .queryParam("site", site).get(path).then().statusCode(200).extract().jsonPath()
-                    .getList("hardwareId", String.class);
+                    .getList("items.hardwareId", String.class);
             assertTrue(!seen.isEmpty() && seen.stream().allMatch(v -> v == null || v.matches("sha256:[0-9a-f]{12}")),
                     path + ": " + seen);
         }
-        assertEquals(List.of(true), recorded(site).getList("pinned"));
+        assertEquals(List.of(true), recorded(site).getList("items.pinned"));
         double before = refusedCount("enroll");
         refused(enroll(token, site, "a", Csrs.p256(), UUID_B), 403, "hardwareId: node " + site + "/a is pinned");
         refused(enroll(token, site, "a", Csrs.p256(), null), 403, "this request presents none");
@@ -141,7 +141,7 @@ class HardwareIdentityTest {
     void withoutAPinTheFirstEnrollmentRecordsItUntilAnAdminClearsIt() throws Exception {
         String site = site();
         Held a = enrolled(claim(site, null), site, "a", UUID_A);
-        assertEquals(List.of(false), recorded(site).getList("pinned"), "recorded at first use");
+        assertEquals(List.of(false), recorded(site).getList("items.pinned"), "recorded at first use");
         double before = refusedCount("renew");
         refused(renew(site, "a", a, UUID_B), 403, "first enrolled from hardware that identified itself");
         refused(renew(site, "a", a, null), 403, "this request presents none");
@@ -158,7 +158,7 @@ class HardwareIdentityTest {
                 .delete("/api/v1/enrollments/hardware/" + site + "/a").then().statusCode(200);
         RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
                 .delete("/api/v1/enrollments/hardware/" + site + "/a").then().statusCode(404);
-        assertEquals(List.of(), recorded(site).getList("node"));
+        assertEquals(List.of(), recorded(site).getList("items.node"));
         Held moved = enrolled(again, site, "a", UUID_B);
         refused(renew(site, "a", moved, UUID_A), 403, "first enrolled from hardware");
         assertEquals(200, renew(site, "a", moved, UUID_B).statusCode());

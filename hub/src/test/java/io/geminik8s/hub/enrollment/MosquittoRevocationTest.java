@@ -141,5 +141,59 @@ class MosquittoRevocationTest {
         double left = metrics.lines().filter(l -> l.startsWith("gk8s_mqtt_client_certificate_expiry_seconds"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
         assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), metrics);
+
+        aRetiredHubCertificateIsRefusedOnTheHubsListener(); // after the node's: the CRL counts above stay exact
+    }
+
+    /**
+     * The runbook for the hub's own certificate: its serial cannot be revoked while the hub uses it (409); a retired
+     * one (given as PEM) is, and after the CRL fetch and reload Mosquitto refuses it on the hub's listener.
+     */
+    private void aRetiredHubCertificateIsRefusedOnTheHubsListener() throws Exception {
+        String running = Pem.readCertificates(java.nio.file.Files.readString(java.nio.file.Path.of(
+                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("gk8s.mqtt.tls-cert", String.class))))
+                .get(0).getSerialNumber().toString(16);
+        assertEquals(409, revokeHub(running, null).statusCode());
+        java.nio.file.Path retired = FleetMosquittoInfrastructure.pki.resolveSibling("hub-retired");
+        var ca = io.geminik8s.hub.pki.CaFiles.open(FleetMosquittoInfrastructure.pki,
+                FleetMosquittoInfrastructure.pki.resolve("ca.passphrase"), false);
+        String serial = io.geminik8s.hub.pki.CaFiles.issueHub(ca, retired, Duration.ofDays(30)).serialHex();
+        Mqtt5AsyncClient before = hubClient(retired); // it gets in before
+        before.connect().get(10, TimeUnit.SECONDS);
+        before.disconnect().get(10, TimeUnit.SECONDS);
+        assertEquals(200, revokeHub(serial, java.nio.file.Files.readString(retired.resolve("hub.pem"))).statusCode());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, Gk8s.run(Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN", HubInfrastructure.VIEWER_TOKEN),
+                new PrintWriter(out), new PrintWriter(err), "pki", "crl", "--out",
+                FleetMosquittoInfrastructure.crl.toString()), err.toString());
+        assertTrue(out.toString().contains("2 revoked certificates,"), out.toString());
+        FleetMosquittoInfrastructure.broker.reload();
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> hubClient(retired).connect().get(10, TimeUnit.SECONDS), "the retired hub certificate connected");
+        assertTrue(String.valueOf(refused.getCause()).contains("certificate_revoked"), refused.toString());
+        assertEquals(200, RestAssured.given().get("/q/health/ready").then().extract().statusCode(), "the hub stays in");
+    }
+
+    private static io.restassured.response.Response revokeHub(String serial, String pem) {
+        Map<String, String> body = new java.util.HashMap<>(Map.of("serial", serial, "reason", "superseded"));
+        if (pem != null) {
+            body.put("certificate", pem);
+        }
+        return RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .contentType("application/json").body(body).post("/api/v1/pki/revocations");
+    }
+
+    private static Mqtt5AsyncClient hubClient(java.nio.file.Path dir) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("hub", Pem.readPrivateKey(java.nio.file.Files.readString(dir.resolve("hub.key"))), new char[0],
+                Pem.readCertificates(java.nio.file.Files.readString(dir.resolve("hub.pem"))).toArray(Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        return Mqtt5Client.builder().identifier("gk8s-hub-retired").serverHost("127.0.0.1")
+                .serverPort(FleetMosquittoInfrastructure.broker.hubPort).sslConfig()
+                .trustManagerFactory(FleetMosquittoInfrastructure.serverPki.trust()).keyManagerFactory(kmf)
+                .applySslConfig().buildAsync();
     }
 }

@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** A revoked node certificate is refused at connect and its live connection dropped; other nodes stay. */
+/**
+ * A revoked node certificate (by either endpoint) is refused at connect and its live connection dropped; other nodes
+ * stay.
+ */
 @QuarkusTest
 @WithTestResource(value = TrustInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class RevocationTest {
@@ -80,5 +83,34 @@ class RevocationTest {
         assertTrue(revokedAt != null && !revokedAt.isEmpty(), "the API lists it revoked");
         assertEquals(200, revoke(a.serial(), HubInfrastructure.ADMIN_TOKEN), "repeatable");
         liveB.disconnect();
+    }
+
+    /** {@code POST /api/v1/pki/revocations} (any certificate by serial, with a reason) does the same for a node's. */
+    @Test
+    void aNodeRevokedBySerialWithAReasonIsDisconnectedAndRefused() throws Exception {
+        String site = "rv-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .post("/api/v1/sites/" + site + "/claims").then().statusCode(201).extract().path("token");
+        Node a = enroll(site, "a", token);
+        Mqtt5BlockingClient live = a.client();
+        live.connect();
+        JsonPath r = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN)
+                .contentType("application/json").body(Map.of("serial", a.serial(), "reason", "board stolen"))
+                .post("/api/v1/pki/revocations").then().statusCode(200).extract().jsonPath();
+        assertEquals(site, r.getString("site"));
+        assertEquals("a", r.getString("node"));
+        assertEquals("board stolen", r.getString("reason"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !live.getState().isConnected());
+        try {
+            a.client().connect();
+            throw new AssertionError("a revoked certificate connected");
+        } catch (Mqtt5ConnAckException e) {
+            assertEquals(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
+        }
+        String crl = RestAssured.given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN)
+                .get("/api/v1/pki/crl").then().statusCode(200).extract().asString();
+        var parsed = (java.security.cert.X509CRL) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCRL(new java.io.ByteArrayInputStream(crl.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertTrue(parsed.getRevokedCertificate(new java.math.BigInteger(a.serial(), 16)) != null, "in the CRL");
     }
 }
