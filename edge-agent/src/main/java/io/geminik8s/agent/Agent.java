@@ -121,6 +121,16 @@ public final class Agent implements AutoCloseable {
         return link;
     }
 
+    /**
+     * After a renewal on the hub's command, {@code hook} makes the rest of the node take the new certificate (see
+     * {@link RenewCommand#after}); only with {@link #renewOnCommand}.
+     */
+    public void afterRenewal(java.util.function.Supplier<String> hook) {
+        if (renewals != null) {
+            renewals.after(hook);
+        }
+    }
+
     /** Answers the hub's {@code renew-certificate} with this renewer (else {@code unsupported}); before start. */
     public void renewOnCommand(io.geminik8s.agent.enroll.Renewer renewer) {
         renewals = new RenewCommand(renewer, link::reconnect, clock, config.backoffMax().plusSeconds(30));

@@ -71,6 +71,9 @@ public final class Main {
         HaNode ha = config.ha() == null ? null
                 : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir(),
                         agent::event);
+        if (ha != null) {
+            agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (ha != null) {

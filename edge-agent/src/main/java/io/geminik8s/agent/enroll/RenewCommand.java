@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -36,6 +38,7 @@ public final class RenewCommand {
     private final Supplier<CompletableFuture<Long>> reconnect;
     private final Clock clock;
     private final Duration reconnectTimeout;
+    private final List<Supplier<String>> after = new CopyOnWriteArrayList<>();
     // one command at a time; the thread ends when idle, so nothing needs closing
     private final ExecutorService worker = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(), r -> {
@@ -57,6 +60,14 @@ public final class RenewCommand {
         this.reconnect = reconnect;
         this.clock = clock;
         this.reconnectTimeout = reconnectTimeout;
+    }
+
+    /**
+     * Something else that uses the node's certificate and must take the new one (PostgreSQL's TLS, K3s): run after
+     * the renewal and reconnect, in order; it returns what it did or throws, which makes the answer {@code failed}.
+     */
+    public void after(Supplier<String> hook) {
+        after.add(hook);
     }
 
     public CompletableFuture<CommandResult> handle(Command c) {
@@ -86,7 +97,16 @@ public final class RenewCommand {
             long session = reconnect.get().get(reconnectTimeout.toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("renewed on the hub's command: " + current + " -> " + serial + ", reconnected (session "
                     + session + ")");
-            return result(c, Outcome.OK, "renewed " + current + " -> " + serial + "; reconnected");
+            StringBuilder done = new StringBuilder("renewed " + current + " -> " + serial + "; reconnected");
+            for (Supplier<String> hook : after) {
+                try {
+                    done.append("; ").append(hook.get());
+                } catch (RuntimeException e) {
+                    LOG.warning("after the renewal: " + e.getMessage());
+                    return result(c, Outcome.FAILED, done + "; but " + e.getMessage());
+                }
+            }
+            return result(c, Outcome.OK, done.toString());
         } catch (IOException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(); // refused: no text
             LOG.warning("renewal on the hub's command failed: " + why);

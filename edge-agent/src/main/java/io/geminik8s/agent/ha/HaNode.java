@@ -40,6 +40,7 @@ public final class HaNode implements AutoCloseable {
     private final PgControl local;
     private final PgControl peer;
     private final NodeDriver driver;
+    private final K3sDriver k3s;
     private final HaEvents events;
     private final Path stateDir;
     private final ProcessRunner runner = new ProcessRunner();
@@ -69,6 +70,7 @@ public final class HaNode implements AutoCloseable {
         K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
+        this.k3s = k3s;
     }
 
     /** Blocks until the node is bootstrapped (a standby waits for its peer's PostgreSQL), then supervises. */
@@ -134,6 +136,17 @@ public final class HaNode implements AutoCloseable {
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
         // a renewed certificate reaches PostgreSQL too (a reload: no restart, no failover)
         operator.scheduleWithFixedDelay(local::refreshTls, 10, 10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * After this node's certificate was renewed (on the hub's rotation command): PostgreSQL takes the new one now
+     * (not at its next 10 s check) and K3s re-issues its own. What was done, for the command's answer; throws when
+     * K3s could not rotate. Called on the renewal's own thread, never the HA thread.
+     */
+    public String certificateRenewed() {
+        boolean pg = local.refreshTls();
+        k3s.rotateCertificates();
+        return "PostgreSQL TLS " + (pg ? "reloaded" : "unchanged") + (k3s == NO_K3S ? "" : ", K3s certificates rotated");
     }
 
     /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */
@@ -275,6 +288,9 @@ public final class HaNode implements AutoCloseable {
 
     private static final K3sDriver NO_K3S = new K3sDriver() {
         public void stop() {
+        }
+
+        public void rotateCertificates() {
         }
 
         public void start() {

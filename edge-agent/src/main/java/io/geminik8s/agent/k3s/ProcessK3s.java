@@ -19,19 +19,28 @@ public final class ProcessK3s implements K3sDriver {
     private static final Logger LOG = Logger.getLogger(ProcessK3s.class.getName());
 
     private final List<String> command;
+    private final List<String> rotate;
     private final Path log;
     private final Consumer<String> sql;
     private Process process;
+    /** Whether HA wants K3s running: a rotation restarts it only then. */
+    private boolean wanted;
 
     /** {@code command} runs through {@code sh -c}; its output is appended to {@code log}. */
     public ProcessK3s(String command, Path log, Consumer<String> sql) {
         this.command = List.of("sh", "-c", "exec " + command);
+        this.rotate = List.of("sh", "-c", "exec " + command + " certificate rotate");
         this.log = log;
         this.sql = sql;
     }
 
     @Override
     public synchronized void stop() {
+        wanted = false;
+        stopProcess();
+    }
+
+    private synchronized void stopProcess() {
         if (process == null || !process.isAlive()) {
             return;
         }
@@ -48,6 +57,11 @@ public final class ProcessK3s implements K3sDriver {
 
     @Override
     public synchronized void start() {
+        wanted = true;
+        startProcess();
+    }
+
+    private synchronized void startProcess() {
         if (process != null && process.isAlive()) {
             return;
         }
@@ -63,6 +77,20 @@ public final class ProcessK3s implements K3sDriver {
     public void restart() {
         stop();
         start();
+    }
+
+    /** {@code <k3s.command> certificate rotate} between a stop and a start; the lock is not held while it runs. */
+    @Override
+    public void rotateCertificates() {
+        stopProcess();
+        ProcessRunner.Result r = new ProcessRunner().run(Duration.ofMinutes(2), rotate);
+        synchronized (this) {
+            if (wanted) {
+                startProcess();
+            }
+        }
+        r.orThrow();
+        LOG.info("K3s certificates rotated" + (r.stdout().isBlank() ? "" : ": " + r.stdout().strip()));
     }
 
     @Override

@@ -17,6 +17,8 @@ public final class SystemdK3s implements K3sDriver {
     private final String unit;
     private final Consumer<String> sql;
     private final ProcessRunner runner;
+    /** Whether HA wants K3s running (null: HA has not said; then whether systemd runs it): a rotation restarts it only then. */
+    private volatile Boolean wanted;
 
     /** {@code sql} runs a statement on the local PostgreSQL (Kine's database). */
     public SystemdK3s(String unit, Consumer<String> sql, ProcessRunner runner) {
@@ -27,12 +29,27 @@ public final class SystemdK3s implements K3sDriver {
 
     @Override
     public void stop() {
+        wanted = false;
         systemctl("stop");
     }
 
     @Override
     public void start() {
+        wanted = true;
         systemctl("start");
+    }
+
+    /** {@code systemctl stop}, {@code k3s certificate rotate}, {@code systemctl start} if HA still wants it. */
+    @Override
+    public void rotateCertificates() {
+        boolean running = runner.run(Duration.ofSeconds(10), List.of("systemctl", "is-active", "--quiet", unit)).ok();
+        systemctl("stop");
+        ProcessRunner.Result r = runner.run(Duration.ofMinutes(2), List.of("k3s", "certificate", "rotate"));
+        Boolean w = wanted;
+        if (w == null ? running : w) {
+            systemctl("start");
+        }
+        r.orThrow();
     }
 
     @Override

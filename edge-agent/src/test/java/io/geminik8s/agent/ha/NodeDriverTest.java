@@ -63,6 +63,10 @@ class NodeDriverTest {
             public void bumpKineIdSequence() {
                 k3sCalls.add(node + " bump");
             }
+
+            public void rotateCertificates() {
+                k3sCalls.add(node + " rotate");
+            }
         };
     }
 

@@ -35,6 +35,9 @@ final class RotationPairs implements AutoCloseable {
             CREATE OR REPLACE VIEW standby_sim.pg_stat_wal_receiver AS SELECT 'streaming'::text AS status""";
 
     final List<Agent> agents = new ArrayList<>();
+    /** Each node's K3s: the stand-in (ha-harness/k3s-standin.sh), which re-issues its certificates on a rotation. */
+    final Map<String, Path> k3sDirs = new HashMap<>();
+    private final List<io.geminik8s.agent.k3s.ProcessK3s> k3s = new ArrayList<>();
     final Map<String, Path> pems = new HashMap<>();
     final Map<String, Map<String, String>> envs = new HashMap<>();
     private final Path dir;
@@ -82,6 +85,16 @@ final class RotationPairs implements AutoCloseable {
             renewEnv.put("GK8S_AGENT_ENROLL_URL", renewUrl);
         }
         agent.renewOnCommand(EnrollStep.renewer(null, renewEnv).orElseThrow());
+        Path k3sDir = Files.createDirectories(dir.resolve(site).resolve(node).resolve("k3s"));
+        var node3s = new io.geminik8s.agent.k3s.ProcessK3s("sh " + Path.of("../ha-harness/k3s-standin.sh")
+                .toAbsolutePath().normalize() + " " + k3sDir, k3sDir.resolve("k3s.log"), sql -> { });
+        node3s.start();
+        k3s.add(node3s);
+        k3sDirs.put(site + "/" + node, k3sDir);
+        agent.afterRenewal(() -> { // as HaNode.certificateRenewed does on a node with HA
+            node3s.rotateCertificates();
+            return "K3s certificates rotated";
+        });
         agents.add(agent);
         envs.put(site + "/" + node, env);
         pems.put(site + "/" + node, dir.resolve(site).resolve(node).resolve("tls").resolve("node.pem"));
@@ -114,5 +127,6 @@ final class RotationPairs implements AutoCloseable {
     @Override
     public void close() {
         agents.forEach(Agent::close);
+        k3s.forEach(io.geminik8s.agent.k3s.ProcessK3s::stop);
     }
 }

@@ -20,6 +20,7 @@ import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -194,6 +195,10 @@ class RotationRolloutTest {
                 assertNotEquals(before.get(key), now, key + " holds a new certificate");
                 assertEquals(now, s.get("toSerial"), key);
                 assertEquals("ok", s.get("outcome"), key + ": " + s.get("message"));
+                assertTrue(String.valueOf(s.get("message")).endsWith("; K3s certificates rotated"), key + ": "
+                        + s.get("message"));
+                assertEquals("1", Files.readString(pairs.k3sDirs.get(key).resolve("cert-serial")).strip(),
+                        key + ": K3s re-issued its certificates once");
             }
             // the hub's own certificate records: the standby's renewal was issued before the primary's
             var issued = pool.preparedQuery("SELECT node_id, renewed_from, enrolled_ms FROM enrollment"
