@@ -63,6 +63,7 @@ public final class Agent implements AutoCloseable {
     private final CertProbe certs;
     private final DesiredStateStore desired;
     private final DesiredReconciler reconciler;
+    private final io.geminik8s.agent.artifact.ArtifactStager artifacts;
     private final CommandHandler commands;
     private final Link link;
     private final WitnessClient witness;
@@ -82,6 +83,9 @@ public final class Agent implements AutoCloseable {
         this.pg = new PgProbe(config.postgres());
         this.certs = new CertProbe(config.watchedCerts());
         this.desired = new DesiredStateStore(config.stateDir());
+        this.artifacts = new io.geminik8s.agent.artifact.ArtifactStager(new io.geminik8s.agent.artifact.ArtifactStore(
+                config.stateDir().resolve("artifacts"), config.artifactSigningKey(), java.time.Duration.ofMinutes(30)),
+                codec.mapper(), this::event, java.time.Duration.ofSeconds(30));
         this.reconciler = new DesiredReconciler(desired, codec.mapper(), loop, clock, new DesiredReconciler.Sink() {
             @Override
             public void event(String type, Severity severity, String message, Map<String, String> attrs) {
@@ -91,6 +95,11 @@ public final class Agent implements AutoCloseable {
             @Override
             public void applied(long generation) {
                 publishHealth();
+            }
+
+            @Override
+            public void arrived(io.geminik8s.protocol.DesiredState d) {
+                artifacts.offer(d.generation(), d.spec());
             }
         });
         this.commands = new CommandHandler(clock, () -> publishBirth(link().session()));
@@ -275,6 +284,7 @@ public final class Agent implements AutoCloseable {
             LOG.fine("offline status not sent: " + e.getMessage());
         }
         link.stop();
+        artifacts.close();
         loop.shutdownNow();
     }
 

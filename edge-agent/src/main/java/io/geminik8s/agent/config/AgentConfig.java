@@ -28,7 +28,8 @@ public record AgentConfig(
         List<Path> watchedCerts,
         Map<String, String> labels,
         Path stateDir,
-        HaSettings ha) {
+        HaSettings ha,
+        java.security.PublicKey artifactSigningKey) {
 
     /** TLS material: PKCS12 key/trust stores, or PEM files (certificate chain, PKCS#8 key, CA bundle). */
     public record Tls(Path keystore, char[] keystorePassword, Path truststore, char[] truststorePassword,

@@ -45,6 +45,9 @@ public final class ConfigLoader {
               postgres.url              JDBC URL of the local PostgreSQL to probe (optional)
               postgres.user / postgres.password
                                         (with pg.secret-file the password defaults to the one derived for the user)
+              artifacts.signing-key-file  the fleet's artifact signing key (Ed25519 public key, PEM): a desired
+                                        state's artifacts are fetched and kept only when signed by it (none: every
+                                        artifact is refused)
               certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
               labels                    comma-separated key=value site labels, e.g. region=eu,kind=store
               state.dir                 agent state folder (default /var/lib/gk8s-agent)
@@ -187,7 +190,7 @@ public final class ConfigLoader {
                 Duration.ofMillis(number("backoff.initial-ms", 1000, 10, 3_600_000)),
                 Duration.ofMillis(number("backoff.max-ms", 30_000, 10, 3_600_000)),
                 new AgentConfig.Postgres(pgUrl, get("postgres.user"), pgPassword), List.copyOf(certs),
-                labels(), state, ha);
+                labels(), state, ha, signingKey());
         if (cfg.willDelay().compareTo(cfg.sessionExpiry()) > 0) {
             problems.add("mqtt.will-delay-s: must be <= mqtt.session-expiry-s (the broker sends the Will when the"
                     + " session ends at the latest)");
@@ -216,6 +219,19 @@ public final class ConfigLoader {
             return u;
         } catch (java.net.URISyntaxException e) {
             problems.add("broker.url: '" + v + "' is not a URI: " + e.getReason());
+            return null;
+        }
+    }
+
+    private java.security.PublicKey signingKey() {
+        String file = get("artifacts.signing-key-file");
+        if (file == null) {
+            return null;
+        }
+        try {
+            return io.geminik8s.protocol.Artifact.publicKey(java.nio.file.Files.readString(Path.of(file)));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            problems.add("artifacts.signing-key-file: " + file + ": " + e.getMessage());
             return null;
         }
     }

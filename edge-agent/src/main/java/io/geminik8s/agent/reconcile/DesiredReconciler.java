@@ -24,6 +24,10 @@ public final class DesiredReconciler {
         void event(String type, Severity severity, String message, Map<String, String> attrs);
 
         void applied(long generation);
+
+        /** A newer generation arrived, staged or applied at once: what it needs may be fetched now. */
+        default void arrived(DesiredState d) {
+        }
     }
 
     private final DesiredStateStore store;
@@ -56,6 +60,7 @@ public final class DesiredReconciler {
             activation = null;
         }
         staged = null;
+        sink.arrived(d);
         long now = clock.millis();
         if (d.activateNotBefore() != null && d.activateNotBefore() > now) {
             staged = d;

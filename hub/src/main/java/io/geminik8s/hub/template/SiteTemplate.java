@@ -16,8 +16,17 @@ public record SiteTemplate(String apiVersion, String kind, Metadata metadata, Sp
     public record Metadata(String name, String description, Map<String, String> labels) {
     }
 
+    /**
+     * {@code artifacts} (optional): the signed files nodes fetch and check before installing (the protocol's
+     * {@link io.geminik8s.protocol.Artifact}); one per name, a {@code k3s} or {@code agent} one at this template's
+     * version of it.
+     */
     public record Spec(Map<String, String> selector, Versions versions, Postgres postgres, Vip vip,
-                       Certificates certificates, Health health, RolloutDefaults rollout) {
+                       Certificates certificates, Health health, RolloutDefaults rollout,
+                       java.util.List<io.geminik8s.protocol.Artifact> artifacts) {
+        public Spec {
+            artifacts = artifacts == null ? null : java.util.List.copyOf(artifacts);
+        }
     }
 
     /** {@code k3s} like v1.31.4+k3s1; {@code agent} semver; {@code postgresMajor} e.g. 15. */

@@ -58,7 +58,35 @@ public final class TemplateRules {
         certificates(s.certificates(), f);
         health(s.health(), f);
         rollout(s.rollout(), f);
+        artifacts(s, f);
         return f;
+    }
+
+    /** Well-formed, one per name, and a K3s or agent artifact carries the version the template names. */
+    private static void artifacts(SiteTemplate.Spec s, List<Finding> f) {
+        if (s.artifacts() == null) {
+            return;
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < s.artifacts().size(); i++) {
+            var a = s.artifacts().get(i);
+            String at = "spec.artifacts[" + i + "]";
+            if (a == null) {
+                f.add(new Finding(at, "an artifact: name, version, url, sha256, size, signature"));
+                continue;
+            }
+            a.problem().ifPresent(p -> f.add(new Finding(at + "." + p.substring(0, p.indexOf(':')),
+                    p.substring(p.indexOf(':') + 2))));
+            if (a.name() != null && !names.add(a.name())) {
+                f.add(new Finding(at + ".name", "'" + a.name() + "' is named twice"));
+            }
+            String want = s.versions() == null ? null : "k3s".equals(a.name()) ? s.versions().k3s()
+                    : "agent".equals(a.name()) ? s.versions().agent() : null;
+            if (want != null && !want.equals(a.version())) {
+                f.add(new Finding(at + ".version", a.name() + " " + a.version() + " is not the template's "
+                        + a.name() + " version " + want));
+            }
+        }
     }
 
     /** Version skew between the revision a site runs and the next one. */

@@ -124,4 +124,28 @@ class TemplateLoaderTest {
                 change(base, with("postgresMajor: 15\n  postgres:\n",
                         "postgresMajor: 17\n  postgres:\n    migration: major-upgrade\n")));
     }
+
+    @Test
+    void artifactsAreCheckedForFormAndForTheTemplatesVersion() throws Exception {
+        String sig = java.util.Base64.getEncoder().encodeToString(new byte[64]);
+        String sha = "ab".repeat(32);
+        String good = example() + "  artifacts:\n    - name: k3s\n      version: v1.31.4+k3s1\n"
+                + "      url: https://hub.example/artifacts/k3s-v1.31.4\n      sha256: " + sha + "\n      size: 71000000\n"
+                + "      signature: " + sig + "\n";
+        var loaded = TemplateLoader.load("t.yaml", good);
+        assertTrue(loaded.ok(), loaded.problems().toString());
+        assertEquals("v1.31.4+k3s1", loaded.template().spec().artifacts().get(0).version());
+        List<String> p = problems(good.replace("version: v1.31.4+k3s1", "version: v1.31.5+k3s1")
+                .replace("https://hub", "ftp://hub")); // the first problem of a reference, and the version
+        assertEquals(2, p.size(), p.toString());
+        assertEquals(List.of("t.yaml:44:7: spec.artifacts[0].sha256: 64 lower-case hex digits"),
+                problems(good.replace("sha256: " + sha, "sha256: " + sha.toUpperCase())));
+        assertTrue(p.get(0).contains("spec.artifacts[0].url: an http(s) URL"), p.toString());
+        assertTrue(p.stream().anyMatch(x -> x.contains("spec.artifacts[0].version: k3s v1.31.5+k3s1 is not the"
+                + " template's k3s version v1.31.4+k3s1")), p.toString());
+        List<String> twice = problems(good + "    - name: k3s\n      version: v1.31.4+k3s1\n      url: https://m/k3s\n"
+                + "      sha256: " + sha + "\n      size: 1\n      signature: " + sig + "\n");
+        assertEquals(1, twice.size(), twice.toString());
+        assertTrue(twice.get(0).contains("spec.artifacts[1].name: 'k3s' is named twice"), twice.toString());
+    }
 }
