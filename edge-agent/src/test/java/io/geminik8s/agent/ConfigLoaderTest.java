@@ -92,26 +92,21 @@ class ConfigLoaderTest {
         assertEquals(new io.geminik8s.agent.pg.PgSecret("cd".repeat(32)).password("postgres"),
                 ok.ha().pgSecret().password("postgres"));
 
-        assertEquals(null, ok.ha().pgTls(), "no certificate, no TLS for PostgreSQL");
-        for (String f : List.of("node.pem", "node.key", "ca.pem")) {
-            Files.writeString(dir.resolve(f), "pem");
-        }
-        env.putAll(Map.of("GK8S_AGENT_TLS_CERT", dir.resolve("node.pem").toString(), "GK8S_AGENT_TLS_KEY",
-                dir.resolve("node.key").toString(), "GK8S_AGENT_TLS_CA", dir.resolve("ca.pem").toString()));
-        assertEquals(new io.geminik8s.agent.pg.PgTlsFiles(dir.resolve("node.pem"), dir.resolve("node.key"),
-                dir.resolve("ca.pem")), ConfigLoader.load(null, env).ha().pgTls(), "the node's own certificate");
+        assertTrue(ok.ha().pgTls(), "TLS with the secret");
+        assertEquals("192.0.2.0/24", ok.ha().pgClientNetwork(), "the VIP's site LAN, not samenet");
         env.put("GK8S_AGENT_PG_TLS", "off");
-        assertEquals(null, ConfigLoader.load(null, env).ha().pgTls());
+        assertFalse(ConfigLoader.load(null, env).ha().pgTls());
         env.put("GK8S_AGENT_PG_TLS", "maybe");
         assertEquals(List.of("pg.tls: on or off, got 'maybe'"),
                 assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
-        env.keySet().removeAll(List.of("GK8S_AGENT_PG_TLS", "GK8S_AGENT_TLS_CERT", "GK8S_AGENT_TLS_KEY", "GK8S_AGENT_TLS_CA"));
-        env.put("GK8S_AGENT_PG_TRUSTED_NETWORK", "10.0.0.0/24");
-        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "all");
-        ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
-        assertEquals(List.of("pg.trusted-network: not with pg.secret-file (a trusted network needs no password)",
-                "pg.client-network: a CIDR like 10.0.0.0/24, or samenet"), both.problems());
+        env.remove("GK8S_AGENT_PG_TLS");
+        env.put("GK8S_AGENT_PG_TRUSTED_NETWORK", "10.0.0.0/24"); // a test setup that enrolled since: the secret wins
+        AgentConfig both = ConfigLoader.load(null, env);
+        assertEquals(null, both.ha().pgTrustedNetwork());
         env.remove("GK8S_AGENT_PG_TRUSTED_NETWORK");
+        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "10.0.0.0/33");
+        assertEquals(List.of("pg.client-network: a CIDR like 10.0.0.0/24, or samenet"),
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
         env.remove("GK8S_AGENT_PG_CLIENT_NETWORK");
         env.put("GK8S_AGENT_PG_SECRET_FILE", Files.writeString(dir.resolve("short.secret"), "secret").toString());
         ConfigException shortSecret = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));

@@ -3,7 +3,6 @@ package io.geminik8s.agent.config;
 import io.geminik8s.agent.ha.HaTiming;
 import io.geminik8s.agent.ha.PeerKey;
 import io.geminik8s.agent.pg.PgSecret;
-import io.geminik8s.agent.pg.PgTlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,8 +14,8 @@ import java.util.function.Function;
  */
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
-                         String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, PgTlsFiles pgTls, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
-                         String k3sCommand, HaTiming timing, PeerKey peerKey) {
+                         String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, boolean pgTls, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
+                         String k3sCommand, String k3sRotateCommand, HaTiming timing, PeerKey peerKey) {
 
     public static final String KEYS = """
               ha.enabled                true to run the pair's HA supervisor (default false)
@@ -41,18 +40,19 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                                         enrollment, or openssl rand -hex 32; mode 0600): every connection to
                                         PostgreSQL proves a SCRAM password derived from it, one per role
               pg.client-network         with pg.secret-file: where clients may connect from besides loopback
-                                        (a CIDR; default samenet, the subnets this host is on)
-              pg.tls                    on (default) or off: with pg.secret-file and the node's PEM certificate
-                                        (tls.cert, tls.key, tls.ca; enrolled nodes have them), the site network
-                                        reaches PostgreSQL only over TLS with the node's certificate, and
-                                        replication shows one too; a renewed certificate is reloaded
+                                        (a CIDR; default the site LAN of vip.address, e.g. 10.0.0.0/24)
+              pg.tls                    on (default) or off: with pg.secret-file, the site network reaches
+                                        PostgreSQL only over TLS (its own key and self-signed certificate, made
+                                        anew at each certificate rotation) with SCRAM bound to that certificate
               pg.trusted-network        instead of pg.secret-file, for test setups only: a CIDR trusted without
-                                        any password (HA needs one of the two)
+                                        any password (HA needs one of the two; ignored when both are set)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
               vip.netns                 network namespace that holds vip.device (default: the agent's own)
               k3s.unit                  systemd unit of K3s (default k3s; none = do not manage K3s)
               k3s.command               instead of the unit: a command the agent runs as the K3s server, as its
                                         child (hosts without systemd; the HA harness's Kine stand-in)
+              k3s.rotate-command        with k3s.command: what makes K3s re-issue its certificates while it is
+                                        stopped, e.g. k3s certificate rotate (none: not rotated, and said so)
             """;
 
     static HaSettings parse(Function<String, String> get, List<String> problems) {
@@ -87,10 +87,10 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 orDefault(get, "pg.listen", orDefault(get, "pg.host", "127.0.0.1")),
                 (int) number(get, "pg.port", 5432, problems),
                 required(get, "pg.peer-host", problems), (int) number(get, "pg.peer-port", 5432, problems),
-                orDefault(get, "pg.os-user", "postgres"), get.apply("pg.trusted-network"), pgSecret,
-                get.apply("pg.client-network"), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
+                orDefault(get, "pg.os-user", "postgres"), pgSecret == null ? get.apply("pg.trusted-network") : null,
+                pgSecret, clientNetwork(get, vip), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
-                get.apply("k3s.command"), timing, peerKey);
+                get.apply("k3s.command"), get.apply("k3s.rotate-command"), timing, peerKey);
     }
 
     /** HA without an authenticated peer link is refused: a forged ack could keep a cut-off primary writing. */
@@ -120,11 +120,12 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
             }
             return null;
         }
-        if (trusted != null) {
-            problems.add("pg.trusted-network: not with pg.secret-file (a trusted network needs no password)");
+        if (trusted != null) { // e.g. a test setup's node that enrolled since: the secret wins, HA keeps running
+            java.util.logging.Logger.getLogger(HaSettings.class.getName()).warning("pg.trusted-network is ignored:"
+                    + " pg.secret-file is set, every connection proves a password");
         }
         if (get.apply("pg.client-network") != null && !get.apply("pg.client-network").matches(
-                "samenet|samehost|\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+                "samenet|\\d{1,3}(\\.\\d{1,3}){3}/([0-9]|[12][0-9]|3[0-2])")) {
             problems.add("pg.client-network: a CIDR like 10.0.0.0/24, or samenet");
         }
         try {
@@ -137,17 +138,32 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
         return null;
     }
 
-    /** The node's PEM files for PostgreSQL's TLS, or null: off, no secret, or no PEM certificate configured. */
-    private static PgTlsFiles pgTls(Function<String, String> get, PgSecret secret, List<String> problems) {
+    /**
+     * Where clients may reach PostgreSQL from: {@code pg.client-network}, else the site LAN the VIP is on (e.g.
+     * 10.0.0.0/24 for 10.0.0.10/24) — not {@code samenet}, which on a K3s node also spans the pod network.
+     */
+    private static String clientNetwork(Function<String, String> get, String vip) {
+        String set = get.apply("pg.client-network");
+        if (set != null || vip == null || !vip.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+            return set;
+        }
+        String[] o = vip.substring(0, vip.indexOf('/')).split("\\.");
+        int bits = Math.min(32, Integer.parseInt(vip.substring(vip.indexOf('/') + 1)));
+        long ip = 0;
+        for (String part : o) {
+            ip = (ip << 8) | (Integer.parseInt(part) & 0xff);
+        }
+        long net = bits == 0 ? 0 : ip & (0xffffffffL << (32 - bits)) & 0xffffffffL;
+        return (net >> 24 & 0xff) + "." + (net >> 16 & 0xff) + "." + (net >> 8 & 0xff) + "." + (net & 0xff) + "/" + bits;
+    }
+
+    /** TLS for PostgreSQL: on with a database secret unless {@code pg.tls=off}. */
+    private static boolean pgTls(Function<String, String> get, PgSecret secret, List<String> problems) {
         String mode = get.apply("pg.tls") == null ? "on" : get.apply("pg.tls");
         if (!mode.equals("on") && !mode.equals("off")) {
             problems.add("pg.tls: on or off, got '" + mode + "'");
         }
-        String cert = get.apply("tls.cert");
-        String key = get.apply("tls.key");
-        String ca = get.apply("tls.ca");
-        return mode.equals("on") && secret != null && cert != null && key != null && ca != null
-                ? new PgTlsFiles(Path.of(cert), Path.of(key), Path.of(ca)) : null;
+        return mode.equals("on") && secret != null;
     }
 
     private static String orDefault(Function<String, String> get, String key, String dflt) {

@@ -67,7 +67,7 @@ public final class HaNode implements AutoCloseable {
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
                 runner).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
-        K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), stateDir.resolve("k3s.log"), local::sql)
+        K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), ha.k3sRotateCommand(), stateDir.resolve("k3s.log"), local::sql)
                 : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
         this.k3s = k3s;
@@ -134,19 +134,18 @@ public final class HaNode implements AutoCloseable {
         supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
                 ha.peerKey(), onPacket));
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
-        // a renewed certificate reaches PostgreSQL too (a reload: no restart, no failover)
-        operator.scheduleWithFixedDelay(local::refreshTls, 10, 10, TimeUnit.SECONDS);
+        // PostgreSQL's TLS certificate renewed before it expires, a reload that failed tried again (no restart)
+        operator.scheduleWithFixedDelay(local::checkTls, 10, 10, TimeUnit.SECONDS);
     }
 
     /**
-     * After this node's certificate was renewed (on the hub's rotation command): PostgreSQL takes the new one now
-     * (not at its next 10 s check) and K3s re-issues its own. What was done, for the command's answer; throws when
+     * After this node's certificate was renewed (on the hub's rotation command): PostgreSQL gets a new TLS key and
+     * certificate (reloaded) and K3s re-issues its own. What was done, for the command's answer; throws when
      * K3s could not rotate. Called on the renewal's own thread, never the HA thread.
      */
     public String certificateRenewed() {
-        boolean pg = local.refreshTls();
-        k3s.rotateCertificates();
-        return "PostgreSQL TLS " + (pg ? "reloaded" : "unchanged") + (k3s == NO_K3S ? "" : ", K3s certificates rotated");
+        String pg = local.rotateTls();
+        return pg + "; " + k3s.rotateCertificates();
     }
 
     /** An operator's force-promote request (see {@link ForcePromoteRequest}), answered and audited. */
@@ -290,7 +289,8 @@ public final class HaNode implements AutoCloseable {
         public void stop() {
         }
 
-        public void rotateCertificates() {
+        public String rotateCertificates() {
+            return "no K3s";
         }
 
         public void start() {

@@ -22,8 +22,8 @@ public interface K3sDriver {
     /**
      * K3s re-issues its own certificates from its CA ({@code k3s certificate rotate}, which must run while K3s is
      * stopped): a K3s that should be running is stopped, rotated and started again; one that is stopped (a fenced
-     * node) stays stopped and takes them at its next start. A stop or start asked by HA meanwhile wins. Throws when
-     * the rotation fails (K3s is then started again if it should run).
+     * node) stays stopped and takes them at its next start. A stop or start asked by HA meanwhile wins. Says what
+     * was done; throws when the rotation fails (K3s is then started again if it should run).
      */
-    void rotateCertificates();
+    String rotateCertificates();
 }

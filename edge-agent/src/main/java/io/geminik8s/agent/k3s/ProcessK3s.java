@@ -26,10 +26,14 @@ public final class ProcessK3s implements K3sDriver {
     /** Whether HA wants K3s running: a rotation restarts it only then. */
     private boolean wanted;
 
-    /** {@code command} runs through {@code sh -c}; its output is appended to {@code log}. */
-    public ProcessK3s(String command, Path log, Consumer<String> sql) {
+    /**
+     * {@code command} runs through {@code sh -c}; its output is appended to {@code log}. {@code rotateCommand}
+     * ({@code k3s.rotate-command}, e.g. {@code k3s certificate rotate}; null: K3s's certificates are not rotated)
+     * runs while it is stopped.
+     */
+    public ProcessK3s(String command, String rotateCommand, Path log, Consumer<String> sql) {
         this.command = List.of("sh", "-c", "exec " + command);
-        this.rotate = List.of("sh", "-c", "exec " + command + " certificate rotate");
+        this.rotate = rotateCommand == null ? null : List.of("sh", "-c", "exec " + rotateCommand);
         this.log = log;
         this.sql = sql;
     }
@@ -79,9 +83,12 @@ public final class ProcessK3s implements K3sDriver {
         start();
     }
 
-    /** {@code <k3s.command> certificate rotate} between a stop and a start; the lock is not held while it runs. */
+    /** {@code k3s.rotate-command} between a stop and a start; the lock is not held while it runs. */
     @Override
-    public void rotateCertificates() {
+    public String rotateCertificates() {
+        if (rotate == null) {
+            return "K3s certificates not rotated (no k3s.rotate-command)";
+        }
         stopProcess();
         ProcessRunner.Result r = new ProcessRunner().run(Duration.ofMinutes(2), rotate);
         synchronized (this) {
@@ -91,6 +98,7 @@ public final class ProcessK3s implements K3sDriver {
         }
         r.orThrow();
         LOG.info("K3s certificates rotated" + (r.stdout().isBlank() ? "" : ": " + r.stdout().strip()));
+        return "K3s certificates rotated";
     }
 
     @Override

@@ -41,15 +41,19 @@ public final class SystemdK3s implements K3sDriver {
 
     /** {@code systemctl stop}, {@code k3s certificate rotate}, {@code systemctl start} if HA still wants it. */
     @Override
-    public void rotateCertificates() {
+    public String rotateCertificates() {
         boolean running = runner.run(Duration.ofSeconds(10), List.of("systemctl", "is-active", "--quiet", unit)).ok();
         systemctl("stop");
         ProcessRunner.Result r = runner.run(Duration.ofMinutes(2), List.of("k3s", "certificate", "rotate"));
         Boolean w = wanted;
         if (w == null ? running : w) {
             systemctl("start");
+            if (Boolean.FALSE.equals(wanted)) { // HA stopped it while this start ran: HA's stop wins
+                systemctl("stop");
+            }
         }
         r.orThrow();
+        return "K3s certificates rotated";
     }
 
     @Override

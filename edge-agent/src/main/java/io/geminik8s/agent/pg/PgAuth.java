@@ -5,7 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.security.SecureRandom;
+import java.util.EnumSet;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
@@ -47,19 +54,17 @@ final class PgAuth {
 
     /**
      * The access rules: nothing is trusted, replication only as the replication role. With TLS ({@link PgTls}) the
-     * site network must use it, and replication must also show a certificate of the fleet CA.
+     * site network must use it (the clients also require channel binding: {@link PgTls#clientOptions}).
      */
     static String hba(String network, boolean tls) {
         String net = network == null ? "samenet" : network;
-        String head = MARK + ": every connection proves a SCRAM password (pg.secret-file)"
-                + (tls ? "; the site network only over TLS" : "") + "\n"
-                + "host all all 127.0.0.1/32 scram-sha-256\n"
-                + "host all all ::1/128 scram-sha-256\n";
-        return tls ? head + "hostssl all all " + net + " scram-sha-256\n"
-                + "hostssl replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256 clientcert=verify-ca\n"
-                : head + "host all all " + net + " scram-sha-256\n"
-                + "host replication " + PgControl.REPLICATION_USER + " 127.0.0.1/32 scram-sha-256\n"
-                + "host replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256\n";
+        String host = tls ? "hostssl" : "host"; // with TLS, loopback too: nothing plain is left
+        return MARK + ": every connection proves a SCRAM password (pg.secret-file)" + (tls ? " over TLS" : "") + "\n"
+                + host + " all all 127.0.0.1/32 scram-sha-256\n"
+                + host + " all all ::1/128 scram-sha-256\n"
+                + host + " all all " + net + " scram-sha-256\n"
+                + host + " replication " + PgControl.REPLICATION_USER + " 127.0.0.1/32 scram-sha-256\n"
+                + host + " replication " + PgControl.REPLICATION_USER + " " + net + " scram-sha-256\n";
     }
 
     /**
@@ -89,7 +94,8 @@ final class PgAuth {
         String text = "*:*:*:" + PgControl.REPLICATION_USER + ":" + secret.password(PgControl.REPLICATION_USER)
                 + "\n*:*:*:" + PgSecret.SUPERUSER + ":" + secret.password(PgSecret.SUPERUSER) + "\n";
         try {
-            if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                    || !Files.readString(file, StandardCharsets.UTF_8).equals(text)) { // never read a planted link or FIFO
                 privateFile(pg, file, text.getBytes(StandardCharsets.UTF_8));
             }
             return file;
@@ -98,15 +104,50 @@ final class PgAuth {
         }
     }
 
-    /** {@code bytes} into {@code file}, 0600 from its first byte, owned by the server's OS user when root. */
+    /**
+     * {@code bytes} into {@code file}, 0600 from its first byte, owned by the server's OS user when root. Safe in a
+     * folder that user owns (they could plant links there): the temporary file has an unguessable name and is
+     * created exclusively (never through a planted link), written through its open descriptor, its owner set without
+     * following links, then renamed over {@code file} (a link planted there is replaced, not followed).
+     */
     static void privateFile(PgControl pg, Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(tmp, bytes);
-        if (pg.osUser != null && PgControl.isRoot()) {
-            pg.run(Duration.ofSeconds(10), "chown", pg.osUser + ":", tmp.toString());
+        Path tmp = file.resolveSibling(file.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            owner(pg, tmp);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
+
+    /** {@code dir} as a 0700 folder of the server's OS user (a link or file planted in its place is removed). */
+    static void privateDirectory(PgControl pg, Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(dir); // a link is removed, not followed
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        owner(pg, dir);
+    }
+
+    /** The server's OS user (and its group) as owner of {@code path} itself, never of what a link points to. */
+    private static void owner(PgControl pg, Path path) throws IOException {
+        if (pg.osUser == null || !PgControl.isRoot()) {
+            return;
+        }
+        var lookup = path.getFileSystem().getUserPrincipalLookupService();
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(lookup.lookupPrincipalByName(pg.osUser));
+        view.setGroup(lookup.lookupPrincipalByGroupName(pg.osUser));
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 }

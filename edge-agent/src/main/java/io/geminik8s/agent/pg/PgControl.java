@@ -45,7 +45,10 @@ public final class PgControl implements AutoCloseable {
     private String listen;
     private PgSecret secret;
     private String clientNetwork;
-    private PgTlsFiles tls;
+    private boolean tls;
+    private final Object tlsLock = new Object();
+    /** A new key or certificate is in place but the server has not reloaded it yet. */
+    private volatile boolean reloadPending;
     private final Postmaster postmaster = new Postmaster(this);
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
@@ -84,44 +87,74 @@ public final class PgControl implements AutoCloseable {
     }
 
     /**
-     * TLS with the node's fleet certificate ({@link PgTls}): {@code cert} (chain), {@code key} and the fleet
-     * {@code ca}, PEM, as enrolled. Needs a secret: the rules that require it are the password rules.
+     * TLS with PostgreSQL's own key and self-signed certificate ({@link PgTls}), clients binding SCRAM to it. Needs
+     * a secret: the rules that require TLS are the password rules.
      */
-    public PgControl withTls(PgTlsFiles files) {
-        this.tls = files;
+    public PgControl withTls(boolean on) {
+        this.tls = on;
         return this;
     }
 
     /**
-     * After a renewal: the node's new certificate copied where PostgreSQL reads it and the server reloaded (new
-     * connections see it; a live one keeps its session). True when something changed. Never throws: false then.
+     * The periodic check: a key and certificate near expiry are made anew, and a reload that did not happen (the
+     * server was down, or refused) is tried again. True when the server took something new. Never throws.
      */
-    public synchronized boolean refreshTls() {
-        if (tls == null || data == null) {
+    public boolean checkTls() {
+        if (!tls || data == null) {
+            return false;
+        }
+        synchronized (tlsLock) {
+            try {
+                if (PgTls.ensure(this)) {
+                    reloadPending = true;
+                }
+            } catch (RuntimeException e) {
+                LOG.warning(name + ": PostgreSQL's TLS key and certificate not renewed: " + e.getMessage());
+            }
+            return reloadIfPending();
+        }
+    }
+
+    /**
+     * The node's certificate was rotated: PostgreSQL gets a new key and certificate too, and reloads (new
+     * connections see them at once; a live one keeps its session). Throws when the server could not take them
+     * (they are then reloaded at its next start, or by {@link #checkTls()}).
+     */
+    public String rotateTls() {
+        if (!tls || data == null) {
+            return "PostgreSQL TLS off";
+        }
+        synchronized (tlsLock) {
+            PgTls.rotate(this);
+            reloadPending = true;
+            if (!reloadIfPending() && pid().isPresent()) {
+                throw new IllegalStateException("PostgreSQL's new TLS certificate is in place but the server did not"
+                        + " reload it (retried every 10 s)");
+            }
+            return "PostgreSQL TLS key and certificate replaced" + (pid().isPresent() ? ", reloaded" : "");
+        }
+    }
+
+    /** Reloads if something new waits and the server runs; true when it reloaded. */
+    private boolean reloadIfPending() {
+        if (!reloadPending || pid().isEmpty()) {
             return false;
         }
         try {
-            if (!PgTls.install(this, tls)) {
-                return false;
-            }
-            if (pid().isPresent()) {
-                sql("SELECT pg_reload_conf()");
-            }
-            LOG.info(name + ": PostgreSQL's TLS certificate replaced" + (pid().isPresent() ? ", configuration reloaded" : ""));
+            sql("SELECT pg_reload_conf()");
+            reloadPending = false;
+            LOG.info(name + ": PostgreSQL reloaded its new TLS key and certificate");
             return true;
         } catch (RuntimeException e) {
-            LOG.warning(name + ": PostgreSQL's TLS certificate not replaced: " + e.getMessage());
+            LOG.warning(name + ": PostgreSQL did not reload its new TLS certificate (tried again in 10 s): "
+                    + e.getMessage());
             return false;
         }
     }
 
     /** libpq's TLS options for a connection of this node's tools to a peer, or "" without TLS. */
     String tlsOptions() {
-        if (tls == null) {
-            return "";
-        }
-        PgTls.install(this, tls); // a fresh standby's tools run before its server ever started
-        return PgTls.clientOptions(this);
+        return tls ? PgTls.clientOptions(this) : "";
     }
 
     public String name() {
@@ -146,14 +179,14 @@ public final class PgControl implements AutoCloseable {
      * password — for test setups only.
      */
     public void initPrimary(String trustedCidr) {
-        if (tls != null && secret == null) {
+        if (tls && secret == null) {
             throw new IllegalStateException("TLS for PostgreSQL needs the site's database secret (pg.secret-file)");
         }
         if (secret != null) {
             if (trustedCidr != null) {
                 throw new IllegalArgumentException("a trusted network and a database secret exclude each other");
             }
-            PgAuth.initdb(this, secret, clientNetwork, tls != null);
+            PgAuth.initdb(this, secret, clientNetwork, tls);
             start();
             sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN PASSWORD '"
                     + secret.password(REPLICATION_USER) + "'");
@@ -356,9 +389,9 @@ public final class PgControl implements AutoCloseable {
         if (secret != null) {
             p.setProperty("password", secret.password(PgSecret.SUPERUSER));
         }
-        if (tls != null) { // the site network only over TLS: the server's certificate checked against the fleet CA
-            p.setProperty("sslmode", "verify-ca");
-            p.setProperty("sslrootcert", tls.ca().toString());
+        if (tls) { // the site network only over TLS, and the password exchange bound to the server's certificate
+            p.setProperty("sslmode", "require");
+            p.setProperty("channelBinding", "require");
         }
         p.setProperty("connectTimeout", "3");
         p.setProperty("ApplicationName", "gk8s-agent");
@@ -378,10 +411,13 @@ public final class PgControl implements AutoCloseable {
                 "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
                 "-c", "cluster_name=" + name));
         if (secret != null) {
-            PgAuth.refreshHba(this, clientNetwork, tls != null);
+            PgAuth.refreshHba(this, clientNetwork, tls);
         }
-        if (tls != null) {
-            PgTls.install(this, tls);
+        if (tls) {
+            synchronized (tlsLock) {
+                PgTls.ensure(this);
+                reloadPending = false; // the server starts with what is there
+            }
             cmd.addAll(PgTls.serverSettings(this));
         }
         postmaster.start(asUser(cmd));

@@ -11,12 +11,12 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The site's database secret ({@code pg.secret-file}, handed out by enrollment): both nodes of a pair share it and
- * derive from it one SCRAM password per PostgreSQL role, HMAC-SHA256(secret, role) in hex. Per role, so the
- * replication password — which the standby's connection needs on disk — is not the superuser's.
+ * derive from it one SCRAM password per PostgreSQL role, HMAC-SHA256(secret, role) in hex: the roles' passwords
+ * differ, and none of them is the secret.
  */
 public final class PgSecret {
 
-    /** At least 256 bits' worth of hex, as {@code openssl rand -hex 32} makes. */
+    /** At least 32 characters; enrollment hands out 64 hex digits (256 bits), as {@code openssl rand -hex 32} makes. */
     public static final int MIN_LENGTH = 32;
     public static final String SUPERUSER = "postgres";
 

@@ -64,8 +64,9 @@ class NodeDriverTest {
                 k3sCalls.add(node + " bump");
             }
 
-            public void rotateCertificates() {
+            public String rotateCertificates() {
                 k3sCalls.add(node + " rotate");
+                return "rotated";
             }
         };
     }

@@ -28,7 +28,8 @@ class ProcessK3sRotationTest {
     private ProcessK3s k3s;
 
     private ProcessK3s k3s() {
-        k3s = new ProcessK3s("sh " + STAND_IN + " " + dir, dir.resolve("k3s.log"), sql -> { });
+        k3s = new ProcessK3s("sh " + STAND_IN + " " + dir, "sh " + STAND_IN + " " + dir + " certificate rotate",
+                dir.resolve("k3s.log"), sql -> { });
         return k3s;
     }
 
@@ -58,7 +59,7 @@ class ProcessK3sRotationTest {
         k.start();
         await().atMost(Duration.ofSeconds(10)).until(this::serving);
         long before = servingPid();
-        k.rotateCertificates();
+        assertEquals("K3s certificates rotated", k.rotateCertificates());
         assertEquals("1", serial());
         await().atMost(Duration.ofSeconds(10)).until(() -> serving() && servingPid() != before);
         assertNotEquals(before, servingPid());
@@ -78,6 +79,17 @@ class ProcessK3sRotationTest {
         k.start();
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 Files.readString(dir.resolve("k3s.log")).contains("serving with certificate serial 1"));
+    }
+
+    @Test
+    void withoutARotateCommandNothingIsStoppedAndTheAnswerSaysSo() throws Exception {
+        k3s = new ProcessK3s("sh " + STAND_IN + " " + dir, null, dir.resolve("k3s.log"), sql -> { });
+        k3s.start();
+        await().atMost(Duration.ofSeconds(10)).until(this::serving);
+        long pid = servingPid();
+        assertEquals("K3s certificates not rotated (no k3s.rotate-command)", k3s.rotateCertificates());
+        assertEquals(pid, servingPid());
+        assertTrue(serving());
     }
 
     @Test

@@ -43,7 +43,8 @@ public class CertificateRevocationResource {
     }
 
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{1,40}");
-    private static final Pattern REASON = Pattern.compile("[^\\p{Cntrl}]{1,256}");
+    /** 1 to 256 code points, none a control, format (e.g. bidi override) or line/paragraph separator character. */
+    private static final Pattern REASON = Pattern.compile("[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]{1,256}");
     private static final Logger LOG = Logger.getLogger(CertificateRevocationResource.class);
 
     private final CertificateStore store;
@@ -74,7 +75,7 @@ public class CertificateRevocationResource {
         }
         String serial = serial(body.serial());
         if (body.reason() == null || body.reason().isBlank() || !REASON.matcher(body.reason()).matches()) {
-            throw ApiProblem.badRequest("reason: 1 to 256 characters without control characters, e.g. 'key compromise'");
+            throw ApiProblem.badRequest("reason: 1 to 256 characters, none a control, format or line-separator character, e.g. 'key compromise'");
         }
         if (hub.serialHex().filter(serial::equals).isPresent()) {
             throw new ApiProblem(409, "Conflict", "serial: " + serial + " is the client certificate this hub uses"

@@ -131,8 +131,8 @@ class ZeroTouchTest {
         assertEquals(ha.get("a").pgSecret().password("postgres"), ha.get("b").pgSecret().password("postgres"),
                 "one database secret for the pair");
         assertEquals("rw-------", mode(dir.resolve("a").resolve("tls").resolve("pg.secret")));
-        assertEquals(dir.resolve("a").resolve("tls").resolve("ca.pem"), ha.get("a").pgTls().ca(),
-                "its PostgreSQL uses the enrolled certificate and fleet CA for TLS");
+        assertTrue(ha.get("a").pgTls(), "its PostgreSQL asks for TLS, with SCRAM bound to the server's certificate");
+        assertEquals("10.9.0.0/24", ha.get("a").pgClientNetwork(), "clients only from the site LAN of the VIP");
     }
 
     /** Under a claim made with approval the agent asks, is told to wait (retryable), and enrolls once approved. */

@@ -86,15 +86,13 @@ final class RotationPairs implements AutoCloseable {
         }
         agent.renewOnCommand(EnrollStep.renewer(null, renewEnv).orElseThrow());
         Path k3sDir = Files.createDirectories(dir.resolve(site).resolve(node).resolve("k3s"));
-        var node3s = new io.geminik8s.agent.k3s.ProcessK3s("sh " + Path.of("../ha-harness/k3s-standin.sh")
-                .toAbsolutePath().normalize() + " " + k3sDir, k3sDir.resolve("k3s.log"), sql -> { });
+        String standIn = "sh " + Path.of("../ha-harness/k3s-standin.sh").toAbsolutePath().normalize() + " " + k3sDir;
+        var node3s = new io.geminik8s.agent.k3s.ProcessK3s(standIn, standIn + " certificate rotate",
+                k3sDir.resolve("k3s.log"), sql -> { });
         node3s.start();
         k3s.add(node3s);
         k3sDirs.put(site + "/" + node, k3sDir);
-        agent.afterRenewal(() -> { // as HaNode.certificateRenewed does on a node with HA
-            node3s.rotateCertificates();
-            return "K3s certificates rotated";
-        });
+        agent.afterRenewal(node3s::rotateCertificates); // as HaNode.certificateRenewed does on a node with HA
         agents.add(agent);
         envs.put(site + "/" + node, env);
         pems.put(site + "/" + node, dir.resolve(site).resolve(node).resolve("tls").resolve("node.pem"));
