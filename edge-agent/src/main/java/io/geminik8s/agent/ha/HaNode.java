@@ -78,6 +78,12 @@ public final class HaNode implements AutoCloseable {
         long now = now();
         PairMachine machine;
         Watchdog.stopLeftovers(stateDir);
+        if (ha.pgSecret() != null) { // what K3s's datastore-endpoint should say (Kine's own role, through the VIP)
+            io.geminik8s.agent.state.DurableFiles.writeString(stateDir.resolve("k3s-datastore-endpoint"), "postgres://"
+                    + PgControl.KINE_USER + ":" + ha.pgSecret().password(PgControl.KINE_USER) + "@"
+                    + ha.vipCidr().substring(0, ha.vipCidr().indexOf('/')) + ":" + ha.pgPort() + "/"
+                    + PgControl.KINE_USER + (ha.pgTls() ? "?sslmode=require" : "") + "\n");
+        }
         local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {

@@ -29,6 +29,8 @@ public final class PgControl implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PgControl.class.getName());
     public static final Path DEBIAN_15 = Path.of("/usr/lib/postgresql/15/bin");
     public static final String REPLICATION_USER = "gk8s_repl";
+    /** K3s's datastore role and database (with a secret): {@code postgres://kine:<password>@<VIP>:5432/kine}. */
+    public static final String KINE_USER = "kine";
     /**
      * Seconds a PostgreSQL tool may take to connect: without it pg_basebackup and pg_rewind against a partitioned
      * peer wait out the kernel's SYN retries (about 127 s).
@@ -190,6 +192,9 @@ public final class PgControl implements AutoCloseable {
             start();
             sql("CREATE ROLE " + REPLICATION_USER + " WITH REPLICATION LOGIN PASSWORD '"
                     + secret.password(REPLICATION_USER) + "'");
+            // K3s's datastore (Kine): its own role and database, no superuser password in K3s's configuration
+            sql("CREATE ROLE " + KINE_USER + " WITH LOGIN PASSWORD '" + secret.password(KINE_USER) + "'");
+            sql("CREATE DATABASE " + KINE_USER + " OWNER " + KINE_USER);
             return;
         }
         run(Duration.ofSeconds(60), bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",

@@ -130,4 +130,26 @@ class PgPasswordTest {
         SQLException e = assertThrows(SQLException.class, () -> DriverManager.getConnection(pg.jdbcUrl(), p).close());
         return e.getSQLState();
     }
+
+    @Test
+    void kineHasItsOwnRoleAndDatabaseAndNothingMore() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", PgControl.KINE_USER);
+        p.setProperty("password", SECRET.password(PgControl.KINE_USER));
+        String url = "jdbc:postgresql://127.0.0.1:" + a.port + "/" + PgControl.KINE_USER;
+        try (var c = DriverManager.getConnection(url, p); var st = c.createStatement()) {
+            st.execute("CREATE TABLE kine_probe (id bigint PRIMARY KEY)"); // its own database: Kine makes its table
+            assertEquals("42501", assertThrows(SQLException.class, () -> st.execute("CREATE ROLE intruder"))
+                    .getSQLState(), "no role management");
+            assertEquals("42501", assertThrows(SQLException.class, () -> st.executeQuery("SELECT * FROM pg_authid"))
+                    .getSQLState(), "no password verifiers");
+        }
+        assertEquals("28P01", refusal(a, PgControl.KINE_USER, SECRET.password("postgres")), "its own password only");
+        ProcessRunner.Result replication = new ProcessRunner().run(Duration.ofSeconds(30), List.of("setpriv",
+                        "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
+                        PgControl.DEBIAN_15.resolve("pg_basebackup").toString(), "-D", root.resolve("kine-copy").toString(),
+                        "-d", "host=127.0.0.1 port=" + a.port + " user=" + PgControl.KINE_USER, "-w"),
+                Map.of("PGPASSWORD", SECRET.password(PgControl.KINE_USER)));
+        assertFalse(replication.ok(), "Kine cannot copy the cluster: " + replication.describe());
+    }
 }
