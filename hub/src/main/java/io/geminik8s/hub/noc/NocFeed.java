@@ -61,7 +61,7 @@ public class NocFeed {
     }
 
     void schedule(@Observes StartupEvent ev, Vertx vertx) {
-        Periodic.every(vertx, config.updateInterval().dividedBy(2), this::tick);
+        Periodic.every(vertx, config.updateInterval().dividedBy(4), this::tick);
     }
 
     /** A viewer's stream of JSON updates: the counts at once, then changes. */
@@ -70,7 +70,7 @@ public class NocFeed {
             Viewer v = new Viewer(em);
             em.onTermination(() -> viewers.remove(v));
             summary.counts().subscribe().with(counts -> {
-                v.send(update(counts, Set.of(), false, false));
+                v.first(update(counts, Set.of(), false, false));
                 viewers.add(v);
             }, em::fail);
         }, BackPressureStrategy.LATEST);
@@ -127,7 +127,7 @@ public class NocFeed {
         return summary.counts().invoke(counts -> {
             for (Viewer v : viewers) {
                 if (v.due(now)) {
-                    v.flush(counts, now);
+                    v.flush(counts);
                 } else if (keepAlive) {
                     v.send("{\"type\":\"keep-alive\"}");
                 }
@@ -177,7 +177,18 @@ public class NocFeed {
             return (!pending.isEmpty() || more || rollouts) && now - lastSent >= config.updateInterval().toNanos();
         }
 
-        synchronized void flush(Map<String, Long> counts, long now) {
+        /** The counts when the stream opens; the next update comes an interval after it. */
+        synchronized void first(String item) {
+            send(item);
+            lastSent = System.nanoTime();
+        }
+
+        /** Sends what is pending; the interval counts from now, whenever the counts came back. */
+        synchronized void flush(Map<String, Long> counts) {
+            long now = System.nanoTime();
+            if (now - lastSent < config.updateInterval().toNanos()) {
+                return;
+            }
             send(update(counts, pending, more, rollouts));
             pending.clear();
             more = false;
