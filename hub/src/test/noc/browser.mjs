@@ -103,6 +103,15 @@ try {
   await op.locator('section[data-alerts="split"] a', { hasText: env('SPLIT_SITE') }).waitFor(T);
   await shot(op, 'alerts');
 
+  // the map: each located site at its place on the offline world map, its worst status as a symbol and in the table
+  await op.click('a[data-nav="map"]');
+  await op.locator('svg.world text[data-cell="60,11"][data-worst="split"]').waitFor({ state: 'attached', ...T });
+  await op.locator('svg.world text[data-cell="53,13"]').waitFor({ state: 'attached', ...T });
+  check((await op.locator('tr[data-cell="60,11"]').textContent()).includes('Split'), 'the table names the split place');
+  check(await op.evaluate(() => new Promise((ok) => { const i = new Image(); i.onload = () => ok(i.width > 0);
+    i.onerror = () => ok(false); i.src = 'world.svg'; })), 'the world map is served by the hub');
+  await shot(op, 'map');
+
   // 6. a viewer sees no action buttons, and a forged action request is refused by the API
   const viewer = await signIn(env('VIEWER_TOKEN'));
   await viewer.goto(`${URL}#/rollouts`);

@@ -23,12 +23,14 @@ public class NocResource {
     private final NocFeed feed;
     private final NocSummary summary;
     private final NocAlerts alerts;
+    private final NocMap map;
     private final SecurityIdentity identity;
 
-    public NocResource(NocFeed feed, NocSummary summary, NocAlerts alerts, SecurityIdentity identity) {
+    public NocResource(NocFeed feed, NocSummary summary, NocAlerts alerts, NocMap map, SecurityIdentity identity) {
         this.feed = feed;
         this.summary = summary;
         this.alerts = alerts;
+        this.map = map;
         this.identity = identity;
     }
 
@@ -60,6 +62,13 @@ public class NocResource {
     @Operation(summary = "Split and offline sites, certificates near expiry, paused rollouts")
     public Uni<Map<String, NocAlerts.Group>> alerts() {
         return alerts.all();
+    }
+
+    @GET
+    @Path("map")
+    @Operation(summary = "Sites by location", description = "Labels lat and lon, per cell of one degree and status.")
+    public Uni<NocMap.Located> map() {
+        return map.cells();
     }
 
     @GET

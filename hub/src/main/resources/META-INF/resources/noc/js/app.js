@@ -5,6 +5,7 @@ import { overview } from './overview.js';
 import { siteView } from './site.js';
 import { rolloutsView } from './rollouts.js';
 import { alertsView } from './alerts.js';
+import { mapView } from './map.js';
 
 const $ = (id) => document.getElementById(id);
 const ctx = { me: null, listeners: new Set(), onUpdate(fn) { this.listeners.add(fn); } };
@@ -40,6 +41,7 @@ function route() {
   if (parts[0] === 'sites' && parts[1]) { name = 'overview'; render = () => siteView(view, ctx, parts[1]); }
   else if (parts[0] === 'rollouts') { name = 'rollouts'; render = () => rolloutsView(view, ctx, parts[1]); }
   else if (parts[0] === 'alerts') { name = 'alerts'; render = () => alertsView(view, ctx); }
+  else if (parts[0] === 'map') { name = 'map'; render = () => mapView(view, ctx); }
   else render = () => overview(view, ctx, params);
   for (const a of document.querySelectorAll('[data-nav]')) {
     if (a.dataset.nav === name && !(parts[0] === 'sites')) a.setAttribute('aria-current', 'page');

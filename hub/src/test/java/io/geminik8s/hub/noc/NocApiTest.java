@@ -83,13 +83,25 @@ class NocApiTest {
     @Test
     void summaryAlertsAndWhoIsLooking() {
         IngestProbe.awaitIngestReady();
-        SimSite b = sim("na" + UUID.randomUUID().toString().substring(0, 6) + "-split", Map.of(), true);
+        SimSite b = sim("na" + UUID.randomUUID().toString().substring(0, 6) + "-split",
+                Map.of("lat", "-33.87", "lon", "151.21"), true);
+        SimSite lost = sim("na" + UUID.randomUUID().toString().substring(0, 6) + "-nowhere",
+                Map.of("lat", "north", "lon", "400"), false);
         await().atMost(AWAIT).until(() -> "split".equals(status(b.id)));
         given().get("/api/v1/noc/summary").then().statusCode(200).body("keySet()",
                 equalTo(Set.of("healthy", "degraded", "split", "offline", "pending", "total")));
         given().get("/api/v1/noc/alerts").then().statusCode(200).body("split.items.title", hasItem(b.id))
                 .body("split.items.link", hasItem("#/sites/" + b.id))
                 .body("keySet()", equalTo(Set.of("split", "offline", "certificates", "pausedRollouts")));
+        var map = given().get("/api/v1/noc/map").then().statusCode(200).extract().jsonPath();
+        List<Map<String, Object>> sydney = map.<Map<String, Object>>getList("cells").stream()
+                .filter(c -> ((Number) c.get("lat")).intValue() == -34 && ((Number) c.get("lon")).intValue() == 151)
+                .toList();
+        assertEquals(1, sydney.size(), "one cell at -34, 151: " + map.prettify());
+        assertEquals("split", sydney.get(0).get("worst"));
+        assertTrue(map.getLong("unlocated") >= 1, "lat 'north', lon 400: no place");
+        given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN).get("/api/v1/noc/map").then()
+                .statusCode(200);
         given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN).get("/api/v1/noc/me").then()
                 .body("role", equalTo("viewer")).body("canAct", equalTo(false)).body("name", equalTo("noc"));
         given().get("/api/v1/noc/me").then().body("role", equalTo("operator")).body("canAct", equalTo(true));

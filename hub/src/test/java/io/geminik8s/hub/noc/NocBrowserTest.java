@@ -71,8 +71,8 @@ class NocBrowserTest {
         addTemplate(yaml);
         List<SimSite> fleet = List.of(sim(prefix + "-s0", Map.of("site-kind", prefix), false),
                 sim(prefix + "-s1", Map.of("site-kind", prefix), false));
-        SimSite live = sim(prefix + "-live", Map.of("region", "eu-west"), false);
-        SimSite split = sim(prefix + "-split", Map.of("region", "eu-north"), true);
+        SimSite live = sim(prefix + "-live", Map.of("region", "eu-west", "lat", "52.52", "lon", "13.40"), false);
+        SimSite split = sim(prefix + "-split", Map.of("region", "eu-north", "lat", "59.91", "lon", "10.75"), true);
         for (SimSite s : fleet) {
             await().atMost(AWAIT).until(() -> s.applied() >= 1 && s.revision() == 1 && "healthy".equals(status(s.id)));
             s.silent = true;

@@ -29,7 +29,8 @@ import org.HdrHistogram.Histogram;
 public final class NocAtScale {
 
     private static final List<String> FILES = List.of("/noc/", "/noc/noc.css", "/noc/js/app.js", "/noc/js/api.js",
-            "/noc/js/dom.js", "/noc/js/overview.js", "/noc/js/site.js", "/noc/js/rollouts.js", "/noc/js/alerts.js");
+            "/noc/js/dom.js", "/noc/js/overview.js", "/noc/js/site.js", "/noc/js/rollouts.js", "/noc/js/alerts.js",
+            "/noc/js/map.js");
 
     private NocAtScale() {
     }
