@@ -36,8 +36,9 @@ public class NocFeed {
 
     static final int MAX_IDS = 200;
     /** Rows are stamped with their transaction's start: look back this far so a long commit is not missed. */
-    private static final String CHANGED = "SELECT id, updated_at FROM site WHERE updated_at > $1::timestamptz"
-            + " - interval '5 seconds' ORDER BY updated_at LIMIT 5000";
+    static final int MAX_LOOK = 5000;
+    private static final String CHANGED = "SELECT id, updated_at, now() AS db_now FROM site WHERE updated_at >"
+            + " $1::timestamptz - interval '5 seconds' ORDER BY updated_at LIMIT " + MAX_LOOK;
     private static final String ROLLOUTS = "SELECT coalesce(max(updated_at)::text, '') AS at, count(*) AS n FROM rollout";
 
     private final Pool pool;
@@ -90,7 +91,9 @@ public class NocFeed {
             Set<String> changed = new LinkedHashSet<>();
             OffsetDateTime horizon = watermark.minusSeconds(5);
             announced.values().removeIf(t -> t.isBefore(horizon));
+            OffsetDateTime dbNow = null;
             for (Row r : rows) {
+                dbNow = r.getOffsetDateTime("db_now");
                 OffsetDateTime at = r.getOffsetDateTime("updated_at");
                 if (!at.equals(announced.get(r.getString("id")))) {
                     announced.put(r.getString("id"), at);
@@ -100,23 +103,31 @@ public class NocFeed {
                     watermark = at;
                 }
             }
+            // more changes than one look takes (a broker restart takes a whole fleet offline): tell every viewer
+            // "more" and look on from the database's now, or the look would read the same rows again and again
+            boolean flood = rows.size() >= MAX_LOOK;
+            if (flood) {
+                changed.clear();
+                announced.clear();
+                watermark = dbNow;
+            }
             return pool.query(ROLLOUTS).execute().chain(rr -> {
                 Row r = rr.iterator().next();
                 String mark = r.getString("at") + "/" + r.getLong("n");
                 boolean rollouts = !mark.equals(rolloutMark);
                 rolloutMark = mark;
-                return deliver(changed, rollouts);
+                return deliver(changed, rollouts, flood);
             });
         }).ifNoItem().after(hub.dbTimeout()).fail();
     }
 
-    private Uni<Void> deliver(Set<String> changed, boolean rollouts) {
+    private Uni<Void> deliver(Set<String> changed, boolean rollouts, boolean flood) {
         long now = System.nanoTime();
         boolean keepAlive = now - lastKeepAlive >= config.keepAlive().toNanos();
         if (keepAlive) {
             lastKeepAlive = now;
         }
-        viewers.forEach(v -> v.merge(changed, rollouts));
+        viewers.forEach(v -> v.merge(changed, rollouts, flood));
         boolean due = viewers.stream().anyMatch(v -> v.due(now));
         if (!due) {
             if (keepAlive) {
@@ -162,7 +173,8 @@ public class NocFeed {
             this.out = out;
         }
 
-        synchronized void merge(Set<String> ids, boolean rolloutsChanged) {
+        synchronized void merge(Set<String> ids, boolean rolloutsChanged, boolean flood) {
+            more |= flood;
             for (String id : ids) {
                 if (pending.size() >= MAX_IDS) {
                     more = true;

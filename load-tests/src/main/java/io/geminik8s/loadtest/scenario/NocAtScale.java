@@ -106,10 +106,51 @@ public final class NocAtScale {
                     }
                 }
                 report.put("site_changes_per_s", Churn.PER_SECOND);
+                flood(report, http, base, token, db, churn);
                 report.check("first view p99 under 1 s", first.getValueAtPercentile(99) < 1000);
             }
         }
         return report;
+    }
+
+    /**
+     * Every site changes at once (a broker restart takes the fleet offline): each viewer hears "more" (re-read
+     * everything), and the stream goes on with ordinary updates afterwards.
+     */
+    private static void flood(Report report, HttpClient http, String base, String token, Connection db, Churn churn)
+            throws Exception {
+        List<NocViewer> open = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            open.add(new NocViewer(http, base, token, null, false).open());
+        }
+        for (NocViewer v : open) {
+            v.first.get(30, TimeUnit.SECONDS);
+        }
+        long t0 = System.nanoTime();
+        try (var st = db.createStatement()) {
+            st.executeUpdate("UPDATE site SET updated_at = now()");
+        }
+        boolean more = await(() -> open.stream().allMatch(v -> v.more.get() > 0));
+        report.put("flood_more_ms", more ? (System.nanoTime() - t0) / 1_000_000 : -1);
+        long changedBefore = open.stream().mapToLong(v -> v.withChanges.get()).sum();
+        churn.step();
+        boolean after = await(() -> open.stream().allMatch(v -> v.withChanges.get() > 0)
+                && open.stream().mapToLong(v -> v.withChanges.get()).sum() > changedBefore);
+        open.forEach(NocViewer::close);
+        report.check("a change of every site reaches every viewer as more", more);
+        report.check("ordinary updates follow a flood", after);
+    }
+
+    /** Polls {@code condition} every 100 ms for up to 30 s. */
+    private static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(100); // polling counters another thread sets, bounded by the deadline
+        }
+        return false;
     }
 
     /** Sites as rows: 90 % healthy, 5 % degraded, 2 % offline, 1 % split, 2 % pending (no node yet). */

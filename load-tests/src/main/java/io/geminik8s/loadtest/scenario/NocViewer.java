@@ -21,6 +21,8 @@ final class NocViewer {
     final AtomicLong tooClose = new AtomicLong();
     final AtomicLong pageReads = new AtomicLong();
     final AtomicLong failedReads = new AtomicLong();
+    final AtomicLong more = new AtomicLong();
+    final AtomicLong withChanges = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
     private final boolean worst;
     private long total = -1;
@@ -76,6 +78,12 @@ final class NocViewer {
         }
         last = now;
         first.complete(null);
+        if (line.contains("\"more\":true")) {
+            more.incrementAndGet();
+        }
+        if (!line.contains("\"changed\":[]")) {
+            withChanges.incrementAndGet();
+        }
         updates.incrementAndGet();
         if (reads == null) {
             return;
