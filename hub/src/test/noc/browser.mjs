@@ -71,6 +71,10 @@ try {
   const failover = op.locator('li[data-type="pg.role-changed"]');
   check((await failover.textContent()).includes('failover'), 'the timeline marks the failover');
   await shot(op, 'site');
+  // node-level changes (last seen) are not pushed: the site page re-reads itself within 10 s
+  const row = await op.$('tr[data-node="a"]');
+  await op.waitForFunction((el) => !el.isConnected, row, { timeout: 15000 });
+  check(await op.locator('tr[data-node="a"]').count() === 1, 'the site page re-read itself');
 
   // 4. a live update: node b goes offline while the page is open; the page shows it without a reload
   await op.evaluate(() => { window.__notReloaded = true; });

@@ -8,7 +8,12 @@ import { alertsView } from './alerts.js';
 import { mapView } from './map.js';
 
 const $ = (id) => document.getElementById(id);
-const ctx = { me: null, listeners: new Set(), onUpdate(fn) { this.listeners.add(fn); } };
+const ctx = {
+  me: null, listeners: new Set(), timers: new Set(),
+  onUpdate(fn) { this.listeners.add(fn); },
+  /** A view's own timer, stopped when the view is left. */
+  every(ms, fn) { this.timers.add(setInterval(fn, ms)); },
+};
 let stream = null;
 
 function setLive(state) {
@@ -34,6 +39,8 @@ function route() {
   const params = new URLSearchParams(query || '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   ctx.listeners.clear();
+  for (const t of ctx.timers) clearInterval(t);
+  ctx.timers.clear();
   const view = $('view');
   view.replaceChildren();
   let name = 'overview';

@@ -103,4 +103,6 @@ export async function siteView(view, ctx, id) {
   }
   document.getElementById('site-title').focus?.();
   ctx.onUpdate((u) => { if (u.more || u.changed.includes(id)) render().catch(() => {}); });
+  // node-level changes (last seen, lag, health) do not move the site's row, so the stream does not carry them
+  ctx.every(10000, () => { if (!document.hidden) render().catch(() => {}); });
 }
