@@ -33,7 +33,7 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = "--site", description = "enrollments: of this site only")
     String site;
 
-    @Option(names = "--status", description = "sites: healthy, degraded, split or offline; rollouts: a phase")
+    @Option(names = "--status", description = "sites: healthy, degraded, split, offline or pending; rollouts: a phase")
     String status;
 
     @Option(names = {"-w", "--watch"}, description = "after the list, print each item again whenever it changes"

@@ -136,7 +136,7 @@ class PresenceApiTest {
         given().queryParam("status", "great").get("/api/v1/sites").then().statusCode(400)
                 .contentType("application/problem+json").body("status", equalTo(400))
                 .body("title", equalTo("Bad request"))
-                .body("detail", equalTo("status must be one of [healthy, degraded, split, offline], got 'great'"));
+                .body("detail", equalTo("status must be one of [healthy, degraded, split, offline, pending], got 'great'"));
         given().queryParam("size", "0").get("/api/v1/sites").then().statusCode(400)
                 .body("detail", equalTo("size must be between 1 and 500, got 0"));
         given().queryParam("page", "x").get("/api/v1/sites").then().statusCode(400);

@@ -2,6 +2,7 @@ package io.geminik8s.loadtest;
 
 import io.geminik8s.loadtest.scenario.CrashStorm;
 import io.geminik8s.loadtest.scenario.Knee;
+import io.geminik8s.loadtest.scenario.NocAtScale;
 import io.geminik8s.loadtest.scenario.ReconnectStorm;
 import io.geminik8s.loadtest.scenario.Report;
 import io.geminik8s.loadtest.scenario.RolloutAtScale;
@@ -16,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|crash-storm|knee|rollout-at-scale [--synthetic-sites M] [--kills K --between-s S] [--agents N (knee: N1,N2,…)] [--health-s 30 (knee: S1,S2,…)] [--ramp-s 60]
+ * {@code java -jar load-tests/target/load-tests.jar steady-state|reconnect-storm|crash-storm|knee|rollout-at-scale|noc-at-scale
+ * [--sites N --viewers V (noc-at-scale)] [--synthetic-sites M] [--kills K --between-s S] [--agents N (knee: N1,N2,…)] [--health-s 30 (knee: S1,S2,…)] [--ramp-s 60]
  * [--hold-s 120] [--events-per-s 20] [--probes 4] [--hub-jvm "-Xmx1g"] [--out load-tests/reports]
  * [--failing-pct 0] [--slow-pct 0 --slow-s 3] [--offline-per-min 0 --offline-s 20]} (steady state: {@link Troubles}).
  */
@@ -26,8 +28,9 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "crash-storm", "knee", "rollout-at-scale").contains(args[0])) {
-            System.err.println("usage: load-tests.jar steady-state|reconnect-storm|crash-storm|knee|rollout-at-scale [--agents N|N1,N2,…]"
+        if (args.length == 0 || !List.of("steady-state", "reconnect-storm", "crash-storm", "knee", "rollout-at-scale", "noc-at-scale").contains(args[0])) {
+            System.err.println("usage: load-tests.jar steady-state|reconnect-storm|crash-storm|knee|rollout-at-scale|noc-at-scale"
+                    + " [--agents N|N1,N2,…] [--sites N --viewers V]"
                     + " [--kills K --between-s S]"
                     + " [--synthetic-sites M] [--health-s S|S1,S2,…] [--ramp-s S] [--hold-s S]"
                     + " [--events-per-s R] [--probes P] [--hub-jvm FLAGS] [--out DIR] [--name NAME]"
@@ -39,7 +42,7 @@ public final class Main {
                 "--hold-s", "120", "--events-per-s", "20", "--probes", "4", "--hub-jvm", "-Xmx1g",
                 "--out", "load-tests/reports", "--synthetic-sites", "0"));
         o.putAll(Map.of("--failing-pct", "0", "--slow-pct", "0", "--slow-s", "3", "--offline-per-min", "0",
-                "--offline-s", "20", "--kills", "5", "--between-s", "20"));
+                "--offline-s", "20", "--kills", "5", "--between-s", "20", "--sites", "50000", "--viewers", "100"));
         o.putAll(Map.of("--canary", "100%", "--waves", "", "--max-in-flight", "1000000"));
         for (int i = 1; i + 1 < args.length; i += 2) {
             if (!o.containsKey(args[i]) && !args[i].equals("--name")) {
@@ -67,6 +70,8 @@ public final class Main {
             case "rollout-at-scale" -> RolloutAtScale.run(settings, Integer.parseInt(o.get("--synthetic-sites")),
                     new RolloutAtScale.Shape(o.get("--canary"), o.get("--waves").isBlank() ? List.of()
                             : List.of(o.get("--waves").split(",")), Integer.parseInt(o.get("--max-in-flight"))));
+            case "noc-at-scale" -> NocAtScale.run(settings, Integer.parseInt(o.get("--sites")),
+                    Integer.parseInt(o.get("--viewers")));
             default -> Knee.run(sizes, healths, settings);
         };
         Knee.deleteTree(work);

@@ -35,14 +35,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 @Produces(MediaType.APPLICATION_JSON)
 public class SiteResource {
 
-    private static final String COUNT = "SELECT count(*) AS n FROM site s WHERE ($1::text IS NULL OR s.status = $1)"
-            + " AND s.labels @> $2::text::jsonb";
-    private static final String PAGE = """
-            SELECT s.id, s.status, s.status_reason, s.registration, s.labels::text AS labels, s.first_seen, s.updated_at,
-                   (SELECT count(*) FILTER (WHERE n.online) FROM node n WHERE n.site_id = s.id) AS nodes_online,
-                   (SELECT count(*) FROM node n WHERE n.site_id = s.id) AS nodes_total
-            FROM site s WHERE ($1::text IS NULL OR s.status = $1) AND s.labels @> $2::text::jsonb
-            ORDER BY s.id LIMIT $3 OFFSET $4""";
     private static final String SITE = "SELECT id, status, status_reason, registration, labels::text AS labels,"
             + " first_seen, updated_at FROM site WHERE id = $1";
     private static final String NODES = """
@@ -67,22 +59,29 @@ public class SiteResource {
     }
 
     @GET
-    @Operation(summary = "List sites", description = "Filter by status and labels (all must match); ordered by id.")
+    @Operation(summary = "List sites", description = "Filters (all must match), sort and paging; docs/api.md.")
     public Uni<SiteViews.SitePage> list(
-            @Parameter(description = "healthy, degraded, split or offline") @QueryParam("status") String status,
+            @Parameter(description = "healthy, degraded, split, offline or pending") @QueryParam("status") String status,
             @Parameter(description = "key=value; repeat for several") @QueryParam("label") List<String> labels,
+            @Parameter(description = "part of the id, a label or the status reason") @QueryParam("q") String q,
+            @Parameter(description = "bound template") @QueryParam("template") String template,
+            @Parameter(description = "bound template revision") @QueryParam("revision") String revisionParam,
+            @Parameter(description = "key=value a node reports, e.g. k3s=v1.31.4+k3s1") @QueryParam("version")
+            String version,
+            @Parameter(description = "id, status, updatedAt, firstSeen or template; '-' first for descending")
+            @QueryParam("sort") String sort,
             @Parameter(description = "0-based page, default 0") @QueryParam("page") String pageParam,
             @Parameter(description = "page size 1..500, default 50") @QueryParam("size") String sizeParam) {
-        if (status != null && !SiteStatus.STATUSES.contains(status)) {
-            throw ApiProblem.badRequest("status must be one of " + SiteStatus.STATUSES + ", got '" + status + "'");
-        }
+        SiteQuery query = new SiteQuery().status(status).labels(labelSelector(labels, "label")).text(q)
+                .template(template, revisionParam == null || revisionParam.isBlank() ? null
+                        : Paging.intParam("revision", revisionParam, 0, 1, Integer.MAX_VALUE))
+                .version(version == null ? null : labelSelector(List.of(version), "version")).sort(sort);
         int page = Paging.intParam("page", pageParam, 0, 0, 1_000_000);
         int size = Paging.intParam("size", sizeParam, 50, 1, 500);
-        String selector = labelSelector(labels);
-        Uni<Long> total = pool.preparedQuery(COUNT).execute(Tuple.of(status, selector))
+        Uni<Long> total = pool.preparedQuery(query.countSql()).execute(query.countArgs())
                 .map(rows -> rows.iterator().next().getLong("n"));
-        Uni<List<SiteViews.SiteSummary>> items = pool.preparedQuery(PAGE)
-                .execute(Tuple.of(status, selector, size, (long) page * size)).map(this::summaries);
+        Uni<List<SiteViews.SiteSummary>> items = pool.preparedQuery(query.pageSql())
+                .execute(query.pageArgs(size, (long) page * size)).map(this::summaries);
         return Uni.combine().all().unis(total, items).asTuple()
                 .map(t -> new SiteViews.SitePage(t.getItem2(), page, size, t.getItem1()))
                 .ifNoItem().after(config.dbTimeout()).fail();
@@ -127,12 +126,12 @@ public class SiteResource {
         }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
-    private String labelSelector(List<String> labels) {
+    private String labelSelector(List<String> labels, String name) {
         Map<String, String> selector = new LinkedHashMap<>();
         for (String l : labels == null ? List.<String>of() : labels) {
             int eq = l.indexOf('=');
             if (eq <= 0) {
-                throw ApiProblem.badRequest("label must be key=value, got '" + l + "'");
+                throw ApiProblem.badRequest(name + " must be key=value, got '" + l + "'");
             }
             selector.put(l.substring(0, eq), l.substring(eq + 1));
         }
@@ -149,7 +148,7 @@ public class SiteResource {
             out.add(new SiteViews.SiteSummary(r.getString("id"), r.getString("status"), r.getString("status_reason"),
                     r.getString("registration"), map(r.getString("labels")), r.getLong("nodes_online").intValue(),
                     r.getLong("nodes_total").intValue(), r.getOffsetDateTime("first_seen"),
-                    r.getOffsetDateTime("updated_at")));
+                    r.getOffsetDateTime("updated_at"), r.getString("template"), r.getInteger("revision")));
         }
         return out;
     }

@@ -13,7 +13,7 @@ public final class SiteViews {
 
     public record SiteSummary(String id, String status, String statusReason, String registration,
                               Map<String, String> labels, int nodesOnline, int nodesTotal, OffsetDateTime firstSeen,
-                              OffsetDateTime updatedAt) {
+                              OffsetDateTime updatedAt, String template, Integer revision) {
     }
 
     public record SitePage(List<SiteSummary> items, int page, int size, long total) {

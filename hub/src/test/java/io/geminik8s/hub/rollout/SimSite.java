@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * {@code brokenRevision}: after applying it, b stops streaming (the site is unhealthy). {@code silent}: receives
  * but never applies (a site that went away mid-change).
  */
-final class SimSite implements AutoCloseable {
+public final class SimSite implements AutoCloseable {
 
     private static final ScheduledExecutorService TIMER = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "sim-sites");
@@ -33,10 +33,12 @@ final class SimSite implements AutoCloseable {
         return t;
     });
 
-    final String id;
+    public final String id;
     final Map<String, String> labels;
     volatile int brokenRevision = -1;
-    volatile boolean silent;
+    public volatile boolean silent;
+    /** Node b reports primary too (a split site; set before {@link #online()}). */
+    public volatile boolean bothPrimary;
     final List<DesiredState> received = new CopyOnWriteArrayList<>();
     /** Generations node a applied, in order (a step done twice would show twice). */
     final List<Long> appliedLog = new CopyOnWriteArrayList<>();
@@ -92,7 +94,7 @@ final class SimSite implements AutoCloseable {
                 k3s = d.spec().path("versions").path("k3s").asText(k3s);
                 birth();
             }
-            boolean primary = name.equals("a");
+            boolean primary = name.equals("a") || bothPrimary;
             boolean streaming = !primary && revision != brokenRevision;
             publish(new Health("1.1", id, name, now, 5.0, null, null, null, null, 100L,
                     new Health.Pg(primary ? Role.PRIMARY : Role.STANDBY, 0L, streaming, null), null,
@@ -101,7 +103,7 @@ final class SimSite implements AutoCloseable {
 
         void birth() {
             publish(new Birth("1.1", id, name, session, System.currentTimeMillis(), "sim", id + "-" + name,
-                    name.equals("a") ? Role.PRIMARY : Role.STANDBY, Map.of("k3s", k3s), List.of("desired-state"),
+                    name.equals("a") || bothPrimary ? Role.PRIMARY : Role.STANDBY, Map.of("k3s", k3s), List.of("desired-state"),
                     labels, applied));
         }
 
@@ -123,30 +125,39 @@ final class SimSite implements AutoCloseable {
         }
     }
 
-    SimSite(String id, Map<String, String> labels) {
+    public SimSite(String id, Map<String, String> labels) {
         this.id = id;
         this.labels = labels;
     }
 
-    SimSite online() {
+    public SimSite online() {
         for (Node n : nodes) {
             n.connect();
         }
         return this;
     }
 
-    void offline() {
+    public void offline() {
         for (Node n : nodes) {
             n.disconnect();
         }
     }
 
+    /** One node shuts down (says offline, then disconnects), the other stays. */
+    public void nodeOffline(String node) {
+        for (Node n : nodes) {
+            if (n.name.equals(node)) {
+                n.disconnect();
+            }
+        }
+    }
+
     /** The generation both nodes applied (the lower one). */
-    long applied() {
+    public long applied() {
         return Math.min(nodes[0].applied, nodes[1].applied);
     }
 
-    int revision() {
+    public int revision() {
         return nodes[0].revision;
     }
 

@@ -120,6 +120,10 @@ public final class HubProcess implements AutoCloseable {
         return HubMetrics.value(this, "jvm_memory_used_bytes", "area=\"heap\"") / 1024 / 1024;
     }
 
+    public int httpPort() {
+        return httpPort;
+    }
+
     public int mqttPort() {
         return mqttPort;
     }
