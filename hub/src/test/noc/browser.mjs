@@ -70,6 +70,9 @@ try {
   check((await op.locator('tr[data-node="b"]').textContent()).includes('streaming'), 'node b streams');
   const failover = op.locator('li[data-type="pg.role-changed"]');
   check((await failover.textContent()).includes('failover'), 'the timeline marks the failover');
+  const decision = op.locator('li[data-type^="witness."]').first();
+  await decision.waitFor(T);
+  check((await decision.textContent()).includes('witness decision'), 'the timeline marks the witness decision');
   await shot(op, 'site');
   // node-level changes (last seen) are not pushed: the site page re-reads itself within 10 s
   const row = await op.$('tr[data-node="a"]');
