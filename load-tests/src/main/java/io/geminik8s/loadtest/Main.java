@@ -26,13 +26,16 @@ public final class Main {
     }
 
     /** Default JVM flags of the agent under test: the ones README, the package's launcher and docs give. */
-    static final String AGENT_JVM = "-XX:+UseSerialGC -Xmx32m -XX:TieredStopAtLevel=1 -Xss512k";
+    static final String AGENT_JVM = "-XX:+UseSerialGC -Xmx32m -Xms4m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+            + " -Xss256k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m"
+            + " -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData";
 
     /**
      * {@code agent-footprint [--java PATH] [--agent-jvm FLAGS] [--agent-jar edge-agent/target/edge-agent.jar]
      * [--agent-env K=V,K=V] [--starts 5] [--health-s 30] [--warmup-s 60] [--hold-s 600] [--max-rss-mb 48]
-     * [--max-start-ms 500] [--max-cpu-pct 0.5] [--max-wire-bytes-day 1000000] [--tls true] [--out DIR] [--name NAME]}
-     * ({@code --tls false}: plain MQTT on the broker's TCP listener).
+     * [--max-start-ms 500] [--max-cpu-pct 0.5] [--max-wire-bytes-day 1000000] [--tls true] [--cds FILE] [--out DIR] [--name NAME]}
+     * ({@code --tls false}: plain MQTT on the broker's TCP listener; {@code --cds FILE}: a first, uncounted run writes
+     * an AppCDS archive there at exit, as the package's launcher does, and every counted run maps it).
      */
     static void agentFootprint(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("--java",
@@ -41,7 +44,7 @@ public final class Main {
                 "--health-s", "30", "--warmup-s", "60", "--hold-s", "600", "--out", "load-tests/reports",
                 "--name", "agent-footprint"));
         o.putAll(Map.of("--max-rss-mb", "48", "--max-start-ms", "500", "--max-cpu-pct", "0.5",
-                "--max-wire-bytes-day", "1000000", "--tls", "true"));
+                "--max-wire-bytes-day", "1000000", "--tls", "true", "--cds", ""));
         for (int i = 1; i < args.length; i += 2) {
             if (!o.containsKey(args[i]) || i + 1 >= args.length) {
                 System.err.println("usage: load-tests.jar agent-footprint " + o.keySet() + " (each with a value)");
@@ -63,7 +66,8 @@ public final class Main {
                 Duration.ofSeconds(Long.parseLong(o.get("--warmup-s"))),
                 Duration.ofSeconds(Long.parseLong(o.get("--hold-s"))), Double.parseDouble(o.get("--max-rss-mb")),
                 Long.parseLong(o.get("--max-start-ms")), Double.parseDouble(o.get("--max-cpu-pct")),
-                Long.parseLong(o.get("--max-wire-bytes-day")), Boolean.parseBoolean(o.get("--tls")), work);
+                Long.parseLong(o.get("--max-wire-bytes-day")), Boolean.parseBoolean(o.get("--tls")),
+                o.get("--cds").isBlank() ? null : Path.of(o.get("--cds")), work);
         Report r;
         try {
             r = io.geminik8s.loadtest.scenario.AgentFootprint.run(s);

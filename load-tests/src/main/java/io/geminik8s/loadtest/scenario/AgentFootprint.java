@@ -45,7 +45,12 @@ public final class AgentFootprint {
 
     public record Settings(Path java, List<String> jvmFlags, Path agentJar, Map<String, String> agentEnv, int starts,
                            Duration health, Duration warmup, Duration hold, double maxRssMb, long maxStartMs,
-                           double maxCpuPct, long maxWireBytesPerDay, boolean tls, Path work) {
+                           double maxCpuPct, long maxWireBytesPerDay, boolean tls, Path cds, Path work) {
+
+        /** As the package's launcher sets it; the benchmark's own environment may override it. */
+        String mallocArenaMax() {
+            return System.getenv().getOrDefault("MALLOC_ARENA_MAX", "1");
+        }
     }
 
     private static final Pattern CONNECTED = Pattern.compile("connected to ");
@@ -58,7 +63,7 @@ public final class AgentFootprint {
         Report r = new Report().put("scenario", "agent-footprint").put("agents", 1);
         r.put("agent_java", s.java().toString()).put("agent_jvm_flags", String.join(" ", s.jvmFlags()))
                 .put("hub_jvm_flags", "(none: broker in the benchmark's JVM)")
-                .put("health_s", s.health().toSeconds()).put("mqtt_over", s.tls() ? "mTLS (JDK TLS 1.3)" : "plain TCP").put("agent_env", new java.util.TreeMap<>(s.agentEnv()));
+                .put("agent_malloc_arena_max", s.mallocArenaMax()).put("health_s", s.health().toSeconds()).put("mqtt_over", s.tls() ? "mTLS (JDK TLS 1.3)" : "plain TCP").put("agent_env", new java.util.TreeMap<>(s.agentEnv()));
         Path pki = Files.createDirectories(s.work().resolve("pki"));
         makePki(pki);
         int tlsPort = FreePort.find();
@@ -84,9 +89,29 @@ public final class AgentFootprint {
             env.put("GK8S_AGENT_HEALTH_INTERVAL_S", Long.toString(s.health().toSeconds()));
             env.putAll(s.agentEnv());
 
+            Settings run = s;
+            if (s.cds() != null) {
+                // as the package's launcher does: a first run writes the AppCDS archive at exit, later runs map it
+                Files.deleteIfExists(s.cds());
+                List<String> training = new ArrayList<>(s.jvmFlags());
+                training.add("-XX:ArchiveClassesAtExit=" + s.cds());
+                try (AgentProcess a = AgentProcess.start(withFlags(s, training), env,
+                        s.work().resolve("agent-cds-training.log"))) {
+                    a.connectedMs(Duration.ofSeconds(30));
+                    Thread.sleep(s.health().toMillis() + 2_000); // a time window: one health sample's classes too
+                }
+                if (!Files.isRegularFile(s.cds())) {
+                    throw new IllegalStateException("no AppCDS archive written to " + s.cds());
+                }
+                List<String> using = new ArrayList<>(s.jvmFlags());
+                using.add("-XX:SharedArchiveFile=" + s.cds());
+                run = withFlags(s, using);
+                r.put("agent_jvm_flags", String.join(" ", using)).put("cds_archive_mb",
+                        SteadyState.round(Files.size(s.cds()) / 1048576.0));
+            }
             List<Long> startMs = new ArrayList<>();
             for (int i = 0; i < s.starts(); i++) {
-                try (AgentProcess a = AgentProcess.start(s, env, s.work().resolve("agent-start-" + i + ".log"))) {
+                try (AgentProcess a = AgentProcess.start(run, env, s.work().resolve("agent-start-" + i + ".log"))) {
                     startMs.add(a.connectedMs(Duration.ofSeconds(30)));
                 }
             }
@@ -95,7 +120,7 @@ public final class AgentFootprint {
             r.put("start_connected_ms", startMs).put("start_connected_median_ms", medianStart);
             System.out.println("start -> connected (ms): " + startMs + ", median " + medianStart);
 
-            try (AgentProcess a = AgentProcess.start(s, env, s.work().resolve("agent-hold.log"))) {
+            try (AgentProcess a = AgentProcess.start(run, env, s.work().resolve("agent-hold.log"))) {
                 a.connectedMs(Duration.ofSeconds(30));
                 Thread.sleep(s.warmup().toMillis()); // a time window, not a condition: the warm-up itself
                 Socket w0 = Socket.of(port);
@@ -151,6 +176,11 @@ public final class AgentFootprint {
             broker.close();
         }
         return r;
+    }
+
+    private static Settings withFlags(Settings s, List<String> flags) {
+        return new Settings(s.java(), flags, s.agentJar(), s.agentEnv(), s.starts(), s.health(), s.warmup(), s.hold(),
+                s.maxRssMb(), s.maxStartMs(), s.maxCpuPct(), s.maxWireBytesPerDay(), s.tls(), s.cds(), s.work());
     }
 
     /** CA, the broker's certificate for 127.0.0.1 and the node's (CN = site/node), EC P-256, with openssl + keytool. */
@@ -219,6 +249,7 @@ public final class AgentFootprint {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             pb.environment().keySet().removeIf(k -> k.startsWith("GK8S_AGENT_"));
             pb.environment().putAll(env);
+            pb.environment().put("MALLOC_ARENA_MAX", s.mallocArenaMax());
             long t = System.nanoTime();
             return new AgentProcess(pb.start(), t, log);
         }
