@@ -21,7 +21,32 @@ echo "jlink.sh: modules $modules"
 rm -rf "$target/deb/runtime"
 mkdir -p "$target/deb"
 "$java_home/bin/jlink" --module-path "$jmods" --add-modules "$modules" \
-  --strip-debug --no-man-pages --no-header-files --compress=2 --output "$target/deb/runtime"
+  --strip-debug --no-man-pages --no-header-files --compress=2 --generate-cds-archive --output "$target/deb/runtime"
+# --generate-cds-archive: the runtime's own CDS archive of the JDK's classes (lib/server/classes.jsa, ~13 MB), which a
+# jlink image lacks otherwise: faster starts, and the base on which the launcher's AppCDS archive of the agent's own
+# classes is written (-XX:ArchiveClassesAtExit needs one). Stripping libjvm.so below leaves it valid (checked by
+# DebPackageTest with -Xshare:on).
+# The JDK's provider list names providers of modules the runtime leaves out (SunSASL, XMLDSig, SunPCSC, JdkSASL,
+# SunPKCS11). For each missing one the JDK searches every java.security.Provider on the class path instead, finds
+# Bouncy Castle's (lib/bcprov, there for enrollment) and loads it: 749 classes at the first TLS handshake, from a
+# signed jar that CDS cannot archive; start -> connected took ~1 s more than with Debian's JDK. The list keeps the
+# providers whose module is in the runtime, numbered without gaps (the JDK stops reading at the first gap).
+sec="$target/deb/runtime/conf/security/java.security"
+awk -v modules=",$modules," '
+  /^security\.provider\.[0-9]+=/ {
+    name = substr($0, index($0, "=") + 1); split(name, w, " ")
+    m = (w[1] == "SUN" || w[1] == "SunRsaSign" || w[1] == "SunJSSE" || w[1] == "SunJCE") ? "java.base" \
+      : w[1] == "SunEC" ? "jdk.crypto.ec" : w[1] == "SunJGSS" ? "java.security.jgss" \
+      : w[1] == "SunSASL" ? "java.security.sasl" : w[1] == "XMLDSig" ? "java.xml.crypto" \
+      : w[1] == "SunPCSC" ? "java.smartcardio" : w[1] == "JdkLDAP" ? "java.naming" \
+      : w[1] == "JdkSASL" ? "jdk.security.jgss" : w[1] == "SunPKCS11" ? "jdk.crypto.cryptoki" : ""
+    if (m != "" && index(modules, "," m ",") == 0) next
+    print "security.provider." (++n) "=" name; next
+  }
+  { print }' "$sec" > "$sec.new"
+mv "$sec.new" "$sec"
+# classes_nocoops.jsa is for heaps over 32 GB only (11 MB): not the agent's.
+rm -f "$target/deb/runtime/lib/server/classes_nocoops.jsa"
 # Debian's JDK keeps the symbol tables of its native code (4 MB of libjvm.so alone); the dynamic symbols stay, so the
 # runtime works the same, only a crash report names fewer functions. Skipped where binutils' strip is missing.
 if command -v strip >/dev/null; then

@@ -147,8 +147,9 @@ public final class Agent implements AutoCloseable {
 
     public void start() {
         LOG.info(() -> "agent " + VERSION + " starting: " + config.clientId() + " -> " + config.brokerUri());
+        link.start(); // connects while the start event is journaled (file and folder fsync: 30-50 ms under strace)
         events.record("agent.started", Severity.INFO, "agent " + VERSION + " started", Map.of("version", VERSION));
-        link.start();
+        loop.execute(this::pump); // the connection may be up already: its own pump ran before the event was there
         long period = config.healthInterval().toMillis();
         loop.scheduleAtFixedRate(this::publishHealth, period, period, TimeUnit.MILLISECONDS);
     }

@@ -80,7 +80,11 @@ public final class Link {
                     connected.set(true);
                     failures.set(0);
                     long s = session;
-                    LOG.info(() -> "connected to " + config.brokerUri() + " (session " + s + ")");
+                    // the keepalive in effect: the broker may have imposed its own (MQTT 5 Server Keep Alive)
+                    int keepalive = ctx.getClientConfig().getConnectionConfig()
+                            .map(c -> c.getKeepAlive()).orElse((int) config.keepalive().toSeconds());
+                    LOG.info(() -> "connected to " + config.brokerUri() + " (session " + s + ", keepalive "
+                            + keepalive + " s)");
                     subscribe();
                     callbacks.execute(() -> listener.onConnected(s));
                     CompletableFuture<Long> waiting = reconnecting.getAndSet(null);

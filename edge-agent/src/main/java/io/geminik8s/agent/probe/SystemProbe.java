@@ -70,6 +70,8 @@ public final class SystemProbe {
             Double pct = null;
             if (lastTotal >= 0 && total > lastTotal) {
                 pct = Math.max(0, Math.min(100, 100.0 * (busy - lastBusy) / (total - lastTotal)));
+                // 0.1 % is finer than a 30 s sample means; 94.04922454484154 cost 13 bytes more in every sample
+                pct = Math.round(pct * 10) / 10.0;
             }
             lastBusy = busy;
             lastTotal = total;

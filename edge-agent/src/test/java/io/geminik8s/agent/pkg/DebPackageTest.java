@@ -91,6 +91,28 @@ class DebPackageTest {
         Files.writeString(launcher, Files.readString(root.resolve("usr/lib/gk8s-agent/bin/gk8s-agent"))
                 .replace("/usr/lib/gk8s-agent/", root.resolve("usr/lib/gk8s-agent") + "/"));
         assertTrue(run(List.of("sh", launcher.toString(), "--version")).startsWith("gk8s edge-agent "));
+        // only providers the runtime has: a missing one made the JDK load Bouncy Castle's from lib/ at the first TLS
+        // handshake (749 classes, ~1 s); numbered without a gap, or the JDK stops reading the list there
+        List<String> providers = Files.readAllLines(root.resolve(
+                "usr/lib/gk8s-agent/runtime/conf/security/java.security")).stream()
+                .filter(l -> l.startsWith("security.provider.")).toList();
+        assertEquals(List.of("security.provider.1=SUN", "security.provider.2=SunRsaSign", "security.provider.3=SunEC",
+                "security.provider.4=SunJSSE", "security.provider.5=SunJCE", "security.provider.6=SunJGSS",
+                "security.provider.7=JdkLDAP"), providers);
+        // the runtime's own CDS archive (jlink --generate-cds-archive) still maps after strip: -Xshare:on fails if not
+        assertTrue(run(List.of(java.toString(), "-Xshare:on", "-version")).contains("sharing"));
+        assertFalse(Files.exists(root.resolve("usr/lib/gk8s-agent/runtime/lib/server/classes_nocoops.jsa")),
+                "no archive for heaps over 32 GB");
+        // the launcher's AppCDS archive: the first agent run writes it when it exits, the next one maps it
+        // (JAVA_TOOL_OPTIONS=-Xshare:on: a JVM that cannot map an archive it is given stops instead of going on)
+        Path jsa = tmp.resolve("cds/agent.jsa");
+        Files.createDirectories(jsa.getParent());
+        Path props = tmp.resolve("cds/agent.properties");
+        Files.writeString(props, "site=cds\nnode=a\nbroker.url=tcp://127.0.0.1:9\nbroker.allow-plaintext=true\n"
+                + "state.dir=" + tmp.resolve("cds/state") + "\n");
+        startAndStop(launcher, props, jsa, false);
+        assertTrue(Files.isRegularFile(jsa) && Files.size(jsa) > 1_000_000, "an archive written at exit");
+        startAndStop(launcher, props, jsa, true);
 
         unitVerifies();
 
@@ -262,6 +284,47 @@ class DebPackageTest {
 
     private String query(String format) throws Exception {
         return run(List.of("dpkg-query", "--admindir=" + root.resolve("var/lib/dpkg"), "-W", "-f=" + format, PKG));
+    }
+
+    /** Runs the agent through the launcher until it logs that it starts, then stops it (SIGTERM) and waits. */
+    private static void startAndStop(Path launcher, Path props, Path jsa, boolean shareOn) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "--config", props.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("GK8S_AGENT_CDS", jsa.toString());
+        if (shareOn) {
+            pb.environment().put("JAVA_TOOL_OPTIONS", "-Xshare:on");
+        }
+        Process p = pb.start();
+        java.util.concurrent.CompletableFuture<String> started = new java.util.concurrent.CompletableFuture<>();
+        StringBuilder out = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    synchronized (out) {
+                        out.append(line).append('\n');
+                    }
+                    if (line.contains(" starting: ")) {
+                        started.complete(line);
+                    }
+                }
+            } catch (IOException e) {
+                started.completeExceptionally(e);
+            }
+            started.completeExceptionally(new IllegalStateException("exited before starting"));
+        });
+        reader.start();
+        try {
+            started.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            synchronized (out) {
+                throw new AssertionError("the agent did not start (share " + shareOn + "):\n" + out, e);
+            }
+        }
+        p.destroy();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the agent stops on SIGTERM");
+        reader.join(10_000);
     }
 
     private static String run(List<String> cmd) throws Exception {

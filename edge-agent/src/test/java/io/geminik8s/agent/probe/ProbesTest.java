@@ -53,6 +53,8 @@ class ProbesTest {
         Double cpu = probe.sample().cpuPct();
         assertNotNull(cpu);
         assertTrue(cpu >= 0 && cpu <= 100, "cpu " + cpu);
+        assertEquals(Math.round(cpu * 10) / 10.0, cpu, 0.0, "rounded to 0.1 %: short on the wire");
+        assertTrue(Double.toString(cpu).length() <= 5, "cpu " + cpu);
     }
 
     @Test
