@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.geminik8s.embedded.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,10 +14,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,35 +26,23 @@ import org.junit.jupiter.api.Test;
  */
 class PgControlTest {
 
+    private PgPair pair;
     private Path root;
     private PgControl a;
     private PgControl b;
 
     @BeforeEach
     void pair() throws Exception {
-        boolean installed = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"));
-        if (!installed && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null) {
-            throw new IllegalStateException("PostgreSQL 15 from Debian is required here (GK8S_REQUIRE_DEBIAN_PG)");
-        }
-        Assumptions.assumeTrue(installed, "skipped: needs Debian's postgresql-15 (apt-get install postgresql-15);"
-                + " .ci/run installs it and requires this test to run");
-        root = Files.createTempDirectory("gk8s-pg");
-        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
-        a = new PgControl(PgControl.DEBIAN_15, root.resolve("a"), "127.0.0.1", FreePort.find(), "a", "postgres");
-        b = new PgControl(PgControl.DEBIAN_15, root.resolve("b"), "127.0.0.1", FreePort.find(), "b", "postgres");
-        a.initPrimary();
-        a.sql("CREATE TABLE acked (id int PRIMARY KEY)");
-        b.cloneFrom(a);
-        a.setSynchronousStandby("b");
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
+        pair = PgPair.start("gk8s-pg", n -> n);
+        root = pair.root;
+        a = pair.a;
+        b = pair.b;
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        a.close();
-        b.close();
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (pair != null) {
+            pair.close();
         }
     }
 

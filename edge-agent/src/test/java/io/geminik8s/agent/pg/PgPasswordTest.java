@@ -8,20 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.agent.proc.ProcessRunner;
-import io.geminik8s.embedded.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,39 +29,23 @@ import org.junit.jupiter.api.Test;
 class PgPasswordTest {
 
     private static final PgSecret SECRET = new PgSecret("0f".repeat(32));
+    private PgPair pair;
     private Path root;
     private PgControl a;
     private PgControl b;
 
     @BeforeEach
     void pair() throws Exception {
-        boolean installed = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"));
-        if (!installed && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null) {
-            throw new IllegalStateException("PostgreSQL 15 from Debian is required here (GK8S_REQUIRE_DEBIAN_PG)");
-        }
-        Assumptions.assumeTrue(installed, "skipped: needs Debian's postgresql-15; .ci/run requires this test to run");
-        root = Files.createTempDirectory("gk8s-pgpw");
-        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
-        a = new PgControl(PgControl.DEBIAN_15, root.resolve("a"), "127.0.0.1", FreePort.find(), "a", "postgres")
-                .withSecret(SECRET, "127.0.0.0/8");
-        b = new PgControl(PgControl.DEBIAN_15, root.resolve("b"), "127.0.0.1", FreePort.find(), "b", "postgres")
-                .withSecret(SECRET, "127.0.0.0/8");
-        a.initPrimary();
-        a.sql("CREATE TABLE acked (id int PRIMARY KEY)");
-        b.cloneFrom(a);
-        a.setSynchronousStandby("b");
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
+        pair = PgPair.start("gk8s-pgpw", n -> n.withSecret(SECRET, "127.0.0.0/8"));
+        root = pair.root;
+        a = pair.a;
+        b = pair.b;
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (root == null) {
-            return;
-        }
-        a.close();
-        b.close();
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (pair != null) {
+            pair.close();
         }
     }
 

@@ -8,19 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.agent.proc.ProcessRunner;
-import io.geminik8s.embedded.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,42 +30,23 @@ class PgTlsTest {
 
     private static final PgSecret SECRET = new PgSecret("5a".repeat(32));
     private final ProcessRunner runner = new ProcessRunner();
+    private PgPair pair;
     private Path root;
     private PgControl a;
     private PgControl b;
 
     @BeforeEach
     void pair() throws Exception {
-        boolean installed = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"));
-        if (!installed && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null) {
-            throw new IllegalStateException("PostgreSQL 15 from Debian is required here (GK8S_REQUIRE_DEBIAN_PG)");
-        }
-        Assumptions.assumeTrue(installed, "skipped: needs Debian's postgresql-15; .ci/run requires this test to run");
-        root = Files.createTempDirectory("gk8s-pgtls");
-        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
-        a = node("a");
-        b = node("b");
-        a.initPrimary();
-        a.sql("CREATE TABLE acked (id int PRIMARY KEY)");
-        b.cloneFrom(a);
-        a.setSynchronousStandby("b");
-        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
-    }
-
-    private PgControl node(String name) {
-        return new PgControl(PgControl.DEBIAN_15, root.resolve(name), "127.0.0.1", FreePort.find(), name, "postgres")
-                .withSecret(SECRET, "127.0.0.0/8").withTls(true);
+        pair = PgPair.start("gk8s-pgtls", n -> n.withSecret(SECRET, "127.0.0.0/8").withTls(true));
+        root = pair.root;
+        a = pair.a;
+        b = pair.b;
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (root == null) {
-            return;
-        }
-        a.close();
-        b.close();
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (pair != null) {
+            pair.close();
         }
     }
 
