@@ -38,21 +38,18 @@ import org.junit.jupiter.api.Test;
 class NocBrowserTest {
 
     static final Duration AWAIT = Duration.ofSeconds(40);
-    private final List<SimSite> sims = new ArrayList<>();
+    private final io.geminik8s.hub.rollout.SimFleet sims = new io.geminik8s.hub.rollout.SimFleet();
 
     @TestHTTPResource("/noc/")
     URL noc;
 
     @AfterEach
     void stopSims() {
-        sims.forEach(SimSite::close);
+        sims.close();
     }
 
     private SimSite sim(String id, Map<String, String> labels, boolean split) {
-        SimSite s = new SimSite(id, labels);
-        s.bothPrimary = split;
-        sims.add(s);
-        return s.online();
+        return sims.sim(id, labels, split);
     }
 
     private static String status(String site) {
