@@ -18,8 +18,9 @@ public class KineStandIn {
         String url = args[0];
         String node = args[1];
         Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        if (System.getenv("PGPASSWORD") != null) { // the superuser's password, derived from the site's secret
+        // Kine's own role where the site has one (KINE_USER=kine, its password derived from the site's secret)
+        p.setProperty("user", System.getenv().getOrDefault("KINE_USER", "postgres"));
+        if (System.getenv("PGPASSWORD") != null) {
             p.setProperty("password", System.getenv("PGPASSWORD"));
         }
         p.setProperty("connectTimeout", "1");

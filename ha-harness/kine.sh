@@ -6,7 +6,7 @@ kine_check() {
   local acked="$work/kine-acked" present="$work/kine-present"
   cat "${logs[@]}" 2>/dev/null | awk '$1 == "rev" { print $2, $3, $4 }' | sort -n > "$acked"
   [ -s "$acked" ] || { echo "kine: no revision acknowledged"; return 1; }
-  q "$survivor" "SELECT id FROM kine ORDER BY id" | sort -n > "$present"
+  qk "$survivor" "SELECT id FROM kine ORDER BY id" | sort -n > "$present"
   local missing back before after_min stopped
   # a set difference, not comm: comm needs lexical order, and on numerically sorted ids it took every acknowledged
   # 3-digit revision for missing when the survivor also had unacknowledged 2-digit ones (found by forged-acks)

@@ -181,8 +181,8 @@ GK8S_AGENT_K3S_COMMAND=$work/$n-k3s.sh
 ENV
   # an agent lease far longer than the hub's (3 s): the agent must run on the hub's, or it writes after b's promotion
   [ "$scenario" != lease-mismatch ] || echo GK8S_AGENT_HA_LEASE_MS=10000 >> "$work/$n.env"
-  printf '#!/bin/sh\nPGPASSWORD=%s exec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/postgres %s\n' \
-    "$pgpw" "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" \
+  printf '#!/bin/sh\nPGPASSWORD=%s KINE_USER=kine exec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/kine %s\n' \
+    "$kinepw" "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" \
     > "$work/$n-k3s.sh"
   chmod 700 "$work/$n-k3s.sh"
   in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
@@ -195,6 +195,9 @@ start_agent() { launch_agent "$@"; wait_for "agent $1 as $3" 120 grep -q "HA $si
 java_of() { for p in $(descendants "$1"); do grep -qa edge-agent.jar /proc/$p/cmdline 2>/dev/null && echo $p; done; true; }
 postgres_of() { pgrep -f -- "-D $work/$1-pg" || true; }
 
+qk() { # node sql -> what the query on Kine's database returns, or "down"
+  in_ns "$1" env PGPASSWORD="$pgpw" timeout 2 $psql -h ${ip[$1]} -U postgres -d kine -tAqc "$2" 2>/dev/null || echo down
+}
 q() { # node sql -> one value, or "down"
   in_ns "$1" env PGPASSWORD="$pgpw" timeout 2 $psql -h ${ip[$1]} -U postgres -d postgres -tAqc "$2" 2>/dev/null || echo down
 }
@@ -328,6 +331,8 @@ for run in $(seq 1 "$runs"); do
   # and the site's database secret: every connection to PostgreSQL proves a SCRAM password derived from it
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/$site.pg-secret")
   pgpw=$(printf %s postgres | openssl dgst -sha256 -hmac "$(cat "$work/$site.pg-secret")" | awk '{print $NF}')
+  # Kine's own role (and database), as the agents create it: the stand-in logs in as K3s would, not as the superuser
+  kinepw=$(printf %s kine | openssl dgst -sha256 -hmac "$(cat "$work/$site.pg-secret")" | awk '{print $NF}')
   frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced="" bad_extra="" data_kept=""
   sniffer="" attacker=""
   fresh_nodes

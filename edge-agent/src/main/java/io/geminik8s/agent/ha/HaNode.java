@@ -67,8 +67,11 @@ public final class HaNode implements AutoCloseable {
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
                 runner).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
-        K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), ha.k3sRotateCommand(), stateDir.resolve("k3s.log"), local::sql)
-                : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), local::sql, runner) : NO_K3S;
+        // Kine's statements (its id sequence bump) where Kine keeps its table: its own database, or postgres
+        java.util.function.Consumer<String> kineSql = statement -> local.sqlWhereFound(
+                List.of(PgControl.KINE_USER, "postgres"), statement);
+        K3sDriver k3s = ha.k3sCommand() != null ? new ProcessK3s(ha.k3sCommand(), ha.k3sRotateCommand(), stateDir.resolve("k3s.log"), kineSql)
+                : ha.k3sUnit() != null ? new SystemdK3s(ha.k3sUnit(), kineSql, runner) : NO_K3S;
         this.driver = new NodeDriver(local, peer, vip, k3s);
         this.k3s = k3s;
     }

@@ -164,7 +164,11 @@ public final class PgControl implements AutoCloseable {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + host + ":" + port + "/postgres";
+        return jdbcUrl("postgres");
+    }
+
+    private String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
     /**
@@ -381,6 +385,31 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code statement} in each of {@code databases} that has what it names (a missing database or table is
+     * skipped: Kine lives in {@code kine} where the site has a secret, in {@code postgres} in older setups); throws
+     * when it ran in none, or failed otherwise.
+     */
+    public void sqlWhereFound(List<String> databases, String statement) {
+        int ran = 0;
+        for (String db : databases) {
+            Properties p = new Properties();
+            p.setProperty("loginTimeout", "3");
+            p.setProperty("socketTimeout", "20");
+            try (Connection c = connect(p, db); Statement st = c.createStatement()) {
+                st.execute(statement);
+                ran++;
+            } catch (SQLException e) {
+                if (!"3D000".equals(e.getSQLState()) && !"42P01".equals(e.getSQLState())) { // no such database, table
+                    throw new IllegalStateException(name + ": " + statement + " in " + db + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        if (ran == 0) {
+            throw new IllegalStateException(name + ": " + statement + ": in none of " + databases);
+        }
+    }
+
     /** A connection whose login and every round trip are bounded: a frozen server cannot hang the agent. */
     public Connection connect() throws SQLException {
         Properties p = new Properties();
@@ -390,6 +419,10 @@ public final class PgControl implements AutoCloseable {
     }
 
     private Connection connect(Properties p) throws SQLException {
+        return connect(p, "postgres");
+    }
+
+    private Connection connect(Properties p, String database) throws SQLException {
         p.setProperty("user", PgSecret.SUPERUSER);
         if (secret != null) {
             p.setProperty("password", secret.password(PgSecret.SUPERUSER));
@@ -400,7 +433,7 @@ public final class PgControl implements AutoCloseable {
         }
         p.setProperty("connectTimeout", "3");
         p.setProperty("ApplicationName", "gk8s-agent");
-        return DriverManager.getConnection(jdbcUrl(), p);
+        return DriverManager.getConnection(jdbcUrl(database), p);
     }
 
     /** The postmaster's process id while this object runs it. */

@@ -119,6 +119,16 @@ class PgPasswordTest {
         String url = "jdbc:postgresql://127.0.0.1:" + a.port + "/" + PgControl.KINE_USER;
         try (var c = DriverManager.getConnection(url, p); var st = c.createStatement()) {
             st.execute("CREATE TABLE kine_probe (id bigint PRIMARY KEY)"); // its own database: Kine makes its table
+            assertThrows(IllegalStateException.class, () -> a.sqlWhereFound(List.of(PgControl.KINE_USER, "postgres"),
+                    io.geminik8s.agent.k3s.K3sDriver.BUMP_KINE_IDS), "no kine table anywhere yet");
+            st.execute("CREATE TABLE kine (id SERIAL PRIMARY KEY, name text)");
+            st.execute("INSERT INTO kine (name) VALUES ('/registry/x')");
+            // after a lossy promotion the agent moves Kine's revisions ahead where Kine keeps them: its own database
+            a.sqlWhereFound(List.of(PgControl.KINE_USER, "postgres"), io.geminik8s.agent.k3s.K3sDriver.BUMP_KINE_IDS);
+            try (var rs = st.executeQuery("SELECT last_value FROM kine_id_seq")) {
+                rs.next();
+                assertEquals(1_000_001L, rs.getLong(1));
+            }
             assertEquals("42501", assertThrows(SQLException.class, () -> st.execute("CREATE ROLE intruder"))
                     .getSQLState(), "no role management");
             assertEquals("42501", assertThrows(SQLException.class, () -> st.executeQuery("SELECT * FROM pg_authid"))
