@@ -46,7 +46,9 @@ class RolloutCliTest {
     Run gk8s(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Gk8s.run(env, new PrintWriter(out), new PrintWriter(err), args);
+        Map<String, String> isolated = new java.util.HashMap<>(env); // never the user's ~/.config/gk8s/config.yaml
+        isolated.putIfAbsent("GK8S_CONFIG", "target/no-gk8s-config.yaml");
+        int code = Gk8s.run(isolated, new PrintWriter(out), new PrintWriter(err), args);
         return new Run(code, out.toString(), err.toString());
     }
 
