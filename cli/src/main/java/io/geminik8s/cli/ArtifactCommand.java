@@ -2,7 +2,6 @@ package io.geminik8s.cli;
 
 import io.geminik8s.protocol.Artifact;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,9 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -81,7 +78,7 @@ final class ArtifactCommand {
 
         @Override
         public Integer call() throws IOException, GeneralSecurityException {
-            Artifact a = new Artifact(name, version, url, sha256(file), Files.size(file),
+            Artifact a = new Artifact(name, version, url, Artifact.sha256Of(file), Files.size(file),
                     Base64.getEncoder().encodeToString(new byte[64]));
             a.problem().ifPresent(p -> {
                 String field = p.substring(0, p.indexOf(':'));
@@ -104,16 +101,5 @@ final class ArtifactCommand {
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
-    }
-
-    static String sha256(Path file) throws IOException, GeneralSecurityException {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[64 * 1024];
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -79,6 +79,20 @@ public record Artifact(String name, String version, String url, String sha256, L
         return new Artifact(name, version, url, sha256, size, Base64.getEncoder().encodeToString(s.sign()));
     }
 
+    /** The SHA-256 of {@code file}, lower-case hex, as {@link #sha256()} names it (read in 64 KiB blocks). */
+    public static String sha256Of(java.nio.file.Path file) throws java.io.IOException {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64 * 1024];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this runtime", e);
+        }
+    }
+
     /** An Ed25519 public key from PEM ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo). */
     public static PublicKey publicKey(String pem) throws GeneralSecurityException {
         return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der(pem, "PUBLIC KEY")));

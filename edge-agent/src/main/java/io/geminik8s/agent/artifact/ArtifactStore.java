@@ -13,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.time.Duration;
-import java.util.HexFormat;
 
 /**
  * Artifacts fetched and checked before anything installs them: the reference must be signed by the fleet signing key
@@ -70,7 +67,7 @@ public final class ArtifactStore {
         }
         DurableFiles.privateDirectory(dir);
         Path done = file(a);
-        if (Files.exists(done) && Files.size(done) == a.size() && sha256(done).equals(a.sha256())) {
+        if (Files.exists(done) && Files.size(done) == a.size() && Artifact.sha256Of(done).equals(a.sha256())) {
             return done;
         }
         Path part = dir.resolve(done.getFileName() + ".part");
@@ -86,7 +83,7 @@ public final class ArtifactStore {
             Files.delete(part);
             throw new Refused("size: " + got + " bytes, signed for " + a.size());
         }
-        String digest = sha256(part);
+        String digest = Artifact.sha256Of(part);
         if (!digest.equals(a.sha256())) {
             Files.delete(part);
             throw new Refused("sha256: the bytes hash to " + digest + ", signed for " + a.sha256());
@@ -125,19 +122,6 @@ public final class ArtifactStore {
                 out.write(buf, 0, n);
                 written += n;
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[64 * 1024];
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
