@@ -9,6 +9,8 @@ import java.util.Optional;
  * {@code session}, {@code sample} (1.2): the sample's order among the node's samples — its connection session and a
  * number that grows with every sample the agent process sends; the hub keeps the sample with the largest
  * (session, sample), whichever replica receives which first, without trusting the node's clock.
+ * {@code runtime} (1.3): what runs on the node now — versions, K3s readiness, the in-site upgrade's step — so that a
+ * rollout proves a site by what runs, not by what was asked.
  */
 public record Health(
         String v,
@@ -25,14 +27,23 @@ public record Health(
         List<CertExpiry> certs,
         Long appliedGeneration,
         Long session,
-        Long sample) implements Message, NodeMessage {
+        Long sample,
+        Runtime runtime) implements Message, NodeMessage {
+
+    /** A sample without the runtime section (schema 1.2 and older). */
+    public Health(String v, String site, String node, Long ts, Double cpuPct, Long memUsedBytes, Long memTotalBytes,
+                  Long diskUsedBytes, Long diskTotalBytes, Long uptimeS, Pg pg, List<CertExpiry> certs,
+                  Long appliedGeneration, Long session, Long sample) {
+        this(v, site, node, ts, cpuPct, memUsedBytes, memTotalBytes, diskUsedBytes, diskTotalBytes, uptimeS, pg, certs,
+                appliedGeneration, session, sample, null);
+    }
 
     /** A sample without an order key (schema 1.1 and older). */
     public Health(String v, String site, String node, Long ts, Double cpuPct, Long memUsedBytes, Long memTotalBytes,
                   Long diskUsedBytes, Long diskTotalBytes, Long uptimeS, Pg pg, List<CertExpiry> certs,
                   Long appliedGeneration) {
         this(v, site, node, ts, cpuPct, memUsedBytes, memTotalBytes, diskUsedBytes, diskTotalBytes, uptimeS, pg, certs,
-                appliedGeneration, null, null);
+                appliedGeneration, null, null, null);
     }
 
     /** Whether this sample comes after {@code other} by their order keys; a keyed sample beats an unkeyed one. */
@@ -61,6 +72,49 @@ public record Health(
         }
     }
 
+    /**
+     * What runs on the node (1.3). {@code versions}: component → version as the node reads it from the component
+     * itself ({@code k3s}, {@code postgres}, {@code agent}); {@code k3sReady}: the local K3s server answers its
+     * readiness check (absent where the node runs no K3s); {@code vipAnswers}: this node holds the site's VIP and a
+     * TCP connection to the VIP's checked port (the K8s API behind HAProxy by default) succeeds (absent on a node
+     * without the VIP); {@code upgrade}: the in-site upgrade, absent when none ever ran.
+     */
+    public record Runtime(java.util.Map<String, String> versions, Boolean k3sReady, Boolean vipAnswers,
+                          Upgrade upgrade) {
+        public Runtime {
+            versions = versions == null ? null : java.util.Map.copyOf(versions);
+        }
+
+        Optional<DecodeError> validate() {
+            Rules r = new Rules();
+            if (versions != null) {
+                versions.forEach((k, val) -> r.check(k != null && k.length() <= 32 && val != null && val.length() <= 128,
+                        "versions", "keys of at most 32 and values of at most 128 chars"));
+                r.check(versions.size() <= 16, "versions", "at most 16 entries");
+            }
+            if (upgrade != null) {
+                r.nested("upgrade", upgrade.validate());
+            }
+            return r.result();
+        }
+    }
+
+    /**
+     * The node's part of the in-site upgrade to desired generation {@code generation}: {@code step} is one of
+     * {@link #STEPS}; {@code error} says why a {@code failed} step failed (the node is back on {@code from}).
+     */
+    public record Upgrade(Long generation, String step, String from, String to, String error) {
+        /** waiting-for-standby: the primary waits for its standby to finish and prove health first. */
+        public static final java.util.List<String> STEPS = java.util.List.of("installing", "verifying",
+                "waiting-for-standby", "switching-over", "rolling-back", "done", "failed");
+
+        Optional<DecodeError> validate() {
+            return new Rules().min("generation", generation, 0).present("step", step)
+                    .check(step == null || STEPS.contains(step), "step", "one of " + STEPS)
+                    .text("from", from, false).text("to", to, false).text("error", error, false).result();
+        }
+    }
+
     @Override
     public Optional<DecodeError> validate() {
         Rules r = Rules.of(v).id("site", site).id("node", node).min("ts", ts, 0).range("cpuPct", cpuPct, 0, 100)
@@ -74,6 +128,9 @@ public record Health(
                 .noNullItems("certs", certs);
         if (pg != null) {
             r.nested("pg", pg.validate());
+        }
+        if (runtime != null) {
+            r.nested("runtime", runtime.validate());
         }
         if (certs != null) {
             for (int i = 0; i < certs.size() && certs.get(i) != null; i++) {

@@ -29,7 +29,13 @@ public record WitnessRequest(String v, String id, String site, String node, Long
          * A standby took {@code epoch} (= current + 1) on its operator's audited force-promote, accepting data loss:
          * the hub records it unless the holder is demonstrably alive (its hub lease still runs).
          */
-        FORCE;
+        FORCE,
+        /**
+         * A planned switchover (1.3): the holder of {@code epoch} has fenced itself (VIP released, PostgreSQL stopped)
+         * and gives the epoch up, so that its sync-eligible standby is granted {@code epoch + 1} without waiting for
+         * the lease to lapse. Sent only after the fence is verified; the holder then rejoins as a standby.
+         */
+        RELEASE;
 
         @JsonValue
         public String json() {

@@ -71,6 +71,30 @@ class GoldenVectorTest {
     }
 
     @Test
+    void minor13AddsWhatRunsOnTheNode() {
+        Health h = codec.decode(Health.class, Golden.bytes("1.3", Kind.HEALTH)).orThrow();
+        assertEquals("v1.31.5+k3s1", h.runtime().versions().get("k3s"));
+        assertEquals(true, h.runtime().k3sReady());
+        assertNull(h.runtime().vipAnswers(), "the standby holds no VIP");
+        assertEquals(new Health.Upgrade(10L, "done", "v1.31.4+k3s1", "v1.31.5+k3s1", null), h.runtime().upgrade());
+        assertNull(codec.decode(Health.class, Golden.bytes("1.2", Kind.HEALTH)).orThrow().runtime(),
+                "a 1.2 agent reports no runtime section");
+        assertEquals(h, codec.decode(Health.class, codec.encode(h)).orThrow());
+    }
+
+    @Test
+    void anUnknownUpgradeStepOrOversizedVersionsAreRefused() {
+        String step = "{\"v\":\"1.3\",\"site\":\"s\",\"node\":\"a\",\"runtime\":{\"upgrade\":"
+                + "{\"generation\":1,\"step\":\"rm -rf\"}}}";
+        assertEquals(true, codec.decode(Health.class, step.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                instanceof Decoded.Failed<Health>);
+        String longVersion = "{\"v\":\"1.3\",\"site\":\"s\",\"node\":\"a\",\"runtime\":{\"versions\":"
+                + "{\"k3s\":\"" + "9".repeat(129) + "\"}}}";
+        assertEquals(true, codec.decode(Health.class, longVersion.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                instanceof Decoded.Failed<Health>);
+    }
+
+    @Test
     void aNegativeActivateNotBeforeIsRefused() {
         var bad = "{\"v\":\"1.1\",\"site\":\"s\",\"generation\":2,\"issuedAt\":1,\"spec\":{},\"activateNotBefore\":-5}";
         var d = codec.decode(DesiredState.class, bad.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -36,12 +36,23 @@ public final class WitnessEvents {
                         "epoch", Long.toString(after.epoch()), "holder", after.holder(), "previous",
                         String.valueOf(before.holder())));
             }
+            if (before.released()) {
+                return List.of(event("witness.switchover-finished", Severity.INFO, "epoch " + after.epoch()
+                                + " granted to " + after.holder() + "; " + before.holder() + " released it for a planned"
+                                + " switchover", null, "epoch", Long.toString(after.epoch()), "holder", after.holder(),
+                        "previous", before.holder()));
+            }
             return List.of(event("witness.failover-finished", Severity.WARNING, "epoch " + after.epoch() + " granted to "
                             + after.holder() + "; " + before.holder() + " last renewed "
                             + (now - before.holderRenewedAt()) + " ms ago", null,
                     "epoch", Long.toString(after.epoch()), "holder", after.holder(), "previous", before.holder(),
                     "standby_silent_ms", String.valueOf(r.sinceLastAckMs()),
                     "holder_renewed_ms_ago", Long.toString(now - before.holderRenewedAt())));
+        }
+        if (r.op() == WitnessRequest.Op.RELEASE && d.outcome() == Outcome.GRANTED && !before.released()) {
+            String epoch = Long.toString(r.epoch());
+            return List.of(event("witness.switchover-started", Severity.INFO, r.node() + " fenced itself and released"
+                    + " epoch " + epoch + " for a planned switchover", epoch, "epoch", epoch, "holder", r.node()));
         }
         if (r.op() == WitnessRequest.Op.PROMOTE && d.outcome() == Outcome.WAIT && r.epoch() == before.epoch() + 1) {
             String epoch = Long.toString(r.epoch());

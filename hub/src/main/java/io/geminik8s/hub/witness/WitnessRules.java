@@ -21,7 +21,9 @@ public final class WitnessRules {
 
     public static Decision decide(LeaseState s, WitnessRequest r, long now, Timing t) {
         return switch (r.op()) {
-            case RENEW -> isHolder(s, r)
+            case RENEW -> isHolder(s, r) && s.released()
+                    ? refused(s, r.node() + " released epoch " + s.epoch() + " for a switchover: no lease to renew")
+                    : isHolder(s, r)
                     ? new Decision(Outcome.GRANTED, s.withHolderLease(now, t.leaseMs()), t.leaseMs(), null, null)
                     : notHolder(s, r);
             case PEER_LOST -> isHolder(s, r)
@@ -34,6 +36,10 @@ public final class WitnessRules {
                     : notHolder(s, r);
             case PROMOTE -> promote(s, r, now, t);
             case FORCE -> force(s, r, now, t);
+            case RELEASE -> isHolder(s, r)
+                    ? new Decision(Outcome.GRANTED, s.releasedAt(now), 0L, null, r.node() + " released epoch "
+                            + s.epoch() + " for a planned switchover")
+                    : notHolder(s, r);
         };
     }
 
@@ -54,6 +60,11 @@ public final class WitnessRules {
         }
         if (!node.equals(s.standby()) || !s.standbyEligible()) {
             return refused(s, node + " is not sync-eligible");
+        }
+        if (s.released()) { // the holder fenced itself before it said so: nothing of its lease runs
+            return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null,
+                    "epoch " + (s.epoch() + 1) + " granted: " + s.holder() + " released epoch " + s.epoch()
+                            + " for a planned switchover");
         }
         long silenceStarted = now - r.sinceLastAckMs();
         if (s.holderRenewedAt() > silenceStarted && now < s.leaseExpiresAt()) {

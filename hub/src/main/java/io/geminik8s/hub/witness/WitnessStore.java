@@ -23,12 +23,13 @@ public class WitnessStore {
 
     private static final String ENSURE = "INSERT INTO site_lease (site_id) VALUES ($1) ON CONFLICT DO NOTHING";
     private static final String LOAD = """
-            SELECT epoch, holder, lease_expires_at_ms, standby, standby_eligible, holder_renewed_at_ms, version,
+            SELECT epoch, holder, lease_expires_at_ms, standby, standby_eligible, holder_renewed_at_ms, version, released,
                    (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms
             FROM site_lease WHERE site_id = $1""";
     private static final String CAS = """
             UPDATE site_lease SET epoch = $2, holder = $3, lease_expires_at_ms = $4, standby = $5,
-                   standby_eligible = $6, holder_renewed_at_ms = $7, version = version + 1, updated_at = now()
+                   standby_eligible = $6, holder_renewed_at_ms = $7, released = $9, version = version + 1,
+                   updated_at = now()
             WHERE site_id = $1 AND version = $8 AND epoch <= $2""";
     private static final String GRANT = "INSERT INTO site_epoch_grant (site_id, epoch, holder, granted_ms, reason)"
             + " VALUES ($1, $2, $3, $4, $5)";
@@ -79,7 +80,7 @@ public class WitnessStore {
                     LeaseState n = d.next();
                     Uni<Integer> updated = tx.preparedQuery(CAS).execute(Tuple.from(new Object[] {r.site(), n.epoch(),
                             n.holder(), n.leaseExpiresAt(), n.standby(), n.standbyEligible(), n.holderRenewedAt(),
-                            current.version()})).map(rs -> rs.rowCount());
+                            current.version(), n.released()})).map(rs -> rs.rowCount());
                     if (n.epoch() > current.epoch()) {
                         updated = updated.call(count -> count == 1 ? tx.preparedQuery(GRANT).execute(
                                 Tuple.of(r.site(), n.epoch(), n.holder(), now, d.reason())) : Uni.createFrom().voidItem());
@@ -106,6 +107,6 @@ public class WitnessStore {
     private static LeaseState state(String site, Row row) {
         return new LeaseState(site, row.getLong("epoch"), row.getString("holder"), row.getLong("lease_expires_at_ms"),
                 row.getString("standby"), row.getBoolean("standby_eligible"), row.getLong("holder_renewed_at_ms"),
-                row.getLong("version"));
+                row.getLong("version"), row.getBoolean("released"));
     }
 }

@@ -56,6 +56,37 @@ class WitnessRulesTest {
     }
 
     @Test
+    void aReleasedEpochGoesToTheEligibleStandbyAtOnceAndOnlyToIt() {
+        LeaseState s = WitnessRules.decide(pair(), req("a", Op.RENEW, 1, null, null), 50_000, T).next();
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(s, req("b", Op.RELEASE, 1, null, null), 50_100, T).outcome(),
+                "only the holder gives its epoch up");
+        Decision released = WitnessRules.decide(s, req("a", Op.RELEASE, 1, null, null), 50_100, T);
+        assertEquals(Outcome.GRANTED, released.outcome());
+        assertTrue(released.next().released());
+        assertEquals(50_100, released.next().leaseExpiresAt(), "its hub lease ends now");
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(released.next(), req("a", Op.RENEW, 1, null, null), 50_200, T)
+                .outcome(), "a released epoch is never renewed");
+        assertEquals(Outcome.GRANTED, WitnessRules.decide(released.next(), req("a", Op.RELEASE, 1, null, null), 50_300,
+                T).outcome(), "idempotent");
+        // b acked a 10 ms ago: without the release it would wait the whole lease plus the margin
+        Decision granted = WitnessRules.decide(released.next(), req("b", Op.PROMOTE, 2, null, 10L), 50_200, T);
+        assertEquals(Outcome.GRANTED, granted.outcome());
+        assertEquals(2, granted.next().epoch());
+        assertEquals("b", granted.next().holder());
+        assertTrue(!granted.next().released(), "the new holder's epoch is not released");
+        assertEquals(Outcome.WAIT, WitnessRules.decide(s, req("b", Op.PROMOTE, 2, null, 10L), 50_200, T).outcome(),
+                "the same ask without the release waits");
+    }
+
+    @Test
+    void aReleaseDoesNotMakeAnIneligibleStandbyEligible() {
+        LeaseState lost = WitnessRules.decide(pair(), req("a", Op.PEER_LOST, 1, "b", null), 20, T).next();
+        LeaseState released = WitnessRules.decide(lost, req("a", Op.RELEASE, 1, null, null), 30, T).next();
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(released, req("b", Op.PROMOTE, 2, null, 10L), 40, T)
+                .outcome(), "a standby that may lack acknowledged writes never gets the epoch");
+    }
+
+    @Test
     void aStandbyThatHeardThePrimaryAgainStartsItsWaitOver() {
         LeaseState s = pair();
         assertEquals(Outcome.WAIT, WitnessRules.decide(s, req("b", Op.PROMOTE, 2, null, 2000L), 100_000, T).outcome());
