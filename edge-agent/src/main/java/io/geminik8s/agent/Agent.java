@@ -14,6 +14,9 @@ import io.geminik8s.agent.probe.SystemProbe;
 import io.geminik8s.agent.reconcile.CommandHandler;
 import io.geminik8s.agent.reconcile.DesiredReconciler;
 import io.geminik8s.agent.reconcile.DesiredStateStore;
+import io.geminik8s.agent.upgrade.K3sVersions;
+import io.geminik8s.agent.upgrade.PairView;
+import io.geminik8s.agent.upgrade.UpgradeCoordinator;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Command;
@@ -63,7 +66,10 @@ public final class Agent implements AutoCloseable {
     private final CertProbe certs;
     private final DesiredStateStore desired;
     private final DesiredReconciler reconciler;
+    private final io.geminik8s.agent.artifact.ArtifactStore artifactStore;
     private final io.geminik8s.agent.artifact.ArtifactStager artifacts;
+    private volatile UpgradeCoordinator upgrades;
+    private volatile java.util.function.Supplier<Health.Pg> simulatedPostgres;
     private final CommandHandler commands;
     private final Link link;
     private final WitnessClient witness;
@@ -83,9 +89,10 @@ public final class Agent implements AutoCloseable {
         this.pg = new PgProbe(config.postgres());
         this.certs = new CertProbe(config.watchedCerts());
         this.desired = new DesiredStateStore(config.stateDir());
-        this.artifacts = new io.geminik8s.agent.artifact.ArtifactStager(new io.geminik8s.agent.artifact.ArtifactStore(
-                config.stateDir().resolve("artifacts"), config.artifactSigningKey(), java.time.Duration.ofMinutes(30)),
-                codec.mapper(), this::event, java.time.Duration.ofSeconds(30));
+        this.artifactStore = new io.geminik8s.agent.artifact.ArtifactStore(config.stateDir().resolve("artifacts"),
+                config.artifactSigningKey(), java.time.Duration.ofMinutes(30));
+        this.artifacts = new io.geminik8s.agent.artifact.ArtifactStager(artifactStore, codec.mapper(), this::event,
+                java.time.Duration.ofSeconds(30));
         this.reconciler = new DesiredReconciler(desired, codec.mapper(), loop, clock, new DesiredReconciler.Sink() {
             @Override
             public void event(String type, Severity severity, String message, Map<String, String> attrs) {
@@ -145,6 +152,40 @@ public final class Agent implements AutoCloseable {
         renewals = new RenewCommand(renewer, link::reconnect, clock, config.backoffMax().plusSeconds(30));
     }
 
+    /**
+     * Upgrades the node's K3s to the version its desired state names, pair-aware ({@link UpgradeCoordinator}); health
+     * then reports what runs ({@code runtime}) and as applied generation the newest whose upgrade finished here.
+     * Before {@link #start}.
+     */
+    public void upgradeWith(K3sVersions k3s, PairView pair, Duration verifyTimeout) {
+        upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, k3s, pair, artifactStore,
+                link::connected, (type, severity, message, attrs) -> {
+                    event(type, severity, message, attrs);
+                    loop.execute(this::publishHealth); // a step is news for the rollout: no need to wait a sample
+                }, verifyTimeout);
+    }
+
+    /** The demo's nodes run no PostgreSQL: health reports this instead of probing one. Before {@link #start}. */
+    public void simulatePostgres(java.util.function.Supplier<Health.Pg> pg) {
+        simulatedPostgres = pg;
+    }
+
+    private UpgradeCoordinator.Desired appliedDesired() {
+        long g = desired.generation();
+        return desired.spec().map(bytes -> {
+            try {
+                return new UpgradeCoordinator.Desired(g, codec.mapper().readTree(bytes));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).orElse(null);
+    }
+
+    private Health.Pg postgres() {
+        java.util.function.Supplier<Health.Pg> sim = simulatedPostgres;
+        return sim != null ? sim.get() : pg.configured() ? pg.probe() : null;
+    }
+
     public void start() {
         LOG.info(() -> "agent " + VERSION + " starting: " + config.clientId() + " -> " + config.brokerUri());
         link.start(); // connects while the start event is journaled (file and folder fsync: 30-50 ms under strace)
@@ -152,6 +193,9 @@ public final class Agent implements AutoCloseable {
         loop.execute(this::pump); // the connection may be up already: its own pump ran before the event was there
         long period = config.healthInterval().toMillis();
         loop.scheduleAtFixedRate(this::publishHealth, period, period, TimeUnit.MILLISECONDS);
+        if (upgrades != null) {
+            upgrades.start(Duration.ofSeconds(1));
+        }
     }
 
     /** Journals an event and sends it when connected. Thread-safe. */
@@ -188,7 +232,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void publishBirth(long session) {
-        Health.Pg pgState = pg.configured() ? pg.probe() : null;
+        Health.Pg pgState = postgres();
         Map<String, String> versions = new java.util.TreeMap<>();
         versions.put("agent", VERSION);
         readFirstLine(Path.of("/proc/sys/kernel/osrelease")).ifPresent(k -> versions.put("kernel", k));
@@ -208,14 +252,31 @@ public final class Agent implements AutoCloseable {
         try {
             SystemProbe.Sample s = system.sample();
             List<Health.CertExpiry> expiries = certs.probe();
+            UpgradeCoordinator u = upgrades;
+            long applied = u == null ? desired.generation() : Math.min(desired.generation(), u.settled());
             send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
                     s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
-                    pg.configured() ? pg.probe() : null, expiries.isEmpty() ? null : expiries,
-                    desired.generation() == 0 ? null : desired.generation(), link.session(),
-                    samples.incrementAndGet()));
+                    postgres(), expiries.isEmpty() ? null : expiries, applied == 0 ? null : applied,
+                    link.session(), samples.incrementAndGet(), u == null ? null : runtime(u.runtime())));
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);
         }
+    }
+
+    /** What runs, with the agent's and PostgreSQL's versions beside K3s's. */
+    private Health.Runtime runtime(Health.Runtime r) {
+        Map<String, String> versions = new java.util.TreeMap<>();
+        versions.put("agent", VERSION);
+        if (pg.serverVersion() != null) {
+            versions.put("postgres", pg.serverVersion());
+        }
+        if (r == null) {
+            return new Health.Runtime(versions, null, null, null);
+        }
+        if (r.versions() != null) {
+            versions.putAll(r.versions());
+        }
+        return new Health.Runtime(versions, r.k3sReady(), r.vipAnswers(), r.upgrade());
     }
 
     /** Sends every journaled event that is not in flight; each is removed on PUBACK. Runs on the loop. */
@@ -285,6 +346,9 @@ public final class Agent implements AutoCloseable {
             LOG.fine("offline status not sent: " + e.getMessage());
         }
         link.stop();
+        if (upgrades != null) {
+            upgrades.close();
+        }
         artifacts.close();
         loop.shutdownNow();
     }

@@ -57,8 +57,11 @@ public final class Main {
             }
         }
         AgentConfig config;
+        io.geminik8s.agent.upgrade.UpgradeSettings upgrade;
         try {
-            config = ConfigLoader.load(file, EnrollStep.run(file, env));
+            Map<String, String> settings = EnrollStep.run(file, env);
+            config = ConfigLoader.load(file, settings);
+            upgrade = io.geminik8s.agent.upgrade.UpgradeSettings.from(ConfigLoader.values(file, settings));
         } catch (ConfigException e) {
             err.println(e.getMessage());
             return 2;
@@ -73,6 +76,10 @@ public final class Main {
                         agent::event);
         if (ha != null) {
             agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
+            if (upgrade.binary() != null) {
+                agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),
+                        ha.k3s()), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
+            }
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

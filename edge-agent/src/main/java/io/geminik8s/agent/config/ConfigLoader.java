@@ -57,7 +57,7 @@ public final class ConfigLoader {
               certs.watch               comma-separated certificate files (PEM or PKCS12) whose expiry is reported
               labels                    comma-separated key=value site labels, e.g. region=eu,kind=store
               state.dir                 agent state folder (default /var/lib/gk8s-agent)
-            """ + HaSettings.KEYS;
+            """ + HaSettings.KEYS + io.geminik8s.agent.upgrade.UpgradeSettings.KEYS;
 
     private static final Pattern ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String ENV_PREFIX = "GK8S_AGENT_";

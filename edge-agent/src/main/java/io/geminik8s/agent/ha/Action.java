@@ -68,4 +68,11 @@ public sealed interface Action {
      */
     record LeaseMismatch(long epoch, long configuredMs, long hubMs) implements Action {
     }
+
+    /**
+     * Planned switchover: give the epoch up at the hub (witness op release) — carried out only once the local
+     * PostgreSQL is verified down after the fence, and asked again until the hub answers.
+     */
+    record Release(long epoch) implements Action {
+    }
 }

@@ -51,7 +51,7 @@ public final class HaNode implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-    private HaSupervisor supervisor;
+    private volatile HaSupervisor supervisor;
 
     public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
         this.events = events;
@@ -187,6 +187,18 @@ public final class HaNode implements AutoCloseable {
         return supervisor;
     }
 
+    /** The upgrade's view of this pair; {@code vipCheckPort}: the port on the VIP that proves it answers (0: none). */
+    public io.geminik8s.agent.upgrade.PairView pairView(int vipCheckPort) {
+        String address = ha.vipCidr().substring(0, ha.vipCidr().indexOf('/'));
+        return new HaPairView(this::supervisor, local, vipCheckPort <= 0 ? null
+                : new java.net.InetSocketAddress(address, vipCheckPort));
+    }
+
+    /** The node's K3s service (restarted after an upgrade replaced its binary). */
+    public K3sDriver k3s() {
+        return k3s;
+    }
+
     public PgControl database() {
         return local;
     }
@@ -305,6 +317,10 @@ public final class HaNode implements AutoCloseable {
         public void start() {
         }
 
+        public void restartIfWanted() {
+        }
+
+        @Override
         public void restart() {
         }
 

@@ -49,6 +49,8 @@ public final class HaSupervisor implements AutoCloseable {
     private long nextHeartbeat;
     private boolean writing;
 
+    private volatile String peerProgress;
+
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
                         SiteDriver driver, HaEvents events) {
         this(site, self, timing, machine, witness, driver, events, null);
@@ -125,8 +127,52 @@ public final class HaSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * A planned switchover, if this node is a primary whose peer is synchronous (see {@link PairMachine#handOver}).
+     *
+     * @return whether it started
+     */
+    public boolean handOver() {
+        return call(() -> {
+            List<Action> actions = machine.handOver(now());
+            if (actions.isEmpty()) {
+                return false;
+            }
+            journal.record("ha.switchover", Severity.INFO, "planned switchover: epoch " + machine.epoch()
+                    + " handed over to the peer", Map.of("epoch", Long.toString(machine.epoch())));
+            apply(actions);
+            return true;
+        });
+    }
+
+    /** The upgrade progress this node announces on every datagram to its peer. */
+    public void announce(String progress) {
+        PeerLink link = peer;
+        if (link != null) {
+            link.announce(progress);
+        }
+    }
+
+    /** The peer's last announced upgrade progress; null when none was heard. */
+    public String peerProgress() {
+        return peerProgress;
+    }
+
+    /** Primary: the peer follows and is synchronous and sync-eligible. */
+    public boolean peerSynchronous() {
+        return call(machine::peerSynchronous);
+    }
+
+    /** Whether a rejoin is under way or to be retried. */
+    public boolean rejoining() {
+        return call(machine::rejoining);
+    }
+
     private void onPacket(PeerLink.Packet p) {
         long now = now();
+        if (p.upgrade() != null) {
+            peerProgress = p.upgrade();
+        }
         if (p.type().equals("hb")) {
             answering = p;
             try {
@@ -179,8 +225,9 @@ public final class HaSupervisor implements AutoCloseable {
                 guard.disarm(); // waits for a fence of the timer's or the watchdog's that is running
                 writing = false;
                 driver.fence(f.epoch());
-                event("ha.fenced", Severity.WARNING, machine.state() == PairMachine.State.STEPPED_DOWN
-                        ? "stepped down: the local PostgreSQL does not answer" : "fenced: lease lapsed or epoch moved",
+                event("ha.fenced", Severity.WARNING, machine.state() != PairMachine.State.STEPPED_DOWN
+                        ? "fenced: lease lapsed or epoch moved" : machine.handedOver()
+                        ? "handing over: fenced for a planned switchover" : "stepped down: the local PostgreSQL does not answer",
                         f.epoch(), started);
             } else if (a instanceof Action.Unfence u) {
                 writing = true;
@@ -194,6 +241,14 @@ public final class HaSupervisor implements AutoCloseable {
                 writing = true;
                 driver.forcePromote(p.epoch());
                 event("ha.promoted", Severity.CRITICAL, "force-promoted to primary by the operator", p.epoch(), started);
+            } else if (a instanceof Action.Release r) {
+                if (driver.localAnswers()) { // the fence did not take: never tell the hub it did (asked again)
+                    LOG.warning("HA " + site + "/" + self + ": epoch " + r.epoch() + " not released: the local"
+                            + " PostgreSQL still answers after the fence");
+                    driver.fence(r.epoch());
+                } else {
+                    ask(WitnessRequest.Op.RELEASE, r.epoch(), null, null);
+                }
             } else if (a instanceof Action.ForceWithHub f) {
                 ask(WitnessRequest.Op.FORCE, f.epoch(), null, null);
             } else if (a instanceof Action.Rejoin r) {

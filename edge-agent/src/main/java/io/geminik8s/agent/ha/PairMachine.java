@@ -17,6 +17,7 @@ import java.util.List;
  *    ▲                            │ primary heard again
  *    └────────────────────────────┘
  * PRIMARY/ALONE ──local PostgreSQL silent after 2 restarts──▶ STEPPED_DOWN ──heartbeat of N+1──▶ STANDBY (rejoin)
+ * PRIMARY ──hand over (sync peer)──▶ STEPPED_DOWN, epoch released at the hub ──heartbeat of N+1──▶ STANDBY (rejoin)
  * </pre>
  */
 public final class PairMachine {
@@ -60,6 +61,9 @@ public final class PairMachine {
     /** The holder this node is rejoining (pg_rewind or a base backup under way or to retry); null when done. */
     private String rejoining;
     private long rejoinRetryAt = -1;
+    /** Stepped down for a planned switchover: the release is asked of the hub until it answers. */
+    private boolean releasing;
+    private boolean handedOver;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -157,7 +161,8 @@ public final class PairMachine {
                 return askHub(now, new Action.AskPromotion(epoch + 1, now - lastAckSent));
             }
             case STEPPED_DOWN -> {
-                return List.of(); // silent: no heartbeats, no renewals, so the standby takes over
+                // silent: no heartbeats, no renewals, so the standby takes over (at once once the hub has the release)
+                return releasing ? askHub(now, new Action.Release(epoch)) : List.of();
             }
             default -> throw new IllegalStateException(state.toString());
         }
@@ -182,6 +187,7 @@ public final class PairMachine {
         if (state == State.STEPPED_DOWN && heartbeatEpoch > epoch) {
             epoch = heartbeatEpoch;
             state = State.STANDBY;
+            releasing = false;
             lastPeerContact = now;
             return List.of(rejoin(peer));
         }
@@ -316,6 +322,35 @@ public final class PairMachine {
         return List.of(new Action.Fence(epoch));
     }
 
+    /**
+     * A planned switchover (an upgrade's): only a primary whose peer follows and is synchronous and sync-eligible,
+     * so the standby has every acknowledged write. Fences, then releases the epoch at the hub, so that the standby's
+     * promotion is granted at once; then waits, silent, for the standby's heartbeat of the next epoch and rejoins it.
+     *
+     * @return the actions, or an empty list (nothing done) when this node may not hand over now
+     */
+    public List<Action> handOver(long now) {
+        if (state != State.PRIMARY || forced || !syncPeer || !named || rejoining != null
+                || now - lastPeerContact >= timing.peerSilenceMs()) {
+            return List.of();
+        }
+        state = State.STEPPED_DOWN;
+        releasing = true;
+        handedOver = true;
+        lastHubAsk = now;
+        return List.of(new Action.Fence(epoch), new Action.Release(epoch));
+    }
+
+    /** Primary: the peer follows, is in synchronous_standby_names and counted sync-eligible by the hub. */
+    public boolean peerSynchronous() {
+        return state == State.PRIMARY && syncPeer && named;
+    }
+
+    /** Whether the last step-down was a planned switchover (not a silent database). */
+    public boolean handedOver() {
+        return handedOver;
+    }
+
     /** The restart asked for by {@link #localDatabase} is done: silence is counted afresh. */
     public void databaseRestarted() {
         dbSilentSince = -1;
@@ -358,6 +393,18 @@ public final class PairMachine {
                     lastPeerContact = now;
                     return wasWriting ? List.of(new Action.Fence(epoch - 1), rejoin(reply.holder()))
                             : List.of(rejoin(reply.holder()));
+                }
+                return List.of();
+            }
+            case STEPPED_DOWN -> {
+                if (op == WitnessRequest.Op.RELEASE && granted) {
+                    releasing = false;
+                } else if (reply.epoch() != null && reply.epoch() > epoch && reply.holder() != null) {
+                    epoch = reply.epoch(); // the standby holds the next epoch already: follow it
+                    state = State.STANDBY;
+                    releasing = false;
+                    lastPeerContact = now;
+                    return List.of(rejoin(reply.holder()));
                 }
                 return List.of();
             }

@@ -15,7 +15,9 @@ import javax.crypto.spec.SecretKeySpec;
 final class PeerCodec {
 
     static final int TAG_BYTES = 32;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Fields a newer agent adds are ignored (a pair runs two agent versions during the agent's own upgrade). */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** Why a datagram was dropped before it reached the supervisor. */
     enum Drop { BAD_MAC, MALFORMED, FOREIGN, REPLAYED }

@@ -33,8 +33,13 @@ public final class PeerLink implements AutoCloseable {
      * id and datagram number. An ack names the heartbeat it answers ({@code answersBoot}/{@code answersSeq}) and
      * echoes its {@code sentAt}; the holder trusts neither time nor number but its own record of what it sent.
      */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Packet(String type, String site, String from, long epoch, long sentAt, long boot, long seq,
-                         long answersBoot, long answersSeq) {
+                         long answersBoot, long answersSeq, String upgrade) {
+        public Packet(String type, String site, String from, long epoch, long sentAt, long boot, long seq,
+                      long answersBoot, long answersSeq) {
+            this(type, site, from, epoch, sentAt, boot, seq, answersBoot, answersSeq, null);
+        }
     }
 
     private final DatagramChannel channel;
@@ -46,6 +51,8 @@ public final class PeerLink implements AutoCloseable {
     private final ReplayGuard replays = new ReplayGuard();
     private final long boot = RANDOM.nextLong();
     private final AtomicLong seq = new AtomicLong();
+    /** This node's upgrade progress ({@code generation:step}), carried on every datagram; null: none. */
+    private volatile String progress;
     private final AtomicLong accepted = new AtomicLong();
     private final Map<PeerCodec.Drop, AtomicLong> dropped = new EnumMap<>(PeerCodec.Drop.class);
     private final Thread receiver;
@@ -76,6 +83,11 @@ public final class PeerLink implements AutoCloseable {
         return boot;
     }
 
+    /** What every following datagram announces of this node's upgrade (at most 64 chars; null: nothing). */
+    public void announce(String upgrade) {
+        this.progress = upgrade == null || upgrade.length() > 64 ? null : upgrade;
+    }
+
     /**
      * Sends a datagram; best effort, never blocks for long: a datagram that cannot be sent is a missed heartbeat.
      *
@@ -83,7 +95,8 @@ public final class PeerLink implements AutoCloseable {
      */
     public long send(String type, long epoch, long sentAt, long answersBoot, long answersSeq) {
         long n = seq.incrementAndGet();
-        byte[] bytes = codec.seal(new Packet(type, site, self, epoch, sentAt, boot, n, answersBoot, answersSeq));
+        byte[] bytes = codec.seal(new Packet(type, site, self, epoch, sentAt, boot, n, answersBoot, answersSeq,
+                progress));
         try {
             channel.send(ByteBuffer.wrap(bytes), peer);
         } catch (IOException e) {

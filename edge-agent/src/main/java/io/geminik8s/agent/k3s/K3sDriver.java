@@ -13,6 +13,9 @@ public interface K3sDriver {
     /** After a promotion both K3s servers restart, so that Kine reconnects to the new primary cleanly. */
     void restart();
 
+    /** After its binary was replaced (an upgrade): restarted if HA wants it running, else left stopped. */
+    void restartIfWanted();
+
     /**
      * After a forced (lossy) promotion: move Kine's id sequence far ahead, so revisions never go back
      * (etcd-io/etcd#16028, kubernetes/kubernetes#118501).

@@ -83,6 +83,14 @@ public final class ProcessK3s implements K3sDriver {
         start();
     }
 
+    @Override
+    public synchronized void restartIfWanted() {
+        if (wanted) {
+            stopProcess();
+            startProcess();
+        }
+    }
+
     /** {@code k3s.rotate-command} between a stop and a start; the lock is not held while it runs. */
     @Override
     public String rotateCertificates() {

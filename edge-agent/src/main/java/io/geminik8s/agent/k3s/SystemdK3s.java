@@ -61,6 +61,14 @@ public final class SystemdK3s implements K3sDriver {
         systemctl("restart");
     }
 
+    /** {@code systemctl try-restart}: restarts the unit only if it runs (a fenced node's stays stopped). */
+    @Override
+    public void restartIfWanted() {
+        if (!Boolean.FALSE.equals(wanted)) {
+            systemctl("try-restart");
+        }
+    }
+
     @Override
     public void bumpKineIdSequence() {
         sql.accept(BUMP_KINE_IDS);

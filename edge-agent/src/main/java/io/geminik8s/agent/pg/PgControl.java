@@ -344,6 +344,19 @@ public final class PgControl implements AutoCloseable {
         }
     }
 
+    /** Standby side: whether this server's WAL receiver streams from its primary. Never throws: false when unsure. */
+    public boolean receiving() {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.setQueryTimeout(2);
+            try (var rs = st.executeQuery("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'")) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** The best {@code sync_state} among this primary's standbys ({@code sync}, {@code async}...), or {@code none}. */
     public String synchronousState() {
         return (String) scalar("SELECT coalesce(max(sync_state), 'none') FROM pg_stat_replication");

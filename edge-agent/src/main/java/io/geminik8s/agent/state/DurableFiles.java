@@ -104,6 +104,13 @@ public final class DurableFiles {
     }
 
     /** fsync of a directory: makes the creations, renames and deletions of its entries durable. */
+    /** Forces {@code file}'s content to disk. */
+    public static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
     public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

@@ -60,6 +60,10 @@ class NodeDriverTest {
                 k3sCalls.add(node + " restart");
             }
 
+            public void restartIfWanted() {
+                k3sCalls.add(node + " restart-if-wanted");
+            }
+
             public void bumpKineIdSequence() {
                 k3sCalls.add(node + " bump");
             }

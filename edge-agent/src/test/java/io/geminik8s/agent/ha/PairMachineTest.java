@@ -229,4 +229,47 @@ class PairMachineTest {
         assertEquals(PairMachine.State.STANDBY, t.state());
         assertEquals(3, t.epoch());
     }
+
+    @Test
+    void aPlannedSwitchoverFencesReleasesUntilTheHubAnswersThenFollowsTheNewHolder() {
+        PairMachine p = PairMachine.primary("b", 4, 0, T, 0);
+        p.peerAck(4, 900, 1000);
+        assertEquals(List.of(new Action.Fence(4), new Action.Release(4)), p.handOver(1000));
+        assertEquals(PairMachine.State.STEPPED_DOWN, p.state());
+        assertTrue(p.handedOver());
+        assertEquals(List.of(), p.tick(1200), "silent: no heartbeats, no renewals, no retry before hub-retry");
+        assertEquals(List.of(new Action.Release(4)), p.tick(1500), "asked again until the hub answers");
+        p.hubReply(Op.RELEASE, reply(WitnessReply.Outcome.GRANTED, 4, "a", 0L), 1500, 1550);
+        assertEquals(List.of(), p.tick(2500), "released: nothing more to ask");
+        assertEquals(List.of(new Action.Rejoin(5, "b")), p.peerHeartbeat(5, 2600, 2600), "the standby took epoch 5");
+        assertEquals(PairMachine.State.STANDBY, p.state());
+        assertEquals(5, p.epoch());
+        assertEquals(List.of(), p.handOver(2700), "only a primary hands over");
+    }
+
+    @Test
+    void noSwitchoverWithoutASynchronousFollowingPeer() {
+        PairMachine notSync = PairMachine.primary("b", 1, 0, false, T, 0);
+        assertEquals(List.of(), notSync.handOver(100), "a standby that may lack acknowledged writes");
+        assertEquals(PairMachine.State.PRIMARY, notSync.state());
+        PairMachine silentPeer = PairMachine.primary("b", 1, 0, T, 0);
+        silentPeer.tick(1600); // peer silent: alone
+        assertEquals(List.of(), silentPeer.handOver(1600));
+        PairMachine p = PairMachine.primary("b", 1, 0, T, 0);
+        assertTrue(p.peerSynchronous());
+        p.replication(false, 100);
+        p.replication(false, 1700); // named but not streaming for the peer-silence time: reported lost
+        p.hubReply(Op.PEER_LOST, reply(WitnessReply.Outcome.GRANTED, 1, "a", null), 1700, 1750);
+        assertFalse(p.peerSynchronous());
+        assertEquals(List.of(), p.handOver(1800));
+    }
+
+    @Test
+    void aReleaseAnsweredWithANewerEpochFollowsItsHolder() {
+        PairMachine p = PairMachine.primary("b", 2, 0, T, 0);
+        p.handOver(10);
+        assertEquals(List.of(new Action.Rejoin(3, "b")),
+                p.hubReply(Op.RELEASE, reply(WitnessReply.Outcome.REFUSED, 3, "b", null), 10, 20));
+        assertEquals(PairMachine.State.STANDBY, p.state());
+    }
 }

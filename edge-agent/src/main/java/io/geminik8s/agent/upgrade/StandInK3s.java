@@ -1,0 +1,69 @@
+package io.geminik8s.agent.upgrade;
+
+import io.geminik8s.agent.state.DurableFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * The demo's K3s, in the JVM: its version is a file ({@code <state>/k3s-standin-version}, {@code initial} until the
+ * first install) and it is ready unless its version names a failure on request ({@code …-fail-ready}: never ready,
+ * so the upgrade rolls back, as a K3s that does not come up). Needs no artifact file.
+ */
+public final class StandInK3s implements K3sVersions {
+
+    private final Path versionFile;
+    private final Path previousFile;
+    private final String initial;
+
+    public StandInK3s(Path stateDir, String initial) {
+        this.versionFile = stateDir.resolve("k3s-standin-version");
+        this.previousFile = stateDir.resolve("k3s-standin-previous");
+        this.initial = initial;
+    }
+
+    @Override
+    public String running() {
+        return read(versionFile, initial);
+    }
+
+    @Override
+    public boolean ready() {
+        return !running().endsWith("-fail-ready");
+    }
+
+    @Override
+    public void install(Path artifact, String version) {
+        String now = running();
+        if (!now.equals(version)) {
+            write(previousFile, now);
+            write(versionFile, version);
+        }
+    }
+
+    @Override
+    public void rollback() {
+        write(versionFile, read(previousFile, initial));
+    }
+
+    @Override
+    public boolean needsArtifact() {
+        return false;
+    }
+
+    private static String read(Path file, String fallback) {
+        try {
+            return DurableFiles.readText(file).orElse(fallback);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            DurableFiles.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.geminik8s.agent.upgrade;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.agent.artifact.ArtifactStore;
+import io.geminik8s.protocol.Artifact;
+import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.Severity;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Carries out {@link UpgradePlan}'s decisions for the K3s version of the newest applied desired state, on a thread of
+ * its own: the record is written before each step (installing, verifying, rolling-back, switching-over), so a crash
+ * at any step resumes it at the next start. A standby that does not prove the new version (version, K3s ready,
+ * streaming) within {@code verifyTimeout} is rolled back and reports {@code failed}; the primary never stopped.
+ */
+public final class UpgradeCoordinator implements AutoCloseable {
+
+    /** The newest applied desired state: its generation and spec. */
+    public record Desired(long generation, JsonNode spec) {
+    }
+
+    /** Where the coordinator reports (the agent's journal). */
+    public interface Events {
+        void event(String type, Severity severity, String message, Map<String, String> attrs);
+    }
+
+    private static final Logger LOG = Logger.getLogger(UpgradeCoordinator.class.getName());
+
+    private final Path recordFile;
+    private final Supplier<Desired> desired;
+    private final K3sVersions k3s;
+    private final PairView pair;
+    private final ArtifactStore artifacts;
+    private final BooleanSupplier hubReachable;
+    private final Events events;
+    private final Duration verifyTimeout;
+    private final ObjectMapper json = new ObjectMapper();
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gk8s-upgrade");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile UpgradeRecord record;
+    private volatile Health.Runtime runtime;
+    private String waitingFor; // the artifact a fetch is still under way for (said once)
+
+    public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PairView pair,
+                              ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
+                              Duration verifyTimeout) {
+        try {
+            io.geminik8s.agent.state.DurableFiles.privateDirectory(stateDir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.recordFile = stateDir.resolve("upgrade.json");
+        this.desired = desired;
+        this.k3s = k3s;
+        this.pair = pair;
+        this.artifacts = artifacts;
+        this.hubReachable = hubReachable;
+        this.events = events;
+        this.verifyTimeout = verifyTimeout;
+        this.record = UpgradeRecord.load(recordFile).orElse(null);
+    }
+
+    public void start(Duration every) {
+        thread.scheduleWithFixedDelay(this::tick, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The newest generation whose upgrade finished on this node (0: none). */
+    public long settled() {
+        UpgradeRecord r = record;
+        return r == null ? 0 : r.settled();
+    }
+
+    /** What runs on the node, as of the last tick; null before the first. */
+    public Health.Runtime runtime() {
+        return runtime;
+    }
+
+    /** One decision and its step; public for tests, which drive it without the timer. */
+    public synchronized void tick() {
+        try {
+            Desired d = desired.get();
+            String running = k3s.running();
+            observe(running);
+            if (d == null) {
+                return;
+            }
+            String target = text(d.spec().path("versions").path("k3s"));
+            UpgradeRecord r = record;
+            pair.announce(r == null ? null : r.announce());
+            UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
+                    pair.role(), pair.peerProgress(), pair.peerSynchronous(), hubReachable.getAsBoolean(), r));
+            switch (next) {
+                case NOTHING -> { }
+                case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation()),
+                        "upgrade.done", Severity.INFO, "generation " + d.generation() + " names no K3s version");
+                case DONE -> save(new UpgradeRecord(d.generation(), "done", from(r, d, running), target, null,
+                        d.generation()), "upgrade.done", Severity.INFO, "K3s " + target + " runs and is ready");
+                case WAIT_FOR_STANDBY -> {
+                    if (r == null || r.generation() != d.generation() || !"waiting-for-standby".equals(r.step())) {
+                        save(new UpgradeRecord(d.generation(), "waiting-for-standby", running, target, null,
+                                settled()), "upgrade.waiting-for-standby", Severity.INFO,
+                                "K3s " + target + ": the standby upgrades first");
+                    }
+                }
+                case HAND_OVER -> handOver(d, running, target);
+                case INSTALL -> install(d, from(r, d, running), target);
+                case ROLLBACK -> rollBack(r, r.error());
+            }
+            observe(k3s.running());
+            pair.announce(record == null ? null : record.announce());
+        } catch (RuntimeException e) {
+            LOG.warning("upgrade tick failed: " + e);
+        }
+    }
+
+    private void handOver(Desired d, String running, String target) {
+        save(new UpgradeRecord(d.generation(), "switching-over", running, target, null, settled()),
+                "upgrade.switching-over", Severity.INFO, "the standby runs K3s " + target
+                        + " and streams: planned switchover");
+        if (!pair.handOver()) {
+            save(record.with("waiting-for-standby", null), "upgrade.waiting-for-standby", Severity.WARNING,
+                    "switchover not started: the standby is not synchronous any more");
+        }
+    }
+
+    private void install(Desired d, String from, String target) {
+        Path file = null;
+        if (k3s.needsArtifact()) {
+            Artifact a = artifact(d.spec(), target);
+            if (a == null) {
+                fail(d, from, target, "no signed artifact named k3s with version " + target + " in the desired state");
+                return;
+            }
+            try {
+                file = artifacts.stage(a); // already staged by the stager in the usual case; else fetched here
+                waitingFor = null;
+            } catch (ArtifactStore.Refused e) {
+                fail(d, from, target, "artifact k3s " + target + " refused, nothing installed: " + e.getMessage());
+                return;
+            } catch (IOException e) {
+                if (!target.equals(waitingFor)) {
+                    waitingFor = target;
+                    events.event("upgrade.waiting-for-artifact", Severity.INFO, "K3s " + target + ": " + e.getMessage()
+                            + "; tried again", Map.of("generation", Long.toString(d.generation())));
+                }
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled()), "upgrade.installing",
+                Severity.INFO, "installing K3s " + target + " (from " + from + ")");
+        try {
+            k3s.install(file, target);
+        } catch (RuntimeException e) {
+            rollBack(record, "install failed: " + e.getMessage());
+            return;
+        }
+        save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, "K3s " + target + " installed");
+        String why = proveWithin(target, verifyTimeout);
+        if (why == null) {
+            save(new UpgradeRecord(d.generation(), "done", from, target, null, d.generation()), "upgrade.done",
+                    Severity.INFO, "K3s " + target + " runs, is ready and the database streams");
+        } else {
+            rollBack(record, why);
+        }
+    }
+
+    private void rollBack(UpgradeRecord r, String why) {
+        save(r.with("rolling-back", why), "upgrade.rolling-back", Severity.WARNING, "K3s " + r.to() + ": " + why
+                + "; back to " + r.from());
+        String back;
+        try {
+            k3s.rollback();
+            back = proveWithin(r.from(), verifyTimeout);
+        } catch (RuntimeException e) {
+            back = "rollback failed: " + e.getMessage();
+        }
+        String error = back == null ? why : why + "; and " + back + " (recover by hand: docs/upgrades.md)";
+        save(r.with("failed", error), "upgrade.failed", Severity.CRITICAL, "K3s " + r.to() + " not taken: " + error);
+    }
+
+    private void fail(Desired d, String from, String target, String why) {
+        save(new UpgradeRecord(d.generation(), "failed", from, target, why, settled()), "upgrade.failed",
+                Severity.CRITICAL, why);
+    }
+
+    /** Null when {@code version} runs, is ready and (on a standby) the database streams within {@code t}. */
+    private String proveWithin(String version, Duration t) {
+        long deadline = System.nanoTime() + t.toNanos();
+        String why;
+        do {
+            String running = k3s.running();
+            observe(running);
+            boolean ready = k3s.ready();
+            why = version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
+                    : !ready ? "K3s " + version + " not ready within " + t.toSeconds() + " s"
+                    : pair.role() == PairView.Role.STANDBY && !pair.streaming() ? "the database does not stream"
+                    : null;
+            if (why == null) {
+                return null;
+            }
+            try {
+                Thread.sleep(250); // polling a process's answer; the deadline bounds it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        } while (System.nanoTime() < deadline);
+        return why;
+    }
+
+    private void observe(String running) {
+        Map<String, String> versions = new TreeMap<>();
+        if (running != null) {
+            versions.put("k3s", running);
+        }
+        UpgradeRecord r = record;
+        runtime = new Health.Runtime(versions.isEmpty() ? null : versions, running == null ? null : k3s.ready(),
+                pair.vipAnswers(), r == null ? null : r.report());
+    }
+
+    private void save(UpgradeRecord r, String type, Severity severity, String message) {
+        r.save(recordFile);
+        record = r;
+        events.event(type, severity, message, Map.of("generation", Long.toString(r.generation()),
+                "step", r.step(), "to", String.valueOf(r.to())));
+        LOG.info("upgrade: " + message);
+    }
+
+    private static String from(UpgradeRecord r, Desired d, String running) {
+        return r != null && r.generation() == d.generation() && r.from() != null ? r.from() : running;
+    }
+
+    private Artifact artifact(JsonNode spec, String version) {
+        for (JsonNode a : spec.path("artifacts")) {
+            if ("k3s".equals(a.path("name").asText()) && version.equals(a.path("version").asText())) {
+                try {
+                    return json.treeToValue(a, Artifact.class);
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String text(JsonNode n) {
+        return n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,67 @@
+package io.geminik8s.agent.upgrade;
+
+/**
+ * The pair-aware upgrade's decisions, without I/O: what this node does next for the newest desired generation.
+ * The standby goes first; the primary waits until its standby announces the generation done and streams
+ * synchronously, then hands over (a planned switchover) and, as the new standby, upgrades itself. A node already
+ * on the target is done at once; a generation that failed here is not tried again (a newer one may be).
+ */
+public final class UpgradePlan {
+
+    public enum Next {
+        /** Nothing to do now. */
+        NOTHING,
+        /** The spec names no K3s version: the generation is settled without touching K3s. */
+        SETTLE,
+        /** Already running the target: done. */
+        DONE,
+        /** Install the target (or carry an interrupted install on), then verify. */
+        INSTALL,
+        /** An interrupted rollback: carry it on. */
+        ROLLBACK,
+        /** Primary: the standby goes first. */
+        WAIT_FOR_STANDBY,
+        /** Primary: the standby is done and synchronous: planned switchover. */
+        HAND_OVER
+    }
+
+    /**
+     * {@code target}: the K3s version the generation names (null: none); {@code running}: what K3s reports;
+     * {@code record}: this node's record (null: none yet); {@code peer}: the peer's announced progress.
+     */
+    public record Input(long generation, String target, String running, PairView.Role role, String peer,
+                        boolean peerSynchronous, boolean hubReachable, UpgradeRecord record) {
+    }
+
+    private UpgradePlan() {
+    }
+
+    public static Next decide(Input in) {
+        UpgradeRecord r = in.record();
+        if (in.generation() <= 0 || (r != null && r.generation() > in.generation())) {
+            return Next.NOTHING;
+        }
+        boolean current = r != null && r.generation() == in.generation();
+        if (current && r.finished()) {
+            return Next.NOTHING;
+        }
+        if (current && "rolling-back".equals(r.step())) {
+            return Next.ROLLBACK;
+        }
+        if (current && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
+            return Next.INSTALL; // interrupted: install again (idempotent) and verify, or roll back
+        }
+        if (in.target() == null) {
+            return Next.SETTLE;
+        }
+        if (in.target().equals(in.running())) {
+            return Next.DONE;
+        }
+        return switch (in.role()) {
+            case STANDBY -> Next.INSTALL;
+            case PRIMARY -> (in.generation() + ":done").equals(in.peer()) && in.peerSynchronous() && in.hubReachable()
+                    ? Next.HAND_OVER : Next.WAIT_FOR_STANDBY;
+            case OTHER -> Next.NOTHING; // alone, fenced, a candidate, rejoining: the pair is not whole, nothing moves
+        };
+    }
+}
