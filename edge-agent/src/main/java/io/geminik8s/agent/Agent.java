@@ -69,6 +69,7 @@ public final class Agent implements AutoCloseable {
     private final io.geminik8s.agent.artifact.ArtifactStore artifactStore;
     private final io.geminik8s.agent.artifact.ArtifactStager artifacts;
     private volatile UpgradeCoordinator upgrades;
+    private boolean started;
     private volatile java.util.function.Supplier<Health.Pg> simulatedPostgres;
     private final CommandHandler commands;
     private final Link link;
@@ -155,14 +156,20 @@ public final class Agent implements AutoCloseable {
     /**
      * Upgrades the node's K3s to the version its desired state names, pair-aware ({@link UpgradeCoordinator}); health
      * then reports what runs ({@code runtime}) and as applied generation the newest whose upgrade finished here.
-     * Before {@link #start}.
+     * Once: before or after {@link #start} (HA, which the pair view needs, starts after the agent).
      */
-    public void upgradeWith(K3sVersions k3s, PairView pair, Duration verifyTimeout) {
+    public synchronized void upgradeWith(K3sVersions k3s, PairView pair, Duration verifyTimeout) {
+        if (upgrades != null) {
+            throw new IllegalStateException("upgrades are set up already");
+        }
         upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, k3s, pair, artifactStore,
                 link::connected, (type, severity, message, attrs) -> {
                     event(type, severity, message, attrs);
                     loop.execute(this::publishHealth); // a step is news for the rollout: no need to wait a sample
                 }, verifyTimeout);
+        if (started) {
+            upgrades.start(Duration.ofSeconds(1));
+        }
     }
 
     /** The demo's nodes run no PostgreSQL: health reports this instead of probing one. Before {@link #start}. */
@@ -186,7 +193,8 @@ public final class Agent implements AutoCloseable {
         return sim != null ? sim.get() : pg.configured() ? pg.probe() : null;
     }
 
-    public void start() {
+    public synchronized void start() {
+        started = true;
         LOG.info(() -> "agent " + VERSION + " starting: " + config.clientId() + " -> " + config.brokerUri());
         link.start(); // connects while the start event is journaled (file and folder fsync: 30-50 ms under strace)
         events.record("agent.started", Severity.INFO, "agent " + VERSION + " started", Map.of("version", VERSION));

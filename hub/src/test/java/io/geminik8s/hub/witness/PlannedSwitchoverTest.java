@@ -1,0 +1,290 @@
+package io.geminik8s.hub.witness;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.geminik8s.agent.Agent;
+import io.geminik8s.agent.config.AgentConfig;
+import io.geminik8s.agent.config.ConfigLoader;
+import io.geminik8s.agent.ha.HaNode;
+import io.geminik8s.agent.ha.PairMachine;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.upgrade.BinaryK3s;
+import io.geminik8s.agent.upgrade.UpgradeRecord;
+import io.geminik8s.embedded.FreePort;
+import io.geminik8s.hub.HubInfrastructure;
+import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.protocol.Artifact;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A pair takes a K3s upgrade pair-aware (issue 14), with real PostgreSQL 15, the agents' own HA and the hub as
+ * witness: the hub's desired state names a newer K3s (a signed artifact of the stand-in binary); the standby
+ * upgrades and proves it, the primary hands over (fence, release, the standby granted epoch 2 at once), rejoins as
+ * standby and upgrades. A writer commits all the while: no acknowledged write lost; the longest gap between two
+ * commits is the switchover's pause (printed). The VIP and the writer through it are the namespace harness's
+ * (ha-harness/run.sh upgrade).
+ */
+@QuarkusTest
+@WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class PlannedSwitchoverTest {
+
+    static final Path STAND_IN = Path.of("../ha-harness/k3s-binary-standin.sh").toAbsolutePath().normalize();
+    static final String OLD = "v1.31.4+k3s1";
+    static final String NEW = "v1.31.5+k3s1";
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<String> namespaces = new ArrayList<>();
+    private Path root;
+    private HttpServer server;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        for (String ns : namespaces) {
+            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+        }
+        if (server != null) {
+            server.stop(0);
+        }
+        if (root != null) {
+            new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
+        }
+    }
+
+    private String namespace(String node) throws Exception {
+        String ns = "gk8s-sw-" + node + "-" + ProcessHandle.current().pid();
+        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).start().waitFor());
+        namespaces.add(ns);
+        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth",
+                "peer", "name", "vip1").start().waitFor());
+        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up").start()
+                .waitFor());
+        return ns;
+    }
+
+    private record Node(Agent agent, HaNode ha, Path binary, Path state) {
+    }
+
+    private Node start(String site, String node, String peer, Map<String, Integer> ports, String role, String ns,
+                       Path signingKey) throws Exception {
+        Path bin = Files.createDirectories(root.resolve(node + "-bin")).resolve("k3s");
+        Files.writeString(bin, Files.readString(STAND_IN));
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> env = new HashMap<>(Map.of("GK8S_AGENT_SITE", site, "GK8S_AGENT_NODE", node,
+                "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:" + HubInfrastructure.mqttPort,
+                "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_STATE_DIR", root.resolve(node + "-state").toString(),
+                "GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_PEER_NODE", peer,
+                "GK8S_AGENT_HA_LISTEN", "127.0.0.1:" + ports.get(node + "-udp"),
+                "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.1:" + ports.get(peer + "-udp")));
+        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "1500",
+                "GK8S_AGENT_HA_PEER_SILENCE_MS", "500", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
+                "GK8S_AGENT_HA_HUB_RETRY_MS", "100", "GK8S_AGENT_PG_DATA", root.resolve(node).toString(),
+                "GK8S_AGENT_PG_HOST", "127.0.0.1", "GK8S_AGENT_PG_PORT", ports.get(node + "-pg").toString(),
+                "GK8S_AGENT_PG_PEER_HOST", "127.0.0.1"));
+        env.putAll(Map.of("GK8S_AGENT_PG_PEER_PORT", ports.get(peer + "-pg").toString(),
+                "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24", "GK8S_AGENT_VIP_DEVICE", "vip0", "GK8S_AGENT_VIP_NETNS", ns,
+                "GK8S_AGENT_K3S_UNIT", "none", "GK8S_AGENT_HEALTH_INTERVAL_S", "1",
+                "GK8S_AGENT_LABELS", "site-kind=" + site + ",size=standard",
+                "GK8S_AGENT_ARTIFACTS_SIGNING_KEY_FILE", signingKey.toString()));
+        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", secret("peer-key").toString());
+        env.put("GK8S_AGENT_PG_SECRET_FILE", secret("pg-secret").toString());
+        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "127.0.0.0/8");
+        AgentConfig config = ConfigLoader.load(null, env);
+        Agent agent = new Agent(config, Clock.systemUTC());
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(agent::connected);
+        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
+        open.add(agent);
+        open.add(ha);
+        ha.start();
+        agent.upgradeWith(new BinaryK3s(bin, null, ha.k3s()), ha.pairView(0), Duration.ofSeconds(30));
+        return new Node(agent, ha, bin, config.stateDir());
+    }
+
+    private Path secret(String name) throws Exception {
+        Path p = root.resolve(name); // both nodes of the site share it
+        if (!Files.exists(p)) {
+            Files.writeString(p, UUID.randomUUID() + "-" + UUID.randomUUID());
+        }
+        return p;
+    }
+
+    @Test
+    void aPairUpgradesStandbyFirstThenSwitchesOverWithoutLosingAnAcknowledgedWrite() throws Exception {
+        boolean ready = Files.isExecutable(PgControl.DEBIAN_15.resolve("pg_rewind"))
+                && "root".equals(System.getProperty("user.name"));
+        if (!ready && System.getenv("GK8S_REQUIRE_DEBIAN_PG") != null) {
+            throw new IllegalStateException("PostgreSQL 15 and root are required here");
+        }
+        Assumptions.assumeTrue(ready, "skipped: needs Debian's postgresql-15 and root; .ci/run provides both");
+        IngestProbe.awaitIngestReady();
+        root = Files.createTempDirectory("gk8s-switchover");
+        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
+        KeyPair fleet = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path key = Files.writeString(root.resolve("signing.pem"), "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(fleet.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        byte[] newBinary = Files.readString(STAND_IN).replace("VERSION=" + OLD, "VERSION=" + NEW)
+                .getBytes(StandardCharsets.UTF_8);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/k3s", ex -> {
+            ex.sendResponseHeaders(200, newBinary.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(newBinary);
+            }
+        });
+        server.start();
+        String site = "sw-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, Integer> ports = Map.of("a-udp", FreePort.find(), "b-udp", FreePort.find(),
+                "a-pg", FreePort.find(), "b-pg", FreePort.find());
+        Node a = start(site, "a", "b", ports, "primary", namespace("a"), key);
+        Node b = start(site, "b", "a", ports, "standby", namespace("b"), key);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
+                .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
+        a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
+
+        Writer writer = new Writer(List.of(a.ha().database(), b.ha().database()));
+        Thread w = new Thread(writer, "writer");
+        w.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acked.size() > 20);
+
+        Artifact artifact = new Artifact("k3s", NEW, "http://127.0.0.1:" + server.getAddress().getPort() + "/k3s",
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(newBinary)),
+                (long) newBinary.length, null).signedWith(fleet.getPrivate());
+        String template = Files.readString(Path.of("../fleet-templates/store-standard.yaml"))
+                .replace("name: store-standard", "name: " + site).replace("site-kind: store", "site-kind: " + site)
+                .replace("k3s: " + OLD, "k3s: " + NEW)
+                + "  artifacts:\n    - name: k3s\n      version: \"" + NEW + "\"\n      url: " + artifact.url()
+                + "\n      sha256: " + artifact.sha256() + "\n      size: " + artifact.size() + "\n      signature: "
+                + artifact.signature() + "\n";
+        given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN).contentType("application/yaml")
+                .body(template.getBytes(StandardCharsets.UTF_8)).post("/api/v1/templates").then().statusCode(201);
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                step(a).equals("done") && step(b).equals("done")
+                        && a.ha().supervisor().state() == PairMachine.State.STANDBY && !a.ha().supervisor().rejoining());
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acked.size() > writer.ackedAt(NEW_PRIMARY_SEEN) + 20);
+        writer.stop.set(true);
+        w.join(10_000);
+
+        assertEquals(NEW, new BinaryK3s(a.binary(), null, null).running());
+        assertEquals(NEW, new BinaryK3s(b.binary(), null, null).running());
+        assertEquals(PairMachine.State.PRIMARY, b.ha().supervisor().state());
+        assertEquals(2, b.ha().supervisor().epoch(), "one switchover: epoch + 1");
+        try (Connection c = b.ha().database().connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM acked WHERE id = ANY('" + writer.ids() + "'::int[])")) {
+            rs.next();
+            assertEquals(writer.acked.size(), rs.getInt(1), "no acknowledged write lost");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.ha().database().receiving());
+        List<String> types = given().get("/api/v1/sites/" + site + "/events?limit=500").then().extract().path("items.type");
+        assertTrue(types.contains("ha.switchover") && types.contains("witness.switchover-finished"), types.toString());
+        System.out.printf("planned switchover (lease 1500 ms, peer silence 500 ms): %d writes acknowledged, none lost;"
+                + " longest gap between two commits %d ms%n", writer.acked.size(), writer.longestGapMs());
+    }
+
+    private static final int NEW_PRIMARY_SEEN = 1;
+
+    private static String step(Node n) {
+        return UpgradeRecord.load(n.state().resolve("upgrade.json")).map(r -> r.step()).orElse("");
+    }
+
+    /** Commits one row at a time on whichever node takes it; remembers the acknowledged ids and when. */
+    private static final class Writer implements Runnable {
+        final List<PgControl> nodes;
+        final ConcurrentLinkedQueue<Integer> acked = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<long[]> times = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+        volatile int firstOnB = -1;
+
+        Writer(List<PgControl> nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public void run() {
+            int id = 0;
+            int current = 0;
+            while (!stop.get()) {
+                id++;
+                boolean done = false;
+                for (int tries = 0; tries < nodes.size() && !done; tries++) {
+                    PgControl n = nodes.get(current);
+                    try (Connection c = n.connect(); Statement st = c.createStatement()) {
+                        st.setQueryTimeout(2);
+                        st.execute("INSERT INTO acked VALUES (" + id + ")");
+                        acked.add(id);
+                        times.add(new long[] {id, System.nanoTime()});
+                        if (current == 1 && firstOnB < 0) {
+                            firstOnB = acked.size();
+                        }
+                        done = true;
+                    } catch (Exception e) {
+                        current = (current + 1) % nodes.size();
+                    }
+                }
+                if (!done) {
+                    try {
+                        Thread.sleep(20); // neither node takes writes (the switchover): try again shortly
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        int ackedAt(int which) {
+            return Math.max(firstOnB, 0);
+        }
+
+        String ids() {
+            return "{" + String.join(",", acked.stream().map(String::valueOf).toList()) + "}";
+        }
+
+        long longestGapMs() {
+            long prev = -1;
+            long max = 0;
+            for (long[] t : times) {
+                if (prev >= 0) {
+                    max = Math.max(max, t[1] - prev);
+                }
+                prev = t[1];
+            }
+            return max / 1_000_000;
+        }
+    }
+}
