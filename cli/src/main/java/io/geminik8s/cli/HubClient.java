@@ -56,6 +56,12 @@ final class HubClient {
         }
     }
 
+    /** POSTs {@code body} as {@code contentType} (e.g. a template's YAML) and reads the JSON answer. */
+    JsonNode postText(String path, String contentType, byte[] body) {
+        return send(HttpRequest.newBuilder(uri(path, Map.of())).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     /** A text answer (e.g. PEM) asked for as {@code accept}; a problem answer fails as {@link #get} does. */
     String getText(String path, String accept) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path, Map.of())).GET();
@@ -106,6 +112,11 @@ final class HubClient {
     private Failure failure(HttpResponse<byte[]> r, JsonNode body) {
         String raw = new String(r.body(), StandardCharsets.UTF_8);
         String detail = body == null ? raw : body.path("detail").asText(body.path("title").asText(raw));
+        if (body != null && body.path("problems").isArray() && !body.path("problems").isEmpty()) {
+            StringBuilder all = new StringBuilder(detail);
+            body.path("problems").forEach(p -> all.append("\n  ").append(p.asText()));
+            detail = all.toString();
+        }
         return new Failure("hub answered " + r.statusCode() + ": " + detail + (r.statusCode() == 401
                 ? (token == null ? "; no token was given" : "; the token was refused") + ": pass one with"
                 + " --token-file FILE, env GK8S_TOKEN, or token:/tokenFile: in ~/.config/gk8s/config.yaml"

@@ -114,7 +114,8 @@ final class RolloutCommand {
         CommandSpec spec;
         @Parameters(index = "0", description = "rollout id")
         long id;
-        @Option(names = {"-w", "--watch"}, description = "follow until succeeded or aborted (exit 1 if aborted)")
+        @Option(names = {"-w", "--watch"}, description = "follow until succeeded, aborted or paused (exit 0, 1 aborted, 2 paused:"
+                + " an operator decides, resume or abort)")
         boolean watch;
         @Option(names = "--interval-ms", defaultValue = "1000", description = "how often -w asks the hub")
         long intervalMs;
@@ -140,8 +141,8 @@ final class RolloutCommand {
                         last[0] = line;
                     }
                     String phase = r.path("phase").asText();
-                    if (!watch || phase.equals("succeeded") || phase.equals("aborted")) {
-                        done.complete(phase.equals("aborted") ? 1 : 0);
+                    if (!watch || phase.equals("succeeded") || phase.equals("aborted") || phase.equals("paused")) {
+                        done.complete(!watch ? 0 : phase.equals("aborted") ? 1 : phase.equals("paused") ? 2 : 0);
                     }
                 } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
                     done.completeExceptionally(e);

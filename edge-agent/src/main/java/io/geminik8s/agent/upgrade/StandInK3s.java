@@ -7,10 +7,13 @@ import java.nio.file.Path;
 
 /**
  * The demo's K3s, in the JVM: its version is a file ({@code <state>/k3s-standin-version}, {@code initial} until the
- * first install) and it is ready unless its version names a failure on request ({@code …-fail-ready}: never ready,
+ * first install) and it is ready unless its version asks for a failure ({@link #NEVER_READY}, build {@code k3s99}: never ready,
  * so the upgrade rolls back, as a K3s that does not come up). Needs no artifact file.
  */
 public final class StandInK3s implements K3sVersions {
+
+    /** The build number that makes a stand-in never ready (valid in a template: {@code v1.31.6+k3s99}). */
+    public static final String NEVER_READY = "+k3s99";
 
     private final Path versionFile;
     private final Path previousFile;
@@ -29,7 +32,7 @@ public final class StandInK3s implements K3sVersions {
 
     @Override
     public boolean ready() {
-        return !running().endsWith("-fail-ready");
+        return !running().endsWith(NEVER_READY);
     }
 
     @Override

@@ -42,7 +42,7 @@ class UpgradeCoordinatorTest {
     static final Path STAND_IN = Path.of("../ha-harness/k3s-binary-standin.sh").toAbsolutePath().normalize();
     static final String OLD = "v1.31.4+k3s1";
     static final String NEW = "v1.31.5+k3s1";
-    static final String BROKEN = "v1.31.6+k3s1-fail-ready";
+    static final String BROKEN = "v1.31.6+k3s99";
     /** Enough for the stand-in to answer (a few ms); every poll of a longer wait would only add crash points. */
     static final Duration VERIFY_FAST = Duration.ofMillis(600);
 

@@ -32,6 +32,8 @@ public class TemplateStore {
     private static final String COLUMNS = "name, revision, source, sha256, yaml, created_by, created_at";
     private static final String LATEST = "SELECT " + COLUMNS + " FROM template_revision WHERE name = $1"
             + " ORDER BY revision DESC LIMIT 1";
+    private static final String LATEST_FROM = "SELECT " + COLUMNS + " FROM template_revision WHERE name = $1"
+            + " AND source = $2 ORDER BY revision DESC LIMIT 1";
     private static final String INSERT = "INSERT INTO template_revision (name, revision, source, sha256, yaml, spec,"
             + " created_by) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7) RETURNING " + COLUMNS;
 
@@ -62,8 +64,15 @@ public class TemplateStore {
         }
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock(hashtext($1))")
                 .execute(Tuple.of("template:" + name))
-                .chain(() -> tx.preparedQuery(LATEST).execute(Tuple.of(name)))
-                .chain(rows -> {
+                .chain(() -> tx.preparedQuery(LATEST_FROM).execute(Tuple.of(name, source)))
+                .chain(fromSource -> {
+                    // a folder file that has not changed since it was read is no news, even when the API has added
+                    // revisions after it (else each scan would turn an API revision back into the file's)
+                    Revision same = fromSource.iterator().hasNext() ? revision(fromSource.iterator().next()) : null;
+                    if (same != null && source.startsWith("folder:") && same.sha256().equals(sha)) {
+                        return Uni.createFrom().item(new Added(same, false, List.of()));
+                    }
+                    return tx.preparedQuery(LATEST).execute(Tuple.of(name)).chain(rows -> {
                     Revision latest = rows.iterator().hasNext() ? revision(rows.iterator().next()) : null;
                     if (latest != null && latest.sha256().equals(sha)) {
                         return Uni.createFrom().item(new Added(latest, false, List.of()));
@@ -82,6 +91,7 @@ public class TemplateStore {
                     int next = latest == null ? 1 : latest.revision() + 1;
                     return tx.preparedQuery(INSERT).execute(Tuple.from(new Object[] {name, next, source, sha, yaml,
                             spec, by})).map(r -> new Added(revision(r.iterator().next()), true, List.of()));
+                    });
                 })).ifNoItem().after(config.dbTimeout()).fail();
     }
 
