@@ -58,6 +58,11 @@ public final class Gk8s {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = run(System.getenv(), out, err, args);
+        out.flush(); // autoflush covers println only: what a command print()ed (artifact sign's entry) is written now
+        err.flush();
+        System.exit(code);
     }
 }
