@@ -5,7 +5,7 @@
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
 # freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
 # old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced,
-# forged-acks, lease-mismatch, returns-into-cut, eligibility-order.
+# forged-acks, lease-mismatch, returns-into-cut, eligibility-order, upgrade, upgrade-bad-artifact.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -18,7 +18,8 @@ runs=${2:-3}
 all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-primary-standby cut-primary-hub
   cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
   freeze-primary-postgres hub-restart-during-failover old-primary-returns old-primary-returns-hub-late flapping-link
-  hub-down-force-promote client-overrides-fenced forged-acks lease-mismatch returns-into-cut eligibility-order"
+  hub-down-force-promote client-overrides-fenced forged-acks lease-mismatch returns-into-cut eligibility-order
+  upgrade upgrade-bad-artifact"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -35,6 +36,8 @@ case "$scenario" in
   client-overrides-fenced|forged-acks|lease-mismatch|returns-into-cut) expect=(b 1 2) ;;
   eligibility-order) expect=(a 1 1) ;;
   hub-down-force-promote) expect=(b 1 2) ;;
+  upgrade) expect=(b 1 2) ;;            # a rollout of K3s: standby first, planned switchover, the old primary
+  upgrade-bad-artifact) expect=(a 1 1) ;; # its artifact refused on the standby: nothing installed, a serves on
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
   freeze-primary-postgres|flapping-link) expect=(a 1 1) ;;
   hub-down-primary-dies) expect=(none 0 1) ;;
@@ -179,6 +182,17 @@ GK8S_AGENT_VIP_ADDRESS=$vip/24
 GK8S_AGENT_VIP_DEVICE=v-$n
 GK8S_AGENT_K3S_COMMAND=$work/$n-k3s.sh
 ENV
+  if [ "$upgrading" = 1 ]; then # the K3s binary an upgrade replaces (a stand-in), the fleet's signing key
+    mkdir -p "$work/$n-bin"; [ -f "$work/$n-bin/k3s" ] || install -m 755 ha-harness/k3s-binary-standin.sh "$work/$n-bin/k3s"
+    cat >> "$work/$n.env" <<ENV
+GK8S_AGENT_K3S_BINARY=$work/$n-bin/k3s
+GK8S_AGENT_ARTIFACTS_SIGNING_KEY_FILE=$work/signing.pub
+GK8S_AGENT_LABELS=site-kind=$site,size=standard
+GK8S_AGENT_VIP_CHECK_PORT=5432
+GK8S_AGENT_UPGRADE_VERIFY_TIMEOUT_S=20
+GK8S_AGENT_HEALTH_INTERVAL_S=2
+ENV
+  fi
   # an agent lease far longer than the hub's (3 s): the agent must run on the hub's, or it writes after b's promotion
   [ "$scenario" != lease-mismatch ] || echo GK8S_AGENT_HA_LEASE_MS=10000 >> "$work/$n.env"
   printf '#!/bin/sh\nPGPASSWORD=%s KINE_USER=kine exec java -Xmx24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp %s %s jdbc:postgresql://%s:5432/kine %s\n' \
@@ -220,6 +234,38 @@ start_probers() { # run: one Prober per node, in its namespace, against its own 
 owns_vip() { ip -n gk8s-$1 link show dev v-$1 2>/dev/null | grep -q "state UP" \
   && ip -n gk8s-$1 -o addr show dev v-$1 2>/dev/null | grep -q " $vip/" && echo t || echo f; }
 api() { in_ns c curl -s --max-time 3 -H "Authorization: Bearer $(cat "$hubdata/api-token")" "http://${ip[h]}:8080$1"; }
+api_post() { # path content-type file -> the answer; fails on an HTTP error
+  in_ns c curl -sf --max-time 10 -H "Authorization: Bearer $(cat "$hubdata/api-token")" -H "Content-Type: $2" \
+    --data-binary "@$3" "http://${ip[h]}:8080$1"; }
+# upgrade scenarios: the site's template (revision 1: K3s v1.31.4, what the stand-in binaries run), then at the fault
+# revision 2 naming v1.31.5 and its signed artifact (tampered on the wire for upgrade-bad-artifact) and a rollout
+upgrading=0; case "$scenario" in upgrade|upgrade-bad-artifact) upgrading=1 ;; esac
+template() { # revision-file k3s-version [artifact-entry-file]
+  sed -e "s/name: store-standard/name: upg-$site/" -e "s/site-kind: store/site-kind: $site/" \
+    -e "s/k3s: v1.31.4+k3s1/k3s: $2/" fleet-templates/store-standard.yaml > "$1"
+  [ -z "${3:-}" ] || { echo "  artifacts:"; sed 's/^/    /' "$3"; } >> "$1"
+}
+prepare_artifacts() { # once per scenario: the signing key, the new binary and its signed entry, served from h
+  mkdir -p "$work/artifacts"
+  java -jar cli/target/gk8s.jar artifact keygen --private "$work/signing.key" --public "$work/signing.pub" >/dev/null
+  sed 's/^VERSION=.*/VERSION=v1.31.5+k3s1/' ha-harness/k3s-binary-standin.sh > "$work/artifacts/k3s-v1.31.5"
+  local suffix=""; [ "$scenario" != upgrade-bad-artifact ] || suffix=-tampered
+  java -jar cli/target/gk8s.jar artifact sign --key "$work/signing.key" --name k3s --artifact-version v1.31.5+k3s1 \
+    --url "http://${ip[h]}:8088/k3s-v1.31.5$suffix" "$work/artifacts/k3s-v1.31.5" > "$work/artifact-entry.yaml"
+  { cat "$work/artifacts/k3s-v1.31.5"; echo "# one more line than was signed"; } > "$work/artifacts/k3s-v1.31.5-tampered"
+  chmod -R a+rX "$work/artifacts"
+  in_ns h python3 -m http.server 8088 --bind ${ip[h]} --directory "$work/artifacts" > "$work/artifacts.log" 2>&1 &
+  pids+=($!)
+}
+start_rollout() {
+  template "$work/rev2.yaml" v1.31.5+k3s1 "$work/artifact-entry.yaml"
+  api_post /api/v1/templates application/yaml "$work/rev2.yaml" >/dev/null
+  printf '{"template":"upg-%s","toRevision":2,"strategy":{"canary":"1","waves":["100%%"],"soak":"PT5S"}}' "$site" \
+    > "$work/rollout.json"
+  rollout_id=$(api_post /api/v1/rollouts application/json "$work/rollout.json" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+}
+rollout_phase() { api /api/v1/rollouts/$rollout_id | grep -o '"phase":"[a-z_]*"' | head -1 | cut -d'"' -f4; }
+rollout_is() { [ "$(rollout_phase)" = "$1" ]; }
 epoch() { api /api/v1/sites/$site/witness | grep -o '"epoch":[0-9]*' \
   | head -1 | cut -d: -f2; }
 
@@ -248,6 +294,7 @@ inject() { # the fault at t=0 of the samples
     hub-down-force-promote) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-restart-during-failover) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; sleep 1
       killtree "$hub_pid"; launch_hub ;;
+    upgrade|upgrade-bad-artifact) start_rollout ;;
   esac
 }
 
@@ -319,6 +366,7 @@ violations=0
 network
 start_hub
 log "hub up"
+[ "$upgrading" = 0 ] || prepare_artifacts
 mkdir -p ha-harness/reports
 tsv=ha-harness/reports/$scenario.tsv
 printf 'run\toutage_ms\tacked\trows\ttwo_writers\ttwo_vip_owners\tepoch\textra\n' > "$tsv"
@@ -336,6 +384,11 @@ for run in $(seq 1 "$runs"); do
   frozen="" thawed="" hub_back="" returned_ms="" bad_fence="" flap_cut=0 flaps=0 forced="" bad_extra="" data_kept=""
   sniffer="" attacker=""
   fresh_nodes
+  rm -rf "$work"/{a,b}-bin
+  if [ "$upgrading" = 1 ]; then # the site's template at revision 1 before its nodes are born: bound at once
+    template "$work/rev1.yaml" v1.31.4+k3s1
+    api_post /api/v1/templates application/yaml "$work/rev1.yaml" >/dev/null
+  fi
   start_agent a b primary
   start_agent b a standby
   wait_for "synchronous replication" 60 is_sync a b
@@ -373,6 +426,22 @@ for run in $(seq 1 "$runs"); do
     fi
   fi
   [ "$scenario" = flapping-link ] && extra="$flaps link changes"
+  if [ "$upgrading" = 1 ]; then # how the rollout ended, and what each node's K3s reports now
+    want=succeeded; [ "$scenario" = upgrade ] || want=paused
+    wait_for "rollout $rollout_id $want" 90 rollout_is "$want" || true
+    phase=$(rollout_phase)
+    va=$("$work/a-bin/k3s" --version | head -1 | awk '{print $3}'); vb=$("$work/b-bin/k3s" --version | head -1 | awk '{print $3}')
+    steps=$(api "/api/v1/sites/$site/events?limit=1000" | grep -o '"type":"[a-z.-]*"' | cut -d'"' -f4 \
+      | grep -E '^(upgrade|artifact|witness\.switchover|ha\.switchover)' | sort | uniq -c \
+      | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
+    extra="rollout $rollout_id $phase at +$(( $(now_ms) - fault_ms )) ms; K3s a $va, b $vb; events: $steps"
+    [ "$phase" = "$want" ] || bad_extra+=" rollout $phase, expected $want;"
+    if [ "$scenario" = upgrade ]; then
+      [ "$va" = v1.31.5+k3s1 ] && [ "$vb" = v1.31.5+k3s1 ] || bad_extra+=" not both on v1.31.5+k3s1;"
+    else
+      [ "$va" = v1.31.4+k3s1 ] && [ "$vb" = v1.31.4+k3s1 ] || bad_extra+=" a refused artifact changed a binary;"
+    fi
+  fi
   [ "$scenario" = hub-down-force-promote ] && extra="operator at +$forced ms: $(cat "$work/force.log")"
   wait "$writer" || true
   for n in a b; do killtree "${prober[$n]}"; done
@@ -474,6 +543,7 @@ done
   echo "# HA harness: $scenario ($(date -u +%FT%TZ), $(nproc) cores)"
   echo
   echo "Command: \`ha-harness/run.sh $scenario $runs\`. Lease 3 s, margin 1.5 s, peer silence 1.5 s (defaults)."
+  [ "$upgrading" = 0 ] || echo "The fault is a rollout of the site's template to K3s v1.31.5+k3s1 (stand-in K3s binaries; its signed artifact$([ "$scenario" = upgrade ] || echo ', tampered on the wire'))."
   echo "Expected: writable at the end ${expect[0]}; writes $([ "${expect[1]}" = 1 ] && echo resume || echo stay stopped);"
   echo "epoch ${expect[2]} at the end."
   echo

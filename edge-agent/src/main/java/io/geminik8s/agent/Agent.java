@@ -62,7 +62,7 @@ public final class Agent implements AutoCloseable {
     private final EventLog events;
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final SystemProbe system;
-    private final PgProbe pg;
+    private volatile PgProbe pg;
     private final CertProbe certs;
     private final DesiredStateStore desired;
     private final DesiredReconciler reconciler;
@@ -170,6 +170,14 @@ public final class Agent implements AutoCloseable {
         if (started) {
             upgrades.start(Duration.ofSeconds(1));
         }
+    }
+
+    /**
+     * Health and birth report this probe's view of the local PostgreSQL (an HA node's own server, when no
+     * postgres.url is configured: Main); before {@link #start}.
+     */
+    public void probePostgres(PgProbe probe) {
+        pg = probe;
     }
 
     /** The demo's nodes run no PostgreSQL: health reports this instead of probing one. Before {@link #start}. */

@@ -75,6 +75,9 @@ public final class Main {
                 : new HaNode(config.site(), config.node(), config.ha(), agent.witness(), config.stateDir(),
                         agent::event);
         if (ha != null) {
+            if (config.postgres().url() == null) { // the node's own server, as HA reaches it: role and streaming in health
+                agent.probePostgres(new io.geminik8s.agent.probe.PgProbe(() -> ha.database().connect()));
+            }
             agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
             if (upgrade.binary() != null) {
                 agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),

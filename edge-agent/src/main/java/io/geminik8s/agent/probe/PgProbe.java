@@ -21,23 +21,34 @@ public final class PgProbe {
     private static final String STANDBY_SQL = "select coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(),"
             + " pg_last_wal_replay_lsn()), 0), (select count(*) from pg_stat_wal_receiver where status = 'streaming')";
 
+    /** Opens a connection to the local server (with its own credentials and timeouts). */
+    public interface Connections {
+        Connection open() throws SQLException;
+    }
+
     private final AgentConfig.Postgres config;
+    private final Connections connections;
     private volatile String serverVersion;
 
     public PgProbe(AgentConfig.Postgres config) {
         this.config = config;
+        this.connections = null;
+    }
+
+    /** A probe of the HA node's own PostgreSQL, through its connections (the site secret's password, TLS). */
+    public PgProbe(Connections connections) {
+        this.config = null;
+        this.connections = connections;
     }
 
     public boolean configured() {
-        return config.url() != null;
+        return connections != null || config.url() != null;
     }
 
-    /** Server version seen at the last successful probe, or null. */
-    public String serverVersion() {
-        return serverVersion;
-    }
-
-    public Health.Pg probe() {
+    private Connection connect() throws SQLException {
+        if (connections != null) {
+            return connections.open();
+        }
         Properties props = new Properties();
         if (config.user() != null) {
             props.setProperty("user", config.user());
@@ -49,7 +60,16 @@ public final class PgProbe {
         props.setProperty("socketTimeout", "3");
         props.setProperty("loginTimeout", "3");
         props.setProperty("ApplicationName", "gk8s-agent");
-        try (Connection c = DriverManager.getConnection(config.url(), props); Statement st = c.createStatement()) {
+        return DriverManager.getConnection(config.url(), props);
+    }
+
+    /** Server version seen at the last successful probe, or null. */
+    public String serverVersion() {
+        return serverVersion;
+    }
+
+    public Health.Pg probe() {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
             st.setQueryTimeout(3);
             boolean standby;
             try (ResultSet rs = st.executeQuery("select pg_is_in_recovery(), current_setting('server_version')")) {
