@@ -124,4 +124,40 @@ class PeerLinkTest {
         assertEquals(link.boot(), p1.boot());
         assertEquals("a", p1.from());
     }
+
+    /** The tag as PeerCodec computes it, for payloads another agent version would send. */
+    private static byte[] sealRaw(String json) throws Exception {
+        byte[] payload = json.getBytes(StandardCharsets.UTF_8);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(KEY.bytes(), "HmacSHA256"));
+        byte[] tag = mac.doFinal(payload);
+        byte[] out = Arrays.copyOf(payload, payload.length + tag.length);
+        System.arraycopy(tag, 0, out, payload.length, tag.length);
+        return out;
+    }
+
+    @Test
+    void theUpgradeProgressRidesAlongAndOtherAgentVersionsAreUnderstood() throws Exception {
+        link.announce("7:done");
+        DatagramChannel listen = peer;
+        link.send("ack", 1, 100, 0, 0);
+        ByteBuffer buf = ByteBuffer.allocate(2048);
+        listen.receive(buf);
+        String sent = new String(buf.array(), 0, buf.position() - PeerCodec.TAG_BYTES, StandardCharsets.UTF_8);
+        assertEquals(true, sent.contains("\"upgrade\":\"7:done\""), sent);
+        // an older agent (no upgrade field) and a newer one (a field this one does not know) are both read
+        send(sealRaw("{\"type\":\"hb\",\"site\":\"s1\",\"from\":\"b\",\"epoch\":1,\"sentAt\":100,\"boot\":9,"
+                + "\"seq\":1,\"answersBoot\":0,\"answersSeq\":0}"));
+        send(sealRaw("{\"type\":\"hb\",\"site\":\"s1\",\"from\":\"b\",\"epoch\":1,\"sentAt\":100,\"boot\":9,"
+                + "\"seq\":2,\"answersBoot\":0,\"answersSeq\":0,\"upgrade\":\"8:installing\",\"someday\":{\"x\":1}}"));
+        awaitStats(s -> s.accepted() == 2);
+        assertEquals(null, received.get(0).upgrade());
+        assertEquals("8:installing", received.get(1).upgrade());
+        link.announce("x".repeat(65));
+        link.send("ack", 1, 100, 0, 0);
+        buf.clear();
+        listen.receive(buf);
+        String capped = new String(buf.array(), 0, buf.position() - PeerCodec.TAG_BYTES, StandardCharsets.UTF_8);
+        assertEquals(false, capped.contains("upgrade"), "an oversized announcement is left out, never sent");
+    }
 }
