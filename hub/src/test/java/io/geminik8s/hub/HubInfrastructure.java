@@ -22,6 +22,23 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
     public static final String OPERATOR_TOKEN = jvmWide("gk8s.test.operator-token");
     public static final String VIEWER_TOKEN = jvmWide("gk8s.test.viewer-token");
     public static final String ADMIN_TOKEN = jvmWide("gk8s.test.admin-token");
+    /** The folder the hub serves artifacts from (gk8s.artifacts.dir), one per JVM. */
+    public static final java.nio.file.Path ARTIFACTS = java.nio.file.Path.of(artifactsDir());
+
+    private static String artifactsDir() {
+        synchronized (System.class) {
+            String dir = System.getProperty("gk8s.test.artifacts-dir");
+            if (dir == null) {
+                try {
+                    dir = java.nio.file.Files.createTempDirectory("gk8s-hub-artifacts").toString();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                System.setProperty("gk8s.test.artifacts-dir", dir);
+            }
+            return dir;
+        }
+    }
 
     /**
      * One value per JVM: Quarkus may load this class in more than one class loader (a test resource restricted to a
@@ -103,7 +120,8 @@ public class HubInfrastructure implements QuarkusTestResourceLifecycleManager {
                 Map.entry("gk8s.auth.tokens.noc.sha256", Sha256.hex(VIEWER_TOKEN)),
                 Map.entry("gk8s.auth.tokens.noc.role", "viewer"),
                 Map.entry("gk8s.auth.tokens.boss.sha256", Sha256.hex(ADMIN_TOKEN)),
-                Map.entry("gk8s.auth.tokens.boss.role", "admin"));
+                Map.entry("gk8s.auth.tokens.boss.role", "admin"),
+                Map.entry("gk8s.artifacts.dir", ARTIFACTS.toString()));
     }
 
     private static boolean dockerAvailable() {
