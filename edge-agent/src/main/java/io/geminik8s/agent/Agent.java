@@ -159,10 +159,16 @@ public final class Agent implements AutoCloseable {
      * Once: before or after {@link #start} (HA, which the pair view needs, starts after the agent).
      */
     public synchronized void upgradeWith(K3sVersions k3s, PairView pair, Duration verifyTimeout) {
+        upgradeWith(k3s, null, pair, verifyTimeout);
+    }
+
+    /** As above, with the node's PostgreSQL for a template's settings ({@code null}: not managed). */
+    public synchronized void upgradeWith(K3sVersions k3s, io.geminik8s.agent.upgrade.PgSettingsTarget settings,
+                                         PairView pair, Duration verifyTimeout) {
         if (upgrades != null) {
             throw new IllegalStateException("upgrades are set up already");
         }
-        upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, k3s, pair, artifactStore,
+        upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, k3s, settings, pair, artifactStore,
                 link::connected, (type, severity, message, attrs) -> {
                     event(type, severity, message, attrs);
                     loop.execute(this::publishHealth); // a step is news for the rollout: no need to wait a sample

@@ -81,7 +81,7 @@ public final class Main {
             agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
             if (upgrade.binary() != null) {
                 agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),
-                        ha.k3s()), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
+                        ha.k3s()), ha.pgSettings(), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
         }
         CountDownLatch stopped = new CountDownLatch(1);

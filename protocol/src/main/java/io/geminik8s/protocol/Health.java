@@ -85,12 +85,18 @@ public record Health(
             versions = versions == null ? null : java.util.Map.copyOf(versions);
         }
 
+        /** A component's name: k3s, postgres, agent... */
+        static final java.util.regex.Pattern COMPONENT = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
+
         Optional<DecodeError> validate() {
             Rules r = new Rules();
             if (versions != null) {
-                versions.forEach((k, val) -> r.check(k != null && k.length() <= 32 && val != null && val.length() <= 128,
-                        "versions", "keys of at most 32 and values of at most 128 chars"));
                 r.check(versions.size() <= 16, "versions", "at most 16 entries");
+                versions.forEach((k, val) -> {
+                    r.check(k != null && COMPONENT.matcher(k).matches(), "versions",
+                            "keys are component names ([a-z][a-z0-9-]{0,31})");
+                    r.plain("versions." + k, val, true, 128);
+                });
             }
             if (upgrade != null) {
                 r.nested("upgrade", upgrade.validate());
@@ -111,7 +117,8 @@ public record Health(
         Optional<DecodeError> validate() {
             return new Rules().min("generation", generation, 0).present("step", step)
                     .check(step == null || STEPS.contains(step), "step", "one of " + STEPS)
-                    .text("from", from, false).text("to", to, false).text("error", error, false).result();
+                    .plain("from", from, false, 128).plain("to", to, false, 128).plain("error", error, false, 1024)
+                    .result();
         }
     }
 

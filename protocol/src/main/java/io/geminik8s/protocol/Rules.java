@@ -57,6 +57,25 @@ final class Rules {
         if (first == null && value != null && (value.isBlank() || value.length() > MAX_TEXT)) {
             invalid(field, "must be non-blank and at most " + MAX_TEXT + " chars");
         }
+        if (first == null && value != null && value.indexOf('\0') >= 0) {
+            invalid(field, "must not contain NUL"); // PostgreSQL's jsonb refuses it: never let one into a batch
+        }
+        return this;
+    }
+
+    /**
+     * Text shown to people as it is (API, CLI, NOC): besides {@link #text}, at most {@code max} chars and no control,
+     * format (bidi overrides), line or paragraph separator characters.
+     */
+    Rules plain(String field, String value, boolean required, int max) {
+        text(field, value, required);
+        if (first == null && value != null && (value.length() > max || value.codePoints().anyMatch(c -> {
+            int t = Character.getType(c);
+            return t == Character.CONTROL || t == Character.FORMAT || t == Character.LINE_SEPARATOR
+                    || t == Character.PARAGRAPH_SEPARATOR;
+        }))) {
+            invalid(field, "at most " + max + " chars, without control, format or separator characters");
+        }
         return this;
     }
 

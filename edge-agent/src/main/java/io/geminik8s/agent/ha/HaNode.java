@@ -194,6 +194,28 @@ public final class HaNode implements AutoCloseable {
                 : new java.net.InetSocketAddress(address, vipCheckPort));
     }
 
+    /** The node's own PostgreSQL, for a template's settings (an upgrade's). */
+    public io.geminik8s.agent.upgrade.PgSettingsTarget pgSettings() {
+        return new io.geminik8s.agent.upgrade.PgSettingsTarget() {
+            @Override
+            public java.util.Set<String> apply(java.util.Map<String, String> desired,
+                                               java.util.Map<String, String> previous) {
+                return io.geminik8s.agent.pg.PgSettings.apply(local, desired, previous);
+            }
+
+            @Override
+            public java.util.Set<String> restartNeeded(java.util.Collection<String> names) {
+                return io.geminik8s.agent.pg.PgSettings.restartNeeded(local, names);
+            }
+
+            @Override
+            public void restart() {
+                local.stop();
+                local.start();
+            }
+        };
+    }
+
     /** The node's K3s service (restarted after an upgrade replaced its binary). */
     public K3sDriver k3s() {
         return k3s;

@@ -23,9 +23,14 @@ final class HaPairView implements PairView {
         this.vip = vip;
     }
 
+    /** The supervisor's state; null before HA runs or while its loop is busy (a fence): not known, not acted on. */
     private PairMachine.State state() {
         HaSupervisor s = supervisors.get();
-        return s == null ? null : s.state();
+        try {
+            return s == null ? null : s.state();
+        } catch (IllegalStateException busy) {
+            return null;
+        }
     }
 
     @Override
@@ -35,7 +40,11 @@ final class HaPairView implements PairView {
         if (s == PairMachine.State.PRIMARY) {
             return Role.PRIMARY;
         }
-        return s == PairMachine.State.STANDBY && !supervisor.rejoining() ? Role.STANDBY : Role.OTHER;
+        try {
+            return s == PairMachine.State.STANDBY && !supervisor.rejoining() ? Role.STANDBY : Role.OTHER;
+        } catch (IllegalStateException busy) {
+            return Role.OTHER;
+        }
     }
 
     @Override
@@ -55,7 +64,11 @@ final class HaPairView implements PairView {
     @Override
     public boolean peerSynchronous() {
         HaSupervisor s = supervisors.get();
-        return s != null && s.peerSynchronous();
+        try {
+            return s != null && s.peerSynchronous();
+        } catch (IllegalStateException busy) {
+            return false;
+        }
     }
 
     @Override
@@ -66,7 +79,11 @@ final class HaPairView implements PairView {
     @Override
     public boolean handOver() {
         HaSupervisor s = supervisors.get();
-        return s != null && s.handOver();
+        try {
+            return s != null && s.handOver();
+        } catch (IllegalStateException busy) {
+            return false;
+        }
     }
 
     @Override

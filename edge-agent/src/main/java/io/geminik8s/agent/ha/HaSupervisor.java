@@ -140,7 +140,7 @@ public final class HaSupervisor implements AutoCloseable {
             }
             journal.record("ha.switchover", Severity.INFO, "planned switchover: epoch " + machine.epoch()
                     + " handed over to the peer", Map.of("epoch", Long.toString(machine.epoch())));
-            apply(actions);
+            loop.execute(() -> apply(actions)); // the fence may take seconds: the caller does not wait for it
             return true;
         });
     }
@@ -170,9 +170,7 @@ public final class HaSupervisor implements AutoCloseable {
 
     private void onPacket(PeerLink.Packet p) {
         long now = now();
-        if (p.upgrade() != null) {
-            peerProgress = p.upgrade();
-        }
+        peerProgress = p.upgrade(); // each datagram says it anew: a peer that stopped announcing announces nothing
         if (p.type().equals("hb")) {
             answering = p;
             try {
@@ -242,9 +240,9 @@ public final class HaSupervisor implements AutoCloseable {
                 driver.forcePromote(p.epoch());
                 event("ha.promoted", Severity.CRITICAL, "force-promoted to primary by the operator", p.epoch(), started);
             } else if (a instanceof Action.Release r) {
-                if (driver.localAnswers()) { // the fence did not take: never tell the hub it did (asked again)
-                    LOG.warning("HA " + site + "/" + self + ": epoch " + r.epoch() + " not released: the local"
-                            + " PostgreSQL still answers after the fence");
+                if (!driver.fenceHolds()) { // the fence did not take: never tell the hub it did (asked again)
+                    LOG.warning("HA " + site + "/" + self + ": epoch " + r.epoch() + " not released: PostgreSQL or the"
+                            + " VIP is still here after the fence; fencing again");
                     driver.fence(r.epoch());
                 } else {
                     ask(WitnessRequest.Op.RELEASE, r.epoch(), null, null);

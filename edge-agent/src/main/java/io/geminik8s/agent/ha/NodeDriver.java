@@ -50,6 +50,15 @@ public final class NodeDriver implements SiteDriver {
     }
 
     @Override
+    public boolean fenceHolds() {
+        try {
+            return local.pid().isEmpty() && !vip.held() && !local.answers(1);
+        } catch (RuntimeException e) {
+            return false; // unsure is not fenced
+        }
+    }
+
+    @Override
     public void unfence(long epoch) {
         local.unfence();
         vip.acquire();

@@ -64,6 +64,8 @@ public final class PairMachine {
     /** Stepped down for a planned switchover: the release is asked of the hub until it answers. */
     private boolean releasing;
     private boolean handedOver;
+    /** When the hub granted the release; if no standby takes the epoch within two leases, it is reclaimed. */
+    private long releasedAt = -1;
 
     private PairMachine(String peer, HaTiming timing, State state, long epoch, long now) {
         this.peer = peer;
@@ -162,6 +164,9 @@ public final class PairMachine {
             }
             case STEPPED_DOWN -> {
                 // silent: no heartbeats, no renewals, so the standby takes over (at once once the hub has the release)
+                if (handedOver && releasedAt >= 0 && now - releasedAt >= 2 * timing.leaseMs()) {
+                    return reclaim(now); // the standby never took it (died, cut off): the site must not stay down
+                }
                 return releasing ? askHub(now, new Action.Release(epoch)) : List.of();
             }
             default -> throw new IllegalStateException(state.toString());
@@ -330,13 +335,14 @@ public final class PairMachine {
      * @return the actions, or an empty list (nothing done) when this node may not hand over now
      */
     public List<Action> handOver(long now) {
-        if (state != State.PRIMARY || forced || !syncPeer || !named || rejoining != null
+        if (state != State.PRIMARY || forced || !syncPeer || !named || rejoining != null || notStreamingSince >= 0
                 || now - lastPeerContact >= timing.peerSilenceMs()) {
-            return List.of();
+            return List.of(); // also while the peer does not stream: a peer-lost may be on its way to the hub
         }
         state = State.STEPPED_DOWN;
         releasing = true;
         handedOver = true;
+        releasedAt = -1;
         lastHubAsk = now;
         return List.of(new Action.Fence(epoch), new Action.Release(epoch));
     }
@@ -344,6 +350,16 @@ public final class PairMachine {
     /** Primary: the peer follows, is in synchronous_standby_names and counted sync-eligible by the hub. */
     public boolean peerSynchronous() {
         return state == State.PRIMARY && syncPeer && named;
+    }
+
+    /** A handed-over epoch nobody took: fenced, it asks the hub to renew it and writes again on the grant. */
+    private List<Action> reclaim(long now) {
+        state = State.FENCED;
+        releasing = false;
+        handedOver = false;
+        releasedAt = -1;
+        lastHubAsk = now;
+        return List.of(new Action.RenewWithHub(epoch));
     }
 
     /** Whether the last step-down was a planned switchover (not a silent database). */
@@ -397,8 +413,12 @@ public final class PairMachine {
                 return List.of();
             }
             case STEPPED_DOWN -> {
-                if (op == WitnessRequest.Op.RELEASE && granted) {
+                if (op == WitnessRequest.Op.RELEASE && granted && releasing) {
                     releasing = false;
+                    releasedAt = now;
+                } else if (op == WitnessRequest.Op.RELEASE && handedOver && reply.outcome() == WitnessReply.Outcome.REFUSED
+                        && reply.epoch() != null && reply.epoch() == epoch) {
+                    return reclaim(now); // the hub keeps it with this node (no eligible standby): take it back
                 } else if (reply.epoch() != null && reply.epoch() > epoch && reply.holder() != null) {
                     epoch = reply.epoch(); // the standby holds the next epoch already: follow it
                     state = State.STANDBY;

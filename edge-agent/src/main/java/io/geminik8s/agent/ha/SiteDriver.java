@@ -22,6 +22,14 @@ public interface SiteDriver {
     /** Whether the local PostgreSQL answers a trivial query within about a second; never throws. */
     boolean localAnswers();
 
+    /**
+     * After a fence: whether it holds — no PostgreSQL process of this node runs, the VIP is not here, nothing
+     * answers. What a planned switchover checks before it tells the hub the epoch is free. Never throws.
+     */
+    default boolean fenceHolds() {
+        return !localAnswers();
+    }
+
     /** Kill the local PostgreSQL, which stopped answering, and start it again on the same data. */
     void restartDatabase();
 

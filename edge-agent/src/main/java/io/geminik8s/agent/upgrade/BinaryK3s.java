@@ -3,6 +3,7 @@ package io.geminik8s.agent.upgrade;
 import io.geminik8s.agent.k3s.K3sDriver;
 import io.geminik8s.agent.proc.ProcessRunner;
 import io.geminik8s.agent.state.DurableFiles;
+import io.geminik8s.protocol.Artifact;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,14 +18,14 @@ import java.util.regex.Pattern;
 /**
  * The real K3s binary ({@code k3s.binary}, default /usr/local/bin/k3s): its version from {@code k3s --version}, ready
  * when {@code k3s kubectl get --raw=/readyz} succeeds (or {@code k3s.ready-command}). An install copies the checked
- * artifact beside the binary, keeps the installed one as {@code <binary>.gk8s-previous} (once per install, so a
- * install resumed after the rename finds the target in place and keeps the version to roll back to), renames it into place and
+ * artifact beside the binary, keeps the installed one as {@code <binary>.gk8s-previous} (only while the binary is
+ * not the artifact byte for byte, so an install resumed after the rename keeps the version to roll back to), renames it into place and
  * restarts K3s if HA wants it running. Not verified with a real K3s here (none on these machines): the harness runs a
  * stand-in binary that answers the same commands.
  */
 public final class BinaryK3s implements K3sVersions {
 
-    private static final Pattern VERSION = Pattern.compile("\\b(v\\d+\\.\\d+\\.\\d+\\S*)");
+    private static final Pattern VERSION = Pattern.compile("\\b(v\\d+\\.\\d+\\.\\d+[A-Za-z0-9.+_-]{0,64})");
 
     private final Path binary;
     private final Path previous;
@@ -55,31 +56,37 @@ public final class BinaryK3s implements K3sVersions {
         return runner.run(Duration.ofSeconds(10), readyCommand).ok();
     }
 
+    /**
+     * In place already when the binary's bytes are the artifact's (never decided by asking the binary: a build that
+     * cannot say its version must not be taken for the old one). Otherwise the binary there is not the new one, so
+     * it is the version to roll back to: kept, then replaced. K3s is restarted in any case (a resumed install may
+     * have crashed between the rename and the restart).
+     */
     @Override
     public void install(Path artifact, String version) {
-        if (version.equals(running())) {
-            return; // in place already (a resumed install)
-        }
         try {
-            Path next = binary.resolveSibling(binary.getFileName() + ".gk8s-new");
-            Files.deleteIfExists(next);
-            Files.copy(artifact, next);
-            Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rwxr-xr-x"));
-            DurableFiles.fsync(next);
-            if (Files.exists(binary)) { // not the target (checked above): the version to roll back to
-                Files.copy(binary, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-                DurableFiles.fsync(previous);
+            boolean inPlace = Files.exists(binary) && Artifact.sha256Of(binary).equals(Artifact.sha256Of(artifact));
+            if (!inPlace) {
+                Path next = binary.resolveSibling(binary.getFileName() + ".gk8s-new");
+                Files.deleteIfExists(next);
+                Files.copy(artifact, next);
+                Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rwxr-xr-x"));
+                DurableFiles.fsync(next);
+                if (Files.exists(binary)) {
+                    Files.copy(binary, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                    DurableFiles.fsync(previous);
+                }
+                Files.move(next, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                DurableFiles.fsyncDirectory(binary.getParent());
             }
-            Files.move(next, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            DurableFiles.fsyncDirectory(binary.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("installing K3s " + version + " at " + binary + ": " + e.getMessage(), e);
         }
+        service.restartIfWanted();
         String now = running();
         if (!version.equals(now)) {
             throw new IllegalStateException("the installed binary reports " + now + ", not " + version);
         }
-        service.restartIfWanted();
     }
 
     @Override

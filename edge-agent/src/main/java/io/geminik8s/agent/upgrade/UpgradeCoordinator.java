@@ -40,6 +40,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private final Path recordFile;
     private final Supplier<Desired> desired;
     private final K3sVersions k3s;
+    private final PgSettingsTarget settings;
     private final PairView pair;
     private final ArtifactStore artifacts;
     private final BooleanSupplier hubReachable;
@@ -58,6 +59,14 @@ public final class UpgradeCoordinator implements AutoCloseable {
     public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PairView pair,
                               ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
                               Duration verifyTimeout) {
+        this(stateDir, desired, k3s, null, pair, artifacts, hubReachable, events, verifyTimeout);
+    }
+
+    /** {@code settings}: the node's PostgreSQL, for a template's settings (null: they are not managed here). */
+    public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
+                              PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
+                              Duration verifyTimeout) {
+        this.settings = settings;
         try {
             io.geminik8s.agent.state.DurableFiles.privateDirectory(stateDir);
         } catch (IOException e) {
@@ -100,15 +109,22 @@ public final class UpgradeCoordinator implements AutoCloseable {
             }
             String target = text(d.spec().path("versions").path("k3s"));
             UpgradeRecord r = record;
-            pair.announce(r == null ? null : r.announce());
+            boolean hub = hubReachable.getAsBoolean();
+            pair.announce(r == null ? null : r.announce(hub));
+            Map<String, String> want = settingsOf(d.spec());
+            Map<String, String> applied = r == null ? Map.of() : r.settings();
+            boolean changed = settings != null && !want.equals(applied);
+            boolean restart = changed && !settings.restartNeeded(changedNames(want, applied)).isEmpty();
             UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
-                    pair.role(), pair.peerProgress(), pair.peerSynchronous(), hubReachable.getAsBoolean(), r));
+                    pair.role(), pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart));
             switch (next) {
                 case NOTHING -> { }
-                case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation()),
-                        "upgrade.done", Severity.INFO, "generation " + d.generation() + " names no K3s version");
+                case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation(),
+                        applied), "upgrade.done", Severity.INFO, "generation " + d.generation()
+                        + " names no K3s version" + (changed ? "" : " and no settings to change"));
                 case DONE -> save(new UpgradeRecord(d.generation(), "done", from(r, d, running), target, null,
-                        d.generation()), "upgrade.done", Severity.INFO, "K3s " + target + " runs and is ready");
+                        d.generation(), applied), "upgrade.done", Severity.INFO, "K3s " + target + " runs and is ready");
+                case APPLY_IN_PLACE -> applyInPlace(d, running, target, want, applied);
                 case WAIT_FOR_STANDBY -> {
                     if (r == null || r.generation() != d.generation() || !"waiting-for-standby".equals(r.step())) {
                         save(new UpgradeRecord(d.generation(), "waiting-for-standby", running, target, null,
@@ -117,11 +133,11 @@ public final class UpgradeCoordinator implements AutoCloseable {
                     }
                 }
                 case HAND_OVER -> handOver(d, running, target);
-                case INSTALL -> install(d, from(r, d, running), target);
-                case ROLLBACK -> rollBack(r, r.error());
+                case INSTALL -> install(d, from(r, d, running), target, want, applied);
+                case ROLLBACK -> rollBack(r, r.error(), want);
             }
             observe(k3s.running());
-            pair.announce(record == null ? null : record.announce());
+            pair.announce(record == null ? null : record.announce(hubReachable.getAsBoolean()));
         } catch (RuntimeException e) {
             LOG.warning("upgrade tick failed: " + e);
         }
@@ -137,7 +153,38 @@ public final class UpgradeCoordinator implements AutoCloseable {
         }
     }
 
-    private void install(Desired d, String from, String target) {
+    /** Settings a reload takes, on either node, where it stands: no restart, no switchover. */
+    private void applyInPlace(Desired d, String running, String target, Map<String, String> want,
+                              Map<String, String> applied) {
+        save(new UpgradeRecord(d.generation(), "installing", running, target, null, settled(), applied),
+                "upgrade.installing", Severity.INFO, "PostgreSQL settings " + changedNames(want, applied)
+                        + " (a reload takes them)");
+        try {
+            java.util.Set<String> pending = settings.apply(want, applied);
+            if (!pending.isEmpty()) { // PostgreSQL says otherwise than it did a moment ago: never restart in place
+                rollBack(record, "settings " + pending + " need a restart", want);
+                return;
+            }
+        } catch (RuntimeException e) {
+            rollBack(record, e.getMessage(), want);
+            return;
+        }
+        save(new UpgradeRecord(d.generation(), "done", running, target, null, d.generation(), want), "upgrade.done",
+                Severity.INFO, "PostgreSQL settings applied (reloaded)");
+    }
+
+    private void install(Desired d, String from, String target, Map<String, String> want,
+                         Map<String, String> applied) {
+        boolean newK3s = target != null && !target.equals(k3s.running());
+        if (!newK3s) {
+            installSettings(d, from, target, want, applied);
+            return;
+        }
+        String downgrade = minorDowngrade(k3s.running(), target);
+        if (downgrade != null) {
+            fail(d, from, target, downgrade);
+            return;
+        }
         Path file = null;
         if (k3s.needsArtifact()) {
             Artifact a = artifact(d.spec(), target);
@@ -163,30 +210,58 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 return;
             }
         }
-        save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled()), "upgrade.installing",
-                Severity.INFO, "installing K3s " + target + " (from " + from + ")");
+        save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
+                "upgrade.installing", Severity.INFO, "installing K3s " + target + " (from " + from + ")");
         try {
             k3s.install(file, target);
         } catch (RuntimeException e) {
-            rollBack(record, "install failed: " + e.getMessage());
+            rollBack(record, "install failed: " + e.getMessage(), want);
             return;
         }
-        save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, "K3s " + target + " installed");
+        installSettings(d, from, target, want, applied);
+    }
+
+    /** The settings (restarting the server when they need it: a standby here), then the proof of it all. */
+    private void installSettings(Desired d, String from, String target, Map<String, String> want,
+                                 Map<String, String> applied) {
+        if (!"installing".equals(record.step()) || record.generation() != d.generation()) {
+            save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
+                    "upgrade.installing", Severity.INFO, "PostgreSQL settings " + changedNames(want, applied));
+        }
+        if (settings != null && !want.equals(applied)) {
+            try {
+                if (!settings.apply(want, applied).isEmpty()) {
+                    settings.restart(); // the standby's own server: the primary waits for it, as for any restart
+                }
+            } catch (RuntimeException e) {
+                rollBack(record, "settings: " + e.getMessage(), want);
+                return;
+            }
+        }
+        save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, (target == null ? "" : "K3s " + target
+                + " installed") + (want.equals(applied) ? "" : (target == null ? "" : "; ") + "settings applied"));
         String why = proveWithin(target, verifyTimeout);
         if (why == null) {
-            save(new UpgradeRecord(d.generation(), "done", from, target, null, d.generation()), "upgrade.done",
-                    Severity.INFO, "K3s " + target + " runs, is ready and the database streams");
+            save(new UpgradeRecord(d.generation(), "done", from, target, null, d.generation(), settings == null
+                    ? applied : want), "upgrade.done", Severity.INFO, (target == null ? "settings" : "K3s " + target)
+                    + " in place, ready, and the database streams");
         } else {
-            rollBack(record, why);
+            rollBack(record, why, want);
         }
     }
 
-    private void rollBack(UpgradeRecord r, String why) {
+    private void rollBack(UpgradeRecord r, String why, Map<String, String> want) {
         save(r.with("rolling-back", why), "upgrade.rolling-back", Severity.WARNING, "K3s " + r.to() + ": " + why
                 + "; back to " + r.from());
         String back;
         try {
-            k3s.rollback();
+            if (r.to() != null && r.from() != null && !r.to().equals(r.from()) && !r.from().equals(k3s.running())) {
+                k3s.rollback();
+            }
+            if (settings != null && !want.equals(r.settings())
+                    && !settings.apply(r.settings(), want).isEmpty()) {
+                settings.restart();
+            }
             back = proveWithin(r.from(), verifyTimeout);
         } catch (RuntimeException e) {
             back = "rollback failed: " + e.getMessage();
@@ -258,6 +333,39 @@ public final class UpgradeCoordinator implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private static final java.util.regex.Pattern MINOR = java.util.regex.Pattern.compile("v(\\d+)\\.(\\d+)\\.");
+
+    /** Why {@code from → to} is refused (a lower minor: K3s does not support it), or null. */
+    static String minorDowngrade(String from, String to) {
+        java.util.regex.Matcher a = from == null ? null : MINOR.matcher(from);
+        java.util.regex.Matcher b = MINOR.matcher(to);
+        if (a == null || !a.lookingAt() || !b.lookingAt()) {
+            return null;
+        }
+        int major = Integer.compare(Integer.parseInt(b.group(1)), Integer.parseInt(a.group(1)));
+        boolean lower = major < 0 || (major == 0 && Integer.parseInt(b.group(2)) < Integer.parseInt(a.group(2)));
+        return lower ? "K3s " + from + " to " + to + " is a minor downgrade, which K3s does not support: nothing"
+                + " installed (recover by hand: docs/upgrades.md)" : null;
+    }
+
+    /** The generation's PostgreSQL settings (spec.postgres.settings), as text. */
+    private static Map<String, String> settingsOf(JsonNode spec) {
+        Map<String, String> out = new TreeMap<>();
+        spec.path("postgres").path("settings").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    private static java.util.Set<String> changedNames(Map<String, String> want, Map<String, String> applied) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        want.forEach((k, v) -> {
+            if (!v.equals(applied.get(k))) {
+                names.add(k);
+            }
+        });
+        applied.keySet().stream().filter(k -> !want.containsKey(k)).forEach(names::add);
+        return names;
     }
 
     private static String text(JsonNode n) {

@@ -4,7 +4,9 @@ package io.geminik8s.agent.upgrade;
  * The pair-aware upgrade's decisions, without I/O: what this node does next for the newest desired generation.
  * The standby goes first; the primary waits until its standby announces the generation done and streams
  * synchronously, then hands over (a planned switchover) and, as the new standby, upgrades itself. A node already
- * on the target is done at once; a generation that failed here is not tried again (a newer one may be).
+ * on the target is done at once; a generation that failed here is not tried again (a newer one may be). PostgreSQL
+ * settings that a reload takes are applied in place on both nodes; one that needs a restart takes the pair-aware
+ * path like a new K3s (a primary is never restarted in place).
  */
 public final class UpgradePlan {
 
@@ -17,6 +19,8 @@ public final class UpgradePlan {
         DONE,
         /** Install the target (or carry an interrupted install on), then verify. */
         INSTALL,
+        /** Only PostgreSQL settings that a reload takes changed: applied where the node stands, no switchover. */
+        APPLY_IN_PLACE,
         /** An interrupted rollback: carry it on. */
         ROLLBACK,
         /** Primary: the standby goes first. */
@@ -27,10 +31,17 @@ public final class UpgradePlan {
 
     /**
      * {@code target}: the K3s version the generation names (null: none); {@code running}: what K3s reports;
-     * {@code record}: this node's record (null: none yet); {@code peer}: the peer's announced progress.
+     * {@code record}: this node's record (null: none yet); {@code peer}: the peer's announced progress;
+     * {@code settingsChanged}: the generation's PostgreSQL settings differ from those this node applied, and
+     * {@code settingsNeedRestart}: some of the changed ones take effect only after a restart.
      */
     public record Input(long generation, String target, String running, PairView.Role role, String peer,
-                        boolean peerSynchronous, boolean hubReachable, UpgradeRecord record) {
+                        boolean peerSynchronous, boolean hubReachable, UpgradeRecord record, boolean settingsChanged,
+                        boolean settingsNeedRestart) {
+        public Input(long generation, String target, String running, PairView.Role role, String peer,
+                     boolean peerSynchronous, boolean hubReachable, UpgradeRecord record) {
+            this(generation, target, running, role, peer, peerSynchronous, hubReachable, record, false, false);
+        }
     }
 
     private UpgradePlan() {
@@ -51,15 +62,17 @@ public final class UpgradePlan {
         if (current && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
             return Next.INSTALL; // interrupted: install again (idempotent) and verify, or roll back
         }
-        if (in.target() == null) {
-            return Next.SETTLE;
+        boolean k3sThere = in.target() == null || in.target().equals(in.running());
+        if (k3sThere && !in.settingsChanged()) {
+            return in.target() == null ? Next.SETTLE : Next.DONE;
         }
-        if (in.target().equals(in.running())) {
-            return Next.DONE;
+        if (k3sThere && !in.settingsNeedRestart()) {
+            return in.role() == PairView.Role.OTHER ? Next.NOTHING : Next.APPLY_IN_PLACE; // no restart: no switchover
         }
         return switch (in.role()) {
             case STANDBY -> Next.INSTALL;
-            case PRIMARY -> (in.generation() + ":done").equals(in.peer()) && in.peerSynchronous() && in.hubReachable()
+            // the standby done, synchronous, and both nodes reaching the hub: else the switchover could stop the site
+            case PRIMARY -> (in.generation() + ":done:h").equals(in.peer()) && in.peerSynchronous() && in.hubReachable()
                     ? Next.HAND_OVER : Next.WAIT_FOR_STANDBY;
             case OTHER -> Next.NOTHING; // alone, fenced, a candidate, rejoining: the pair is not whole, nothing moves
         };

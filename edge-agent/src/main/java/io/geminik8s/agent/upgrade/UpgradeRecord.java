@@ -6,32 +6,59 @@ import io.geminik8s.protocol.Health;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * This node's part in the upgrade to {@code generation}: written durably before each step is carried out, so that a
  * crash or power loss resumes the step (or rolls back) instead of leaving it half-done and unreported.
- * {@code settled}: the newest generation whose upgrade finished on this node (done, or nothing to do).
+ * {@code settled}: the newest generation whose upgrade finished on this node (done, or nothing to do);
+ * {@code settings}: the PostgreSQL settings this node last applied (a template's {@code spec.postgres.settings}).
  */
-public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled) {
+public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
+                            Map<String, String> settings) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    public UpgradeRecord {
+        settings = settings == null ? Map.of() : Map.copyOf(settings);
+    }
+
+    public UpgradeRecord(long generation, String step, String from, String to, String error, long settled) {
+        this(generation, step, from, to, error, settled, Map.of());
+    }
+
     public UpgradeRecord with(String newStep, String newError) {
-        return new UpgradeRecord(generation, newStep, from, to, newError, settled);
+        return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings);
     }
 
     public boolean finished() {
         return "done".equals(step) || "failed".equals(step);
     }
 
-    /** For the peer link: {@code generation:step}. */
-    public String announce() {
-        return generation + ":" + step;
+    /** For the peer link: {@code generation:step}, and {@code :h} while this node reaches the hub. */
+    public String announce(boolean hubReachable) {
+        return generation + ":" + step + (hubReachable ? ":h" : "");
     }
 
+    /** For health: texts made what the protocol accepts (one line, no control characters, capped). */
     public Health.Upgrade report() {
-        return new Health.Upgrade(generation, step, from, to, error);
+        return new Health.Upgrade(generation, step, clean(from, 128), clean(to, 128), clean(error, 1024));
+    }
+
+    private static String clean(String s, int max) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        s.codePoints().forEach(c -> {
+            int t = Character.getType(c);
+            boolean shown = t != Character.CONTROL && t != Character.FORMAT && t != Character.LINE_SEPARATOR
+                    && t != Character.PARAGRAPH_SEPARATOR;
+            b.appendCodePoint(shown ? c : ' ');
+        });
+        String one = b.toString().strip();
+        return one.isEmpty() ? null : one.length() <= max ? one : one.substring(0, max - 1) + "…";
     }
 
     public static Optional<UpgradeRecord> load(Path file) {

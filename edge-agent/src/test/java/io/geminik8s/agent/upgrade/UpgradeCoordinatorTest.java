@@ -129,7 +129,7 @@ class UpgradeCoordinatorTest {
                 "the version to roll back to is kept");
         assertEquals(List.of("upgrade.installing", "upgrade.verifying", "upgrade.done"), events);
         assertEquals(List.of("restart-if-wanted"), restarts);
-        assertEquals("7:done", pair.announced);
+        assertEquals("7:done:h", pair.announced, "done, and reaching the hub");
         c.tick();
         assertEquals(3, events.size(), "a finished generation is not done again");
     }
@@ -166,7 +166,7 @@ class UpgradeCoordinatorTest {
         UpgradeCoordinator c = coordinator(desired(NEW, standIn(NEW)), real());
         c.tick();
         assertEquals("waiting-for-standby", record().step());
-        pair.peer = "7:done";
+        pair.peer = "7:done:h";
         pair.synchronous = false;
         c.tick();
         assertEquals("waiting-for-standby", record().step(), "not while the standby is not synchronous");

@@ -28,20 +28,22 @@ class UpgradePlanTest {
         assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "6:done", true, true, null),
                 "done for an older generation proves nothing");
         assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:failed", true, true, null));
-        assertEquals(Next.HAND_OVER, plan(Role.PRIMARY, OLD, "7:done", true, true, null));
+        assertEquals(Next.HAND_OVER, plan(Role.PRIMARY, OLD, "7:done:h", true, true, null));
     }
 
     @Test
     void noSwitchoverWithoutASynchronousStandbyOrTheWitness() {
-        assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:done", false, true, null),
+        assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:done:h", false, true, null),
                 "a standby that may lack acknowledged writes never takes over");
-        assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:done", true, false, null),
+        assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:done:h", true, false, null),
                 "without the hub the standby could not be granted the epoch: the site would stop");
+        assertEquals(Next.WAIT_FOR_STANDBY, plan(Role.PRIMARY, OLD, "7:done", true, true, null),
+                "nor when the standby does not reach the hub");
     }
 
     @Test
     void aNodeThatIsNotWholeInItsPairDoesNothing() {
-        assertEquals(Next.NOTHING, plan(Role.OTHER, OLD, "7:done", true, true, null));
+        assertEquals(Next.NOTHING, plan(Role.OTHER, OLD, "7:done:h", true, true, null));
         assertEquals(Next.NOTHING, plan(Role.OTHER, OLD, null, true, true, at(7, "switching-over")),
                 "the former primary waits to be a standby again");
     }
@@ -73,5 +75,27 @@ class UpgradePlanTest {
         assertEquals(Next.SETTLE, UpgradePlan.decide(new Input(7, null, OLD, Role.PRIMARY, null, false, false, null)));
         assertEquals(Next.NOTHING, UpgradePlan.decide(new Input(0, NEW, OLD, Role.STANDBY, null, true, true, null)),
                 "no desired state yet");
+    }
+
+    @Test
+    void settingsThatAReloadTakesAreAppliedInPlaceAndOnesNeedingARestartGoPairAware() {
+        assertEquals(Next.APPLY_IN_PLACE, UpgradePlan.decide(new Input(7, NEW, NEW, Role.PRIMARY, null, true, true,
+                null, true, false)), "the primary too: a reload stops nothing");
+        assertEquals(Next.NOTHING, UpgradePlan.decide(new Input(7, NEW, NEW, Role.OTHER, null, true, true, null, true,
+                false)));
+        assertEquals(Next.WAIT_FOR_STANDBY, UpgradePlan.decide(new Input(7, NEW, NEW, Role.PRIMARY, null, true, true,
+                null, true, true)), "a primary is never restarted in place");
+        assertEquals(Next.INSTALL, UpgradePlan.decide(new Input(7, NEW, NEW, Role.STANDBY, null, true, true, null, true,
+                true)));
+        assertEquals(Next.HAND_OVER, UpgradePlan.decide(new Input(7, null, OLD, Role.PRIMARY, "7:done:h", true, true,
+                null, true, true)), "settings alone, with a restart, take the switchover too");
+    }
+
+    @Test
+    void aMinorDowngradeIsRefusedAPatchOneIsNot() {
+        assertEquals(null, UpgradeCoordinator.minorDowngrade("v1.31.5+k3s1", "v1.31.4+k3s1"));
+        assertEquals(null, UpgradeCoordinator.minorDowngrade("v1.31.5+k3s1", "v1.32.0+k3s1"));
+        assertEquals(true, UpgradeCoordinator.minorDowngrade("v1.32.1+k3s1", "v1.31.9+k3s1") != null);
+        assertEquals(null, UpgradeCoordinator.minorDowngrade(null, "v1.31.9+k3s1"), "nothing runs: nothing to compare");
     }
 }

@@ -18,8 +18,9 @@ public record LeaseState(String site, long epoch, String holder, long leaseExpir
         return new LeaseState(site, 0, null, 0, null, false, 0, 0);
     }
 
+    /** A renewal; of a released epoch, its reclaim (no standby took it). */
     LeaseState withHolderLease(long now, long leaseMs) {
-        return new LeaseState(site, epoch, holder, now + leaseMs, standby, standbyEligible, now, version, released);
+        return new LeaseState(site, epoch, holder, now + leaseMs, standby, standbyEligible, now, version, false);
     }
 
     LeaseState withStandby(String node, boolean eligible) {

@@ -21,24 +21,35 @@ public final class WitnessRules {
 
     public static Decision decide(LeaseState s, WitnessRequest r, long now, Timing t) {
         return switch (r.op()) {
-            case RENEW -> isHolder(s, r) && s.released()
-                    ? refused(s, r.node() + " released epoch " + s.epoch() + " for a switchover: no lease to renew")
-                    : isHolder(s, r)
-                    ? new Decision(Outcome.GRANTED, s.withHolderLease(now, t.leaseMs()), t.leaseMs(), null, null)
+            // a holder that released its epoch and saw no standby take it reclaims it: nobody else can hold it now,
+            // and a promotion asked afterwards meets the renewed lease as in any failover
+            case RENEW -> isHolder(s, r)
+                    ? new Decision(Outcome.GRANTED, s.withHolderLease(now, t.leaseMs()), t.leaseMs(), null,
+                            s.released() ? r.node() + " reclaimed epoch " + s.epoch() + ": no standby took it" : null)
                     : notHolder(s, r);
+            // after a release the standby's eligibility is what the switchover relies on: frozen until it is decided
+            case PEER_LOST, PEER_OK -> s.released() && isHolder(s, r)
+                    ? refused(s, r.node() + " released epoch " + s.epoch() + ": its standby's eligibility stays as it was")
+                    : peer(s, r);
+            case PROMOTE -> promote(s, r, now, t);
+            case FORCE -> force(s, r, now, t);
+            case RELEASE -> !isHolder(s, r) ? notHolder(s, r)
+                    : s.standby() == null || !s.standbyEligible()
+                    ? refused(s, "no sync-eligible standby to take epoch " + s.epoch() + ": keep it")
+                    : new Decision(Outcome.GRANTED, s.releasedAt(now), 0L, null, r.node() + " released epoch "
+                            + s.epoch() + " for a planned switchover");
+        };
+    }
+
+    private static Decision peer(LeaseState s, WitnessRequest r) {
+        return switch (r.op()) {
             case PEER_LOST -> isHolder(s, r)
                     ? new Decision(Outcome.GRANTED, s.withStandby(r.peer(), false), null, null,
                             r.peer() + " is not sync-eligible")
                     : notHolder(s, r);
-            case PEER_OK -> isHolder(s, r)
+            default -> isHolder(s, r)
                     ? new Decision(Outcome.GRANTED, s.withStandby(r.peer(), true), null, null,
                             r.peer() + " is sync-eligible")
-                    : notHolder(s, r);
-            case PROMOTE -> promote(s, r, now, t);
-            case FORCE -> force(s, r, now, t);
-            case RELEASE -> isHolder(s, r)
-                    ? new Decision(Outcome.GRANTED, s.releasedAt(now), 0L, null, r.node() + " released epoch "
-                            + s.epoch() + " for a planned switchover")
                     : notHolder(s, r);
         };
     }

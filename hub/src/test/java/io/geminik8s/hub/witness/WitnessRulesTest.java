@@ -64,26 +64,41 @@ class WitnessRulesTest {
         assertEquals(Outcome.GRANTED, released.outcome());
         assertTrue(released.next().released());
         assertEquals(50_100, released.next().leaseExpiresAt(), "its hub lease ends now");
-        assertEquals(Outcome.REFUSED, WitnessRules.decide(released.next(), req("a", Op.RENEW, 1, null, null), 50_200, T)
-                .outcome(), "a released epoch is never renewed");
         assertEquals(Outcome.GRANTED, WitnessRules.decide(released.next(), req("a", Op.RELEASE, 1, null, null), 50_300,
                 T).outcome(), "idempotent");
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(released.next(), req("a", Op.PEER_LOST, 1, "b", null), 50_200,
+                T).outcome(), "a late peer-lost cannot make the standby ineligible after the release");
         // b acked a 10 ms ago: without the release it would wait the whole lease plus the margin
         Decision granted = WitnessRules.decide(released.next(), req("b", Op.PROMOTE, 2, null, 10L), 50_200, T);
         assertEquals(Outcome.GRANTED, granted.outcome());
         assertEquals(2, granted.next().epoch());
         assertEquals("b", granted.next().holder());
         assertTrue(!granted.next().released(), "the new holder's epoch is not released");
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(granted.next(), req("a", Op.RENEW, 1, null, null), 50_300, T)
+                .outcome(), "the old holder cannot take it back once the standby holds the next epoch");
         assertEquals(Outcome.WAIT, WitnessRules.decide(s, req("b", Op.PROMOTE, 2, null, 10L), 50_200, T).outcome(),
                 "the same ask without the release waits");
     }
 
     @Test
-    void aReleaseDoesNotMakeAnIneligibleStandbyEligible() {
+    void aHolderWhoseReleaseNobodyTookReclaimsItAndALaterPromotionWaitsAsInAFailover() {
+        LeaseState released = WitnessRules.decide(pair(), req("a", Op.RELEASE, 1, null, null), 1000, T).next();
+        Decision reclaim = WitnessRules.decide(released, req("a", Op.RENEW, 1, null, null), 7000, T);
+        assertEquals(Outcome.GRANTED, reclaim.outcome());
+        assertTrue(!reclaim.next().released());
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(reclaim.next(), req("b", Op.PROMOTE, 2, null, 100L), 7050, T)
+                .outcome(), "the holder renewed after the standby last heard it: alive");
+    }
+
+    @Test
+    void noReleaseWithoutASyncEligibleStandby() {
         LeaseState lost = WitnessRules.decide(pair(), req("a", Op.PEER_LOST, 1, "b", null), 20, T).next();
-        LeaseState released = WitnessRules.decide(lost, req("a", Op.RELEASE, 1, null, null), 30, T).next();
-        assertEquals(Outcome.REFUSED, WitnessRules.decide(released, req("b", Op.PROMOTE, 2, null, 10L), 40, T)
-                .outcome(), "a standby that may lack acknowledged writes never gets the epoch");
+        Decision release = WitnessRules.decide(lost, req("a", Op.RELEASE, 1, null, null), 30, T);
+        assertEquals(Outcome.REFUSED, release.outcome(), "the holder keeps its epoch: nobody could take it");
+        assertTrue(!release.next().released());
+        LeaseState noStandby = WitnessRules.decide(LeaseState.fresh("s1"), req("a", Op.PROMOTE, 1, null, 0L), 0, T).next();
+        assertEquals(Outcome.REFUSED, WitnessRules.decide(noStandby, req("a", Op.RELEASE, 1, null, null), 10, T)
+                .outcome());
     }
 
     @Test
