@@ -44,10 +44,44 @@ public final class PgSettings {
                             + refused.getMessage(), refused);
                 }
             }
+            java.sql.Timestamp before;
+            try (var rs = st.executeQuery("SELECT pg_conf_load_time()")) {
+                rs.next();
+                before = rs.getTimestamp(1);
+            }
             st.execute("SELECT pg_reload_conf()");
+            awaitReload(c, before);
             return pending(c, desired.keySet());
         } catch (SQLException e) {
             throw new IllegalStateException(pg.name() + ": settings not applied: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The reload is asynchronous (a signal to the postmaster): until this session has read the files again, its
+     * pending_restart says nothing. pg_conf_load_time() moves when it has (checked at each new statement).
+     */
+    private static void awaitReload(Connection c, java.sql.Timestamp before) throws SQLException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        try (var st = c.prepareStatement("SELECT pg_conf_load_time() > ?")) {
+            st.setTimestamp(1, before);
+            while (true) {
+                try (var rs = st.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new SQLException("the server did not reload its configuration within 10 s");
+                }
+                try {
+                    Thread.sleep(20); // polling the server's own answer, bounded by the deadline
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted");
+                }
+            }
         }
     }
 

@@ -50,10 +50,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A pair takes a K3s upgrade pair-aware (issue 14), with real PostgreSQL 15, the agents' own HA and the hub as
- * witness: the hub's desired state names a newer K3s (a signed artifact of the stand-in binary); the standby
- * upgrades and proves it, the primary hands over (fence, release, the standby granted epoch 2 at once), rejoins as
- * standby and upgrades. A writer commits all the while: no acknowledged write lost; the longest gap between two
- * commits is the switchover's pause (printed). The VIP and the writer through it are the namespace harness's
+ * witness: the hub's desired state names a newer K3s (a signed artifact of the stand-in binary) and the template's
+ * PostgreSQL settings, two of which need a restart; the standby upgrades, applies them, restarts and proves it, the
+ * primary hands over (fence, release, the standby granted epoch 2 at once), rejoins as standby and upgrades. A writer
+ * commits all the while: no acknowledged write lost; the longest gap between two commits is the switchover's pause
+ * (printed). Then a rollout of a setting that a reload takes: applied on both nodes in place, no switchover. The VIP and the writer through it are the namespace harness's
  * (ha-harness/run.sh upgrade).
  */
 @QuarkusTest
@@ -131,7 +132,7 @@ class PlannedSwitchoverTest {
         open.add(agent);
         open.add(ha);
         ha.start();
-        agent.upgradeWith(new BinaryK3s(bin, null, ha.k3s()), ha.pairView(0), Duration.ofSeconds(30));
+        agent.upgradeWith(new BinaryK3s(bin, null, ha.k3s()), ha.pgSettings(), ha.pairView(0), Duration.ofSeconds(30));
         return new Node(agent, ha, bin, config.stateDir());
     }
 
@@ -211,6 +212,24 @@ class PlannedSwitchoverTest {
             assertEquals(writer.acked.size(), rs.getInt(1), "no acknowledged write lost");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> a.ha().database().receiving());
+        for (Node n : List.of(a, b)) { // the template's settings, those needing a restart included, live on both
+            assertEquals("200", show(n, "max_connections"));
+            assertEquals("512MB", show(n, "shared_buffers"));
+            assertEquals("15min", show(n, "checkpoint_timeout"));
+        }
+
+        // a setting a reload takes: both nodes apply it where they stand; no switchover (epoch stays 2)
+        given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN).contentType("application/yaml")
+                .body(template.replace("checkpoint_timeout: 15min", "checkpoint_timeout: 15min\n      work_mem: 8MB")
+                        .getBytes(StandardCharsets.UTF_8)).post("/api/v1/templates").then().statusCode(201);
+        given().contentType("application/json").body("{\"template\":\"" + site + "\",\"toRevision\":2,"
+                + "\"strategy\":{\"canary\":\"100%\",\"soak\":\"PT0S\"}}").post("/api/v1/rollouts").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                show(a, "work_mem").equals("8MB") && show(b, "work_mem").equals("8MB") && step(a).equals("done")
+                        && step(b).equals("done") && UpgradeRecord.load(a.state().resolve("upgrade.json"))
+                        .orElseThrow().generation() == 2);
+        assertEquals(2, b.ha().supervisor().epoch(), "a reload needs no switchover");
+        assertEquals(PairMachine.State.PRIMARY, b.ha().supervisor().state());
         List<String> types = given().get("/api/v1/sites/" + site + "/events?limit=500").then().extract().path("items.type");
         assertTrue(types.contains("ha.switchover") && types.contains("witness.switchover-finished"), types.toString());
         System.out.printf("planned switchover (lease 1500 ms, peer silence 500 ms): %d writes acknowledged, none lost;"
@@ -218,6 +237,14 @@ class PlannedSwitchoverTest {
     }
 
     private static final int NEW_PRIMARY_SEEN = 1;
+
+    private static String show(Node n, String setting) throws Exception {
+        try (Connection c = n.ha().database().connect(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
 
     private static String step(Node n) {
         return UpgradeRecord.load(n.state().resolve("upgrade.json")).map(r -> r.step()).orElse("");
