@@ -276,13 +276,32 @@ public final class Agent implements AutoCloseable {
             List<Health.CertExpiry> expiries = certs.probe();
             UpgradeCoordinator u = upgrades;
             long applied = u == null ? desired.generation() : Math.min(desired.generation(), u.settled());
+            Health.Runtime runtime = u == null ? null : runtimeToSend(runtime(u.runtime()), link.session());
             send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
                     s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
                     postgres(), expiries.isEmpty() ? null : expiries, applied == 0 ? null : applied,
-                    link.session(), samples.incrementAndGet(), u == null ? null : runtime(u.runtime())));
+                    link.session(), samples.incrementAndGet(), runtime));
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);
         }
+    }
+
+    private Health.Runtime runtimeSent;
+    private long runtimeSession = -1;
+    private int samplesWithoutRuntime;
+
+    /**
+     * The runtime section goes out when it changed, with a connection's first sample and at least every 10th:
+     * absent means unchanged (docs/protocol.md), which keeps the wire cost of an idle node where it was.
+     */
+    private synchronized Health.Runtime runtimeToSend(Health.Runtime now, long session) {
+        if (now.equals(runtimeSent) && session == runtimeSession && ++samplesWithoutRuntime < 10) {
+            return null;
+        }
+        runtimeSent = now;
+        runtimeSession = session;
+        samplesWithoutRuntime = 0;
+        return now;
     }
 
     /** What runs, with the agent's and PostgreSQL's versions beside K3s's. */
