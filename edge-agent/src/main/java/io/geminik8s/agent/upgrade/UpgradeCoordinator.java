@@ -107,16 +107,19 @@ public final class UpgradeCoordinator implements AutoCloseable {
             if (d == null) {
                 return;
             }
-            String target = text(d.spec().path("versions").path("k3s"));
+            String target = DesiredTarget.k3sVersion(d.spec());
             UpgradeRecord r = record;
             boolean hub = hubReachable.getAsBoolean();
             pair.announce(r == null ? null : r.announce(hub));
-            Map<String, String> want = settingsOf(d.spec());
+            Map<String, String> want = DesiredTarget.settings(d.spec());
             Map<String, String> applied = r == null ? Map.of() : r.settings();
             boolean changed = settings != null && !want.equals(applied);
-            boolean restart = changed && !settings.restartNeeded(changedNames(want, applied)).isEmpty();
+            PairView.Role role = pair.role();
+            // asked of the server only where a decision needs it (a fenced or rejoining node's is down)
+            boolean restart = changed && role != PairView.Role.OTHER
+                    && !settings.restartNeeded(DesiredTarget.changedNames(want, applied)).isEmpty();
             UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
-                    pair.role(), pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart));
+                    role, pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart));
             switch (next) {
                 case NOTHING -> { }
                 case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation(),
@@ -157,7 +160,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private void applyInPlace(Desired d, String running, String target, Map<String, String> want,
                               Map<String, String> applied) {
         save(new UpgradeRecord(d.generation(), "installing", running, target, null, settled(), applied),
-                "upgrade.installing", Severity.INFO, "PostgreSQL settings " + changedNames(want, applied)
+                "upgrade.installing", Severity.INFO, "PostgreSQL settings " + DesiredTarget.changedNames(want, applied)
                         + " (a reload takes them)");
         try {
             java.util.Set<String> pending = settings.apply(want, applied);
@@ -180,14 +183,14 @@ public final class UpgradeCoordinator implements AutoCloseable {
             installSettings(d, from, target, want, applied);
             return;
         }
-        String downgrade = minorDowngrade(k3s.running(), target);
+        String downgrade = DesiredTarget.minorDowngrade(k3s.running(), target);
         if (downgrade != null) {
             fail(d, from, target, downgrade);
             return;
         }
         Path file = null;
         if (k3s.needsArtifact()) {
-            Artifact a = artifact(d.spec(), target);
+            Artifact a = DesiredTarget.artifact(json, d.spec(), "k3s", target);
             if (a == null) {
                 fail(d, from, target, "no signed artifact named k3s with version " + target + " in the desired state");
                 return;
@@ -226,7 +229,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
                                  Map<String, String> applied) {
         if (!"installing".equals(record.step()) || record.generation() != d.generation()) {
             save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
-                    "upgrade.installing", Severity.INFO, "PostgreSQL settings " + changedNames(want, applied));
+                    "upgrade.installing", Severity.INFO, "PostgreSQL settings " + DesiredTarget.changedNames(want, applied));
         }
         if (settings != null && !want.equals(applied)) {
             try {
@@ -320,56 +323,6 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     private static String from(UpgradeRecord r, Desired d, String running) {
         return r != null && r.generation() == d.generation() && r.from() != null ? r.from() : running;
-    }
-
-    private Artifact artifact(JsonNode spec, String version) {
-        for (JsonNode a : spec.path("artifacts")) {
-            if ("k3s".equals(a.path("name").asText()) && version.equals(a.path("version").asText())) {
-                try {
-                    return json.treeToValue(a, Artifact.class);
-                } catch (IOException e) {
-                    return null;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static final java.util.regex.Pattern MINOR = java.util.regex.Pattern.compile("v(\\d+)\\.(\\d+)\\.");
-
-    /** Why {@code from → to} is refused (a lower minor: K3s does not support it), or null. */
-    static String minorDowngrade(String from, String to) {
-        java.util.regex.Matcher a = from == null ? null : MINOR.matcher(from);
-        java.util.regex.Matcher b = MINOR.matcher(to);
-        if (a == null || !a.lookingAt() || !b.lookingAt()) {
-            return null;
-        }
-        int major = Integer.compare(Integer.parseInt(b.group(1)), Integer.parseInt(a.group(1)));
-        boolean lower = major < 0 || (major == 0 && Integer.parseInt(b.group(2)) < Integer.parseInt(a.group(2)));
-        return lower ? "K3s " + from + " to " + to + " is a minor downgrade, which K3s does not support: nothing"
-                + " installed (recover by hand: docs/upgrades.md)" : null;
-    }
-
-    /** The generation's PostgreSQL settings (spec.postgres.settings), as text. */
-    private static Map<String, String> settingsOf(JsonNode spec) {
-        Map<String, String> out = new TreeMap<>();
-        spec.path("postgres").path("settings").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-        return out;
-    }
-
-    private static java.util.Set<String> changedNames(Map<String, String> want, Map<String, String> applied) {
-        java.util.Set<String> names = new java.util.TreeSet<>();
-        want.forEach((k, v) -> {
-            if (!v.equals(applied.get(k))) {
-                names.add(k);
-            }
-        });
-        applied.keySet().stream().filter(k -> !want.containsKey(k)).forEach(names::add);
-        return names;
-    }
-
-    private static String text(JsonNode n) {
-        return n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
     }
 
     @Override

@@ -93,9 +93,9 @@ class UpgradePlanTest {
 
     @Test
     void aMinorDowngradeIsRefusedAPatchOneIsNot() {
-        assertEquals(null, UpgradeCoordinator.minorDowngrade("v1.31.5+k3s1", "v1.31.4+k3s1"));
-        assertEquals(null, UpgradeCoordinator.minorDowngrade("v1.31.5+k3s1", "v1.32.0+k3s1"));
-        assertEquals(true, UpgradeCoordinator.minorDowngrade("v1.32.1+k3s1", "v1.31.9+k3s1") != null);
-        assertEquals(null, UpgradeCoordinator.minorDowngrade(null, "v1.31.9+k3s1"), "nothing runs: nothing to compare");
+        assertEquals(null, DesiredTarget.minorDowngrade("v1.31.5+k3s1", "v1.31.4+k3s1"));
+        assertEquals(null, DesiredTarget.minorDowngrade("v1.31.5+k3s1", "v1.32.0+k3s1"));
+        assertEquals(true, DesiredTarget.minorDowngrade("v1.32.1+k3s1", "v1.31.9+k3s1") != null);
+        assertEquals(null, DesiredTarget.minorDowngrade(null, "v1.31.9+k3s1"), "nothing runs: nothing to compare");
     }
 }
