@@ -186,6 +186,11 @@ public final class Agent implements AutoCloseable {
         pg = probe;
     }
 
+    /** Asks the peer node's artifact folder first (PeerArtifactServer at {@code base}); the bytes are checked alike. */
+    public void artifactsFromPeer(java.net.URI base) {
+        artifactStore.fromPeer(base);
+    }
+
     /** The demo's nodes run no PostgreSQL: health reports this instead of probing one. Before {@link #start}. */
     public void simulatePostgres(java.util.function.Supplier<Health.Pg> pg) {
         simulatedPostgres = pg;

@@ -84,8 +84,25 @@ public final class Main {
                         ha.k3s()), ha.pgSettings(), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
         }
+        io.geminik8s.agent.artifact.PeerArtifactServer peerArtifacts = null;
+        if (ha != null && upgrade.peerArtifactPort() > 0) { // the second node of a pair need not use the WAN
+            try {
+                peerArtifacts = new io.geminik8s.agent.artifact.PeerArtifactServer(new java.net.InetSocketAddress(
+                        config.ha().listen().getAddress(), upgrade.peerArtifactPort()),
+                        config.stateDir().resolve("artifacts"));
+                agent.artifactsFromPeer(java.net.URI.create("http://" + config.ha().peerAddress().getHostString() + ":"
+                        + upgrade.peerArtifactPort() + "/artifacts/"));
+            } catch (java.io.IOException e) {
+                err.println("artifacts.peer-port " + upgrade.peerArtifactPort() + ": " + e.getMessage());
+                return 2;
+            }
+        }
+        io.geminik8s.agent.artifact.PeerArtifactServer servedArtifacts = peerArtifacts;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (servedArtifacts != null) {
+                servedArtifacts.close();
+            }
             if (ha != null) {
                 ha.close();
             }

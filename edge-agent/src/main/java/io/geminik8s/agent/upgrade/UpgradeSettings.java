@@ -12,7 +12,8 @@ import java.util.function.Function;
  * Settings of the node's K3s upgrades (with HA). {@code binary} null: upgrades are not managed (no K3s binary here,
  * none configured): health reports no runtime and the applied generation as before.
  */
-public record UpgradeSettings(Path binary, String readyCommand, Duration verifyTimeout, int vipCheckPort) {
+public record UpgradeSettings(Path binary, String readyCommand, Duration verifyTimeout, int vipCheckPort,
+                              int peerArtifactPort) {
 
     public static final String KEYS = """
               k3s.binary                the K3s binary an upgrade replaces (default /usr/local/bin/k3s, used when
@@ -21,6 +22,8 @@ public record UpgradeSettings(Path binary, String readyCommand, Duration verifyT
               upgrade.verify-timeout-s  how long an upgraded node has to prove the new version (default 300)
               vip.check-port            the port on the VIP whose answer proves it (default 6443, the K8s API
                                         behind HAProxy; 0: not checked)
+              artifacts.peer-port       TCP port, on the peer link's address (ha.listen), where this node serves its
+                                        checked artifacts to its peer and asks the peer first (default 7947; 0: off)
             """;
 
     public static UpgradeSettings from(Function<String, String> get) {
@@ -32,11 +35,12 @@ public record UpgradeSettings(Path binary, String readyCommand, Duration verifyT
         }
         long timeout = number(get, "upgrade.verify-timeout-s", 300, 5, 3600, problems);
         long port = number(get, "vip.check-port", 6443, 0, 65535, problems);
+        long peerPort = number(get, "artifacts.peer-port", 7947, 0, 65535, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new UpgradeSettings(configured != null || Files.isExecutable(binary) ? binary : null,
-                get.apply("k3s.ready-command"), Duration.ofSeconds(timeout), (int) port);
+                get.apply("k3s.ready-command"), Duration.ofSeconds(timeout), (int) port, (int) peerPort);
     }
 
     private static long number(Function<String, String> get, String key, long dflt, long min, long max,
