@@ -118,10 +118,17 @@ public final class ConfigLoader {
     }
 
     private long number(String key, long dflt, long min, long max) {
-        String v = get(key);
-        if (v == null) {
+        return number(this::get, key, dflt, min, max, problems);
+    }
+
+    /** A whole-number setting in [min, max]; absent or blank: {@code dflt}; a problem named for anything else. */
+    public static long number(java.util.function.Function<String, String> get, String key, long dflt, long min,
+                              long max, List<String> problems) {
+        String v = get.apply(key);
+        if (v == null || v.isBlank()) {
             return dflt;
         }
+        v = v.trim();
         try {
             long n = Long.parseLong(v);
             if (n < min || n > max) {

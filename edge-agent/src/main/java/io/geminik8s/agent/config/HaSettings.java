@@ -179,17 +179,7 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
     }
 
     private static long number(Function<String, String> get, String key, long dflt, List<String> problems) {
-        String v = get.apply(key);
-        try {
-            long n = v == null ? dflt : Long.parseLong(v);
-            if (n < 1 || n > 3_600_000) {
-                problems.add(key + ": " + n + " is out of range [1, 3600000]");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            problems.add(key + ": '" + v + "' is not a whole number");
-            return dflt;
-        }
+        return ConfigLoader.number(get, key, dflt, 1, 3_600_000, problems);
     }
 
     private static InetSocketAddress address(Function<String, String> get, String key, String dflt,

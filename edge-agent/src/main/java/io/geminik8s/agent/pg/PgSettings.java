@@ -87,17 +87,8 @@ public final class PgSettings {
 
     /** Of {@code names}, those a change of needs a server restart (context postmaster). */
     public static Set<String> restartNeeded(PgControl pg, Collection<String> names) {
-        try (Connection c = pg.connect(); var st = c.prepareStatement(
-                "SELECT name FROM pg_settings WHERE name = ANY(?) AND context = 'postmaster' ORDER BY name")) {
-            st.setQueryTimeout(5);
-            st.setArray(1, c.createArrayOf("text", names.toArray()));
-            Set<String> out = new TreeSet<>();
-            try (var rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
+        try (Connection c = pg.connect()) {
+            return named(c, "SELECT name FROM pg_settings WHERE name = ANY(?) AND context = 'postmaster'", names);
         } catch (SQLException e) {
             throw new IllegalStateException(pg.name() + ": " + e.getMessage(), e);
         }
@@ -113,7 +104,12 @@ public final class PgSettings {
     }
 
     private static Set<String> pending(Connection c, Collection<String> names) throws SQLException {
-        try (var st = c.prepareStatement("SELECT name FROM pg_settings WHERE name = ANY(?) AND pending_restart")) {
+        return named(c, "SELECT name FROM pg_settings WHERE name = ANY(?) AND pending_restart", names);
+    }
+
+    /** The names a query over pg_settings selects among {@code names}. */
+    private static Set<String> named(Connection c, String query, Collection<String> names) throws SQLException {
+        try (var st = c.prepareStatement(query)) {
             st.setQueryTimeout(5);
             st.setArray(1, c.createArrayOf("text", names.toArray()));
             Set<String> out = new TreeSet<>();

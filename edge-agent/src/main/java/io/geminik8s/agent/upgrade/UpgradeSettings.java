@@ -45,19 +45,6 @@ public record UpgradeSettings(Path binary, String readyCommand, Duration verifyT
 
     private static long number(Function<String, String> get, String key, long dflt, long min, long max,
                                List<String> problems) {
-        String v = get.apply(key);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < min || n > max) {
-                problems.add(key + ": " + n + " is out of range [" + min + ", " + max + "]");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            problems.add(key + ": '" + v + "' is not a whole number");
-            return dflt;
-        }
+        return io.geminik8s.agent.config.ConfigLoader.number(get, key, dflt, min, max, problems);
     }
 }
