@@ -5,29 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.geminik8s.agent.Agent;
-import io.geminik8s.agent.config.AgentConfig;
-import io.geminik8s.agent.config.ConfigLoader;
 import io.geminik8s.agent.ha.HaNode;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.vip.VipControl;
-import io.geminik8s.embedded.FreePort;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -42,72 +34,22 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class HaPairTest {
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final List<String> namespaces = new ArrayList<>();
-    private Path root;
+    private PairNodes pair;
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
+        if (pair != null) {
+            pair.close();
         }
-        for (String ns : namespaces) {
-            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
-        }
-        if (root != null) {
-            new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
-        }
-    }
-
-    private String namespace(String node) throws Exception {
-        String ns = "gk8s-pair-" + node + "-" + ProcessHandle.current().pid();
-        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).start().waitFor());
-        namespaces.add(ns);
-        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth",
-                "peer", "name", "vip1").start().waitFor());
-        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up").start()
-                .waitFor());
-        return ns;
     }
 
     private record Node(Agent agent, HaNode ha, VipControl vip) {
     }
 
-    private Node start(String node, String peer, Map<String, Integer> ports, String role, String ns) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("GK8S_AGENT_SITE", "ha-pair", "GK8S_AGENT_NODE", node,
-                "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:" + HubInfrastructure.mqttPort,
-                "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_STATE_DIR", root.resolve(node + "-state").toString(),
-                "GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_PEER_NODE", peer,
-                "GK8S_AGENT_HA_LISTEN", "127.0.0.1:" + ports.get(node + "-udp"),
-                "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.1:" + ports.get(peer + "-udp")));
-        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "1500",
-                "GK8S_AGENT_HA_PEER_SILENCE_MS", "500", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
-                "GK8S_AGENT_HA_HUB_RETRY_MS", "100", "GK8S_AGENT_PG_DATA", root.resolve(node).toString(),
-                "GK8S_AGENT_PG_HOST", "127.0.0.1", "GK8S_AGENT_PG_PORT", ports.get(node + "-pg").toString(),
-                "GK8S_AGENT_PG_PEER_HOST", "127.0.0.1"));
-        env.putAll(Map.of("GK8S_AGENT_PG_PEER_PORT", ports.get(peer + "-pg").toString(),
-                "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24", "GK8S_AGENT_VIP_DEVICE", "vip0", "GK8S_AGENT_VIP_NETNS", ns,
-                "GK8S_AGENT_K3S_UNIT", "none"));
-        java.nio.file.Path key = root.resolve("peer-key"); // both nodes of the site share it
-        if (!java.nio.file.Files.exists(key)) {
-            java.nio.file.Files.writeString(key, UUID.randomUUID() + "-" + UUID.randomUUID());
-        }
-        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", key.toString());
-        java.nio.file.Path secret = root.resolve("pg-secret"); // and the database secret
-        if (!java.nio.file.Files.exists(secret)) {
-            java.nio.file.Files.writeString(secret, UUID.randomUUID() + "-" + UUID.randomUUID());
-        }
-        env.put("GK8S_AGENT_PG_SECRET_FILE", secret.toString());
-        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "127.0.0.0/8");
-        AgentConfig config = ConfigLoader.load(null, env);
-        Agent agent = new Agent(config, Clock.systemUTC());
-        agent.start();
-        await().atMost(Duration.ofSeconds(10)).until(agent::connected);
-        HaNode ha = new HaNode("ha-pair", node, config.ha(), agent.witness(), config.stateDir(), agent::event);
-        open.add(agent);
-        open.add(ha);
-        ha.start();
-        return new Node(agent, ha, new VipControl("192.0.2.10/24", "vip0", List.of("ip", "netns", "exec", ns)));
+    private Node start(String node, String role) throws Exception {
+        PairNodes.Node n = pair.start(node, role, Map.of());
+        return new Node(n.agent(), n.ha(), new VipControl("192.0.2.10/24", "vip0",
+                List.of("ip", "netns", "exec", pair.namespaceOf(node))));
     }
 
     @Test
@@ -119,15 +61,10 @@ class HaPairTest {
         }
         Assumptions.assumeTrue(ready, "skipped: needs Debian's postgresql-15 and root; .ci/run provides both");
         IngestProbe.awaitIngestReady();
-        root = Files.createTempDirectory("gk8s-pair");
-        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
-        Map<String, Integer> ports = Map.of("a-udp", FreePort.find(), "b-udp", FreePort.find(),
-                "a-pg", FreePort.find(), "b-pg", FreePort.find());
-        String nsA = namespace("a");
-        String nsB = namespace("b");
+        pair = new PairNodes("ha-pair");
 
-        Node a = start("a", "b", ports, "primary", nsA);
-        Node b = start("b", "a", ports, "standby", nsB);
+        Node a = start("a", "primary");
+        Node b = start("b", "standby");
         assertTrue(a.vip().held());
         // b streams, the hub records it eligible, a puts it into synchronous replication
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
@@ -148,8 +85,7 @@ class HaPairTest {
         }
 
         long off = System.nanoTime();
-        a.ha().close(); // power-off of a: PostgreSQL and supervisor gone at once
-        a.agent().close();
+        pair.powerOff(new PairNodes.Node(a.agent(), a.ha(), null)); // PostgreSQL and supervisor gone at once
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                 .until(() -> !b.ha().database().inRecovery() && b.vip().held());
         System.out.printf("HA pair (lease 1500 ms, margin 500 ms): primary power-off -> standby writable with VIP: "
@@ -167,9 +103,7 @@ class HaPairTest {
             assertEquals(101, rs.getInt(1), "no acknowledged write lost");
         }
 
-        open.remove(a.ha());
-        open.remove(a.agent());
-        Node back = start("a", "b", ports, "primary", nsA); // its data is there: fenced, refused, rewound
+        Node back = start("a", "primary"); // its data is there: fenced, refused, rewound
         assertTrue(back.ha().database().inRecovery(), "the old primary came back as a standby");
         assertEquals(PairMachine.State.STANDBY, back.ha().supervisor().state());
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> b.ha().database().synchronousState().equals("sync"));

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.geminik8s.agent.Agent;
-import io.geminik8s.agent.config.AgentConfig;
-import io.geminik8s.agent.config.ConfigLoader;
 import io.geminik8s.agent.ha.HaNode;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.upgrade.BinaryK3s;
 import io.geminik8s.agent.upgrade.UpgradeRecord;
-import io.geminik8s.embedded.FreePort;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
 import io.geminik8s.protocol.Artifact;
@@ -33,11 +30,8 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -65,83 +59,33 @@ class PlannedSwitchoverTest {
     static final String OLD = "v1.31.4+k3s1";
     static final String NEW = "v1.31.5+k3s1";
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final List<String> namespaces = new ArrayList<>();
-    private Path root;
+    private PairNodes pair;
     private HttpServer server;
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        for (String ns : namespaces) {
-            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+        if (pair != null) {
+            pair.close();
         }
         if (server != null) {
             server.stop(0);
         }
-        if (root != null) {
-            new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
-        }
-    }
-
-    private String namespace(String node) throws Exception {
-        String ns = "gk8s-sw-" + node + "-" + ProcessHandle.current().pid();
-        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).start().waitFor());
-        namespaces.add(ns);
-        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "add", "vip0", "type", "veth",
-                "peer", "name", "vip1").start().waitFor());
-        assertEquals(0, new ProcessBuilder("ip", "netns", "exec", ns, "ip", "link", "set", "vip0", "up").start()
-                .waitFor());
-        return ns;
     }
 
     private record Node(Agent agent, HaNode ha, Path binary, Path state) {
     }
 
-    private Node start(String site, String node, String peer, Map<String, Integer> ports, String role, String ns,
-                       Path signingKey) throws Exception {
-        Path bin = Files.createDirectories(root.resolve(node + "-bin")).resolve("k3s");
+    /** A node of the pair with the stand-in K3s binary at the old version, upgrading pair-aware. */
+    private Node start(String site, String node, String role, Path signingKey) throws Exception {
+        Path bin = Files.createDirectories(pair.root.resolve(node + "-bin")).resolve("k3s");
         Files.writeString(bin, Files.readString(STAND_IN));
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Map<String, String> env = new HashMap<>(Map.of("GK8S_AGENT_SITE", site, "GK8S_AGENT_NODE", node,
-                "GK8S_AGENT_BROKER_URL", "tcp://127.0.0.1:" + HubInfrastructure.mqttPort,
-                "GK8S_AGENT_BROKER_ALLOW_PLAINTEXT", "true", "GK8S_AGENT_STATE_DIR", root.resolve(node + "-state").toString(),
-                "GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_PEER_NODE", peer,
-                "GK8S_AGENT_HA_LISTEN", "127.0.0.1:" + ports.get(node + "-udp"),
-                "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.1:" + ports.get(peer + "-udp")));
-        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "1500",
-                "GK8S_AGENT_HA_PEER_SILENCE_MS", "500", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
-                "GK8S_AGENT_HA_HUB_RETRY_MS", "100", "GK8S_AGENT_PG_DATA", root.resolve(node).toString(),
-                "GK8S_AGENT_PG_HOST", "127.0.0.1", "GK8S_AGENT_PG_PORT", ports.get(node + "-pg").toString(),
-                "GK8S_AGENT_PG_PEER_HOST", "127.0.0.1"));
-        env.putAll(Map.of("GK8S_AGENT_PG_PEER_PORT", ports.get(peer + "-pg").toString(),
-                "GK8S_AGENT_VIP_ADDRESS", "192.0.2.10/24", "GK8S_AGENT_VIP_DEVICE", "vip0", "GK8S_AGENT_VIP_NETNS", ns,
-                "GK8S_AGENT_K3S_UNIT", "none", "GK8S_AGENT_HEALTH_INTERVAL_S", "1",
+        PairNodes.Node n = pair.start(node, role, Map.of("GK8S_AGENT_HEALTH_INTERVAL_S", "1",
                 "GK8S_AGENT_LABELS", "site-kind=" + site + ",size=standard",
                 "GK8S_AGENT_ARTIFACTS_SIGNING_KEY_FILE", signingKey.toString()));
-        env.put("GK8S_AGENT_HA_PEER_KEY_FILE", secret("peer-key").toString());
-        env.put("GK8S_AGENT_PG_SECRET_FILE", secret("pg-secret").toString());
-        env.put("GK8S_AGENT_PG_CLIENT_NETWORK", "127.0.0.0/8");
-        AgentConfig config = ConfigLoader.load(null, env);
-        Agent agent = new Agent(config, Clock.systemUTC());
-        agent.start();
-        await().atMost(Duration.ofSeconds(10)).until(agent::connected);
-        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
-        open.add(agent);
-        open.add(ha);
-        ha.start();
-        agent.upgradeWith(new BinaryK3s(bin, null, ha.k3s()), ha.pgSettings(), ha.pairView(0), Duration.ofSeconds(30));
-        return new Node(agent, ha, bin, config.stateDir());
-    }
-
-    private Path secret(String name) throws Exception {
-        Path p = root.resolve(name); // both nodes of the site share it
-        if (!Files.exists(p)) {
-            Files.writeString(p, UUID.randomUUID() + "-" + UUID.randomUUID());
-        }
-        return p;
+        n.agent().upgradeWith(new BinaryK3s(bin, null, n.ha().k3s()), n.ha().pgSettings(), n.ha().pairView(0),
+                Duration.ofSeconds(30));
+        return new Node(n.agent(), n.ha(), bin, n.config().stateDir());
     }
 
     @Test
@@ -153,10 +97,10 @@ class PlannedSwitchoverTest {
         }
         Assumptions.assumeTrue(ready, "skipped: needs Debian's postgresql-15 and root; .ci/run provides both");
         IngestProbe.awaitIngestReady();
-        root = Files.createTempDirectory("gk8s-switchover");
-        new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
+        String site = "sw-" + UUID.randomUUID().toString().substring(0, 8);
+        pair = new PairNodes(site);
         KeyPair fleet = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        Path key = Files.writeString(root.resolve("signing.pem"), "-----BEGIN PUBLIC KEY-----\n"
+        Path key = Files.writeString(pair.root.resolve("signing.pem"), "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(fleet.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
         byte[] newBinary = Files.readString(STAND_IN).replace("VERSION=" + OLD, "VERSION=" + NEW)
                 .getBytes(StandardCharsets.UTF_8);
@@ -168,11 +112,8 @@ class PlannedSwitchoverTest {
             }
         });
         server.start();
-        String site = "sw-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, Integer> ports = Map.of("a-udp", FreePort.find(), "b-udp", FreePort.find(),
-                "a-pg", FreePort.find(), "b-pg", FreePort.find());
-        Node a = start(site, "a", "b", ports, "primary", namespace("a"), key);
-        Node b = start(site, "b", "a", ports, "standby", namespace("b"), key);
+        Node a = start(site, "a", "primary", key);
+        Node b = start(site, "b", "standby", key);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
         await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
                 .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
