@@ -12,7 +12,9 @@ import java.time.Instant;
 public record BackupInfo(boolean ok, String status, Instant lastFull, Instant lastDiff, Instant lastIncr,
                          String lastLabel, long backupBytes, String archiveMax, int backups) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** pgBackRest 2.45 copies a file's undecryptable bytes into its error message unescaped. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS).build();
 
     public static BackupInfo parse(String json, String stanza) {
         try {
@@ -52,7 +54,13 @@ public record BackupInfo(boolean ok, String status, Instant lastFull, Instant la
                     }
                 }
                 JsonNode st = s.path("status");
-                return new BackupInfo(st.path("code").asInt(-1) == 0, st.path("message").asText(), full, diff, incr,
+                String message = st.path("message").asText();
+                for (JsonNode r : s.path("repo")) {
+                    if (r.path("status").path("code").asInt(0) != 0) {
+                        message += "; repo" + r.path("key").asText() + ": " + r.path("status").path("message").asText();
+                    }
+                }
+                return new BackupInfo(st.path("code").asInt(-1) == 0, message, full, diff, incr,
                         label, bytes, max, n);
             }
             return new BackupInfo(false, "no stanza " + stanza, null, null, null, null, 0, null, 0);
