@@ -125,6 +125,7 @@ public final class Agent implements AutoCloseable {
     private static final Duration WITNESS_URGENCY = Duration.ofSeconds(5);
 
     private volatile RenewCommand renewals;
+    private volatile io.geminik8s.agent.backup.BackupCommand backupCommand;
 
     private Link link() {
         return link;
@@ -137,6 +138,29 @@ public final class Agent implements AutoCloseable {
     public void afterRenewal(java.util.function.Supplier<String> hook) {
         if (renewals != null) {
             renewals.after(hook);
+        }
+    }
+
+    /** Answers the hub's {@code backup-run} with {@code run} (else {@code unsupported}); before start. */
+    public void backupOnCommand(java.util.function.Function<io.geminik8s.agent.backup.BackupType,
+            java.util.concurrent.CompletableFuture<String>> run) {
+        backupCommand = new io.geminik8s.agent.backup.BackupCommand(run, clock);
+    }
+
+    /** The applied desired state's spec (empty before the first; a damaged file reads as empty and is logged). */
+    @SuppressWarnings("unchecked")
+    public Map<String, ?> desiredSpec() {
+        try {
+            return desired.spec().map(b -> {
+                try {
+                    return (Map<String, ?>) codec.mapper().readValue(b, Map.class);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).orElse(Map.of());
+        } catch (java.io.UncheckedIOException e) {
+            LOG.warning("desired spec unreadable: " + e.getMessage());
+            return Map.of();
         }
     }
 
@@ -256,6 +280,9 @@ public final class Agent implements AutoCloseable {
             witness.onReply(r);
         } else if (m instanceof Command c && renewals != null && RenewCommand.NAME.equals(c.name())) {
             renewals.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
+        } else if (m instanceof Command c && backupCommand != null
+                && io.geminik8s.agent.backup.BackupCommand.NAME.equals(c.name())) {
+            backupCommand.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
         } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds) {

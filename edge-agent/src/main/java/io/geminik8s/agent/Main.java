@@ -73,6 +73,7 @@ public final class Main {
                         agent::event);
         if (ha != null) {
             agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
+            ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

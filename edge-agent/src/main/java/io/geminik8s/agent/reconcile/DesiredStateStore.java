@@ -33,6 +33,16 @@ public final class DesiredStateStore {
         return generation;
     }
 
+    /** The applied generation's spec as JSON, empty before the first. */
+    public synchronized java.util.Optional<byte[]> spec() {
+        try {
+            return generation == 0 || !java.nio.file.Files.exists(specFile) ? java.util.Optional.empty()
+                    : java.util.Optional.of(java.nio.file.Files.readAllBytes(specFile));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes {@code d}'s spec and generation durably; false when it is not newer than what was applied. */
     public synchronized boolean apply(DesiredState d, byte[] specJson) {
         if (d.generation() <= generation) {
