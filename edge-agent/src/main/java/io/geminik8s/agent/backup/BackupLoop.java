@@ -1,5 +1,6 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.protocol.BackupSpec;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.agent.ha.PairMachine;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.protocol.BackupSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,5 +107,9 @@ class BackupPlannerTest {
             assertTrue(!key.equals(secret.password(role)), role);
         }
         assertTrue(!key.contains("0f0f0f0f"), "not the secret");
+        // what docs/backup.md's manual command prints (printf %s gk8s-backup-repo1-cipher | openssl dgst -sha256
+        // -hmac 5e5e...5e), computed by openssl, not by this code
+        assertEquals("4908c687f19e120c86a0d2eb6cc8a60e6732569e6bed76c4ee61a47db4c1833b",
+                BackupKey.of(new PgSecret("5e".repeat(32))));
     }
 }

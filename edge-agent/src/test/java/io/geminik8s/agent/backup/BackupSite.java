@@ -1,5 +1,6 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.pg.PgSecret;

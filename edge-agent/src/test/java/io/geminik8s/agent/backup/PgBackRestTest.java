@@ -1,5 +1,6 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.protocol.BackupSpec;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

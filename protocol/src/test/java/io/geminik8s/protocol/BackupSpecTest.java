@@ -1,4 +1,4 @@
-package io.geminik8s.agent.backup;
+package io.geminik8s.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

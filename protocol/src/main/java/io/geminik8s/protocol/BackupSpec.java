@@ -1,4 +1,4 @@
-package io.geminik8s.agent.backup;
+package io.geminik8s.protocol;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A site's backups as its template's {@code spec.backup} section says (docs/backup.md):
+ * A site's backups as its template's {@code spec.backup} section says (docs/backup.md); one validator for the hub's
+ * template rules and the agent that runs the backups:
  *
  * <pre>
  * backup:
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
 public record BackupSpec(Duration full, Duration diff, Duration incr, int retentionFull, Integer retentionDiff,
                          int archiveTimeoutSeconds, Duration retry, String repositoryPath) {
 
-    static final Duration MIN_INTERVAL = Duration.ofMinutes(5);
+    public static final Duration MIN_INTERVAL = Duration.ofMinutes(5);
     private static final Pattern INTERVAL = Pattern.compile("([1-9][0-9]{0,4})([mhd])");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> FIELDS = Set.of("schedule", "retention", "archiveTimeoutSeconds", "retryMinutes",
