@@ -2,7 +2,6 @@ package io.geminik8s.hub.template;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,7 +68,7 @@ public final class TemplateRules {
     }
 
     /** The agents' own rules ({@link io.geminik8s.protocol.BackupSpec#parse}), each problem at its field. */
-    private static void backup(Map<String, Object> backup, List<Finding> f) {
+    private static void backup(Object backup, List<Finding> f) {
         if (backup == null) {
             return;
         }

@@ -16,16 +16,16 @@ import org.junit.jupiter.api.Test;
 class TemplateBackupTest {
 
     private static final String BACKUP = """
-              backup:
-                schedule: {full: 7d, diff: 1d, incr: 1h}
-                retention: {full: 2}
-                archiveTimeoutSeconds: 60
-                repository: {path: /var/lib/gk8s/backup}
+            backup:
+              schedule: {full: 7d, diff: 1d, incr: 1h}
+              retention: {full: 2}
+              archiveTimeoutSeconds: 60
+              repository: {path: /var/lib/gk8s/backup}
             """;
 
     private static String withBackup(String section) throws Exception {
         String t = Files.readString(Path.of("../fleet-templates/store-standard.yaml"));
-        return t.replace("  rollout:\n", section.stripIndent().lines().map(l -> "  " + l + "\n")
+        return t.replace("  rollout:\n", section.lines().map(l -> "  " + l + "\n")
                 .reduce("", String::concat) + "  rollout:\n");
     }
 
@@ -37,7 +37,7 @@ class TemplateBackupTest {
     void aValidSectionIsKeptAsWritten() throws Exception {
         var loaded = TemplateLoader.load("t.yaml", withBackup(BACKUP));
         assertTrue(loaded.ok(), loaded.problems().toString());
-        assertEquals(Map.of("full", "7d", "diff", "1d", "incr", "1h"), loaded.template().spec().backup().get("schedule"));
+        assertEquals(Map.of("full", "7d", "diff", "1d", "incr", "1h"), ((Map<?, ?>) loaded.template().spec().backup()).get("schedule"));
         assertEquals(null, TemplateLoader.load("t.yaml", withBackup("")).template().spec().backup(), "optional");
     }
 
