@@ -105,6 +105,42 @@ class PgBackRestTest {
         assertWrongKeyRefused();
     }
 
+    @Test
+    void backupsGoOnFromTheNewPrimaryAfterAFailover() throws Exception {
+        site = BackupSite.create("gk8s-backup-fo");
+        PgControl a = site.node("a");
+        PgControl b = site.node("b");
+        a.initPrimary();
+        a.sql("CREATE TABLE t (id int PRIMARY KEY)");
+        BackupService onA = site.service(a);
+        BackupService onB = site.service(b);
+        BackupSpec spec = site.spec(10);
+        onA.tick(spec, BackupSite.PRIMARY);
+        a.stop();
+        a.start();
+        assertTrue(onA.tick(spec, BackupSite.PRIMARY).run().orElseThrow().ok());
+        b.cloneFrom(a); // after archiving was set up: b's copy has a's archive settings
+        onB.tick(spec, new BackupPlanner.Role(PairMachine.State.STANDBY, true));
+        a.sql("INSERT INTO t VALUES (1)");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "1".equals(text(b, "SELECT count(*) FROM t")));
+
+        a.kill(); // the primary is lost; the standby is promoted (by the HA supervisor in production)
+        b.promote();
+        b.sql("INSERT INTO t VALUES (2)");
+        BackupService.Outcome first = onB.tick(spec, BackupSite.PRIMARY);
+        assertTrue(first.run().isEmpty(), "the repository's full backup is a minute old: nothing due ("
+                + first.decision().reason() + ")");
+        assertTrue(Files.readString(site.root.resolve("b").resolve("postgresql.auto.conf"))
+                .contains(site.tool(b).configFile().toString()), "b archives with its own configuration");
+        BackupService.Outcome incr = onB.runNow(spec, BackupSite.PRIMARY, BackupType.INCR);
+        assertTrue(incr.run().get().ok(), incr.run().get().describe());
+        assertEquals(2, incr.info().backups());
+        assertTrue(incr.info().archiveMax().startsWith("00000002"), "WAL of b's timeline archived: "
+                + incr.info().archiveMax());
+        assertEquals(List.of("full", "incr"), site.events("backup.completed").stream()
+                .map(e -> e.attrs().get("type")).toList());
+    }
+
     /** The configuration and its folder are the server's OS user's alone; no event or log line carries the key. */
     private void assertPrivate(PgBackRest tool) throws Exception {
         Path conf = tool.configFile();
