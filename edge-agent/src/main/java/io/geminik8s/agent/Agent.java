@@ -147,21 +147,9 @@ public final class Agent implements AutoCloseable {
         backupCommand = new io.geminik8s.agent.backup.BackupCommand(run, clock);
     }
 
-    /** The applied desired state's spec (empty before the first; a damaged file reads as empty and is logged). */
-    @SuppressWarnings("unchecked")
+    /** The applied desired state's spec (empty before the first, or when its file is damaged). */
     public Map<String, ?> desiredSpec() {
-        try {
-            return desired.spec().map(b -> {
-                try {
-                    return (Map<String, ?>) codec.mapper().readValue(b, Map.class);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).orElse(Map.of());
-        } catch (java.io.UncheckedIOException e) {
-            LOG.warning("desired spec unreadable: " + e.getMessage());
-            return Map.of();
-        }
+        return desired.specMap(codec.mapper());
     }
 
     /** Answers the hub's {@code renew-certificate} with this renewer (else {@code unsupported}); before start. */

@@ -60,11 +60,6 @@ public final class PgBackRest {
         return conf.stanza();
     }
 
-    /** Whether the installed pgBackRest can run at all ({@code pgbackrest version}). */
-    public boolean installed() {
-        return Files.isExecutable(Path.of(binary));
-    }
-
     /**
      * The configuration file for {@code spec} and the site's key, rewritten only when it differs (0600, the
      * server's OS user's; its folder 0700). True when it changed.
@@ -125,10 +120,6 @@ public final class PgBackRest {
         target.ifPresent(t -> args.addAll(List.of("--type=time", "--target=" + TARGET.format(t),
                 "--target-action=promote")));
         return run(BACKUP_TIMEOUT, args.toArray(String[]::new));
-    }
-
-    static String target(Instant t) {
-        return TARGET.format(t);
     }
 
     ProcessRunner.Result run(Duration timeout, String... command) {

@@ -33,13 +33,16 @@ public final class DesiredStateStore {
         return generation;
     }
 
-    /** The applied generation's spec as JSON, empty before the first. */
-    public synchronized java.util.Optional<byte[]> spec() {
+    /** The applied generation's spec, empty before the first; a damaged file reads as empty (and is logged). */
+    @SuppressWarnings("unchecked")
+    public synchronized java.util.Map<String, ?> specMap(com.fasterxml.jackson.databind.ObjectMapper json) {
         try {
-            return generation == 0 || !java.nio.file.Files.exists(specFile) ? java.util.Optional.empty()
-                    : java.util.Optional.of(java.nio.file.Files.readAllBytes(specFile));
+            return generation == 0 || !java.nio.file.Files.exists(specFile) ? java.util.Map.of()
+                    : json.readValue(specFile.toFile(), java.util.Map.class);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            java.util.logging.Logger.getLogger(DesiredStateStore.class.getName()).warning("desired spec unreadable: "
+                    + e.getMessage());
+            return java.util.Map.of();
         }
     }
 
