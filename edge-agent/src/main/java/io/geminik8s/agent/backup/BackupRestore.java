@@ -1,15 +1,18 @@
 package io.geminik8s.agent.backup;
 
+import io.geminik8s.agent.k3s.K3sDriver;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.proc.ProcessRunner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A site's point-in-time restore on the node that will be primary (docs/backup.md): PostgreSQL stopped, the data
  * directory restored from the repository to {@code target} (or to the last archived WAL), started, and awaited
- * until recovery has ended and the server is promoted; the peer is then re-cloned from it
+ * until recovery has ended and the server is promoted, then Kine's ids moved past any revision K3s's clients saw
+ * (as at a promotion: the restored store went back in time); the peer is then re-cloned from it
  * ({@link PgControl#recloneFrom}), as its old data belongs to another timeline.
  */
 public final class BackupRestore {
@@ -17,8 +20,8 @@ public final class BackupRestore {
     /** How long the restored server may take to finish recovery. */
     static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
 
-    /** What a restore took: pgBackRest's restore, and recovery until the server leaves it. */
-    public record Took(long restoreMs, long recoveryMs) {
+    /** What a restore took: pgBackRest's restore, and recovery until the server leaves it; whether Kine was found. */
+    public record Took(long restoreMs, long recoveryMs, boolean kineBumped) {
         public long totalMs() {
             return restoreMs + recoveryMs;
         }
@@ -40,6 +43,20 @@ public final class BackupRestore {
             }
             java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polls the condition, 20 ms apart
         }
-        return new Took(r.tookMs(), (System.nanoTime() - t1) / 1_000_000);
+        long recovered = (System.nanoTime() - t1) / 1_000_000;
+        return new Took(r.tookMs(), recovered, bumpKine(pg));
+    }
+
+    /** Kine's id sequence moved on, where Kine keeps its table; false for a database without Kine. */
+    private static boolean bumpKine(PgControl pg) {
+        try {
+            pg.sqlWhereFound(List.of(PgControl.KINE_USER, "postgres"), K3sDriver.BUMP_KINE_IDS);
+            return true;
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains(": in none of ")) { // no kine table anywhere
+                return false;
+            }
+            throw e;
+        }
     }
 }

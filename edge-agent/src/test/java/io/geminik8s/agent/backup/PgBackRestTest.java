@@ -71,6 +71,9 @@ class PgBackRestTest {
         assertTrue(Long.parseLong(site.events("backup.completed").get(0).attrs().get("backupBytes")) > 0);
         assertTrue(onA.tick(spec, BackupSite.PRIMARY).run().isEmpty(), "nothing due right after a full backup");
 
+        // K3s's store (Kine's table in its own database), with a revision a client may have seen
+        a.sqlWhereFound(List.of(PgControl.KINE_USER), "CREATE TABLE kine (id bigserial PRIMARY KEY, name text)");
+        a.sqlWhereFound(List.of(PgControl.KINE_USER), "INSERT INTO kine (name) VALUES ('/registry/a'), ('/registry/b')");
         // pgBackRest chooses the backup for a target by its stop time in whole seconds: T must come after it
         Instant stop = full.info().lastFull();
         await().atMost(Duration.ofSeconds(5)).until(() -> serverNow(a).isAfter(stop.plusSeconds(1)));
@@ -91,6 +94,14 @@ class PgBackRestTest {
                         + took.recoveryMs() + " ms)");
         assertFalse(a.inRecovery());
         a.sql("INSERT INTO t VALUES (1000)"); // writable again
+        assertTrue(took.kineBumped());
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + a.port() + "/kine",
+                "postgres", BackupSite.SECRET.password("postgres")); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT nextval('kine_id_seq')")) {
+            rs.next();
+            assertTrue(rs.getLong(1) > 1_000_002, "Kine's next revision is past every one a client saw: "
+                    + rs.getLong(1));
+        }
 
         b.recloneFrom(a); // the standby's data belongs to the old timeline
         await().atMost(Duration.ofSeconds(60)).until(() -> a.streamingTo("b"));
