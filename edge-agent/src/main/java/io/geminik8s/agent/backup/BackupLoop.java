@@ -44,7 +44,7 @@ public final class BackupLoop implements AutoCloseable {
     /** The answer to {@code backup-run}: what was done, or why not (a failure completes exceptionally). */
     public CompletableFuture<String> runNow(BackupType type) {
         return CompletableFuture.supplyAsync(() -> {
-            BackupSpec s = current().orElseThrow(() -> new IllegalStateException("the site's template has no"
+            BackupSpec s = current().orElseThrow(() -> new IllegalStateException("no backup: the site's template has no"
                     + " spec.backup section"));
             BackupService.Outcome o = service.runNow(s, role.get(), type);
             if (o.run().isEmpty()) {
