@@ -47,6 +47,15 @@ public final class BackupRestore {
         return new Took(r.tookMs(), recovered, bumpKine(pg));
     }
 
+    /**
+     * The standby {@code standby} rebuilt from the repository instead of from {@code primary}'s disks (a lost or
+     * replaced standby disk): the newest backup restored, the archived WAL replayed, the rest streamed from the
+     * primary. Throws with pgBackRest's message when the restore fails.
+     */
+    public static void rebuildStandby(PgControl standby, PgBackRest tool, PgControl primary) {
+        standby.restoreStandbyFrom(primary, () -> tool.restoreStandby().orThrow());
+    }
+
     /** Kine's id sequence moved on, where Kine keeps its table; false for a database without Kine. */
     private static boolean bumpKine(PgControl pg) {
         try {

@@ -122,6 +122,11 @@ public final class PgBackRest {
         return run(BACKUP_TIMEOUT, args.toArray(String[]::new));
     }
 
+    /** Restores the newest backup as a standby's data ({@code --type=standby}: standby.signal, restore_command). */
+    public ProcessRunner.Result restoreStandby() {
+        return run(BACKUP_TIMEOUT, "restore", "--delta", "--type=standby");
+    }
+
     ProcessRunner.Result run(Duration timeout, String... command) {
         List<String> cmd = new ArrayList<>(List.of(binary, "--config=" + configFile(), "--stanza=" + conf.stanza()));
         cmd.addAll(List.of(command));

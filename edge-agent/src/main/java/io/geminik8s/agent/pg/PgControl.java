@@ -257,6 +257,14 @@ public final class PgControl implements AutoCloseable {
         new PgStandby(this).cloneFrom(primary);
     }
 
+    /**
+     * A standby of {@code primary} restored from a backup repository by {@code restore} ({@link PgStandby#restoreFrom};
+     * io.geminik8s.agent.backup.BackupRestore#rebuildStandby): the primary sends only the WAL since that backup.
+     */
+    public void restoreStandbyFrom(PgControl primary, Runnable restore) {
+        new PgStandby(this).restoreFrom(primary, restore);
+    }
+
     /** At start, before anything looks at the data directory: a re-clone cut short by a crash is undone. */
     public void recoverInterruptedClone() {
         DataSwap.recover(data);

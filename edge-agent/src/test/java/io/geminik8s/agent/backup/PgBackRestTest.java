@@ -152,6 +152,36 @@ class PgBackRestTest {
                 .map(e -> e.attrs().get("type")).toList());
     }
 
+    @Test
+    void aStandbyIsRebuiltFromTheRepositoryAndThenStreams() throws Exception {
+        site = BackupSite.create("gk8s-backup-sb");
+        PgControl a = site.node("a");
+        PgControl b = site.node("b");
+        a.initPrimary();
+        a.sql("CREATE TABLE t (id int PRIMARY KEY)");
+        BackupService onA = site.service(a);
+        BackupSpec spec = site.spec(10);
+        onA.tick(spec, BackupSite.PRIMARY);
+        a.stop();
+        a.start();
+        assertTrue(onA.tick(spec, BackupSite.PRIMARY).run().orElseThrow().ok());
+        for (int i = 1; i <= 20; i++) {
+            a.sql("INSERT INTO t VALUES (" + i + ")"); // after the backup: from the archive or the stream
+        }
+        a.sql("SELECT pg_switch_wal()");
+
+        // b's disk is new: its configuration as its agent writes it, then the repository's newest backup
+        site.service(b).tick(spec, new BackupPlanner.Role(PairMachine.State.STANDBY, true));
+        BackupRestore.rebuildStandby(b, site.tool(b), a);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.streamingTo("b"));
+        a.sql("INSERT INTO t VALUES (21)");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "21".equals(text(b, "SELECT count(*) FROM t")));
+        assertTrue(b.inRecovery());
+        String auto = Files.readString(site.root.resolve("b").resolve("postgresql.auto.conf"));
+        assertTrue(auto.contains("archive-get"), "restored by pgBackRest as a standby: " + auto);
+        assertTrue(auto.contains("primary_slot_name = 'gk8s_b'"), auto);
+    }
+
     /** The configuration and its folder are the server's OS user's alone; no event or log line carries the key. */
     private void assertPrivate(PgBackRest tool) throws Exception {
         Path conf = tool.configFile();
