@@ -182,6 +182,44 @@ class PgBackRestTest {
         assertTrue(auto.contains("primary_slot_name = 'gk8s_b'"), auto);
     }
 
+    @Test
+    void aSiteWhoseNodesWereBothWipedIsRebuiltFromTheRepository() throws Exception {
+        site = BackupSite.create("gk8s-backup-wipe");
+        PgControl a = site.node("a");
+        PgControl b = site.node("b");
+        a.initPrimary();
+        a.sql("CREATE TABLE t (id int PRIMARY KEY)");
+        BackupService onA = site.service(a);
+        BackupSpec spec = site.spec(10);
+        onA.tick(spec, BackupSite.PRIMARY);
+        a.stop();
+        a.start();
+        b.cloneFrom(a);
+        site.service(b).tick(spec, new BackupPlanner.Role(PairMachine.State.STANDBY, true));
+        assertTrue(onA.tick(spec, BackupSite.PRIMARY).run().orElseThrow().ok());
+        for (int i = 1; i <= 30; i++) {
+            a.sql("INSERT INTO t VALUES (" + i + ")");
+        }
+        String segment = text(a, "SELECT pg_walfile_name(pg_switch_wal())");
+        await().atMost(Duration.ofSeconds(60)).until(() -> segment.equals(text(a,
+                "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")));
+
+        a.kill(); // both nodes lost with their disks; their pgbackrest.conf survives here (on fresh machines the
+        b.kill(); // agent writes it again from spec.backup and the site's secret, as the standby's tick did)
+        for (PgControl n : List.of(a, b)) {
+            try (var files = Files.walk(n.dataDirectory())) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        new io.geminik8s.agent.pg.PgArchive(a).privateDirectory(a.dataDirectory());
+        BackupRestore.restore(a, site.tool(a), Optional.empty());
+        BackupRestore.rebuildStandby(b, site.tool(b), a);
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.streamingTo("b"));
+        a.sql("INSERT INTO t VALUES (31)");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "31".equals(text(b, "SELECT count(*) FROM t")));
+        assertEquals("31 31", text(a, "SELECT count(*) || ' ' || max(id) FROM t"), "every archived row, and writable");
+    }
+
     /** The configuration and its folder are the server's OS user's alone; no event or log line carries the key. */
     private void assertPrivate(PgBackRest tool) throws Exception {
         Path conf = tool.configFile();
