@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 /** {@code gk8s}: the fleet from a terminal, with kubectl habits. */
 @Command(name = "gk8s", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "gk8s 0.1.0",
         description = "Operate a geminik8s fleet through its hub.",
-        subcommands = {ArtifactCommand.class, GetCommand.class, DescribeCommand.class, RolloutCommand.class, SiteCommand.class,
+        subcommands = {ArtifactCommand.class, BackupCommand.class, GetCommand.class, DescribeCommand.class, RolloutCommand.class, SiteCommand.class,
                 MosquittoCommand.class, PkiCommand.class, ConfigCommand.class, TemplateCommand.class,
                 AutoComplete.GenerateCompletion.class})
 public final class Gk8s {

@@ -133,6 +133,7 @@ public final class Agent implements AutoCloseable {
     private static final Duration WITNESS_URGENCY = Duration.ofSeconds(5);
 
     private volatile RenewCommand renewals;
+    private volatile io.geminik8s.agent.backup.BackupCommand backupCommand;
 
     private Link link() {
         return link;
@@ -146,6 +147,17 @@ public final class Agent implements AutoCloseable {
         if (renewals != null) {
             renewals.after(hook);
         }
+    }
+
+    /** Answers the hub's {@code backup-run} with {@code run} (else {@code unsupported}); before start. */
+    public void backupOnCommand(java.util.function.Function<io.geminik8s.agent.backup.BackupType,
+            java.util.concurrent.CompletableFuture<String>> run) {
+        backupCommand = new io.geminik8s.agent.backup.BackupCommand(run, clock);
+    }
+
+    /** The applied desired state's spec (empty before the first, or when its file is damaged). */
+    public Map<String, ?> desiredSpec() {
+        return desired.specMap(codec.mapper());
     }
 
     /** Answers the hub's {@code renew-certificate} with this renewer (else {@code unsupported}); before start. */
@@ -363,6 +375,9 @@ public final class Agent implements AutoCloseable {
             witness.onReply(r);
         } else if (m instanceof Command c && renewals != null && RenewCommand.NAME.equals(c.name())) {
             renewals.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
+        } else if (m instanceof Command c && backupCommand != null
+                && io.geminik8s.agent.backup.BackupCommand.NAME.equals(c.name())) {
+            backupCommand.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
         } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds) {

@@ -83,6 +83,7 @@ public final class Main {
                 agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),
                         ha.k3s()), ha.pgSettings(), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
+            ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
         }
         io.geminik8s.agent.artifact.PeerArtifactServer peerArtifacts = null;
         if (ha != null && upgrade.peerArtifactPort() > 0) { // the second node of a pair need not use the WAN

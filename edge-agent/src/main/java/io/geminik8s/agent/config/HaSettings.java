@@ -15,7 +15,8 @@ import java.util.function.Function;
 public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAddress peerAddress, String initialRole,
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
                          String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, boolean pgTls, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
-                         String k3sCommand, String k3sRotateCommand, HaTiming timing, PeerKey peerKey) {
+                         String k3sCommand, String k3sRotateCommand, HaTiming timing, PeerKey peerKey,
+                         Path pgSocketDir) {
 
     public static final String KEYS = """
               ha.enabled                true to run the pair's HA supervisor (default false)
@@ -44,6 +45,9 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
               pg.tls                    on (default) or off: with pg.secret-file, the site network reaches
                                         PostgreSQL only over TLS (its own key and self-signed certificate, made
                                         anew at each certificate rotation) with SCRAM bound to that certificate
+              pg.socket-dir             a private folder for PostgreSQL's Unix socket (0700, pg.os-user's; made at
+                                        start), e.g. /run/gk8s-pg: needed for backups (pgBackRest reaches
+                                        PostgreSQL only through a socket; docs/backup.md). Default none
               pg.trusted-network        instead of pg.secret-file, for test setups only: a CIDR trusted without
                                         any password (HA needs one of the two; ignored when both are set)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
@@ -90,7 +94,20 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 orDefault(get, "pg.os-user", "postgres"), pgSecret == null ? get.apply("pg.trusted-network") : null,
                 pgSecret, clientNetwork(get, vip), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
-                get.apply("k3s.command"), get.apply("k3s.rotate-command"), timing, peerKey);
+                get.apply("k3s.command"), get.apply("k3s.rotate-command"), timing, peerKey,
+                socketDir(get, problems));
+    }
+
+    private static Path socketDir(Function<String, String> get, List<String> problems) {
+        String dir = get.apply("pg.socket-dir");
+        if (dir == null) {
+            return null;
+        }
+        if (!dir.startsWith("/") || dir.length() > 80) { // the socket's path must fit sockaddr_un (107 bytes)
+            problems.add("pg.socket-dir: an absolute path of at most 80 characters, got '" + dir + "'");
+            return null;
+        }
+        return Path.of(dir);
     }
 
     /** HA without an authenticated peer link is refused: a forged ack could keep a cut-off primary writing. */

@@ -52,6 +52,7 @@ public final class HaNode implements AutoCloseable {
                 return t;
             });
     private volatile HaSupervisor supervisor;
+    private io.geminik8s.agent.backup.BackupLoop backups;
 
     public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
         this.events = events;
@@ -63,7 +64,8 @@ public final class HaNode implements AutoCloseable {
         this.epochFile = stateDir.resolve("ha-epoch");
         this.ipPrefix = ha.vipNetns() == null ? List.of() : List.of("ip", "netns", "exec", ha.vipNetns());
         this.local = new PgControl(ha.pgBin(), ha.pgData(), ha.pgHost(), ha.pgPort(), node, ha.pgOsUser(), runner)
-                .listenOn(ha.pgListen()).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
+                .listenOn(ha.pgListen()).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls())
+                .withSocketDirectory(ha.pgSocketDir());
         this.peer = new PgControl(ha.pgBin(), null, ha.pgPeerHost(), ha.pgPeerPort(), ha.peerNode(), ha.pgOsUser(),
                 runner).withSecret(ha.pgSecret(), ha.pgClientNetwork()).withTls(ha.pgTls());
         VipControl vip = new VipControl(ha.vipCidr(), ha.vipDevice(), ipPrefix, runner);
@@ -145,6 +147,9 @@ public final class HaNode implements AutoCloseable {
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
         // PostgreSQL's TLS certificate renewed before it expires, a reload that failed tried again (no restart)
         operator.scheduleWithFixedDelay(local::checkTls, 10, 10, TimeUnit.SECONDS);
+        if (backups != null) {
+            backups.start();
+        }
     }
 
     /**
@@ -181,6 +186,28 @@ public final class HaNode implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warning("force-promote request not handled: " + e);
         }
+    }
+
+    /**
+     * Backups of this node's database as the applied desired state's {@code spec.backup} says
+     * (io.geminik8s.agent.backup, docs/backup.md), taken only while this node holds its epoch; empty without
+     * {@code pg.socket-dir} and {@code pg.secret-file} (the socket for pgBackRest, the secret for the repository
+     * key). Started with the supervisor; call before {@link #start()}.
+     */
+    public Optional<io.geminik8s.agent.backup.BackupLoop> backups(
+            java.util.function.Supplier<java.util.Map<String, ?>> spec) {
+        if (ha.pgSocketDir() == null || ha.pgSecret() == null) {
+            return Optional.empty();
+        }
+        var service = new io.geminik8s.agent.backup.BackupService(
+                new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir()),
+                io.geminik8s.agent.backup.BackupKey.of(ha.pgSecret()), java.time.Clock.systemUTC(), events::record);
+        backups = new io.geminik8s.agent.backup.BackupLoop(service, spec, () -> {
+            HaSupervisor s = supervisor;
+            return s == null ? new io.geminik8s.agent.backup.BackupPlanner.Role(PairMachine.State.CANDIDATE, false)
+                    : new io.geminik8s.agent.backup.BackupPlanner.Role(s.state(), s.leaseUntil() > now());
+        });
+        return Optional.of(backups);
     }
 
     public HaSupervisor supervisor() {
@@ -229,6 +256,9 @@ public final class HaNode implements AutoCloseable {
     @Override
     public void close() {
         operator.shutdownNow();
+        if (backups != null) {
+            backups.close();
+        }
         if (supervisor != null) {
             supervisor.close();
         }

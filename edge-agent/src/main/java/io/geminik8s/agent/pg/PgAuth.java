@@ -38,7 +38,8 @@ final class PgAuth {
             pg.run(Duration.ofSeconds(60), pg.bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U",
                     PgSecret.SUPERUSER, "--pwfile=" + pwfile, "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256", "-E", "UTF8", "--data-checksums", "--no-instructions");
-            Files.writeString(pg.data.resolve("pg_hba.conf"), hba(network, tls)); // initdb made it: keeps its owner
+            // initdb made it: keeps its owner
+            Files.writeString(pg.data.resolve("pg_hba.conf"), hba(network, tls, pg.socketDirectory() != null));
         } catch (IOException e) {
             throw new UncheckedIOException(pg.name + ": cannot set up password authentication", e);
         } finally {
@@ -56,10 +57,12 @@ final class PgAuth {
      * The access rules: nothing is trusted, replication only as the replication role. With TLS ({@link PgTls}) the
      * site network must use it (the clients also require channel binding: {@link PgTls#clientOptions}).
      */
-    static String hba(String network, boolean tls) {
+    static String hba(String network, boolean tls, boolean socket) {
         String net = network == null ? "samenet" : network;
         String host = tls ? "hostssl" : "host"; // with TLS, loopback too: nothing plain is left
         return MARK + ": every connection proves a SCRAM password (pg.secret-file)" + (tls ? " over TLS" : "") + "\n"
+                // the socket folder is 0700, the server's OS user's: only its tools (pgBackRest) reach it
+                + (socket ? "local all " + PgSecret.SUPERUSER + " scram-sha-256\n" : "")
                 + host + " all all 127.0.0.1/32 scram-sha-256\n"
                 + host + " all all ::1/128 scram-sha-256\n"
                 + host + " all all " + net + " scram-sha-256\n"
@@ -75,7 +78,7 @@ final class PgAuth {
         Path hba = pg.data.resolve("pg_hba.conf");
         try {
             if (Files.exists(hba) && Files.readString(hba).startsWith(MARK)) {
-                String want = hba(network, tls);
+                String want = hba(network, tls, pg.socketDirectory() != null);
                 if (!Files.readString(hba).equals(want)) {
                     Files.writeString(hba, want); // keeps its owner
                 }

@@ -48,6 +48,8 @@ public final class PgControl implements AutoCloseable {
     private PgSecret secret;
     private String clientNetwork;
     private boolean tls;
+    /** PostgreSQL's Unix socket folder, or null for none (pgBackRest talks to PostgreSQL only through one). */
+    private Path socketDir;
     private final Object tlsLock = new Object();
     /** A new key or certificate is in place but the server has not reloaded it yet. */
     private volatile boolean reloadPending;
@@ -95,6 +97,38 @@ public final class PgControl implements AutoCloseable {
     public PgControl withTls(boolean on) {
         this.tls = on;
         return this;
+    }
+
+    /**
+     * A Unix socket in {@code dir} (made 0700, the server's OS user's) besides TCP, and a {@code local} rule for the
+     * superuser's SCRAM password: pgBackRest reaches PostgreSQL only through a socket (docs/backup.md).
+     */
+    public PgControl withSocketDirectory(Path dir) {
+        this.socketDir = dir;
+        return this;
+    }
+
+    Path socketDirectory() {
+        return socketDir;
+    }
+
+    public Path dataDirectory() {
+        return data;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /**
+     * {@code cmd} run as the server's OS user (when this process is root) with libpq's password file and connect
+     * timeout, through the agent's one process runner; the result, never thrown.
+     */
+    public ProcessRunner.Result tool(Duration timeout, List<String> cmd) {
+        Map<String, String> env = secret == null
+                ? Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S))
+                : Map.of("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_S), "PGPASSFILE", passfile().toString());
+        return runner.run(timeout, asUser(cmd), env);
     }
 
     /**
@@ -221,6 +255,14 @@ public final class PgControl implements AutoCloseable {
      */
     public void cloneFrom(PgControl primary) {
         new PgStandby(this).cloneFrom(primary);
+    }
+
+    /**
+     * A standby of {@code primary} restored from a backup repository by {@code restore} ({@link PgStandby#restoreFrom};
+     * io.geminik8s.agent.backup.BackupRestore#rebuildStandby): the primary sends only the WAL since that backup.
+     */
+    public void restoreStandbyFrom(PgControl primary, Runnable restore) {
+        new PgStandby(this).restoreFrom(primary, restore);
     }
 
     /** At start, before anything looks at the data directory: a re-clone cut short by a crash is undone. */
@@ -457,10 +499,18 @@ public final class PgControl implements AutoCloseable {
     /** Starts the postmaster as a child process and waits until it accepts connections. */
     public synchronized void start() {
         List<String> cmd = new ArrayList<>(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
-                "-c", "port=" + port, "-c", "listen_addresses=" + listen, "-c", "unix_socket_directories=",
+                "-c", "port=" + port, "-c", "listen_addresses=" + listen,
+                "-c", "unix_socket_directories=" + (socketDir == null ? "" : socketDir),
                 "-c", "wal_level=replica", "-c", "wal_log_hints=on", "-c", "hot_standby=on",
                 "-c", "max_wal_senders=5", "-c", "max_replication_slots=5", "-c", "synchronous_commit=on",
                 "-c", "cluster_name=" + name));
+        if (socketDir != null) {
+            try {
+                PgAuth.privateDirectory(this, socketDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(name + ": cannot make the socket folder " + socketDir, e);
+            }
+        }
         if (secret != null) {
             PgAuth.refreshHba(this, clientNetwork, tls);
         }

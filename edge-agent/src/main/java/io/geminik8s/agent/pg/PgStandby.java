@@ -48,6 +48,26 @@ final class PgStandby {
     }
 
     /**
+     * A standby of {@code primary} from a backup repository instead of a copy of the primary: this node's data
+     * directory (PostgreSQL stopped; made if missing) filled by {@code restore} (pgBackRest's {@code --type=standby},
+     * which also sets restore_command), then the standby configuration and a start: the standby replays the archived
+     * WAL, then streams the rest from the primary through its slot. The primary serves only what came after the
+     * backup. A failed restore throws; pgBackRest writes pg_control last, so a half-restored directory never starts.
+     */
+    void restoreFrom(PgControl primary, Runnable restore) {
+        node.stop();
+        try {
+            PgAuth.privateDirectory(node, node.data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ensureSlot(primary, slot(node.name));
+        restore.run();
+        followConfig(primary);
+        node.start();
+    }
+
+    /**
      * pg_basebackup of {@code primary} into {@code target} (created; must not exist or be empty), after a fast
      * checkpoint: the default spread one can hold the copy back for minutes (0.9 x checkpoint_timeout).
      */

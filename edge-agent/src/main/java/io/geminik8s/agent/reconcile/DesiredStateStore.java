@@ -43,6 +43,19 @@ public final class DesiredStateStore {
         }
     }
 
+    /** The applied generation's spec, empty before the first; a damaged file reads as empty (and is logged). */
+    @SuppressWarnings("unchecked")
+    public synchronized java.util.Map<String, ?> specMap(com.fasterxml.jackson.databind.ObjectMapper json) {
+        try {
+            return generation == 0 || !java.nio.file.Files.exists(specFile) ? java.util.Map.of()
+                    : json.readValue(specFile.toFile(), java.util.Map.class);
+        } catch (IOException e) {
+            java.util.logging.Logger.getLogger(DesiredStateStore.class.getName()).warning("desired spec unreadable: "
+                    + e.getMessage());
+            return java.util.Map.of();
+        }
+    }
+
     /** Writes {@code d}'s spec and generation durably; false when it is not newer than what was applied. */
     public synchronized boolean apply(DesiredState d, byte[] specJson) {
         if (d.generation() <= generation) {

@@ -19,11 +19,13 @@ public record SiteTemplate(String apiVersion, String kind, Metadata metadata, Sp
     /**
      * {@code artifacts} (optional): the signed files nodes fetch and check before installing (the protocol's
      * {@link io.geminik8s.protocol.Artifact}); one per name, a {@code k3s} or {@code agent} one at this template's
-     * version of it.
+     * version of it. {@code backup} (optional): the site's backups, checked by the agents' own validator
+     * ({@link io.geminik8s.protocol.BackupSpec}, docs/backup.md: any shape here, so its messages name the
+     * problem) and handed to them as it is.
      */
     public record Spec(Map<String, String> selector, Versions versions, Postgres postgres, Vip vip,
                        Certificates certificates, Health health, RolloutDefaults rollout,
-                       java.util.List<io.geminik8s.protocol.Artifact> artifacts) {
+                       java.util.List<io.geminik8s.protocol.Artifact> artifacts, Object backup) {
         public Spec {
             artifacts = artifacts == null ? null : java.util.List.copyOf(artifacts);
         }

@@ -19,10 +19,15 @@ public final class TemplateRules {
     static final Pattern SEMVER = Pattern.compile("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?");
     static final Pattern SHARE = Pattern.compile("(\\d{1,3})%");
     static final Pattern PG_PARAM = Pattern.compile("[a-z][a-z0-9_.]{0,62}");
-    /** Set by the HA supervisor and PostgreSQL management; a template must not fight them. */
+    /**
+     * Set by the HA supervisor and PostgreSQL management, and by the agent's backups (spec.backup: archiving, the
+     * socket pgBackRest uses, restore settings); a template must not fight them.
+     */
     static final Set<String> PG_MANAGED = Set.of("synchronous_standby_names", "default_transaction_read_only",
             "listen_addresses", "port", "wal_level", "hot_standby", "wal_log_hints", "primary_conninfo",
-            "primary_slot_name", "cluster_name", "synchronous_commit", "data_directory", "hba_file");
+            "primary_slot_name", "cluster_name", "synchronous_commit", "data_directory", "hba_file",
+            "archive_mode", "archive_command", "archive_timeout", "archive_library", "restore_command",
+            "unix_socket_directories");
 
     private TemplateRules() {
     }
@@ -59,7 +64,23 @@ public final class TemplateRules {
         health(s.health(), f);
         rollout(s.rollout(), f);
         artifacts(s, f);
+        backup(s.backup(), f);
         return f;
+    }
+
+    /** The agents' own rules ({@link io.geminik8s.protocol.BackupSpec#parse}), each problem at its field. */
+    private static void backup(Object backup, List<Finding> f) {
+        if (backup == null) {
+            return;
+        }
+        try {
+            io.geminik8s.protocol.BackupSpec.parse(backup);
+        } catch (IllegalArgumentException e) {
+            for (String problem : e.getMessage().split("; (?=backup[.:])")) {
+                int colon = problem.indexOf(": ");
+                f.add(new Finding("spec." + problem.substring(0, colon), problem.substring(colon + 2)));
+            }
+        }
     }
 
     /** Well-formed, one per name, and a K3s or agent artifact carries the version the template names. */

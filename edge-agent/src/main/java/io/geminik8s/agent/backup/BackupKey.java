@@ -1,0 +1,20 @@
+package io.geminik8s.agent.backup;
+
+import io.geminik8s.agent.pg.PgSecret;
+
+/**
+ * The repository encryption key (pgBackRest's {@code repo1-cipher-pass}) of a site: HMAC-SHA256 of the site's
+ * database secret (handed out by enrollment) over a label of its own, as {@link PgSecret#password} derives the
+ * roles' passwords — the same on both nodes, different from every password, and not the secret.
+ */
+public final class BackupKey {
+
+    static final String LABEL = "gk8s-backup-repo1-cipher";
+
+    private BackupKey() {
+    }
+
+    public static String of(PgSecret secret) {
+        return secret.password(LABEL);
+    }
+}

@@ -1,0 +1,84 @@
+package io.geminik8s.agent.backup;
+
+import io.geminik8s.protocol.BackupSpec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Drives a node's {@link BackupService} on a thread of its own (a backup takes minutes; never the HA thread or the
+ * agent's loop): a tick every {@link #PERIOD} with the applied desired state's {@code spec.backup} and the node's HA
+ * role, and the hub's {@code backup-run} command ({@link #runNow}) queued behind it. No section, no backups.
+ */
+public final class BackupLoop implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BackupLoop.class.getName());
+    static final Duration PERIOD = Duration.ofMinutes(1);
+
+    private final BackupService service;
+    private final Supplier<Map<String, ?>> spec;
+    private final Supplier<BackupPlanner.Role> role;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gk8s-backup");
+        t.setDaemon(true);
+        return t;
+    });
+    private String lastProblem;
+
+    public BackupLoop(BackupService service, Supplier<Map<String, ?>> spec, Supplier<BackupPlanner.Role> role) {
+        this.service = service;
+        this.spec = spec;
+        this.role = role;
+    }
+
+    public void start() {
+        thread.scheduleWithFixedDelay(this::tick, PERIOD.toSeconds(), PERIOD.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** The answer to {@code backup-run}: what was done, or why not (a failure completes exceptionally). */
+    public CompletableFuture<String> runNow(BackupType type) {
+        return CompletableFuture.supplyAsync(() -> {
+            BackupSpec s = current().orElseThrow(() -> new IllegalStateException("no backup: the site's template has no"
+                    + " spec.backup section"));
+            BackupService.Outcome o = service.runNow(s, role.get(), type);
+            if (o.run().isEmpty()) {
+                throw new IllegalStateException("no backup: " + o.decision().reason());
+            }
+            if (!o.run().get().ok()) {
+                throw new IllegalStateException(type.option() + " backup failed (event backup.failed)");
+            }
+            return type.option() + " backup " + o.info().lastLabel() + " taken";
+        }, thread);
+    }
+
+    private Optional<BackupSpec> current() {
+        return BackupSpec.fromSpec(spec.get());
+    }
+
+    private void tick() {
+        try {
+            Optional<BackupSpec> s = current();
+            if (s.isPresent()) {
+                BackupService.Outcome o = service.tick(s.get(), role.get());
+                LOG.fine(() -> "backup: " + o.decision().reason());
+            }
+            lastProblem = null;
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).equals(lastProblem)) { // once per distinct problem, not every minute
+                LOG.warning("backup: " + e.getMessage());
+                lastProblem = String.valueOf(e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

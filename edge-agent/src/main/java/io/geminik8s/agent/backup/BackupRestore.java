@@ -1,0 +1,71 @@
+package io.geminik8s.agent.backup;
+
+import io.geminik8s.agent.k3s.K3sDriver;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.proc.ProcessRunner;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A site's point-in-time restore on the node that will be primary (docs/backup.md): PostgreSQL stopped, the data
+ * directory restored from the repository to {@code target} (or to the last archived WAL), started, and awaited
+ * until recovery has ended and the server is promoted, then Kine's ids moved past any revision K3s's clients saw
+ * (as at a promotion: the restored store went back in time); the peer is then re-cloned from it
+ * ({@link PgControl#recloneFrom}), as its old data belongs to another timeline.
+ */
+public final class BackupRestore {
+
+    /** How long the restored server may take to finish recovery. */
+    static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
+
+    /** What a restore took: pgBackRest's restore, and recovery until the server leaves it; whether Kine was found. */
+    public record Took(long restoreMs, long recoveryMs, boolean kineBumped) {
+        public long totalMs() {
+            return restoreMs + recoveryMs;
+        }
+    }
+
+    private BackupRestore() {
+    }
+
+    /** Throws, with pgBackRest's message, when the restore fails; the server is then left stopped. */
+    public static Took restore(PgControl pg, PgBackRest tool, Optional<Instant> target) {
+        pg.stop();
+        ProcessRunner.Result r = tool.restore(target).orThrow();
+        long t1 = System.nanoTime();
+        pg.start();
+        long deadline = System.nanoTime() + RECOVERY_DEADLINE.toNanos();
+        while (pg.inRecovery()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(pg.name() + ": still in recovery after " + RECOVERY_DEADLINE);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polls the condition, 20 ms apart
+        }
+        long recovered = (System.nanoTime() - t1) / 1_000_000;
+        return new Took(r.tookMs(), recovered, bumpKine(pg));
+    }
+
+    /**
+     * The standby {@code standby} rebuilt from the repository instead of from {@code primary}'s disks (a lost or
+     * replaced standby disk): the newest backup restored, the archived WAL replayed, the rest streamed from the
+     * primary. Throws with pgBackRest's message when the restore fails.
+     */
+    public static void rebuildStandby(PgControl standby, PgBackRest tool, PgControl primary) {
+        standby.restoreStandbyFrom(primary, () -> tool.restoreStandby().orThrow());
+    }
+
+    /** Kine's id sequence moved on, where Kine keeps its table; false for a database without Kine. */
+    private static boolean bumpKine(PgControl pg) {
+        try {
+            pg.sqlWhereFound(List.of(PgControl.KINE_USER, "postgres"), K3sDriver.BUMP_KINE_IDS);
+            return true;
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains(": in none of ")) { // no kine table anywhere
+                return false;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.geminik8s.hub.backup;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Sites' backups as the hub tracks them, prefix {@code gk8s.backup} (docs/backup.md). */
+@ConfigMapping(prefix = "gk8s.backup")
+public interface BackupConfig {
+
+    /**
+     * A site whose agents set up backups ({@code backup.configured}) and whose newest good backup is older than this
+     * (or that has none this long after the set-up) is stale: {@code gk8s_backups_stale}, {@code stale} in the API.
+     */
+    @WithDefault("26h")
+    Duration staleAfter();
+
+    /** How often {@code gk8s_backups_stale} is read from PostgreSQL. */
+    @WithDefault("60s")
+    Duration checkInterval();
+
+    /** How long a {@code backup-run} command may wait at the broker and the node before it is answered expired. */
+    @WithDefault("1h")
+    Duration commandTtl();
+}

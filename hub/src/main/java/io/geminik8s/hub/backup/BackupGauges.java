@@ -1,0 +1,58 @@
+package io.geminik8s.hub.backup;
+
+import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.Periodic;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code gk8s_backups_stale}: sites whose agents set up backups and whose newest good backup is older than
+ * {@code gk8s.backup.stale-after} (or that have none that long after the set-up), from the nodes' backup events
+ * (their partial index, V20). The alert Gk8sBackupsStale reads it (ops/prometheus).
+ */
+@ApplicationScoped
+public class BackupGauges {
+
+    static final String STALE = """
+            SELECT count(*) AS stale FROM (
+              SELECT site_id, max(ts) FILTER (WHERE type = 'backup.completed') AS good, min(ts) AS first
+              FROM node_event WHERE type IN ('backup.configured', 'backup.completed', 'backup.failed')
+              GROUP BY site_id) s
+            WHERE coalesce(good, first) < $1""";
+
+    private final Pool pool;
+    private final BackupConfig config;
+    private final HubConfig hub;
+    private final AtomicLong stale = new AtomicLong();
+
+    public BackupGauges(Pool pool, BackupConfig config, HubConfig hub) {
+        this.pool = pool;
+        this.config = config;
+        this.hub = hub;
+    }
+
+    void start(@Observes StartupEvent ev, Vertx vertx, MeterRegistry registry) {
+        Gauge.builder("gk8s.backups.stale", stale, AtomicLong::get)
+                .description("Sites with backups set up whose newest good backup is older than gk8s.backup.stale-after")
+                .register(registry);
+        Periodic.every(vertx, config.checkInterval(), this::refresh);
+    }
+
+    /** Reads the figure again (the periodic job; tests call it). */
+    public Uni<Void> refresh() {
+        OffsetDateTime cutoff = OffsetDateTime.now(ZoneOffset.UTC).minus(config.staleAfter());
+        return pool.preparedQuery(STALE).execute(Tuple.of(cutoff))
+                .invoke(rows -> stale.set(rows.iterator().next().getLong("stale")))
+                .replaceWithVoid().ifNoItem().after(hub.dbTimeout()).fail();
+    }
+}

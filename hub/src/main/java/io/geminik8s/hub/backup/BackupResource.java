@@ -1,0 +1,156 @@
+package io.geminik8s.hub.backup;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.hub.HubConfig;
+import io.geminik8s.hub.api.ApiProblem;
+import io.geminik8s.hub.auth.Roles;
+import io.geminik8s.hub.ingest.IngestClient;
+import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Command;
+import io.geminik8s.protocol.SchemaVersion;
+import io.geminik8s.protocol.Topics;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
+
+/**
+ * A site's backups (docs/backup.md): what its nodes' backup events say, and a backup now, sent to the site's online
+ * primary as the {@code backup-run} command (the agent answers with a result once the backup is taken or failed).
+ */
+@Path("/api/v1/sites/{id}/backups")
+@RolesAllowed(Roles.VIEWER)
+@Produces(MediaType.APPLICATION_JSON)
+public class BackupResource {
+
+    private static final Logger LOG = Logger.getLogger(BackupResource.class);
+    static final String TYPES = "('backup.configured', 'backup.completed', 'backup.failed')";
+    private static final String SITE = "SELECT 1 FROM site WHERE id = $1";
+    private static final String NEWEST = "SELECT DISTINCT ON (type) node_id, ts, type, message, attrs::text AS attrs,"
+            + " min(ts) OVER () AS first FROM node_event WHERE site_id = $1 AND type IN " + TYPES
+            + " ORDER BY type, ts DESC";
+    private static final String RECENT = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
+            + " WHERE site_id = $1 AND type IN ('backup.completed', 'backup.failed') ORDER BY ts DESC LIMIT 20";
+    private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
+            + " ORDER BY node_id";
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
+    };
+
+    private final Pool pool;
+    private final HubConfig hub;
+    private final BackupConfig config;
+    private final IngestClient down;
+    private final Codec codec;
+    private final ObjectMapper json;
+
+    public BackupResource(Pool pool, HubConfig hub, BackupConfig config, IngestClient down, Codec codec) {
+        this.pool = pool;
+        this.hub = hub;
+        this.config = config;
+        this.down = down;
+        this.codec = codec;
+        this.json = codec.mapper();
+    }
+
+    @GET
+    @Operation(summary = "A site's backups", description = "The newest good backup and failure, stale or not, and "
+            + "the recent backup events of its nodes (docs/backup.md).")
+    public Uni<BackupViews.SiteBackups> get(@PathParam("id") String id) {
+        return site(id).chain(() -> pool.preparedQuery(NEWEST).execute(Tuple.of(id))).chain(newest -> {
+            BackupViews.BackupEvent good = null;
+            BackupViews.BackupEvent failure = null;
+            OffsetDateTime first = null;
+            for (Row r : newest) {
+                first = r.getOffsetDateTime("first");
+                switch (r.getString("type")) {
+                    case "backup.completed" -> good = event(r);
+                    case "backup.failed" -> failure = event(r);
+                    default -> { }
+                }
+            }
+            OffsetDateTime since = first == null ? null : (good != null ? good.at() : first).plus(config.staleAfter());
+            boolean stale = since != null && since.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
+            BackupViews.BackupEvent lastGood = good;
+            BackupViews.BackupEvent lastFailure = failure;
+            boolean configured = first != null;
+            return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
+                List<BackupViews.BackupEvent> recent = new ArrayList<>();
+                rows.forEach(r -> recent.add(event(r)));
+                return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
+                        lastFailure, recent);
+            });
+        }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    @POST
+    @RolesAllowed(Roles.OPERATOR)
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Take a backup now", description = "Sends backup-run (type full, diff or incr; default incr) "
+            + "to the site's online primary; 202 with the command, 409 without exactly one online primary.")
+    public Uni<Response> run(@PathParam("id") String id, BackupViews.RunRequest body, @Context SecurityContext caller) {
+        String type = body == null || body.type() == null ? "incr" : body.type();
+        if (!type.equals("full") && !type.equals("diff") && !type.equals("incr")) {
+            throw ApiProblem.badRequest("type must be full, diff or incr");
+        }
+        return site(id).chain(() -> pool.preparedQuery(PRIMARY).execute(Tuple.of(id))).chain(rows -> {
+            List<String> primaries = new ArrayList<>();
+            rows.forEach(r -> primaries.add(r.getString("node_id")));
+            if (primaries.size() != 1) {
+                return Uni.createFrom().failure(new ApiProblem(409, "Conflict", primaries.isEmpty()
+                        ? "site '" + id + "' has no online primary to take the backup"
+                        : "site '" + id + "' has two nodes reporting primary: no backup until that is resolved"));
+            }
+            String node = primaries.get(0);
+            long now = System.currentTimeMillis();
+            long expires = now + config.commandTtl().toMillis();
+            Command c = new Command(SchemaVersion.CURRENT.toString(), "backup-" + UUID.randomUUID(), id, node,
+                    "backup-run", Map.of("type", type), now, expires);
+            LOG.infof("backup-run %s (%s) sent to %s/%s by %s", c.id(), type, id, node,
+                    caller.getUserPrincipal().getName());
+            return down.publish(Topics.command(id, node), codec.encode(c), false).map(v -> Response.accepted(
+                    new BackupViews.RunRequested(id, node, c.id(), type,
+                            Instant.ofEpochMilli(expires).atOffset(ZoneOffset.UTC))).build());
+        }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    private Uni<Void> site(String id) {
+        return pool.preparedQuery(SITE).execute(Tuple.of(id)).invoke(rows -> {
+            if (!rows.iterator().hasNext()) {
+                throw ApiProblem.notFound("no site '" + id + "'");
+            }
+        }).replaceWithVoid();
+    }
+
+    private BackupViews.BackupEvent event(Row r) {
+        Map<String, String> attrs;
+        try {
+            attrs = r.getString("attrs") == null ? Map.of() : json.readValue(r.getString("attrs"), STRING_MAP);
+        } catch (IOException e) {
+            attrs = Map.of();
+        }
+        return new BackupViews.BackupEvent(r.getString("node_id"), r.getOffsetDateTime("ts"), r.getString("type"),
+                r.getString("message"), attrs);
+    }
+}

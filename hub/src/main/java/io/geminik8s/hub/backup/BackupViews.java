@@ -1,0 +1,32 @@
+package io.geminik8s.hub.backup;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** What the backups API answers (docs/api.md, docs/backup.md). */
+public final class BackupViews {
+
+    private BackupViews() {
+    }
+
+    /** One backup event of a site's nodes: {@code backup.completed} or {@code backup.failed}, with its attributes. */
+    public record BackupEvent(String node, OffsetDateTime at, String type, String message, Map<String, String> attrs) {
+    }
+
+    /**
+     * A site's backups: the newest good one (with its label, type, bytes in the repository, newest archived WAL
+     * segment), the newest failure, whether backups were set up and are stale, and the recent backup events.
+     */
+    public record SiteBackups(String site, boolean configured, boolean stale, OffsetDateTime staleSince,
+                              BackupEvent lastGood, BackupEvent lastFailure, List<BackupEvent> recent) {
+    }
+
+    /** The answer to a run-now request: the command sent, to which node. */
+    public record RunRequested(String site, String node, String commandId, String type, OffsetDateTime expiresAt) {
+    }
+
+    /** The body of a run-now request; {@code type} full, diff or incr (default incr). */
+    public record RunRequest(String type) {
+    }
+}

@@ -1,0 +1,80 @@
+package io.geminik8s.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The template's {@code spec.backup} section: defaults, and every problem named at once with its field. */
+class BackupSpecTest {
+
+    private static Map<String, Object> valid() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("schedule", Map.of("full", "7d", "incr", "6h"));
+        m.put("retention", Map.of("full", 2));
+        m.put("repository", Map.of("path", "/srv/gk8s-backup"));
+        return m;
+    }
+
+    private static String problems(Object section) {
+        return assertThrows(IllegalArgumentException.class, () -> BackupSpec.parse(section)).getMessage();
+    }
+
+    @Test
+    void aValidSectionWithDefaults() {
+        BackupSpec s = BackupSpec.parse(valid());
+        assertEquals(Duration.ofDays(7), s.full());
+        assertEquals(null, s.diff());
+        assertEquals(Duration.ofHours(6), s.incr());
+        assertEquals(60, s.archiveTimeoutSeconds());
+        assertEquals(Duration.ofMinutes(15), s.retry());
+        assertEquals(Optional.empty(), BackupSpec.fromSpec(Map.of("vip", Map.of())), "no section, no backups");
+        assertEquals(Optional.of(s), BackupSpec.fromSpec(Map.of("backup", valid())));
+    }
+
+    @Test
+    void everyProblemIsNamedWithItsField() {
+        assertEquals("backup: must be a map", problems("weekly"));
+        assertEquals("backup: required", problems(null));
+        assertEquals("backup.schedule: required; backup.retention: required; backup.repository: required",
+                problems(Map.of()));
+        Map<String, Object> bad = valid();
+        bad.put("schedule", Map.of("full", "1w", "incr", "2m", "hourly", "1h"));
+        bad.put("retention", Map.of("full", 0, "diff", 3));
+        bad.put("archiveTimeoutSeconds", "60");
+        bad.put("repository", Map.of("path", "../../etc"));
+        bad.put("encryption", "none");
+        String p = problems(bad);
+        for (String want : List.of("backup.encryption: unknown field (known: archiveTimeoutSeconds, repository,"
+                        + " retention, retryMinutes, schedule)",
+                "backup.schedule.hourly: unknown field (known: diff, full, incr)",
+                "backup.schedule.full: an interval like 30m, 6h or 7d, got 1w",
+                "backup.schedule.incr: at least 5m, got 2m",
+                "backup.retention.full: an integer from 1 to 99, got 0",
+                "backup.retention.diff: needs schedule.diff",
+                "backup.archiveTimeoutSeconds: an integer from 10 to 3600, got 60",
+                "backup.repository.path: an absolute path")) {
+            assertTrue(p.contains(want), want + " in: " + p);
+        }
+    }
+
+    @Test
+    void shorterTypesMustBeMoreFrequentAndPathsCannotEscape() {
+        Map<String, Object> m = valid();
+        m.put("schedule", Map.of("full", "1d", "diff", "2d", "incr", "3d"));
+        String p = problems(m);
+        assertTrue(p.contains("backup.schedule.diff: must be shorter than schedule.full (24h)"), p);
+        assertTrue(p.contains("backup.schedule.incr: must be shorter than schedule.diff"), p);
+        for (String path : List.of("/", "/srv/../etc", "relative", "/srv/b ack", "/srv/x;rm -rf /", "/srv/'q'")) {
+            m = valid();
+            m.put("repository", Map.of("path", path));
+            assertTrue(problems(m).startsWith("backup.repository.path:"), path);
+        }
+    }
+}
