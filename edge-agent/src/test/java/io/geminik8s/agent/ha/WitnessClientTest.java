@@ -24,12 +24,12 @@ class WitnessClientTest {
         assertThrows(ExecutionException.class, check::get, "the failed publish fails the request at once");
         assertFalse(client.askingRepeatedly(Duration.ofSeconds(5)), "one request (every 30 s) is no failover");
 
+        long asked = System.nanoTime(); // before the request: a busy machine may pause this thread right after it
         client.ask(WitnessRequest.Op.PROMOTE, 2, "b", 1_600L); // a candidate asks again every ha.hub-retry-ms
         assertTrue(client.askingRepeatedly(Duration.ofSeconds(5)), "asking again and again: urgent");
-        long asked = System.nanoTime();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
                 .until(() -> !client.askingRepeatedly(Duration.ofMillis(200)));
-        assertTrue(System.nanoTime() - asked >= Duration.ofMillis(200).toNanos() - Duration.ofMillis(50).toNanos(),
+        assertTrue(System.nanoTime() - asked >= Duration.ofMillis(200).toNanos(),
                 "urgent for the window after the second request");
     }
 }
