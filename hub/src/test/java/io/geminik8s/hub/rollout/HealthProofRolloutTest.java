@@ -95,6 +95,9 @@ class HealthProofRolloutTest {
         var failed = sites(id, "failed");
         assertEquals(1, failed.size(), failed.toString());
         assertEquals("node b runs K3s v1.32.1+k3s1, not v1.33.0+k3s1", failed.get(0).get("reason"));
+        String table = gk8s("rollout", "sites", Long.toString(id), "--state", "failed");
+        assertTrue(table.lines().findFirst().orElse("").contains("REASON")
+                && table.contains("node b runs K3s v1.32.1+k3s1, not v1.33.0+k3s1"), table);
     }
 
     @Test
