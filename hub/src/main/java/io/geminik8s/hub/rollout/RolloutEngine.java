@@ -311,11 +311,13 @@ public final class RolloutEngine {
         return out;
     }
 
+    /**
+     * The reason is kept while a site verifies and when it fails (a finished site keeps the one it finished with);
+     * not while it is in progress, so that a wave's starts cost no second write per site.
+     */
     private void verify(Site s, Observation o, long now) {
-        if (s.state == SiteState.IN_PROGRESS || s.state == SiteState.VERIFYING) {
-            reason(s, o.reason()); // a finished site keeps the reason it finished with
-        }
         if (o.failed() && (s.state == SiteState.IN_PROGRESS || s.state == SiteState.VERIFYING)) {
+            reason(s, o.reason());
             move(s, SiteState.FAILED); // the site said it cannot get there: no need to wait for its timeout
             return;
         }
@@ -323,6 +325,7 @@ public final class RolloutEngine {
             if (o.runningRevision() == toRevision) {
                 move(s, SiteState.VERIFYING);
             } else if (now - s.startedAt >= strategy.siteTimeout().toMillis()) {
+                reason(s, o.reason());
                 move(s, SiteState.TIMED_OUT);
                 return;
             }
@@ -331,6 +334,7 @@ public final class RolloutEngine {
             }
         }
         if (s.state == SiteState.VERIFYING) {
+            reason(s, o.reason());
             if (o.online() && o.healthy() && o.runningRevision() == toRevision) {
                 if (s.healthySince < 0) {
                     s.healthySince = now;

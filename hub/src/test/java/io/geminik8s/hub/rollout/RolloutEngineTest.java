@@ -205,6 +205,10 @@ class RolloutEngineTest {
         e.tick(Map.of("s1", new Observation(true, true, 1, true, 0, false, null),
                 "s2", new Observation(true, true, 1, true, 0, false, null)), 1_000);
         e.drainDirty();
+        e.tick(Map.of("s1", new Observation(true, true, 1, false, 0, false, "node a has not applied generation 2"),
+                "s2", new Observation(true, true, 1, false, 0, false, "node a has not applied generation 2")), 1_500);
+        assertEquals(null, e.site("s1").reason(), "not kept while in progress");
+        assertTrue(e.drainDirty().isEmpty(), "no write for it");
         e.tick(Map.of("s1", new Observation(true, true, 2, false, 0, false, "node b reports no K3s version"),
                 "s2", new Observation(true, true, 2, true, 0, false, null)), 2_000);
         assertEquals("node b reports no K3s version", e.site("s1").reason());
