@@ -68,6 +68,9 @@ try {
   await op.locator('tr[data-node="b"]').waitFor(T);
   check((await op.locator('tr[data-node="a"]').textContent()).includes('primary'), 'node a is primary');
   check((await op.locator('tr[data-node="b"]').textContent()).includes('streaming'), 'node b streams');
+  // the in-site upgrade's step, from both nodes' runtime reports (b installs, a waits for it)
+  await op.locator('#site-upgrade').waitFor(T);
+  check((await op.locator('#site-upgrade').textContent()).includes('upgrading standby (node b)'), 'the upgrade step');
   const failover = op.locator('li[data-type="pg.role-changed"]');
   check((await failover.textContent()).includes('failover'), 'the timeline marks the failover');
   const decision = op.locator('li[data-type^="witness."]').first();

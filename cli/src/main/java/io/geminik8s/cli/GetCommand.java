@@ -92,6 +92,7 @@ final class GetCommand implements Callable<Integer> {
                         Map.of()).path("items");
                 cols = List.of(new Output.Column("SITE", "/id"), new Output.Column("STATUS", "/status"),
                         new Output.Column("NODES", "/nodesOnline"), new Output.Column("REASON", "/statusReason"),
+                        new Output.Column("UPGRADE", "/upgrade/step"), new Output.Column("ON", "/upgrade/node"),
                         new Output.Column("LABELS", "/labels"));
             }
             case templates -> {

@@ -199,7 +199,7 @@ final class RolloutCommand {
             Output.print(spec.commandLine().getOut(), parent.root.output, hub.get("/api/v1/rollouts/" + id + "/sites",
                     q), List.of(new Output.Column("SITE", "/site"), new Output.Column("WAVE", "/wave"),
                     new Output.Column("STATE", "/state"), new Output.Column("FROM", "/previousRevision"),
-                    new Output.Column("GENERATION", "/targetGeneration")));
+                    new Output.Column("GENERATION", "/targetGeneration"), new Output.Column("REASON", "/reason")));
             return 0;
         }
     }

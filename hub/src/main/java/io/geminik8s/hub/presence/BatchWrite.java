@@ -24,7 +24,9 @@ final class BatchWrite {
             + " FROM unnest($1::text[], $2::text[]) AS u(id, labels) WHERE s.id = u.id AND s.labels <> u.labels::jsonb";
     private static final String ENSURE_NODES = "INSERT INTO node (site_id, node_id)"
             + " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING";
-    // a health sample applies only if it is not older, by its order key, than the stored one (see Health.newerThan)
+    // a health sample applies only if it is not older, by its order key, than the stored one (see Health.newerThan);
+    // versions: the birth's, with the newest sample's runtime.versions (read from the components) merged over them,
+    // unless that sample is of an older session than a birth applied now (the node restarted: the birth is newer)
     private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (u.hsession IS NOT NULL"
             + " AND (u.hsession, u.hsample) >= (n.health_session, n.health_sample))))";
     private static final String UPDATE_NODES = """
@@ -39,7 +41,13 @@ final class BatchWrite {
               replication_ok = CASE WHEN NEWER THEN coalesce(u.repl, n.replication_ok) ELSE n.replication_ok END,
               agent_version = CASE WHEN u.bsession >= n.session THEN u.agent_version ELSE n.agent_version END,
               hostname = CASE WHEN u.bsession >= n.session THEN u.hostname ELSE n.hostname END,
-              versions = CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.versions END,
+              birth_versions = CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.birth_versions END,
+              versions = (CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.birth_versions END)
+                         || CASE WHEN coalesce(CASE WHEN NEWER THEN u.hsession ELSE n.health_session END, 0)
+                                      >= CASE WHEN u.bsession >= n.session THEN u.bsession ELSE 0 END
+                                 THEN coalesce((CASE WHEN NEWER THEN u.health::jsonb ELSE n.health END)
+                                               -> 'runtime' -> 'versions', '{}'::jsonb)
+                                 ELSE '{}'::jsonb END,
               last_applied_generation = greatest(CASE WHEN u.bsession >= n.session THEN u.gen
                                                    ELSE n.last_applied_generation END, u.hgen),
               health = CASE WHEN NEWER THEN u.health::jsonb ELSE n.health END,

@@ -119,7 +119,10 @@ final class SiteQuery {
                 SELECT s.id, s.status, s.status_reason, s.registration, s.labels::text AS labels, s.first_seen,
                        s.updated_at, b.template, b.revision,
                        (SELECT count(*) FILTER (WHERE n.online) FROM node n WHERE n.site_id = s.id) AS nodes_online,
-                       (SELECT count(*) FROM node n WHERE n.site_id = s.id) AS nodes_total""" + from()
+                       (SELECT count(*) FROM node n WHERE n.site_id = s.id) AS nodes_total,
+                       (SELECT json_agg(json_build_object('node', n.node_id, 'upgrade',
+                                                          n.health #> '{runtime,upgrade}') ORDER BY n.node_id)
+                        FROM node n WHERE n.site_id = s.id)::text AS upgrades""" + from()
                 + " ORDER BY " + order + " LIMIT $" + (params.size() + 1) + " OFFSET $" + (params.size() + 2);
     }
 

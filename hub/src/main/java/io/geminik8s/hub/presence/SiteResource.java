@@ -96,10 +96,14 @@ public class SiteResource {
                 return Uni.createFrom().failure(ApiProblem.notFound("no site '" + id + "'"));
             }
             Row s = rows.iterator().next();
-            return pool.preparedQuery(NODES).execute(Tuple.of(id)).map(nodes -> new SiteViews.SiteDetail(
-                    s.getString("id"), s.getString("status"), s.getString("status_reason"),
-                    s.getString("registration"), map(s.getString("labels")), s.getOffsetDateTime("first_seen"),
-                    s.getOffsetDateTime("updated_at"), nodes(nodes)));
+            return pool.preparedQuery(NODES).execute(Tuple.of(id)).map(rows2 -> {
+                List<SiteViews.NodeView> nodes = nodes(rows2);
+                return new SiteViews.SiteDetail(s.getString("id"), s.getString("status"),
+                        s.getString("status_reason"), s.getString("registration"), map(s.getString("labels")),
+                        s.getOffsetDateTime("first_seen"), s.getOffsetDateTime("updated_at"), nodes,
+                        SiteUpgrade.fromHealth(nodes.stream().map(SiteViews.NodeView::id).toList(),
+                                nodes.stream().map(SiteViews.NodeView::health).toList()));
+            });
         }).ifNoItem().after(config.dbTimeout()).fail();
     }
 
@@ -148,7 +152,8 @@ public class SiteResource {
             out.add(new SiteViews.SiteSummary(r.getString("id"), r.getString("status"), r.getString("status_reason"),
                     r.getString("registration"), map(r.getString("labels")), r.getLong("nodes_online").intValue(),
                     r.getLong("nodes_total").intValue(), r.getOffsetDateTime("first_seen"),
-                    r.getOffsetDateTime("updated_at"), r.getString("template"), r.getInteger("revision")));
+                    r.getOffsetDateTime("updated_at"), r.getString("template"), r.getInteger("revision"),
+                    SiteUpgrade.fromArray(tree(r.getString("upgrades")))));
         }
         return out;
     }

@@ -13,7 +13,8 @@ public final class SiteViews {
 
     public record SiteSummary(String id, String status, String statusReason, String registration,
                               Map<String, String> labels, int nodesOnline, int nodesTotal, OffsetDateTime firstSeen,
-                              OffsetDateTime updatedAt, String template, Integer revision) {
+                              OffsetDateTime updatedAt, String template, Integer revision,
+                              SiteUpgrade.View upgrade) {
     }
 
     public record SitePage(List<SiteSummary> items, int page, int size, long total) {
@@ -27,7 +28,7 @@ public final class SiteViews {
 
     public record SiteDetail(String id, String status, String statusReason, String registration,
                              Map<String, String> labels, OffsetDateTime firstSeen, OffsetDateTime updatedAt,
-                             List<NodeView> nodes) {
+                             List<NodeView> nodes, SiteUpgrade.View upgrade) {
     }
 
     public record EventView(String node, long seq, OffsetDateTime ts, String type, String severity, String message,

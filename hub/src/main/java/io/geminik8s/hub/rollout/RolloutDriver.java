@@ -194,7 +194,7 @@ public class RolloutDriver {
             }
             boolean applied = s.targetGeneration() != null && s.applied() >= s.targetGeneration();
             out.put(s.site(), new Observation(s.online(), inWindow, applied ? x.engine.toRevision() : -1,
-                    s.healthy(), prestageAt, s.failed()));
+                    s.healthy(), prestageAt, s.failed(), s.reason()));
         }
         return out;
     }

@@ -24,10 +24,16 @@ public final class RolloutEngine {
      * What the hub knows of a site now: reachable, inside its window, the revision it runs, healthy, and when its
      * next window opens if it is outside one and the rollout pre-stages ({@code prestageAt} > 0: the site may be
      * started now with "activate not before" that time), and whether it reported it cannot get there ({@code failed}:
-     * it fails at once instead of at its timeout).
+     * it fails at once instead of at its timeout), and {@code reason}: why it is not healthy or failed (the health
+     * proof's words, kept as the site's reason), null when it is.
      */
     public record Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy,
-                              long prestageAt, boolean failed) {
+                              long prestageAt, boolean failed, String reason) {
+        public Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy, long prestageAt,
+                           boolean failed) {
+            this(online, inWindow, runningRevision, healthy, prestageAt, failed, null);
+        }
+
         public Observation(boolean online, boolean inWindow, int runningRevision, boolean healthy) {
             this(online, inWindow, runningRevision, healthy, 0, false);
         }
@@ -37,9 +43,16 @@ public final class RolloutEngine {
         }
     }
 
-    /** A site's persisted place; {@code startedAt}/{@code healthySince} are -1 when unset. */
+    /**
+     * A site's persisted place; {@code startedAt}/{@code healthySince} are -1 when unset; {@code reason}: why it is
+     * not proven yet, or why it failed (null when none).
+     */
     public record SiteRow(String id, int wave, SiteState state, int previousRevision, long startedAt,
-                          long healthySince) {
+                          long healthySince, String reason) {
+        public SiteRow(String id, int wave, SiteState state, int previousRevision, long startedAt,
+                       long healthySince) {
+            this(id, wave, state, previousRevision, startedAt, healthySince, null);
+        }
     }
 
     /** The rollout's persisted decisions besides its sites. */
@@ -64,6 +77,7 @@ public final class RolloutEngine {
         SiteState state = SiteState.PENDING;
         long startedAt = -1;
         long healthySince = -1;
+        String reason;
 
         Site(String id, int previousRevision) {
             this.id = id;
@@ -76,6 +90,10 @@ public final class RolloutEngine {
 
         public int wave() {
             return wave;
+        }
+
+        public String reason() {
+            return reason;
         }
     }
 
@@ -135,6 +153,7 @@ public final class RolloutEngine {
             s.wave = r.wave();
             s.startedAt = r.startedAt();
             s.healthySince = r.healthySince();
+            s.reason = r.reason();
             e.add(s);
             e.move(s, r.state());
         }
@@ -155,7 +174,7 @@ public final class RolloutEngine {
     public List<SiteRow> drainDirty() {
         List<SiteRow> out = new ArrayList<>(dirty.size());
         for (Site s : dirty) {
-            out.add(new SiteRow(s.id, s.wave, s.state, s.previousRevision, s.startedAt, s.healthySince));
+            out.add(new SiteRow(s.id, s.wave, s.state, s.previousRevision, s.startedAt, s.healthySince, s.reason));
         }
         dirty.clear();
         return out;
@@ -292,8 +311,13 @@ public final class RolloutEngine {
         return out;
     }
 
+    /**
+     * The reason is kept while a site verifies and when it fails (a finished site keeps the one it finished with);
+     * not while it is in progress, so that a wave's starts cost no second write per site.
+     */
     private void verify(Site s, Observation o, long now) {
         if (o.failed() && (s.state == SiteState.IN_PROGRESS || s.state == SiteState.VERIFYING)) {
+            reason(s, o.reason());
             move(s, SiteState.FAILED); // the site said it cannot get there: no need to wait for its timeout
             return;
         }
@@ -301,6 +325,7 @@ public final class RolloutEngine {
             if (o.runningRevision() == toRevision) {
                 move(s, SiteState.VERIFYING);
             } else if (now - s.startedAt >= strategy.siteTimeout().toMillis()) {
+                reason(s, o.reason());
                 move(s, SiteState.TIMED_OUT);
                 return;
             }
@@ -309,6 +334,7 @@ public final class RolloutEngine {
             }
         }
         if (s.state == SiteState.VERIFYING) {
+            reason(s, o.reason());
             if (o.online() && o.healthy() && o.runningRevision() == toRevision) {
                 if (s.healthySince < 0) {
                     s.healthySince = now;
@@ -326,6 +352,13 @@ public final class RolloutEngine {
                     move(s, SiteState.FAILED);
                 }
             }
+        }
+    }
+
+    private void reason(Site s, String why) {
+        if (!java.util.Objects.equals(s.reason, why)) {
+            s.reason = why;
+            dirty.add(s);
         }
     }
 

@@ -43,9 +43,12 @@ public class RolloutResource {
                        String createdBy, Instant createdAt, Instant updatedAt, String kind) {
     }
 
-    /** {@code startedAt}, {@code healthySince}: absent while not yet. */
+    /**
+     * {@code startedAt}, {@code healthySince}: absent while not yet; {@code reason}: why the site is not proven yet,
+     * or why it failed (the health proof's words; absent when none).
+     */
     public record SiteView(String site, int wave, String state, int previousRevision, Long targetGeneration,
-                           Instant startedAt, Instant healthySince) {
+                           Instant startedAt, Instant healthySince, String reason) {
     }
 
     /** {@code appliedAt}: absent until the driver acted on the command. */
@@ -183,7 +186,7 @@ public class RolloutResource {
             }
         }
         return view(id).chain(v -> pool.preparedQuery("SELECT site_id, wave, state, previous_revision,"
-                + " target_generation, started_at, healthy_since FROM rollout_site WHERE rollout_id = $1"
+                + " target_generation, started_at, healthy_since, reason FROM rollout_site WHERE rollout_id = $1"
                 + " AND ($2::text IS NULL OR state = $2) AND site_id > $3 ORDER BY site_id LIMIT $4")
                 .execute(Tuple.of(id, state == null ? null : state.toLowerCase(Locale.ROOT),
                         after == null ? "" : after, n))
@@ -191,7 +194,8 @@ public class RolloutResource {
                     List<SiteView> out = new ArrayList<>();
                     rows.forEach(r -> out.add(new SiteView(r.getString("site_id"), r.getInteger("wave"),
                             r.getString("state"), r.getInteger("previous_revision"), r.getLong("target_generation"),
-                            Times.epochMs(r.getLong("started_at")), Times.epochMs(r.getLong("healthy_since")))));
+                            Times.epochMs(r.getLong("started_at")), Times.epochMs(r.getLong("healthy_since")),
+                            r.getString("reason"))));
                     return out;
                 }));
     }

@@ -31,13 +31,19 @@ public class RolloutStore {
     }
 
     /**
-     * What one tick sees of one active site (one row per site, from one query); {@code failed}: the site said it
-     * cannot get there (a node's refusal), so it fails now rather than at its timeout.
+     * What one tick sees of one active site (from one query); {@code healthy}: the health proof holds now
+     * ({@link HealthProof}); {@code failed}: the site said it cannot get there (a node's refusal or failed upgrade),
+     * so it fails now rather than at its timeout; {@code reason}: why it is not proven, or failed.
      */
     public record Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz,
-                       boolean failed) {
+                       boolean failed, String reason) {
+        public Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz,
+                    boolean failed) {
+            this(site, online, healthy, applied, targetGeneration, tz, failed, null);
+        }
+
         public Seen(String site, boolean online, boolean healthy, long applied, Long targetGeneration, String tz) {
-            this(site, online, healthy, applied, targetGeneration, tz, false);
+            this(site, online, healthy, applied, targetGeneration, tz, false, null);
         }
     }
 
@@ -56,10 +62,12 @@ public class RolloutStore {
             INSERT INTO rollout (template, to_revision, selector, spec, approved_wave, waves, created_by, kind)
             VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6, $7, $8) RETURNING id""";
     private static final String UPSERT_SITES = """
-            INSERT INTO rollout_site (rollout_id, site_id, wave, state, previous_revision, started_at, healthy_since)
-            SELECT $1, * FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::int8[], $7::int8[])
+            INSERT INTO rollout_site (rollout_id, site_id, wave, state, previous_revision, started_at, healthy_since,
+                                      reason)
+            SELECT $1, * FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::int8[], $7::int8[], $8::text[])
             ON CONFLICT (rollout_id, site_id) DO UPDATE SET wave = excluded.wave, state = excluded.state,
-              started_at = excluded.started_at, healthy_since = excluded.healthy_since, updated_at = now()""";
+              started_at = excluded.started_at, healthy_since = excluded.healthy_since, reason = excluded.reason,
+              updated_at = now()""";
     // a started (or rolled back) site gets the revision as a new binding generation, remembered as its target
     private static final String EFFECTS = """
             WITH u AS (SELECT * FROM unnest($2::text[], $3::int[], $4::int8[]) AS u(site, revision, activate_at)),
@@ -74,17 +82,22 @@ public class RolloutStore {
             UPDATE rollout SET phase = $3, reason = $4, open_wave = $5, approved_wave = $6, gate_accepted = $7,
               waves = $8, counts = $9::text::jsonb, version = version + 1, updated_at = now()
             WHERE id = $1 AND version = $2""";
+    // one row per node of each unfinished site of the open waves (a site without nodes: one row, node null); what
+    // proves the site is judged from them by HealthProof. The runtime is the newest sample's (docs/rollouts.md).
     private static final String SEEN = """
-            SELECT rs.site_id, s.status, s.labels ->> 'tz' AS tz, rs.target_generation,
-                   count(n.node_id) FILTER (WHERE n.online) AS up,
-                   min(coalesce(n.last_applied_generation, 0)) AS applied,
-                   bool_and($3::text IS NULL OR coalesce(n.versions ->> 'k3s', $3) = $3) AS versions_ok
+            SELECT rs.site_id, s.status, s.status_reason, s.labels ->> 'tz' AS tz, rs.target_generation,
+                   n.node_id, coalesce(n.online, false) AS online, coalesce(n.last_applied_generation, 0) AS applied,
+                   n.health ? 'runtime' AS has_runtime,
+                   n.health #>> '{runtime,versions,k3s}' AS k3s, n.health #>> '{runtime,k3sReady}' AS k3s_ready,
+                   n.health #>> '{runtime,vipAnswers}' AS vip, n.health #>> '{runtime,upgrade,step}' AS step,
+                   n.health #>> '{runtime,upgrade,generation}' AS step_generation,
+                   left(n.health #>> '{runtime,upgrade,error}', 512) AS step_error
             FROM rollout_site rs JOIN site s ON s.id = rs.site_id LEFT JOIN node n ON n.site_id = rs.site_id
             WHERE rs.rollout_id = $1 AND rs.wave <= $2
               AND rs.state IN ('pending', 'deferred', 'in_progress', 'verifying')
-            GROUP BY rs.site_id, s.status, s.labels, rs.target_generation""";
-    private static final String SITES = "SELECT site_id, wave, state, previous_revision, started_at, healthy_since"
-            + " FROM rollout_site WHERE rollout_id = $1";
+            ORDER BY rs.site_id, n.node_id""";
+    private static final String SITES = "SELECT site_id, wave, state, previous_revision, started_at, healthy_since,"
+            + " reason FROM rollout_site WHERE rollout_id = $1";
     private static final String COMMANDS = "SELECT id, actor, action, detail FROM rollout_audit"
             + " WHERE rollout_id = $1 AND applied_at IS NULL AND action IN ('pause', 'resume', 'abort', 'approve')"
             + " ORDER BY id";
@@ -112,6 +125,7 @@ public class RolloutStore {
         String[] id = new String[n], state = new String[n];
         Integer[] wave = new Integer[n], prev = new Integer[n];
         Long[] started = new Long[n], healthy = new Long[n];
+        String[] reason = new String[n];
         for (int i = 0; i < n; i++) {
             SiteRow r = rows.get(i);
             id[i] = r.id();
@@ -120,9 +134,10 @@ public class RolloutStore {
             prev[i] = r.previousRevision();
             started[i] = r.startedAt();
             healthy[i] = r.healthySince();
+            reason[i] = r.reason();
         }
         return c.preparedQuery(UPSERT_SITES).execute(Tuple.from(new Object[] {rollout, id, wave, state, prev,
-                started, healthy})).replaceWithVoid();
+                started, healthy, reason})).replaceWithVoid();
     }
 
     public Uni<Void> effects(SqlClient c, long rollout, List<Effect> effects) {
@@ -183,23 +198,55 @@ public class RolloutStore {
             for (Row r : rows) {
                 out.add(new SiteRow(r.getString("site_id"), r.getInteger("wave"),
                         SiteState.valueOf(r.getString("state").toUpperCase(Locale.ROOT)),
-                        r.getInteger("previous_revision"), r.getLong("started_at"), r.getLong("healthy_since")));
+                        r.getInteger("previous_revision"), r.getLong("started_at"), r.getLong("healthy_since"),
+                        r.getString("reason")));
             }
             return out;
         });
     }
 
     public Uni<Map<String, Seen>> seen(SqlClient c, long rollout, int openWave, String k3sVersion) {
-        return c.preparedQuery(SEEN).execute(Tuple.of(rollout, openWave, k3sVersion)).map(rows -> {
+        return c.preparedQuery(SEEN).execute(Tuple.of(rollout, openWave)).map(rows -> {
             Map<String, Seen> out = new LinkedHashMap<>();
+            List<HealthProof.NodeFacts> nodes = new ArrayList<>();
+            Row first = null;
             for (Row r : rows) {
-                String id = r.getString("site_id");
-                out.put(id, new Seen(id, r.getLong("up") >= 2,
-                        "healthy".equals(r.getString("status")) && Boolean.TRUE.equals(r.getBoolean("versions_ok")),
-                        r.getLong("applied"), r.getLong("target_generation"), r.getString("tz")));
+                if (first != null && !first.getString("site_id").equals(r.getString("site_id"))) {
+                    out.put(first.getString("site_id"), seen(first, nodes, k3sVersion));
+                    nodes = new ArrayList<>();
+                }
+                first = r;
+                if (r.getString("node_id") != null) {
+                    nodes.add(facts(r));
+                }
+            }
+            if (first != null) {
+                out.put(first.getString("site_id"), seen(first, nodes, k3sVersion));
             }
             return out;
         });
+    }
+
+    private static Seen seen(Row site, List<HealthProof.NodeFacts> nodes, String k3s) {
+        Long target = site.getLong("target_generation");
+        HealthProof.Verdict v = HealthProof.judge(site.getString("status"), site.getString("status_reason"), target,
+                k3s, nodes);
+        long up = nodes.stream().filter(HealthProof.NodeFacts::online).count();
+        long applied = nodes.stream().mapToLong(HealthProof.NodeFacts::applied).min().orElse(0);
+        return new Seen(site.getString("site_id"), up >= 2, v.proven(), applied, target, site.getString("tz"),
+                v.failed(), v.reason());
+    }
+
+    private static HealthProof.NodeFacts facts(Row r) {
+        String gen = r.getString("step_generation");
+        return new HealthProof.NodeFacts(r.getString("node_id"), r.getBoolean("online"), r.getLong("applied"),
+                Boolean.TRUE.equals(r.getBoolean("has_runtime")), r.getString("k3s"), bool(r.getString("k3s_ready")),
+                bool(r.getString("vip")), gen == null || !gen.matches("\\d{1,18}") ? null : Long.valueOf(gen),
+                r.getString("step"), r.getString("step_error"));
+    }
+
+    private static Boolean bool(String text) {
+        return text == null ? null : Boolean.valueOf("true".equals(text));
     }
 
     public Uni<List<Command>> commands(SqlClient c, long rollout) {

@@ -72,6 +72,13 @@ function timeline(events, witness) {
   }));
 }
 
+/** The in-site upgrade's step (docs/api.md): "upgrade to generation 7: switching over (node a)". */
+function upgradeLine(u) {
+  if (!u) return '';
+  return h('p', { id: 'site-upgrade' }, h('strong', {}, 'Upgrade'), ` to generation ${u.generation}: ${u.step}`,
+    u.node ? ` (node ${u.node})` : '', u.error ? h('div', { class: 'muted' }, u.error) : '');
+}
+
 export async function siteView(view, ctx, id) {
   const enc = encodeURIComponent(id);
   async function render() {
@@ -86,6 +93,7 @@ export async function siteView(view, ctx, id) {
       h('p', {}, site.statusReason || '', ' ', h('span', { class: 'muted' }, `registration ${site.registration} · changed `),
         when(site.updatedAt)),
       h('p', { class: 'labels' }, ...Object.entries(site.labels || {}).map(([k, v]) => h('code', {}, `${k}=${v}`))),
+      upgradeLine(site.upgrade),
       h('h3', {}, 'Nodes'), nodesTable(site, witness, desired, enrollments),
       h('div', { class: 'grid2' },
         h('section', {}, h('h3', {}, 'Desired state'), desiredPanel(desired)),

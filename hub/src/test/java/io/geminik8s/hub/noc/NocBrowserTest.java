@@ -75,6 +75,10 @@ class NocBrowserTest {
             s.silent = true;
         }
         await().atMost(AWAIT).until(() -> "healthy".equals(status(live.id)) && "split".equals(status(split.id)));
+        live.step("b", "installing"); // the in-site upgrade's step, shown on the site's page
+        live.step("a", "waiting-for-standby");
+        await().atMost(AWAIT).until(() -> "upgrading standby".equals(given().get("/api/v1/sites/" + live.id).then()
+                .extract().path("upgrade.step")));
         // the live site's history, as its agents journal it: a failover on node a
         try (MqttPublisher mqtt = new MqttPublisher()) {
             long now = System.currentTimeMillis();

@@ -196,4 +196,31 @@ class RolloutEngineTest {
         assertEquals(Phase.SUCCEEDED, e.phase());
         assertEquals(41, e.count(SiteState.SUCCEEDED));
     }
+
+    @Test
+    void aSiteKeepsTheReasonItIsNotProvenForAndTheOneItFailedWith() {
+        Strategy one = new Strategy("100%", List.of("100%"), Duration.ofSeconds(2), 5, 0, Strategy.OnFailure.PAUSE,
+                Duration.ofMinutes(5), false, true);
+        RolloutEngine e = new RolloutEngine(2, one, Map.of("s1", 1, "s2", 1));
+        e.tick(Map.of("s1", new Observation(true, true, 1, true, 0, false, null),
+                "s2", new Observation(true, true, 1, true, 0, false, null)), 1_000);
+        e.drainDirty();
+        e.tick(Map.of("s1", new Observation(true, true, 1, false, 0, false, "node a has not applied generation 2"),
+                "s2", new Observation(true, true, 1, false, 0, false, "node a has not applied generation 2")), 1_500);
+        assertEquals(null, e.site("s1").reason(), "not kept while in progress");
+        assertTrue(e.drainDirty().isEmpty(), "no write for it");
+        e.tick(Map.of("s1", new Observation(true, true, 2, false, 0, false, "node b reports no K3s version"),
+                "s2", new Observation(true, true, 2, true, 0, false, null)), 2_000);
+        assertEquals("node b reports no K3s version", e.site("s1").reason());
+        assertTrue(e.drainDirty().stream().anyMatch(r -> r.id().equals("s1")
+                && "node b reports no K3s version".equals(r.reason())), "a new reason is persisted");
+        e.tick(Map.of("s1", new Observation(true, true, 2, false, 0, true, "node b failed the upgrade to generation 2"),
+                "s2", new Observation(true, true, 2, true, 0, false, null)), 3_000);
+        assertEquals(SiteState.FAILED, e.site("s1").state(), "failed at once, long before the 5 min timeout");
+        assertEquals(Phase.PAUSED, e.phase(), "0 failures allowed: " + e.reason());
+        e.tick(Map.of("s1", new Observation(true, true, 2, true, 0, false, null),
+                "s2", new Observation(true, true, 2, true, 0, false, null)), 9_000);
+        assertEquals("node b failed the upgrade to generation 2", e.site("s1").reason(), "a finished site keeps it");
+        assertEquals(null, e.site("s2").reason());
+    }
 }

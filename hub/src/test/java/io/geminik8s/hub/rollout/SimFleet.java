@@ -17,6 +17,12 @@ public final class SimFleet implements AutoCloseable {
         return s.online();
     }
 
+    /** A site set up by the caller, brought online and closed with the others. */
+    public SimSite add(SimSite s) {
+        sites.add(s);
+        return s.online();
+    }
+
     @Override
     public void close() {
         sites.forEach(SimSite::close);

@@ -21,9 +21,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * A simulated two-node site speaking the real protocol through the test broker: node a primary, b a streaming
  * standby; each node applies desired state like the agent (newer generations only, not before activateNotBefore),
- * then reports the K3s version of the spec in a new birth and the applied generation in health (every 300 ms).
- * {@code brokenRevision}: after applying it, b stops streaming (the site is unhealthy). {@code silent}: receives
- * but never applies (a site that went away mid-change).
+ * then reports the K3s version of the spec in a new birth and the applied generation in health (every 300 ms), with
+ * the protocol 1.3 {@code runtime}: the K3s version it runs, K3s ready, the VIP answering on a (the primary), and the
+ * upgrade's step ({@code done} once applied). {@code brokenRevision}: after applying it, b stops streaming (the site
+ * is unhealthy). {@code silent}: receives but never applies (a site that went away mid-change). {@code noRuntime}:
+ * agents older than 1.3 (health without runtime). {@code stuckNode}: applies the generation but keeps running its
+ * K3s version. {@code failNode}: its upgrade to {@code failRevision} fails (reports step failed with
+ * {@code failError}, does not apply). {@link #step}: a node reports a given step of the applied generation.
  */
 public final class SimSite implements AutoCloseable {
 
@@ -39,6 +43,12 @@ public final class SimSite implements AutoCloseable {
     public volatile boolean silent;
     /** Node b reports primary too (a split site; set before {@link #online()}). */
     public volatile boolean bothPrimary;
+    public volatile boolean noRuntime;
+    public volatile boolean vipDown;
+    public volatile String stuckNode;
+    public volatile String failNode;
+    public volatile int failRevision = -1;
+    public volatile String failError = "k3s did not become ready within 120 s";
     final List<DesiredState> received = new CopyOnWriteArrayList<>();
     /** Generations node a applied, in order (a step done twice would show twice). */
     final List<Long> appliedLog = new CopyOnWriteArrayList<>();
@@ -51,6 +61,10 @@ public final class SimSite implements AutoCloseable {
         volatile long applied;
         volatile int revision = 1;
         volatile String k3s = "v1.31.4+k3s1";
+        volatile String runningK3s = "v1.31.4+k3s1";
+        volatile Health.Upgrade upgrade;
+        volatile String forcedStep;
+        long sample;
         // set by the MQTT callback, taken by the timer: a newer state arriving meanwhile must not be dropped
         final java.util.concurrent.atomic.AtomicReference<DesiredState> staged =
                 new java.util.concurrent.atomic.AtomicReference<>();
@@ -86,6 +100,16 @@ public final class SimSite implements AutoCloseable {
                 if (!staged.compareAndSet(d, null)) {
                     return; // a newer one came in: the next tick takes it
                 }
+                String to = d.spec().path("versions").path("k3s").asText(k3s);
+                if (name.equals(failNode) && d.spec().path("revision").asInt() == failRevision) {
+                    upgrade = new Health.Upgrade(d.generation(), "failed", runningK3s, to, failError);
+                    publishHealth(now);
+                    return; // rolled back: runs what it ran, applies nothing
+                }
+                upgrade = new Health.Upgrade(d.generation(), "done", runningK3s, to, null);
+                if (!name.equals(stuckNode)) {
+                    runningK3s = to;
+                }
                 applied = d.generation();
                 revision = d.spec().path("revision").asInt();
                 if (name.equals("a")) {
@@ -94,17 +118,29 @@ public final class SimSite implements AutoCloseable {
                 k3s = d.spec().path("versions").path("k3s").asText(k3s);
                 birth();
             }
+            publishHealth(now);
+        }
+
+        void publishHealth(long now) {
             boolean primary = name.equals("a") || bothPrimary;
             boolean streaming = !primary && revision != brokenRevision;
-            publish(new Health("1.1", id, name, now, 5.0, null, null, null, null, 100L,
+            Health.Upgrade u = upgrade;
+            String forced = forcedStep;
+            if (forced != null) {
+                u = new Health.Upgrade(u == null ? applied : u.generation(), forced, null, null, null);
+            }
+            Health.Runtime runtime = noRuntime ? null : new Health.Runtime(Map.of("k3s", runningK3s,
+                    "agent", "sim"), true, name.equals("a") ? !vipDown : null, u);
+            publish(new Health("1.3", id, name, now, 5.0, null, null, null, null, 100L,
                     new Health.Pg(primary ? Role.PRIMARY : Role.STANDBY, 0L, streaming, null), null,
-                    applied == 0 ? null : applied));
+                    applied == 0 ? null : applied, session, ++sample, runtime));
         }
 
         void birth() {
             publish(new Birth("1.1", id, name, session, System.currentTimeMillis(), "sim", id + "-" + name,
-                    name.equals("a") || bothPrimary ? Role.PRIMARY : Role.STANDBY, Map.of("k3s", k3s), List.of("desired-state"),
-                    labels, applied));
+                    name.equals("a") || bothPrimary ? Role.PRIMARY : Role.STANDBY,
+                    noRuntime ? Map.of("agent", "sim") : Map.of("k3s", runningK3s), List.of("desired-state"), labels,
+                    applied));
         }
 
         void publish(Message m) {
@@ -148,6 +184,15 @@ public final class SimSite implements AutoCloseable {
         for (Node n : nodes) {
             if (n.name.equals(node)) {
                 n.disconnect();
+            }
+        }
+    }
+
+    /** Node {@code node} reports {@code step} for its latest generation from now on (null: back to its own). */
+    public void step(String node, String step) {
+        for (Node n : nodes) {
+            if (n.name.equals(node)) {
+                n.forcedStep = step;
             }
         }
     }

@@ -171,10 +171,14 @@ public final class RolloutAtScale {
             try (var st = db.createStatement()) {
                 st.execute("INSERT INTO site (id, labels, status) SELECT 'syn-' || lpad(i::text, 6, '0'),"
                         + " '{\"fleet\":\"sim\"}'::jsonb, 'healthy' FROM generate_series(1, " + n + ") i");
+                // each node's last health sample with its runtime (protocol 1.3): what the health proof reads
                 st.execute("INSERT INTO node (site_id, node_id, online, role, replication_ok, versions,"
-                        + " last_applied_generation, last_seen) SELECT s.id, x.node, true, x.role, true,"
-                        + " '{\"k3s\":\"v1.31.4+k3s1\"}'::jsonb, 0, now() + interval '1 day' FROM site s,"
-                        + " (VALUES ('a', 'primary'), ('b', 'standby')) x(node, role) WHERE s.id LIKE 'syn-%'");
+                        + " last_applied_generation, last_seen, health) SELECT s.id, x.node, true, x.role, true,"
+                        + " '{\"k3s\":\"v1.31.4+k3s1\"}'::jsonb, 0, now() + interval '1 day',"
+                        + " jsonb_build_object('runtime', jsonb_build_object('versions',"
+                        + " '{\"k3s\":\"v1.31.4+k3s1\"}'::jsonb, 'k3sReady', true, 'vipAnswers', x.node = 'a'))"
+                        + " FROM site s, (VALUES ('a', 'primary'), ('b', 'standby')) x(node, role)"
+                        + " WHERE s.id LIKE 'syn-%'");
             }
         }
 

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class VirtualAgent {
 
     private static final String V = SchemaVersion.CURRENT.toString();
+    /** The K3s version every simulated node runs (the load tests' templates name it). */
+    static final String K3S = "v1.31.4+k3s1";
 
     private final String site;
     private final String node;
@@ -133,7 +135,7 @@ public final class VirtualAgent {
     /** On every (re)connect, like the real agent. */
     private void birth() {
         publish(new Birth(V, site, node, session, System.currentTimeMillis(), "sim-1.0", site + "-" + node,
-                Role.UNKNOWN, Map.of("k3s", "v1.31.4+k3s1"), List.of("health", "events"), Map.of("fleet", "sim"), 0L),
+                Role.UNKNOWN, Map.of("k3s", K3S), List.of("health", "events"), Map.of("fleet", "sim"), 0L),
                 1, false);
     }
 
@@ -178,8 +180,12 @@ public final class VirtualAgent {
         // node a primary, b a streaming standby: a healthy pair, as a rollout's verification expects
         Health.Pg pg = new Health.Pg(node.equals("a") ? Role.PRIMARY : Role.STANDBY, 0L, !node.equals("a") && !failing,
                 null);
+        // what runs (protocol 1.3): the K3s version the hub's health proof compares, ready; the VIP answers on a
+        Health.Runtime runtime = new Health.Runtime(Map.of("k3s", K3S), true, node.equals("a") ? Boolean.TRUE : null,
+                null);
         return publish(new Health(V, site, node, ts, cpuPct, 2_000_000_000L, 8_000_000_000L, 20_000_000_000L,
-                120_000_000_000L, 86_400L, pg, null, appliedGeneration == 0 ? null : appliedGeneration), 0, false);
+                120_000_000_000L, 86_400L, pg, null, appliedGeneration == 0 ? null : appliedGeneration, null, null,
+                runtime), 0, false);
     }
 
     public CompletableFuture<Void> event(String type, String message) {
