@@ -29,6 +29,11 @@ final class BatchWrite {
     // unless that sample is of an older session than a birth applied now (the node restarted: the birth is newer)
     private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (u.hsession IS NOT NULL"
             + " AND (u.hsession, u.hsample) >= (n.health_session, n.health_sample))))";
+    // a sample without runtime means "unchanged" (protocol 1.3: the agent sends it when it changed, with a
+    // connection's first sample and every 10th): the stored one is kept beside the new sample
+    private static final String SAMPLE = "(u.health::jsonb || CASE WHEN jsonb_typeof(u.health::jsonb -> 'runtime') = 'object'"
+            + " OR jsonb_typeof(n.health -> 'runtime') IS DISTINCT FROM 'object' THEN '{}'::jsonb"
+            + " ELSE jsonb_build_object('runtime', n.health -> 'runtime') END)";
     private static final String UPDATE_NODES = """
             UPDATE node n SET
               online = CASE WHEN u.online IS NULL OR (NOT u.online AND u.session < n.session) THEN n.online
@@ -45,12 +50,12 @@ final class BatchWrite {
               versions = (CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.birth_versions END)
                          || CASE WHEN coalesce(CASE WHEN NEWER THEN u.hsession ELSE n.health_session END, 0)
                                       >= CASE WHEN u.bsession >= n.session THEN u.bsession ELSE 0 END
-                                 THEN coalesce((CASE WHEN NEWER THEN u.health::jsonb ELSE n.health END)
+                                 THEN coalesce((CASE WHEN NEWER THEN SAMPLE ELSE n.health END)
                                                -> 'runtime' -> 'versions', '{}'::jsonb)
                                  ELSE '{}'::jsonb END,
               last_applied_generation = greatest(CASE WHEN u.bsession >= n.session THEN u.gen
                                                    ELSE n.last_applied_generation END, u.hgen),
-              health = CASE WHEN NEWER THEN u.health::jsonb ELSE n.health END,
+              health = CASE WHEN NEWER THEN SAMPLE ELSE n.health END,
               health_at = CASE WHEN NEWER THEN to_timestamp(u.health_at / 1000.0) ELSE n.health_at END,
               health_session = CASE WHEN NEWER THEN u.hsession ELSE n.health_session END,
               health_sample = CASE WHEN NEWER THEN u.hsample ELSE n.health_sample END,
@@ -62,7 +67,7 @@ final class BatchWrite {
                         $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[])
               AS u(site, node, session, online, offline_reason, bsession, birth_role, health_role, repl,
                    agent_version, hostname, versions, gen, health, health_at, last_seen, hgen, hsession, hsample)
-            WHERE n.site_id = u.site AND n.node_id = u.node""".replace("NEWER", NEWER);
+            WHERE n.site_id = u.site AND n.node_id = u.node""".replace("SAMPLE", SAMPLE).replace("NEWER", NEWER);
     private static final String INSERT_EVENTS = """
             INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
             SELECT u.site, u.node, u.seq, to_timestamp(u.ts / 1000.0), u.type, u.severity, u.message, u.attrs::jsonb

@@ -80,9 +80,18 @@ class RuntimeIngestTest {
             assertEquals(Map.of("k3s", "v1.31.5+k3s1", "agent", "0.9.0"), versions(site), "K3s from the runtime");
             assertTrue(sitesRunning("k3s=v1.31.5+k3s1").contains(site));
             assertFalse(sitesRunning("k3s=v1.31.4+k3s1").contains(site), "the birth's version is history");
+            // a newer sample without runtime means "unchanged": the stored runtime stays (versions, step, VIP)
+            Health quiet = new Health("1.3", site, "a", System.currentTimeMillis(), 2.0, null, null, null, null, null,
+                    new Health.Pg(Role.PRIMARY, 0L, null, null), null, null, SESSION, 3L, null);
+            sendAndFlush(mqtt, site, json(quiet).getBytes(StandardCharsets.UTF_8), 2);
+            assertEquals(Map.of("k3s", "v1.31.5+k3s1", "agent", "0.9.0"), versions(site), "kept without runtime");
+            assertEquals(Boolean.TRUE, given().get("/api/v1/sites/" + site).then().extract()
+                    .path("nodes[0].health.runtime.vipAnswers"), "the runtime kept beside the newer sample");
+            Number cpu = given().get("/api/v1/sites/" + site).then().extract().path("nodes[0].health.cpuPct");
+            assertEquals(2.0, cpu.doubleValue(), "the newer sample itself is stored");
             // an older sample arriving later does not bring the old version back
             sendAndFlush(mqtt, site, json(sample(site, 1, "v1.31.4+k3s1", null)).getBytes(StandardCharsets.UTF_8),
-                    2);
+                    3);
             assertEquals("v1.31.5+k3s1", versions(site).get("k3s"));
             // the agent restarts (a newer session): its birth is newer than the stored sample
             mqtt.publish(new Birth("1.3", site, "a", SESSION + 1, System.currentTimeMillis(), "0.9.1", "h",
@@ -120,10 +129,10 @@ class RuntimeIngestTest {
             assertEquals(3, stored.getInt("upgrade.generation"));
             assertFalse("failed".equals(stored.getString("upgrade.step")), "the 10 kB failure was refused");
             assertEquals(Map.of("k3s", "v1.31.5+k3s1"), versions(site));
-            // valid but large (an error within the protocol's 4,096 characters) and with a field this hub does not
+            // valid but large (an error within the protocol's 1,024 characters) and with a field this hub does not
             // know: stored as decoded (without the unknown field), the site's error capped
             String large = base.formatted(20).replace("\"step\":\"done\"", "\"step\":\"failed\",\"error\":\""
-                    + "e".repeat(4000) + "\"").replace("\"k3sReady\":true", "\"k3sReady\":true,\"evil\":\"x\"");
+                    + "e".repeat(1000) + "\"").replace("\"k3sReady\":true", "\"k3sReady\":true,\"evil\":\"x\"");
             sendAndFlush(mqtt, site, large.getBytes(StandardCharsets.UTF_8), marker);
             var detail = given().get("/api/v1/sites/" + site).then().extract().jsonPath();
             assertEquals(20, detail.getInt("nodes[0].health.sample"));
