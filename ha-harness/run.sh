@@ -432,7 +432,8 @@ for run in $(seq 1 "$runs"); do
     want=succeeded; [ "$scenario" = upgrade ] || want=paused
     wait_for "rollout $rollout_id $want" 90 rollout_is "$want" || true
     phase=$(rollout_phase)
-    va=$("$work/a-bin/k3s" --version | head -1 | awk '{print $3}'); vb=$("$work/b-bin/k3s" --version | head -1 | awk '{print $3}')
+    # awk reads all of the output: head would close the pipe early, and pipefail takes the writer's SIGPIPE for a failure
+    va=$("$work/a-bin/k3s" --version | awk 'NR == 1 {print $3}'); vb=$("$work/b-bin/k3s" --version | awk 'NR == 1 {print $3}')
     steps=$(api "/api/v1/sites/$site/events?limit=1000" | grep -o '"type":"[a-z.-]*"' | cut -d'"' -f4 \
       | grep -E '^(upgrade|artifact|witness\.switchover|ha\.switchover)' | sort | uniq -c \
       | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
