@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * data folder (the jars this build just made: GK8S_DEMO_BUILD=never), then every {@code ./gk8s} line of README's
  * "A canary rollout on the demo" blocks in order, each expected to exit as its comment says ("exit 2") or 0: the
  * rollout of K3s v1.31.5 succeeds on every store-standard site, the one of a K3s build that never gets ready pauses
- * after its canary, the abort takes the canary back.
+ * after its canary, the abort takes the canary back; then docs/rollouts.md's example session's other reads.
  */
 class DemoRolloutTest {
 
@@ -67,6 +67,22 @@ class DemoRolloutTest {
                 String command = (hash < 0 ? line : line.substring(0, hash)).trim();
                 Matcher m = exit.matcher(hash < 0 ? "" : line.substring(hash));
                 out.add(Map.entry(command, m.find() ? Integer.parseInt(m.group(1)) : 0));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code $ ./gk8s} lines of docs/rollouts.md's example session against the demo. */
+    static List<String> docsCommands() throws IOException {
+        String doc = Files.readString(REPO.resolve("docs/rollouts.md"));
+        int from = doc.indexOf("An example session against the demo");
+        int to = doc.indexOf("```\n", doc.indexOf("```", from) + 3);
+        assertTrue(from > 0 && to > from, "docs/rollouts.md has the example session");
+        List<String> out = new ArrayList<>();
+        for (String line : doc.substring(from, to).split("\n")) {
+            if (line.startsWith("$ ./gk8s ")) {
+                int hash = line.indexOf('#');
+                out.add((hash < 0 ? line : line.substring(0, hash)).substring(2).trim());
             }
         }
         return out;
@@ -124,6 +140,16 @@ class DemoRolloutTest {
         });
         for (Map.Entry<String, Integer> c : commands) {
             gk8s(c.getKey(), c.getValue(), Duration.ofMinutes(5));
+        }
+        // docs/rollouts.md's example session: what README did not run already, as written
+        List<String> ran = commands.stream().map(Map.Entry::getKey).toList();
+        for (String command : docsCommands()) {
+            if (!ran.contains(command)) {
+                String out = gk8s(command, 0, Duration.ofMinutes(2));
+                if (command.contains("--state failed")) {
+                    assertEquals("[ ]", out.strip(), "rollout 1 failed no site");
+                }
+            }
         }
         // the hub carries an abort out at its next tick (the CLI says so): awaited, with a deadline
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> JSON.readTree(
