@@ -25,10 +25,17 @@ final class DesiredTarget {
         return n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
     }
 
-    /** The spec's PostgreSQL settings ({@code postgres.settings}), as text. */
+    /**
+     * The spec's PostgreSQL settings ({@code postgres.settings}), as text; with {@code backup}, also
+     * {@code archive_mode = on}, which only a restart turns on: taken pair-aware like any such setting (the backup
+     * loop then sets the archive command, which a reload takes; docs/backup.md).
+     */
     static Map<String, String> settings(JsonNode spec) {
         Map<String, String> out = new TreeMap<>();
         spec.path("postgres").path("settings").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        if (spec.path("backup").isObject()) {
+            out.put("archive_mode", "on");
+        }
         return out;
     }
 

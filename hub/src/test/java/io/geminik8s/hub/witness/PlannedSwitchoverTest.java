@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A pair takes a K3s upgrade pair-aware (issue 14), with real PostgreSQL 15, the agents' own HA and the hub as
  * witness: the hub's desired state names a newer K3s (a signed artifact of the stand-in binary) and the template's
- * PostgreSQL settings, two of which need a restart; the standby upgrades, applies them, restarts and proves it, the
+ * PostgreSQL settings, three of which need a restart (archive_mode, as the template asks for backups); the standby upgrades, applies them, restarts and proves it, the
  * primary hands over (fence, release, the standby granted epoch 2 at once), rejoins as standby and upgrades. A writer
  * commits all the while: no acknowledged write lost; the longest gap between two commits is the switchover's pause
  * (printed). Then a rollout of a setting that a reload takes: applied on both nodes in place, no switchover. The VIP and the writer through it are the namespace harness's
@@ -130,6 +130,8 @@ class PlannedSwitchoverTest {
         String template = Files.readString(Path.of("../fleet-templates/store-standard.yaml"))
                 .replace("name: store-standard", "name: " + site).replace("site-kind: store", "site-kind: " + site)
                 .replace("k3s: " + OLD, "k3s: " + NEW)
+                + "  backup:\n    schedule: {full: 7d}\n    retention: {full: 2}\n    repository: {path: "
+                + pair.root.resolve("repo") + "}\n" // WAL archiving's archive_mode: on, which needs a restart
                 + "  artifacts:\n    - name: k3s\n      version: \"" + NEW + "\"\n      url: " + artifact.url()
                 + "\n      sha256: " + artifact.sha256() + "\n      size: " + artifact.size() + "\n      signature: "
                 + artifact.signature() + "\n";
@@ -157,6 +159,7 @@ class PlannedSwitchoverTest {
             assertEquals("200", show(n, "max_connections"));
             assertEquals("512MB", show(n, "shared_buffers"));
             assertEquals("15min", show(n, "checkpoint_timeout"));
+            assertEquals("on", show(n, "archive_mode"), "a template with backups: WAL archiving on, pair-aware");
         }
 
         // a setting a reload takes: both nodes apply it where they stand; no switchover (epoch stays 2)
