@@ -208,9 +208,16 @@ public final class Agent implements AutoCloseable {
         simulatedPostgres = pg;
     }
 
+    private volatile UpgradeCoordinator.Desired appliedDesired;
+
+    /** The applied spec, read from disk once per generation (the upgrade asks every second). */
     private UpgradeCoordinator.Desired appliedDesired() {
         long g = desired.generation();
-        return desired.spec().map(bytes -> {
+        UpgradeCoordinator.Desired cached = appliedDesired;
+        if (cached != null && cached.generation() == g) {
+            return cached;
+        }
+        return appliedDesired = desired.spec().map(bytes -> {
             try {
                 return new UpgradeCoordinator.Desired(g, codec.mapper().readTree(bytes));
             } catch (java.io.IOException e) {

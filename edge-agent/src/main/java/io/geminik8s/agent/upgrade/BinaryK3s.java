@@ -41,14 +41,31 @@ public final class BinaryK3s implements K3sVersions {
         this.service = service;
     }
 
+    /** The binary's identity (file key, size, mtime) when its version was last asked, and that version. */
+    private Object askedOf;
+    private String askedVersion;
+
+    /** Asks the binary only when it changed since the last answer: the upgrade looks every second. */
     @Override
-    public String running() {
+    public synchronized String running() {
         if (!Files.isExecutable(binary)) {
             return null;
         }
+        Object identity;
+        try {
+            var a = Files.readAttributes(binary, java.nio.file.attribute.BasicFileAttributes.class);
+            identity = List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
+        } catch (IOException e) {
+            identity = null;
+        }
+        if (identity != null && identity.equals(askedOf)) {
+            return askedVersion;
+        }
         ProcessRunner.Result r = runner.run(Duration.ofSeconds(10), List.of(binary.toString(), "--version"));
         Matcher m = VERSION.matcher(r.stdout());
-        return r.ok() && m.find() ? m.group(1) : null;
+        askedVersion = r.ok() && m.find() ? m.group(1) : null;
+        askedOf = r.ok() ? identity : null;
+        return askedVersion;
     }
 
     @Override

@@ -103,7 +103,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
         try {
             Desired d = desired.get();
             String running = k3s.running();
-            observe(running);
+            observe(running, false);
             if (d == null) {
                 return;
             }
@@ -139,7 +139,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 case INSTALL -> install(d, from(r, d, running), target, want, applied);
                 case ROLLBACK -> rollBack(r, r.error(), want);
             }
-            observe(k3s.running());
+            observe(k3s.running(), next != UpgradePlan.Next.NOTHING);
             pair.announce(record == null ? null : record.announce(hubReachable.getAsBoolean()));
         } catch (RuntimeException e) {
             LOG.warning("upgrade tick failed: " + e);
@@ -284,8 +284,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
         String why;
         do {
             String running = k3s.running();
-            observe(running);
             boolean ready = k3s.ready();
+            observeReady(running, ready);
             why = version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
                     : !ready ? "K3s " + version + " not ready within " + t.toSeconds() + " s"
                     : pair.role() == PairView.Role.STANDBY && !pair.streaming() ? "the database does not stream"
@@ -303,14 +303,34 @@ public final class UpgradeCoordinator implements AutoCloseable {
         return why;
     }
 
-    private void observe(String running) {
-        Map<String, String> versions = new TreeMap<>();
-        if (running != null) {
-            versions.put("k3s", running);
+    /** How often K3s's readiness and the VIP are asked when nothing happens (each is a process or a connection). */
+    private static final long PROBE_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private long probedAt = Long.MIN_VALUE / 2;
+    private String probedVersion;
+    private Boolean ready;
+    private Boolean vip;
+
+    /** What runs, for health; readiness and the VIP asked again after a step, a new version, or every 10 s. */
+    private void observe(String running, boolean fresh) {
+        long now = System.nanoTime();
+        if (fresh || now - probedAt >= PROBE_EVERY_NANOS || !java.util.Objects.equals(running, probedVersion)) {
+            ready = running == null ? null : k3s.ready();
+            vip = pair.vipAnswers();
+            probedAt = now;
+            probedVersion = running;
         }
         UpgradeRecord r = record;
-        runtime = new Health.Runtime(versions.isEmpty() ? null : versions, running == null ? null : k3s.ready(),
-                pair.vipAnswers(), r == null ? null : r.report());
+        runtime = new Health.Runtime(running == null ? null : Map.of("k3s", running), ready, vip,
+                r == null ? null : r.report());
+    }
+
+    /** As {@link #observe(String, boolean)}, with a readiness just asked. */
+    private void observeReady(String running, boolean askedReady) {
+        ready = running == null ? null : askedReady;
+        probedVersion = running;
+        UpgradeRecord r = record;
+        runtime = new Health.Runtime(running == null ? null : Map.of("k3s", running), ready, vip,
+                r == null ? null : r.report());
     }
 
     private void save(UpgradeRecord r, String type, Severity severity, String message) {
