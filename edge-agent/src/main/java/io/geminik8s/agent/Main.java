@@ -80,8 +80,12 @@ public final class Main {
             }
             agent.afterRenewal(ha::certificateRenewed); // PostgreSQL's TLS and K3s take the renewed certificate
             if (upgrade.binary() != null) {
+                // the agent's own update: the launcher starts a staged version once (docs/upgrades.md)
+                var releases = new io.geminik8s.agent.upgrade.AgentReleases(config.stateDir(), Agent.VERSION,
+                        () -> System.exit(io.geminik8s.agent.upgrade.AgentReleases.RESTART_STATUS));
                 agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),
-                        ha.k3s()), ha.pgSettings(), ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
+                        ha.k3s()), ha.pgSettings(), releases, ha.pairView(upgrade.vipCheckPort()),
+                        upgrade.verifyTimeout());
             }
             ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
         }

@@ -25,6 +25,12 @@ final class DesiredTarget {
         return n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
     }
 
+    /** The agent version the spec names ({@code versions.agent}), or null. */
+    static String agentVersion(JsonNode spec) {
+        JsonNode n = spec.path("versions").path("agent");
+        return n.isTextual() && !n.asText().isBlank() ? n.asText() : null;
+    }
+
     /**
      * The spec's PostgreSQL settings ({@code postgres.settings}), as text; with {@code backup}, also
      * {@code archive_mode = on}, which only a restart turns on: taken pair-aware like any such setting (the backup

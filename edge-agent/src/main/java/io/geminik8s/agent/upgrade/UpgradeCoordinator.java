@@ -41,6 +41,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private final Supplier<Desired> desired;
     private final K3sVersions k3s;
     private final PgSettingsTarget settings;
+    private final AgentUpdate agent;
     private final PairView pair;
     private final ArtifactStore artifacts;
     private final BooleanSupplier hubReachable;
@@ -66,7 +67,15 @@ public final class UpgradeCoordinator implements AutoCloseable {
     public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
                               PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
                               Duration verifyTimeout) {
+        this(stateDir, desired, k3s, settings, null, pair, artifacts, hubReachable, events, verifyTimeout);
+    }
+
+    /** {@code agent}: the agent's own releases, for a template's {@code versions.agent} (null: not managed here). */
+    public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
+                              AgentUpdate agent, PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable,
+                              Events events, Duration verifyTimeout) {
         this.settings = settings;
+        this.agent = agent;
         try {
             io.geminik8s.agent.state.DurableFiles.privateDirectory(stateDir);
         } catch (IOException e) {
@@ -118,8 +127,9 @@ public final class UpgradeCoordinator implements AutoCloseable {
             // asked of the server only where a decision needs it (a fenced or rejoining node's is down)
             boolean restart = changed && role != PairView.Role.OTHER
                     && !settings.restartNeeded(DesiredTarget.changedNames(want, applied)).isEmpty();
+            String agentTo = agentTarget(d);
             UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
-                    role, pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart));
+                    role, pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart, agentTo != null));
             switch (next) {
                 case NOTHING -> { }
                 case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation(),
@@ -137,6 +147,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 }
                 case HAND_OVER -> handOver(d, running, target);
                 case INSTALL -> install(d, from(r, d, running), target, want, applied);
+                case RESUME_AGENT -> resumeAgent(d, r, want);
                 case ROLLBACK -> rollBack(r, r.error(), want);
             }
             observe(k3s.running(), next != UpgradePlan.Next.NOTHING);
@@ -178,6 +189,31 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     private void install(Desired d, String from, String target, Map<String, String> want,
                          Map<String, String> applied) {
+        String agentTo = agentTarget(d);
+        if (agentTo != null) {
+            Artifact a = DesiredTarget.artifact(json, d.spec(), "agent", agentTo);
+            if (a == null) {
+                fail(d, from, target, "no signed artifact named agent with version " + agentTo + " in the desired state");
+                return;
+            }
+            try {
+                Path bundle = artifacts.stage(a);
+                agent.stage(bundle, agentTo); // a signed bundle that is no agent release is refused alike
+            } catch (ArtifactStore.Refused | RuntimeException e) {
+                fail(d, from, target, "artifact agent " + agentTo + " refused, nothing installed: " + e.getMessage());
+                return;
+            } catch (IOException e) {
+                if (!agentTo.equals(waitingFor)) {
+                    waitingFor = agentTo;
+                    events.event("upgrade.waiting-for-artifact", Severity.INFO, "agent " + agentTo + ": "
+                            + e.getMessage() + "; tried again", Map.of("generation", Long.toString(d.generation())));
+                }
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         boolean newK3s = target != null && !target.equals(k3s.running());
         if (!newK3s) {
             installSettings(d, from, target, want, applied);
@@ -227,9 +263,10 @@ public final class UpgradeCoordinator implements AutoCloseable {
     /** The settings (restarting the server when they need it: a standby here), then the proof of it all. */
     private void installSettings(Desired d, String from, String target, Map<String, String> want,
                                  Map<String, String> applied) {
-        if (!"installing".equals(record.step()) || record.generation() != d.generation()) {
+        if (record == null || !"installing".equals(record.step()) || record.generation() != d.generation()) {
             save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
-                    "upgrade.installing", Severity.INFO, "PostgreSQL settings " + DesiredTarget.changedNames(want, applied));
+                    "upgrade.installing", Severity.INFO, want.equals(applied) ? "agent " + agentTarget(d)
+                            : "PostgreSQL settings " + DesiredTarget.changedNames(want, applied));
         }
         if (settings != null && !want.equals(applied)) {
             try {
@@ -241,16 +278,97 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 return;
             }
         }
-        save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, (target == null ? "" : "K3s " + target
-                + " installed") + (want.equals(applied) ? "" : (target == null ? "" : "; ") + "settings applied"));
+        boolean newK3s = target != null && !target.equals(from);
+        save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, (newK3s ? "K3s " + target
+                + " installed" : "K3s " + (target == null ? "unmanaged" : target + " unchanged"))
+                + (want.equals(applied) ? "" : "; settings applied"));
         String why = proveWithin(target, verifyTimeout);
-        if (why == null) {
+        String agentTo = agentTarget(d);
+        if (why == null && agentTo != null) {
+            save(record.with("restarting-agent", null).withAgent(agent.running(), agentTo),
+                    "upgrade.restarting-agent", Severity.INFO, "agent " + agentTo + " staged; restarting into it on"
+                            + " trial: it must reach the hub within " + verifyTimeout.toSeconds() + " s");
+            startAgentTrial(record, want);
+        } else if (why == null) {
             save(new UpgradeRecord(d.generation(), "done", from, target, null, d.generation(), settings == null
                     ? applied : want), "upgrade.done", Severity.INFO, (target == null ? "settings" : "K3s " + target)
                     + " in place, ready, and the database streams");
         } else {
             rollBack(record, why, want);
         }
+    }
+
+    /**
+     * After the restart into a new agent: this process is the version on trial (prove it reaches the hub, and that
+     * K3s and the database still do, then confirm) or the old one again (the trial crashed, hung or lost power: roll
+     * the generation back and report it failed).
+     */
+    private void resumeAgent(Desired d, UpgradeRecord r, Map<String, String> want) {
+        String to = r.agentTo();
+        if (agent == null || to == null) {
+            rollBack(r, "the agent's own update is not managed here", want);
+        } else if (to.equals(agent.running())) {
+            // the new agent supervises the pair again before the primary may hand over to it: a streaming standby
+            String why = proveWithin(r.to(), verifyTimeout);
+            why = why != null ? why : within(verifyTimeout, () -> hubReachable.getAsBoolean() ? null
+                    : "the hub not reached within " + verifyTimeout.toSeconds() + " s");
+            why = why != null ? why : within(verifyTimeout, () -> pair.role() == PairView.Role.STANDBY
+                    && pair.streaming() ? null : "not a streaming standby again within " + verifyTimeout.toSeconds()
+                    + " s (" + pair.role() + ")");
+            if (why == null) {
+                agent.confirm(to);
+                save(new UpgradeRecord(d.generation(), "done", r.from(), r.to(), null, d.generation(),
+                        settings == null ? r.settings() : want, r.agentFrom(), to), "upgrade.done", Severity.INFO,
+                        "agent " + to + " reaches the hub" + (r.to() == null ? "" : "; K3s " + r.to() + " ready"));
+                return;
+            }
+            rollBack(r, "agent " + to + ": " + why, want);
+            agent.abandon(to);
+            agent.restart(); // back to the previous version, which finds the generation failed
+        } else if (to.equals(agent.pendingTrial())) {
+            agent.abandon(to);
+            rollBack(r, "agent " + to + " was not started: this agent runs without its launcher (gk8s-agent), which"
+                    + " starts a new version", want);
+        } else if (agent.trialFailed(to)) {
+            rollBack(r, "agent " + to + " did not confirm that it reaches the hub (it crashed, hung or lost power):"
+                    + " the launcher went back to " + agent.running(), want);
+        } else {
+            startAgentTrial(r, want); // a crash came before the trial was begun
+        }
+    }
+
+    private void startAgentTrial(UpgradeRecord r, Map<String, String> want) {
+        try {
+            agent.startTrial(r.agentTo());
+        } catch (RuntimeException e) {
+            rollBack(r, "agent " + r.agentTo() + ": " + e.getMessage(), want);
+            return;
+        }
+        LOG.info("upgrade: restarting into agent " + r.agentTo());
+        agent.restart();
+    }
+
+    /** Null once {@code why} says nothing is missing, else its last reason after {@code t}. */
+    private static String within(Duration t, Supplier<String> why) {
+        long deadline = System.nanoTime() + t.toNanos();
+        for (String w = why.get(); w != null; w = why.get()) {
+            if (System.nanoTime() >= deadline) {
+                return w;
+            }
+            try {
+                Thread.sleep(250); // the link's and the pair's state, polled; the deadline bounds it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        return null;
+    }
+
+    /** The agent version the spec names when it differs from this process's (and agent updates are managed). */
+    private String agentTarget(Desired d) {
+        String v = agent == null ? null : DesiredTarget.agentVersion(d.spec());
+        return v == null || v.equals(agent.running()) ? null : v;
     }
 
     private void rollBack(UpgradeRecord r, String why, Map<String, String> want) {

@@ -6,7 +6,8 @@ package io.geminik8s.agent.upgrade;
  * synchronously, then hands over (a planned switchover) and, as the new standby, upgrades itself. A node already
  * on the target is done at once; a generation that failed here is not tried again (a newer one may be). PostgreSQL
  * settings that a reload takes are applied in place on both nodes; one that needs a restart takes the pair-aware
- * path like a new K3s (a primary is never restarted in place).
+ * path like a new K3s (a primary is never restarted in place). So does a new version of the agent itself: an agent
+ * restart on a primary would fence it (docs/ha.md), so the primary's agent restarts only once it is the standby.
  */
 public final class UpgradePlan {
 
@@ -19,6 +20,8 @@ public final class UpgradePlan {
         DONE,
         /** Install the target (or carry an interrupted install on), then verify. */
         INSTALL,
+        /** The agent restarted into a new version on trial (or came back to the old one): prove it, or roll back. */
+        RESUME_AGENT,
         /** Only PostgreSQL settings that a reload takes changed: applied where the node stands, no switchover. */
         APPLY_IN_PLACE,
         /** An interrupted rollback: carry it on. */
@@ -37,7 +40,14 @@ public final class UpgradePlan {
      */
     public record Input(long generation, String target, String running, PairView.Role role, String peer,
                         boolean peerSynchronous, boolean hubReachable, UpgradeRecord record, boolean settingsChanged,
-                        boolean settingsNeedRestart) {
+                        boolean settingsNeedRestart, boolean agentChanged) {
+        public Input(long generation, String target, String running, PairView.Role role, String peer,
+                     boolean peerSynchronous, boolean hubReachable, UpgradeRecord record, boolean settingsChanged,
+                     boolean settingsNeedRestart) {
+            this(generation, target, running, role, peer, peerSynchronous, hubReachable, record, settingsChanged,
+                    settingsNeedRestart, false);
+        }
+
         public Input(long generation, String target, String running, PairView.Role role, String peer,
                      boolean peerSynchronous, boolean hubReachable, UpgradeRecord record) {
             this(generation, target, running, role, peer, peerSynchronous, hubReachable, record, false, false);
@@ -62,11 +72,14 @@ public final class UpgradePlan {
         if (current && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
             return Next.INSTALL; // interrupted: install again (idempotent) and verify, or roll back
         }
-        boolean k3sThere = in.target() == null || in.target().equals(in.running());
-        if (k3sThere && !in.settingsChanged()) {
+        if (current && "restarting-agent".equals(r.step())) {
+            return Next.RESUME_AGENT;
+        }
+        boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.agentChanged();
+        if (binariesThere && !in.settingsChanged()) {
             return in.target() == null ? Next.SETTLE : Next.DONE;
         }
-        if (k3sThere && !in.settingsNeedRestart()) {
+        if (binariesThere && !in.settingsNeedRestart()) {
             return in.role() == PairView.Role.OTHER ? Next.NOTHING : Next.APPLY_IN_PLACE; // no restart: no switchover
         }
         return switch (in.role()) {

@@ -13,12 +13,15 @@ import java.util.Optional;
  * This node's part in the upgrade to {@code generation}: written durably before each step is carried out, so that a
  * crash or power loss resumes the step (or rolls back) instead of leaving it half-done and unreported.
  * {@code settled}: the newest generation whose upgrade finished on this node (done, or nothing to do);
- * {@code settings}: the PostgreSQL settings this node last applied (a template's {@code spec.postgres.settings}).
+ * {@code settings}: the PostgreSQL settings this node last applied (a template's {@code spec.postgres.settings});
+ * {@code agentFrom}, {@code agentTo}: the agent's own versions when the generation changes it (else null).
  */
 public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
-                            Map<String, String> settings) {
+                            Map<String, String> settings, String agentFrom, String agentTo) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Lenient: a record written by a newer agent is read by the older one it went back to. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public UpgradeRecord {
         settings = settings == null ? Map.of() : Map.copyOf(settings);
@@ -28,8 +31,18 @@ public record UpgradeRecord(long generation, String step, String from, String to
         this(generation, step, from, to, error, settled, Map.of());
     }
 
+    public UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
+                         Map<String, String> settings) {
+        this(generation, step, from, to, error, settled, settings, null, null);
+    }
+
     public UpgradeRecord with(String newStep, String newError) {
-        return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings);
+        return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings, agentFrom, agentTo);
+    }
+
+    /** The same step, the agent going from {@code from} to {@code to} too. */
+    public UpgradeRecord withAgent(String from, String to) {
+        return new UpgradeRecord(generation, step, this.from, this.to, error, settled, settings, from, to);
     }
 
     public boolean finished() {

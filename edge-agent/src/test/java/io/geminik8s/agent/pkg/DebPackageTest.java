@@ -89,7 +89,7 @@ class DebPackageTest {
         // the launcher, its absolute paths pointed into the throwaway root
         Path launcher = tmp.resolve("gk8s-agent-launcher");
         Files.writeString(launcher, Files.readString(root.resolve("usr/lib/gk8s-agent/bin/gk8s-agent"))
-                .replace("/usr/lib/gk8s-agent/", root.resolve("usr/lib/gk8s-agent") + "/"));
+                .replace(":-/usr/lib/gk8s-agent}", ":-" + root.resolve("usr/lib/gk8s-agent") + "}"));
         assertTrue(run(List.of("sh", launcher.toString(), "--version")).startsWith("gk8s edge-agent "));
         // only providers the runtime has: a missing one made the JDK load Bouncy Castle's from lib/ at the first TLS
         // handshake (749 classes, ~1 s); numbered without a gap, or the JDK stops reading the list there
@@ -257,7 +257,7 @@ class DebPackageTest {
         }
         Path unit = tmp.resolve("gk8s-agent.service");
         Files.writeString(unit, Files.readString(root.resolve("lib/systemd/system/gk8s-agent.service"))
-                .replace("/usr/lib/gk8s-agent/", root.resolve("usr/lib/gk8s-agent") + "/"));
+                .replace(":-/usr/lib/gk8s-agent}", ":-" + root.resolve("usr/lib/gk8s-agent") + "}"));
         String out = run(List.of(analyze.toString(), "verify", unit.toString()));
         assertFalse(out.contains("Unknown") || out.contains("ignoring"), out);
     }

@@ -42,6 +42,22 @@ class UpgradePlanTest {
     }
 
     @Test
+    void aNewAgentTakesThePairAwayPathBecauseAnAgentRestartFencesAPrimary() {
+        UpgradePlan.Input base = new Input(7, NEW, NEW, Role.STANDBY, null, true, true, null, false, false, true);
+        assertEquals(Next.INSTALL, UpgradePlan.decide(base), "K3s there already, the agent is not");
+        assertEquals(Next.WAIT_FOR_STANDBY, UpgradePlan.decide(new Input(7, NEW, NEW, Role.PRIMARY, null, true, true,
+                null, false, false, true)), "never restarted on the primary");
+        assertEquals(Next.HAND_OVER, UpgradePlan.decide(new Input(7, NEW, NEW, Role.PRIMARY, "7:done:h", true, true,
+                null, false, false, true)));
+        assertEquals(Next.NOTHING, UpgradePlan.decide(new Input(7, NEW, NEW, Role.OTHER, "7:done:h", true, true,
+                null, false, false, true)));
+        assertEquals(Next.DONE, UpgradePlan.decide(new Input(7, NEW, NEW, Role.STANDBY, null, true, true, null,
+                false, false, false)), "the agent there too");
+        assertEquals(Next.RESUME_AGENT, UpgradePlan.decide(new Input(7, NEW, NEW, Role.OTHER, null, true, true,
+                at(7, "restarting-agent"), false, false, false)), "whatever the role after the restart: prove or undo");
+    }
+
+    @Test
     void aNodeThatIsNotWholeInItsPairDoesNothing() {
         assertEquals(Next.NOTHING, plan(Role.OTHER, OLD, "7:done:h", true, true, null));
         assertEquals(Next.NOTHING, plan(Role.OTHER, OLD, null, true, true, at(7, "switching-over")),
