@@ -174,21 +174,17 @@ public final class Agent implements AutoCloseable {
         upgradeWith(k3s, null, pair, verifyTimeout);
     }
 
-    /** As above, with the node's PostgreSQL for a template's settings ({@code null}: not managed). */
+    /** As above, with every driver (the agent's own releases, certificate files: {@code null}, not managed). */
     public synchronized void upgradeWith(K3sVersions k3s, io.geminik8s.agent.upgrade.PgSettingsTarget settings,
                                          PairView pair, Duration verifyTimeout) {
-        upgradeWith(k3s, settings, null, pair, verifyTimeout);
+        upgradeWith(new UpgradeCoordinator.Drivers(k3s, settings, null, null), pair, verifyTimeout);
     }
 
-    /** As above, with the agent's own releases for a template's {@code versions.agent} ({@code null}: not managed). */
-    public synchronized void upgradeWith(K3sVersions k3s, io.geminik8s.agent.upgrade.PgSettingsTarget settings,
-                                         io.geminik8s.agent.upgrade.AgentUpdate self, PairView pair,
-                                         Duration verifyTimeout) {
+    public synchronized void upgradeWith(UpgradeCoordinator.Drivers drivers, PairView pair, Duration verifyTimeout) {
         if (upgrades != null) {
             throw new IllegalStateException("upgrades are set up already");
         }
-        upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, k3s, settings, self, pair,
-                artifactStore,
+        upgrades = new UpgradeCoordinator(config.stateDir(), this::appliedDesired, drivers, pair, artifactStore,
                 link::connected, (type, severity, message, attrs) -> {
                     event(type, severity, message, attrs);
                     loop.execute(this::publishHealth); // a step is news for the rollout: no need to wait a sample

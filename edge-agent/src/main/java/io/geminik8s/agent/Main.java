@@ -83,9 +83,12 @@ public final class Main {
                 // the agent's own update: the launcher starts a staged version once (docs/upgrades.md)
                 var releases = new io.geminik8s.agent.upgrade.AgentReleases(config.stateDir(), Agent.VERSION,
                         () -> System.exit(io.geminik8s.agent.upgrade.AgentReleases.RESTART_STATUS));
-                agent.upgradeWith(new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(),
-                        ha.k3s()), ha.pgSettings(), releases, ha.pairView(upgrade.vipCheckPort()),
-                        upgrade.verifyTimeout());
+                agent.upgradeWith(new io.geminik8s.agent.upgrade.UpgradeCoordinator.Drivers(
+                        new io.geminik8s.agent.upgrade.BinaryK3s(upgrade.binary(), upgrade.readyCommand(), ha.k3s()),
+                        ha.pgSettings(), releases, new io.geminik8s.agent.upgrade.CertificateFolder(
+                                upgrade.certificatesDir() != null ? upgrade.certificatesDir()
+                                        : config.stateDir().resolve("certs"))),
+                        ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
             ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
         }

@@ -107,6 +107,11 @@ public final class BinaryK3s implements K3sVersions {
     }
 
     @Override
+    public void restart() {
+        service.restartIfWanted();
+    }
+
+    @Override
     public void rollback() {
         if (!Files.isExecutable(previous)) {
             throw new IllegalStateException("no previous K3s kept at " + previous);

@@ -27,6 +27,10 @@ public interface K3sVersions {
     /** Puts the version kept by the last {@link #install} back and restarts K3s if it should run. */
     void rollback();
 
+    /** Restarts K3s if it should run (new certificate files are read at its start); a stand-in has nothing to do. */
+    default void restart() {
+    }
+
     /** Whether an {@link #install} needs a signed artifact file (a stand-in does not). */
     default boolean needsArtifact() {
         return true;

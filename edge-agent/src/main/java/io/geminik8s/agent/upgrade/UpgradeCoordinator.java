@@ -42,6 +42,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private final K3sVersions k3s;
     private final PgSettingsTarget settings;
     private final AgentUpdate agent;
+    private final CertificateFolder certs;
     private final PairView pair;
     private final ArtifactStore artifacts;
     private final BooleanSupplier hubReachable;
@@ -74,8 +75,24 @@ public final class UpgradeCoordinator implements AutoCloseable {
     public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
                               AgentUpdate agent, PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable,
                               Events events, Duration verifyTimeout) {
-        this.settings = settings;
-        this.agent = agent;
+        this(stateDir, desired, new Drivers(k3s, settings, agent, null), pair, artifacts, hubReachable, events,
+                verifyTimeout);
+    }
+
+    /**
+     * What the upgrade changes on the node: K3s's version, PostgreSQL's settings, the agent itself and the
+     * template's certificate files; every one but K3s optional (null: not managed here).
+     */
+    public record Drivers(K3sVersions k3s, PgSettingsTarget settings, AgentUpdate agent, CertificateFolder certs) {
+    }
+
+    public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, Drivers drivers, PairView pair,
+                              ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
+                              Duration verifyTimeout) {
+        K3sVersions k3s = drivers.k3s();
+        this.settings = drivers.settings();
+        this.agent = drivers.agent();
+        this.certs = drivers.certs();
         try {
             io.geminik8s.agent.state.DurableFiles.privateDirectory(stateDir);
         } catch (IOException e) {
@@ -128,8 +145,12 @@ public final class UpgradeCoordinator implements AutoCloseable {
             boolean restart = changed && role != PairView.Role.OTHER
                     && !settings.restartNeeded(DesiredTarget.changedNames(want, applied)).isEmpty();
             String agentTo = agentTarget(d);
+            Map<String, String> files = certificateFiles(d); // null: refused (install says why)
+            boolean filesChanged = certs != null && (files == null
+                    || !files.equals(r == null ? Map.of() : r.certificateFiles()));
             UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
-                    role, pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart, agentTo != null));
+                    role, pair.peerProgress(), pair.peerSynchronous(), hub, r, changed, restart,
+                    agentTo != null || filesChanged));
             switch (next) {
                 case NOTHING -> { }
                 case SETTLE -> save(new UpgradeRecord(d.generation(), "done", running, running, null, d.generation(),
@@ -189,6 +210,10 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     private void install(Desired d, String from, String target, Map<String, String> want,
                          Map<String, String> applied) {
+        if (certs != null && certificateFiles(d) == null) {
+            fail(d, from, target, "certificate files refused, nothing installed: " + certificateProblem(d));
+            return;
+        }
         String agentTo = agentTarget(d);
         if (agentTo != null) {
             Artifact a = DesiredTarget.artifact(json, d.spec(), "agent", agentTo);
@@ -279,10 +304,24 @@ public final class UpgradeCoordinator implements AutoCloseable {
             }
         }
         boolean newK3s = target != null && !target.equals(from);
+        Map<String, String> files = certs == null ? null : certificateFiles(d);
+        Map<String, String> filesBefore = record.certificateFiles();
+        if (files != null && !files.equals(filesBefore)) {
+            try {
+                certs.apply(files, filesBefore);
+                k3s.restart(); // K3s reads them at its start: a standby's here, as for a new K3s
+            } catch (RuntimeException e) {
+                rollBack(record, "certificate files: " + e.getMessage(), want);
+                return;
+            }
+        }
         save(record.with("verifying", null), "upgrade.verifying", Severity.INFO, (newK3s ? "K3s " + target
                 + " installed" : "K3s " + (target == null ? "unmanaged" : target + " unchanged"))
                 + (want.equals(applied) ? "" : "; settings applied"));
         String why = proveWithin(target, verifyTimeout);
+        if (why == null && files != null && !certs.holds(files)) {
+            why = "the certificate files in " + certs.dir() + " are not the template's";
+        }
         String agentTo = agentTarget(d);
         if (why == null && agentTo != null) {
             save(record.with("restarting-agent", null).withAgent(agent.running(), agentTo),
@@ -291,7 +330,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
             startAgentTrial(record, want);
         } else if (why == null) {
             save(new UpgradeRecord(d.generation(), "done", from, target, null, d.generation(), settings == null
-                    ? applied : want), "upgrade.done", Severity.INFO, (target == null ? "settings" : "K3s " + target)
+                    ? applied : want).withCertificates(files), "upgrade.done", Severity.INFO, (target == null ? "settings" : "K3s " + target)
                     + " in place, ready, and the database streams");
         } else {
             rollBack(record, why, want);
@@ -318,7 +357,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
             if (why == null) {
                 agent.confirm(to);
                 save(new UpgradeRecord(d.generation(), "done", r.from(), r.to(), null, d.generation(),
-                        settings == null ? r.settings() : want, r.agentFrom(), to), "upgrade.done", Severity.INFO,
+                        settings == null ? r.settings() : want, r.agentFrom(), to, certs == null ? null
+                        : certificateFiles(d)), "upgrade.done", Severity.INFO,
                         "agent " + to + " reaches the hub" + (r.to() == null ? "" : "; K3s " + r.to() + " ready"));
                 return;
             }
@@ -365,6 +405,47 @@ public final class UpgradeCoordinator implements AutoCloseable {
         return null;
     }
 
+    /** The spec's certificate files (name → PEM; none: empty), or null when they are refused. */
+    private Map<String, String> certificateFiles(Desired d) {
+        try {
+            return certificateFilesOrThrow(d);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private String certificateProblem(Desired d) {
+        try {
+            certificateFilesOrThrow(d);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    private Desired filesOf; // the generation whose files were parsed (X.509 parsing is not for every tick)
+    private Map<String, String> parsedFiles;
+    private IllegalArgumentException filesRefused;
+
+    private Map<String, String> certificateFilesOrThrow(Desired d) {
+        if (d != filesOf) {
+            com.fasterxml.jackson.databind.JsonNode node = d.spec().path("certificates").path("files");
+            try {
+                parsedFiles = io.geminik8s.protocol.CertificateFiles.parse(node.isMissingNode() || node.isNull() ? null
+                        : json.convertValue(node, Object.class), java.time.Instant.now());
+                filesRefused = null;
+            } catch (IllegalArgumentException e) {
+                parsedFiles = null;
+                filesRefused = e;
+            }
+            filesOf = d;
+        }
+        if (filesRefused != null) {
+            throw filesRefused;
+        }
+        return parsedFiles;
+    }
+
     /** The agent version the spec names when it differs from this process's (and agent updates are managed). */
     private String agentTarget(Desired d) {
         String v = agent == null ? null : DesiredTarget.agentVersion(d.spec());
@@ -382,6 +463,12 @@ public final class UpgradeCoordinator implements AutoCloseable {
             if (settings != null && !want.equals(r.settings())
                     && !settings.apply(r.settings(), want).isEmpty()) {
                 settings.restart();
+            }
+            Desired d = desired.get();
+            Map<String, String> tried = d == null ? null : certificateFiles(d);
+            if (certs != null && tried != null && !tried.equals(r.certificateFiles())) {
+                certs.apply(r.certificateFiles(), tried); // what was in place, written back; the new ones removed
+                k3s.restart();
             }
             back = proveWithin(r.from(), verifyTimeout);
         } catch (RuntimeException e) {
@@ -452,6 +539,9 @@ public final class UpgradeCoordinator implements AutoCloseable {
     }
 
     private void save(UpgradeRecord r, String type, Severity severity, String message) {
+        if (r.certificates() == null && record != null) {
+            r = r.withCertificates(record.certificates()); // the files in place stay what they were
+        }
         r.save(recordFile);
         record = r;
         events.event(type, severity, message, Map.of("generation", Long.toString(r.generation()),

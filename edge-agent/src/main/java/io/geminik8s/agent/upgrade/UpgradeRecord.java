@@ -14,10 +14,13 @@ import java.util.Optional;
  * crash or power loss resumes the step (or rolls back) instead of leaving it half-done and unreported.
  * {@code settled}: the newest generation whose upgrade finished on this node (done, or nothing to do);
  * {@code settings}: the PostgreSQL settings this node last applied (a template's {@code spec.postgres.settings});
- * {@code agentFrom}, {@code agentTo}: the agent's own versions when the generation changes it (else null).
+ * {@code agentFrom}, {@code agentTo}: the agent's own versions when the generation changes it (else null);
+ * {@code certificates}: the certificate files this node has in place, name → PEM (a template's
+ * {@code spec.certificates.files}; null in a record built without them: carried over from the one before).
  */
 public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
-                            Map<String, String> settings, String agentFrom, String agentTo) {
+                            Map<String, String> settings, String agentFrom, String agentTo,
+                            Map<String, String> certificates) {
 
     /** Lenient: a record written by a newer agent is read by the older one it went back to. */
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -25,6 +28,7 @@ public record UpgradeRecord(long generation, String step, String from, String to
 
     public UpgradeRecord {
         settings = settings == null ? Map.of() : Map.copyOf(settings);
+        certificates = certificates == null ? null : Map.copyOf(certificates);
     }
 
     public UpgradeRecord(long generation, String step, String from, String to, String error, long settled) {
@@ -33,16 +37,28 @@ public record UpgradeRecord(long generation, String step, String from, String to
 
     public UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
                          Map<String, String> settings) {
-        this(generation, step, from, to, error, settled, settings, null, null);
+        this(generation, step, from, to, error, settled, settings, null, null, null);
     }
 
     public UpgradeRecord with(String newStep, String newError) {
-        return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings, agentFrom, agentTo);
+        return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings, agentFrom, agentTo,
+                certificates);
     }
 
     /** The same step, the agent going from {@code from} to {@code to} too. */
     public UpgradeRecord withAgent(String from, String to) {
-        return new UpgradeRecord(generation, step, this.from, this.to, error, settled, settings, from, to);
+        return new UpgradeRecord(generation, step, this.from, this.to, error, settled, settings, from, to,
+                certificates);
+    }
+
+    /** The same, with the certificate files this node has in place ({@code null}: as the record before it). */
+    public UpgradeRecord withCertificates(Map<String, String> files) {
+        return new UpgradeRecord(generation, step, from, to, error, settled, settings, agentFrom, agentTo, files);
+    }
+
+    /** The certificate files in place (name → PEM), never null. */
+    public Map<String, String> certificateFiles() {
+        return certificates == null ? Map.of() : certificates;
     }
 
     public boolean finished() {

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * none configured): health reports no runtime and the applied generation as before.
  */
 public record UpgradeSettings(Path binary, String readyCommand, Duration verifyTimeout, int vipCheckPort,
-                              int peerArtifactPort) {
+                              int peerArtifactPort, Path certificatesDir) {
 
     public static final String KEYS = """
               k3s.binary                the K3s binary an upgrade replaces (default /usr/local/bin/k3s, used when
@@ -24,6 +24,8 @@ public record UpgradeSettings(Path binary, String readyCommand, Duration verifyT
                                         behind HAProxy; 0: not checked)
               artifacts.peer-port       TCP port, on the peer link's address (ha.listen), where this node serves its
                                         checked artifacts to its peer and asks the peer first (default 7947; 0: off)
+              certificates.dir          where a template's certificate files go, <name>.pem each, for K3s to read
+                                        (default <state.dir>/certs; absolute)
             """;
 
     public static UpgradeSettings from(Function<String, String> get) {
@@ -36,11 +38,16 @@ public record UpgradeSettings(Path binary, String readyCommand, Duration verifyT
         long timeout = number(get, "upgrade.verify-timeout-s", 300, 5, 3600, problems);
         long port = number(get, "vip.check-port", 6443, 0, 65535, problems);
         long peerPort = number(get, "artifacts.peer-port", 7947, 0, 65535, problems);
+        String certs = get.apply("certificates.dir");
+        if (certs != null && !Path.of(certs).isAbsolute()) {
+            problems.add("certificates.dir: an absolute path, got " + certs);
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new UpgradeSettings(configured != null || Files.isExecutable(binary) ? binary : null,
-                get.apply("k3s.ready-command"), Duration.ofSeconds(timeout), (int) port, (int) peerPort);
+                get.apply("k3s.ready-command"), Duration.ofSeconds(timeout), (int) port, (int) peerPort,
+                certs == null ? null : Path.of(certs));
     }
 
     private static long number(Function<String, String> get, String key, long dflt, long min, long max,

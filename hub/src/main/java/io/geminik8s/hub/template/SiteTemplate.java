@@ -45,7 +45,15 @@ public record SiteTemplate(String apiVersion, String kind, Metadata metadata, Sp
     public record Vip(String device, Integer prefixLength) {
     }
 
-    public record Certificates(Integer agentLifetimeDays, Integer renewBeforeDays) {
+    /**
+     * The agents' certificates' lifetime and renewal; {@code files} (optional): public certificate files the nodes
+     * install, K3s restarted pair-aware ({@link io.geminik8s.protocol.CertificateFiles}, docs/upgrades.md: any shape
+     * here, so its messages name the problem).
+     */
+    public record Certificates(Integer agentLifetimeDays, Integer renewBeforeDays, Object files) {
+        public Certificates(Integer agentLifetimeDays, Integer renewBeforeDays) {
+            this(agentLifetimeDays, renewBeforeDays, null);
+        }
     }
 
     /** What "healthy" means while a rollout verifies a site. */

@@ -200,6 +200,14 @@ public final class TemplateRules {
             f.add(new Finding("spec.certificates.renewBeforeDays", "at least 1 and less than agentLifetimeDays ("
                     + c.agentLifetimeDays() + "), got " + c.renewBeforeDays()));
         }
+        try { // the agents' own rules, each problem at its field
+            io.geminik8s.protocol.CertificateFiles.parse(c.files(), java.time.Instant.now());
+        } catch (IllegalArgumentException e) {
+            for (String problem : e.getMessage().split("; (?=certificates[.:])")) {
+                int colon = problem.indexOf(": ");
+                f.add(new Finding("spec." + problem.substring(0, colon), problem.substring(colon + 2)));
+            }
+        }
     }
 
     private static void health(SiteTemplate.Health h, List<Finding> f) {
