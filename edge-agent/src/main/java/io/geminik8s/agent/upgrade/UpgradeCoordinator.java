@@ -55,7 +55,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
         return t;
     });
     private volatile UpgradeRecord record;
-    private volatile Health.Runtime runtime;
+    private final RuntimeView view;
+    private final DesiredFiles desiredFiles = new DesiredFiles();
     private String waitingFor; // the artifact a fetch is still under way for (said once)
 
     public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PairView pair,
@@ -68,14 +69,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
                               PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable, Events events,
                               Duration verifyTimeout) {
-        this(stateDir, desired, k3s, settings, null, pair, artifacts, hubReachable, events, verifyTimeout);
-    }
-
-    /** {@code agent}: the agent's own releases, for a template's {@code versions.agent} (null: not managed here). */
-    public UpgradeCoordinator(Path stateDir, Supplier<Desired> desired, K3sVersions k3s, PgSettingsTarget settings,
-                              AgentUpdate agent, PairView pair, ArtifactStore artifacts, BooleanSupplier hubReachable,
-                              Events events, Duration verifyTimeout) {
-        this(stateDir, desired, new Drivers(k3s, settings, agent, null), pair, artifacts, hubReachable, events,
+        this(stateDir, desired, new Drivers(k3s, settings, null, null), pair, artifacts, hubReachable, events,
                 verifyTimeout);
     }
 
@@ -102,6 +96,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
         this.desired = desired;
         this.k3s = k3s;
         this.pair = pair;
+        this.view = new RuntimeView(k3s, pair);
         this.artifacts = artifacts;
         this.hubReachable = hubReachable;
         this.events = events;
@@ -121,7 +116,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     /** What runs on the node, as of the last tick; null before the first. */
     public Health.Runtime runtime() {
-        return runtime;
+        return view.runtime();
     }
 
     /** One decision and its step; public for tests, which drive it without the timer. */
@@ -129,7 +124,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
         try {
             Desired d = desired.get();
             String running = k3s.running();
-            observe(running, false);
+            view.observe(running, false, record);
             if (d == null) {
                 return;
             }
@@ -145,7 +140,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
             boolean restart = changed && role != PairView.Role.OTHER
                     && !settings.restartNeeded(DesiredTarget.changedNames(want, applied)).isEmpty();
             String agentTo = agentTarget(d);
-            Map<String, String> files = certificateFiles(d); // null: refused (install says why)
+            Map<String, String> files = desiredFiles.of(d); // null: refused (install says why)
             boolean filesChanged = certs != null && (files == null
                     || !files.equals(r == null ? Map.of() : r.certificateFiles()));
             UpgradePlan.Next next = UpgradePlan.decide(new UpgradePlan.Input(d.generation(), target, running,
@@ -171,7 +166,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 case RESUME_AGENT -> resumeAgent(d, r, want);
                 case ROLLBACK -> rollBack(r, r.error(), want);
             }
-            observe(k3s.running(), next != UpgradePlan.Next.NOTHING);
+            view.observe(k3s.running(), next != UpgradePlan.Next.NOTHING, record);
             pair.announce(record == null ? null : record.announce(hubReachable.getAsBoolean()));
         } catch (RuntimeException e) {
             LOG.warning("upgrade tick failed: " + e);
@@ -210,32 +205,20 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     private void install(Desired d, String from, String target, Map<String, String> want,
                          Map<String, String> applied) {
-        if (certs != null && certificateFiles(d) == null) {
-            fail(d, from, target, "certificate files refused, nothing installed: " + certificateProblem(d));
+        if (certs != null && desiredFiles.of(d) == null) {
+            fail(d, from, target, "certificate files refused, nothing installed: " + desiredFiles.problem(d));
             return;
         }
         String agentTo = agentTarget(d);
         if (agentTo != null) {
-            Artifact a = DesiredTarget.artifact(json, d.spec(), "agent", agentTo);
-            if (a == null) {
-                fail(d, from, target, "no signed artifact named agent with version " + agentTo + " in the desired state");
+            Path bundle = artifact(d, from, target, "agent", agentTo);
+            if (bundle == null) {
                 return;
             }
             try {
-                Path bundle = artifacts.stage(a);
                 agent.stage(bundle, agentTo); // a signed bundle that is no agent release is refused alike
-            } catch (ArtifactStore.Refused | RuntimeException e) {
+            } catch (RuntimeException e) {
                 fail(d, from, target, "artifact agent " + agentTo + " refused, nothing installed: " + e.getMessage());
-                return;
-            } catch (IOException e) {
-                if (!agentTo.equals(waitingFor)) {
-                    waitingFor = agentTo;
-                    events.event("upgrade.waiting-for-artifact", Severity.INFO, "agent " + agentTo + ": "
-                            + e.getMessage() + "; tried again", Map.of("generation", Long.toString(d.generation())));
-                }
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 return;
             }
         }
@@ -250,29 +233,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
             return;
         }
         Path file = null;
-        if (k3s.needsArtifact()) {
-            Artifact a = DesiredTarget.artifact(json, d.spec(), "k3s", target);
-            if (a == null) {
-                fail(d, from, target, "no signed artifact named k3s with version " + target + " in the desired state");
-                return;
-            }
-            try {
-                file = artifacts.stage(a); // already staged by the stager in the usual case; else fetched here
-                waitingFor = null;
-            } catch (ArtifactStore.Refused e) {
-                fail(d, from, target, "artifact k3s " + target + " refused, nothing installed: " + e.getMessage());
-                return;
-            } catch (IOException e) {
-                if (!target.equals(waitingFor)) {
-                    waitingFor = target;
-                    events.event("upgrade.waiting-for-artifact", Severity.INFO, "K3s " + target + ": " + e.getMessage()
-                            + "; tried again", Map.of("generation", Long.toString(d.generation())));
-                }
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        if (k3s.needsArtifact() && (file = artifact(d, from, target, "k3s", target)) == null) {
+            return; // already staged by the stager in the usual case; else fetched here
         }
         save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
                 "upgrade.installing", Severity.INFO, "installing K3s " + target + " (from " + from + ")");
@@ -283,6 +245,33 @@ public final class UpgradeCoordinator implements AutoCloseable {
             return;
         }
         installSettings(d, from, target, want, applied);
+    }
+
+    /** The checked artifact {@code name version}, or null: the generation failed on it, or it is still fetched. */
+    private Path artifact(Desired d, String from, String target, String name, String version) {
+        Artifact a = DesiredTarget.artifact(json, d.spec(), name, version);
+        if (a == null) {
+            fail(d, from, target, "no signed artifact named " + name + " with version " + version
+                    + " in the desired state");
+            return null;
+        }
+        try {
+            Path file = artifacts.stage(a);
+            waitingFor = null;
+            return file;
+        } catch (ArtifactStore.Refused e) {
+            fail(d, from, target, "artifact " + name + " " + version + " refused, nothing installed: " + e.getMessage());
+        } catch (IOException e) {
+            if (!version.equals(waitingFor)) {
+                waitingFor = version;
+                events.event("upgrade.waiting-for-artifact", Severity.INFO, ("k3s".equals(name) ? "K3s " : name + " ")
+                        + version + ": " + e.getMessage() + "; tried again",
+                        Map.of("generation", Long.toString(d.generation())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     /** The settings (restarting the server when they need it: a standby here), then the proof of it all. */
@@ -304,7 +293,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
             }
         }
         boolean newK3s = target != null && !target.equals(from);
-        Map<String, String> files = certs == null ? null : certificateFiles(d);
+        Map<String, String> files = certs == null ? null : desiredFiles.of(d);
         Map<String, String> filesBefore = record.certificateFiles();
         if (files != null && !files.equals(filesBefore)) {
             try {
@@ -349,16 +338,16 @@ public final class UpgradeCoordinator implements AutoCloseable {
         } else if (to.equals(agent.running())) {
             // the new agent supervises the pair again before the primary may hand over to it: a streaming standby
             String why = proveWithin(r.to(), verifyTimeout);
-            why = why != null ? why : within(verifyTimeout, () -> hubReachable.getAsBoolean() ? null
+            why = why != null ? why : Await.within(verifyTimeout, () -> hubReachable.getAsBoolean() ? null
                     : "the hub not reached within " + verifyTimeout.toSeconds() + " s");
-            why = why != null ? why : within(verifyTimeout, () -> pair.role() == PairView.Role.STANDBY
+            why = why != null ? why : Await.within(verifyTimeout, () -> pair.role() == PairView.Role.STANDBY
                     && pair.streaming() ? null : "not a streaming standby again within " + verifyTimeout.toSeconds()
                     + " s (" + pair.role() + ")");
             if (why == null) {
                 agent.confirm(to);
                 save(new UpgradeRecord(d.generation(), "done", r.from(), r.to(), null, d.generation(),
                         settings == null ? r.settings() : want, r.agentFrom(), to, certs == null ? null
-                        : certificateFiles(d)), "upgrade.done", Severity.INFO,
+                        : desiredFiles.of(d)), "upgrade.done", Severity.INFO,
                         "agent " + to + " reaches the hub" + (r.to() == null ? "" : "; K3s " + r.to() + " ready"));
                 return;
             }
@@ -388,64 +377,6 @@ public final class UpgradeCoordinator implements AutoCloseable {
         agent.restart();
     }
 
-    /** Null once {@code why} says nothing is missing, else its last reason after {@code t}. */
-    private static String within(Duration t, Supplier<String> why) {
-        long deadline = System.nanoTime() + t.toNanos();
-        for (String w = why.get(); w != null; w = why.get()) {
-            if (System.nanoTime() >= deadline) {
-                return w;
-            }
-            try {
-                Thread.sleep(250); // the link's and the pair's state, polled; the deadline bounds it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
-        return null;
-    }
-
-    /** The spec's certificate files (name → PEM; none: empty), or null when they are refused. */
-    private Map<String, String> certificateFiles(Desired d) {
-        try {
-            return certificateFilesOrThrow(d);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private String certificateProblem(Desired d) {
-        try {
-            certificateFilesOrThrow(d);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-    }
-
-    private Desired filesOf; // the generation whose files were parsed (X.509 parsing is not for every tick)
-    private Map<String, String> parsedFiles;
-    private IllegalArgumentException filesRefused;
-
-    private Map<String, String> certificateFilesOrThrow(Desired d) {
-        if (d != filesOf) {
-            com.fasterxml.jackson.databind.JsonNode node = d.spec().path("certificates").path("files");
-            try {
-                parsedFiles = io.geminik8s.protocol.CertificateFiles.parse(node.isMissingNode() || node.isNull() ? null
-                        : json.convertValue(node, Object.class), java.time.Instant.now());
-                filesRefused = null;
-            } catch (IllegalArgumentException e) {
-                parsedFiles = null;
-                filesRefused = e;
-            }
-            filesOf = d;
-        }
-        if (filesRefused != null) {
-            throw filesRefused;
-        }
-        return parsedFiles;
-    }
-
     /** The agent version the spec names when it differs from this process's (and agent updates are managed). */
     private String agentTarget(Desired d) {
         String v = agent == null ? null : DesiredTarget.agentVersion(d.spec());
@@ -465,7 +396,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 settings.restart();
             }
             Desired d = desired.get();
-            Map<String, String> tried = d == null ? null : certificateFiles(d);
+            Map<String, String> tried = d == null ? null : desiredFiles.of(d);
             if (certs != null && tried != null && !tried.equals(r.certificateFiles())) {
                 certs.apply(r.certificateFiles(), tried); // what was in place, written back; the new ones removed
                 k3s.restart();
@@ -485,57 +416,15 @@ public final class UpgradeCoordinator implements AutoCloseable {
 
     /** Null when {@code version} runs, is ready and (on a standby) the database streams within {@code t}. */
     private String proveWithin(String version, Duration t) {
-        long deadline = System.nanoTime() + t.toNanos();
-        String why;
-        do {
+        return Await.within(t, () -> {
             String running = k3s.running();
             boolean ready = k3s.ready();
-            observeReady(running, ready);
-            why = version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
+            view.observeReady(running, ready, record);
+            return version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
                     : !ready ? "K3s " + version + " not ready within " + t.toSeconds() + " s"
                     : pair.role() == PairView.Role.STANDBY && !pair.streaming() ? "the database does not stream"
                     : null;
-            if (why == null) {
-                return null;
-            }
-            try {
-                Thread.sleep(250); // polling a process's answer; the deadline bounds it
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        } while (System.nanoTime() < deadline);
-        return why;
-    }
-
-    /** How often K3s's readiness and the VIP are asked when nothing happens (each is a process or a connection). */
-    private static final long PROBE_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    private long probedAt = Long.MIN_VALUE / 2;
-    private String probedVersion;
-    private Boolean ready;
-    private Boolean vip;
-
-    /** What runs, for health; readiness and the VIP asked again after a step, a new version, or every 10 s. */
-    private void observe(String running, boolean fresh) {
-        long now = System.nanoTime();
-        if (fresh || now - probedAt >= PROBE_EVERY_NANOS || !java.util.Objects.equals(running, probedVersion)) {
-            ready = running == null ? null : k3s.ready();
-            vip = pair.vipAnswers();
-            probedAt = now;
-            probedVersion = running;
-        }
-        UpgradeRecord r = record;
-        runtime = new Health.Runtime(running == null ? null : Map.of("k3s", running), ready, vip,
-                r == null ? null : r.report());
-    }
-
-    /** As {@link #observe(String, boolean)}, with a readiness just asked. */
-    private void observeReady(String running, boolean askedReady) {
-        ready = running == null ? null : askedReady;
-        probedVersion = running;
-        UpgradeRecord r = record;
-        runtime = new Health.Runtime(running == null ? null : Map.of("k3s", running), ready, vip,
-                r == null ? null : r.report());
+        });
     }
 
     private void save(UpgradeRecord r, String type, Severity severity, String message) {

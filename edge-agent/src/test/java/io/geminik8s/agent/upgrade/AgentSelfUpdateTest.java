@@ -251,7 +251,8 @@ class AgentSelfUpdateTest {
     private UpgradeCoordinator process(String version, UpgradeCoordinator.Desired d, boolean hub) {
         AgentReleases releases = new AgentReleases(dir.resolve("state"), version, () -> restarts.add(version));
         AtomicBoolean reach = new AtomicBoolean(hub);
-        return new UpgradeCoordinator(dir.resolve("state"), () -> d, new FixedK3s(), null, releases, pair,
+        return new UpgradeCoordinator(dir.resolve("state"), () -> d, new UpgradeCoordinator.Drivers(new FixedK3s(),
+                null, releases, null), pair,
                 new ArtifactStore(dir.resolve("state/artifacts"), fleet.getPublic(), Duration.ofSeconds(10)),
                 reach::get, (type, severity, message, attrs) -> events.add(type), Duration.ofSeconds(1));
     }
