@@ -377,10 +377,15 @@ public final class UpgradeCoordinator implements AutoCloseable {
         agent.restart();
     }
 
-    /** The agent version the spec names when it differs from this process's (and agent updates are managed). */
+    /**
+     * The agent version the spec names when it differs from this process's and the spec carries its signed release
+     * (an {@code agent} artifact of that version); else null: without a release to update from, the package manager
+     * updates the agent and the template's version says what it expects (docs/upgrades.md).
+     */
     private String agentTarget(Desired d) {
         String v = agent == null ? null : DesiredTarget.agentVersion(d.spec());
-        return v == null || v.equals(agent.running()) ? null : v;
+        return v == null || v.equals(agent.running()) || DesiredTarget.artifact(json, d.spec(), "agent", v) == null
+                ? null : v;
     }
 
     private void rollBack(UpgradeRecord r, String why, Map<String, String> want) {

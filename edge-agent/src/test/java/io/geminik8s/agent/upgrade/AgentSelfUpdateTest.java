@@ -213,6 +213,18 @@ class AgentSelfUpdateTest {
     }
 
     @Test
+    void aVersionNamedWithoutItsReleaseLeavesTheAgentToItsPackage() throws Exception {
+        ObjectNode spec = new ObjectMapper().createObjectNode();
+        spec.putObject("versions").put("k3s", K3S).put("agent", "2.0.0"); // every template names one; no artifact
+        UpgradeCoordinator c = process("1.0.0", new UpgradeCoordinator.Desired(7, spec), true);
+        c.tick();
+        assertEquals("done", record().step());
+        assertEquals(7, c.settled());
+        assertTrue(restarts.isEmpty());
+        assertFalse(Files.exists(dir.resolve("state/agent")));
+    }
+
+    @Test
     void aRecordWrittenByANewerAgentIsReadByTheOlderOne() throws Exception {
         Path f = Files.createDirectories(dir.resolve("state")).resolve("upgrade.json");
         Files.writeString(f, "{\"generation\":7,\"step\":\"failed\",\"settled\":3,\"somethingNew\":{\"x\":1}}");
