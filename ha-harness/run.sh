@@ -5,7 +5,8 @@
 # cut-primary-standby, cut-primary-hub, cut-standby-hub, hub-down-primary-dies, hub-down-link-cut,
 # freeze-primary-agent, freeze-agent-link-cut, freeze-primary-postgres, hub-restart-during-failover,
 # old-primary-returns, old-primary-returns-hub-late, flapping-link, hub-down-force-promote, client-overrides-fenced,
-# forged-acks, lease-mismatch, returns-into-cut, eligibility-order, upgrade, upgrade-bad-artifact.
+# forged-acks, lease-mismatch, returns-into-cut, eligibility-order, upgrade, upgrade-bad-artifact, upgrade-agent,
+# upgrade-agent-bad.
 # "Writable" means: a client that overrides every setting (SET default_transaction_read_only = off; SET
 # synchronous_commit = local; BEGIN READ WRITE; INSERT; COMMIT) commits, tried on each node's own PostgreSQL from its own
 # namespace (ha-harness/Prober.java) every 50 ms. A run that aborts counts as a violation (exit 1).
@@ -19,7 +20,7 @@ all_scenarios="power-off isolate-primary standby-power-off isolate-standby cut-p
   cut-standby-hub hub-down-primary-dies hub-down-link-cut freeze-primary-agent freeze-agent-link-cut
   freeze-primary-postgres hub-restart-during-failover old-primary-returns old-primary-returns-hub-late flapping-link
   hub-down-force-promote client-overrides-fenced forged-acks lease-mismatch returns-into-cut eligibility-order
-  upgrade upgrade-bad-artifact"
+  upgrade upgrade-bad-artifact upgrade-agent upgrade-agent-bad"
 if [ "$scenario" = all ]; then
   failed=0
   for s in $all_scenarios; do bash "$0" "$s" "$runs" || failed=$((failed + 1)); done
@@ -38,6 +39,8 @@ case "$scenario" in
   hub-down-force-promote) expect=(b 1 2) ;;
   upgrade) expect=(b 1 2) ;;            # a rollout of K3s: standby first, planned switchover, the old primary
   upgrade-bad-artifact) expect=(a 1 1) ;; # its artifact refused on the standby: nothing installed, a serves on
+  upgrade-agent) expect=(b 1 2) ;;      # K3s and the agent itself: each agent restarts into the new one (launcher)
+  upgrade-agent-bad) expect=(a 1 1) ;;  # a new agent that dies at start: the launcher goes back, a serves on
   standby-power-off|isolate-standby|cut-primary-standby|cut-primary-hub|cut-standby-hub) expect=(a 1 1) ;;
   freeze-primary-postgres|flapping-link) expect=(a 1 1) ;;
   hub-down-primary-dies) expect=(none 0 1) ;;
@@ -51,7 +54,7 @@ hubdata=$(mktemp -d /tmp/gk8s-harness-hub.XXXXXX) # root's: zonky's initdb runs 
 chown postgres: "$work"
 pids=()
 declare -A ip=([a]=$net.11 [b]=$net.12 [h]=$net.2 [c]=$net.3)
-declare -A agent_pid prober
+declare -A agent_pid prober ran conf
 psql=/usr/lib/postgresql/15/bin/psql
 source ha-harness/kine.sh
 
@@ -199,8 +202,14 @@ ENV
     "$kinepw" "$(ls "$PWD"/edge-agent/target/lib/postgresql-*.jar)" "$PWD/ha-harness/KineStandIn.java" "$vip" "$n" \
     > "$work/$n-k3s.sh"
   chmod 700 "$work/$n-k3s.sh"
-  in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
-    >> "$work/$n.log" 2>&1 &
+  if [ "$agentup" = 1 ]; then # the package's launcher, started again whenever it ends, as systemd's Restart=always
+    in_ns "$n" env $(cat "$work/$n.env") GK8S_AGENT_HOME="$work/agent-home" GK8S_AGENT_CDS=none \
+      GK8S_AGENT_JAVA_OPTS="-Xmx64m -XX:+UseSerialGC" sh -c 'while :; do sh edge-agent/src/deb/gk8s-agent
+        echo "harness: the agent exited with $?: started again in 1 s"; sleep 1; done' >> "$work/$n.log" 2>&1 &
+  else
+    in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
+      >> "$work/$n.log" 2>&1 &
+  fi
   pids+=($!)
   agent_pid[$n]=$!
 }
@@ -239,12 +248,15 @@ api_post() { # path content-type file -> the answer; fails on an HTTP error
     --data-binary "@$3" "http://${ip[h]}:8080$1"; }
 # upgrade scenarios: the site's template (revision 1: K3s v1.31.4, what the stand-in binaries run), then at the fault
 # revision 2 naming v1.31.5 and its signed artifact (tampered on the wire for upgrade-bad-artifact) and a rollout
-upgrading=0; case "$scenario" in upgrade|upgrade-bad-artifact) upgrading=1 ;; esac
-template() { # revision-file k3s-version [artifact-entry-file]
+upgrading=0 agentup=0
+case "$scenario" in upgrade|upgrade-bad-artifact) upgrading=1 ;; upgrade-agent|upgrade-agent-bad) upgrading=1 agentup=1 ;; esac
+agent_next=0.1.0-harness2 # the agent version of revision 2 in the agent scenarios (the built jar, relabelled)
+template() { # revision-file k3s-version [artifact-entry-file [agent-version]]
   # without the template's PostgreSQL settings: two need a restart, which at the first binding would already be a
   # switchover (PlannedSwitchoverTest covers settings); this scenario measures the K3s upgrade's
   sed -e "s/name: store-standard/name: upg-$site/" -e "s/site-kind: store/site-kind: $site/" \
-    -e "s/k3s: v1.31.4+k3s1/k3s: $2/" -e '/^  postgres:/,/^  vip:/{/^  vip:/!d}' fleet-templates/store-standard.yaml > "$1"
+    -e "s/k3s: v1.31.4+k3s1/k3s: $2/" -e "s/    agent: 0.1.0\$/    agent: ${4:-0.1.0}/" \
+    -e '/^  postgres:/,/^  vip:/{/^  vip:/!d}' fleet-templates/store-standard.yaml > "$1"
   [ -z "${3:-}" ] || { echo "  artifacts:"; sed 's/^/    /' "$3"; } >> "$1"
 }
 prepare_artifacts() { # once per scenario: the signing key, the new binary and its signed entry, served from h
@@ -255,12 +267,30 @@ prepare_artifacts() { # once per scenario: the signing key, the new binary and i
   java -jar cli/target/gk8s.jar artifact sign --key "$work/signing.key" --name k3s --artifact-version v1.31.5+k3s1 \
     --url "http://${ip[h]}:8088/k3s-v1.31.5$suffix" "$work/artifacts/k3s-v1.31.5" > "$work/artifact-entry.yaml"
   { cat "$work/artifacts/k3s-v1.31.5"; echo "# one more line than was signed"; } > "$work/artifacts/k3s-v1.31.5-tampered"
+  if [ "$agentup" = 1 ]; then # the built agent's release bundle, relabelled $agent_next (for -bad: a main class it lacks)
+    mkdir -p "$work/agent-home/runtime/bin"
+    ln -sf "$(readlink -f "$(command -v java)")" "$work/agent-home/runtime/bin/java"
+    ln -sf "$PWD/edge-agent/target/edge-agent.jar" "$work/agent-home/edge-agent.jar"
+    ln -sfn "$PWD/edge-agent/target/lib" "$work/agent-home/lib"
+    local main=io.geminik8s.agent.Main; [ "$scenario" != upgrade-agent-bad ] || main=io.geminik8s.agent.NotInThisBuild
+    python3 ha-harness/relabel_bundle.py edge-agent/target/gk8s-agent-*-bundle.zip "$agent_next" "$main" \
+      "$work/artifacts/agent-$agent_next.zip"
+    java -jar cli/target/gk8s.jar artifact sign --key "$work/signing.key" --name agent --artifact-version "$agent_next" \
+      --url "http://${ip[h]}:8088/agent-$agent_next.zip" "$work/artifacts/agent-$agent_next.zip" >> "$work/artifact-entry.yaml"
+  fi
   chmod -R a+rX "$work/artifacts"
   in_ns h python3 -m http.server 8088 --bind ${ip[h]} --directory "$work/artifacts" > "$work/artifacts.log" 2>&1 &
   pids+=($!)
 }
 start_rollout() {
-  template "$work/rev2.yaml" v1.31.5+k3s1 "$work/artifact-entry.yaml"
+  if [ "$scenario" = upgrade-agent-bad ]; then # only the agent changes: its entry alone, K3s as it is
+    sed -n '/name: agent/,$p' "$work/artifact-entry.yaml" > "$work/agent-entry.yaml"
+    template "$work/rev2.yaml" v1.31.4+k3s1 "$work/agent-entry.yaml" "$agent_next"
+  elif [ "$agentup" = 1 ]; then
+    template "$work/rev2.yaml" v1.31.5+k3s1 "$work/artifact-entry.yaml" "$agent_next"
+  else
+    template "$work/rev2.yaml" v1.31.5+k3s1 "$work/artifact-entry.yaml"
+  fi
   api_post /api/v1/templates application/yaml "$work/rev2.yaml" >/dev/null
   printf '{"template":"upg-%s","toRevision":2,"strategy":{"canary":"1","waves":["100%%"],"soak":"PT5S"}}' "$site" \
     > "$work/rollout.json"
@@ -296,7 +326,7 @@ inject() { # the fault at t=0 of the samples
     hub-down-force-promote) killtree "$hub_pid"; sleep 1; killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down ;;
     hub-restart-during-failover) killtree "${agent_pid[a]}"; ip -n gk8s-a link set v-a down; sleep 1
       killtree "$hub_pid"; launch_hub ;;
-    upgrade|upgrade-bad-artifact) start_rollout ;;
+    upgrade|upgrade-bad-artifact|upgrade-agent|upgrade-agent-bad) start_rollout ;;
   esac
 }
 
@@ -429,7 +459,7 @@ for run in $(seq 1 "$runs"); do
   fi
   [ "$scenario" = flapping-link ] && extra="$flaps link changes"
   if [ "$upgrading" = 1 ]; then # how the rollout ended, and what each node's K3s reports now
-    want=succeeded; [ "$scenario" = upgrade ] || want=paused
+    want=paused; [ "$scenario" != upgrade ] && [ "$scenario" != upgrade-agent ] || want=succeeded
     wait_for "rollout $rollout_id $want" 90 rollout_is "$want" || true
     phase=$(rollout_phase)
     # awk reads all of the output: head would close the pipe early, and pipefail takes the writer's SIGPIPE for a failure
@@ -439,7 +469,21 @@ for run in $(seq 1 "$runs"); do
       | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
     extra="rollout $rollout_id $phase at +$(( $(now_ms) - fault_ms )) ms; K3s a $va, b $vb; events: $steps"
     [ "$phase" = "$want" ] || bad_extra+=" rollout $phase, expected $want;"
-    if [ "$scenario" = upgrade ]; then
+    if [ "$agentup" = 1 ]; then # which agent each node runs now (the jar of its java process) and what it confirmed
+      for n in a b; do
+        jar=$(for p in $(java_of "${agent_pid[$n]}"); do tr '\0' ' ' < /proc/$p/cmdline | grep -o '[^ ]*edge-agent.jar'; done | head -1)
+        ran[$n]=$(case "$jar" in */agent/*/edge-agent.jar) basename "$(dirname "$jar")" ;; *) echo packaged ;; esac)
+        conf[$n]=$(cat "$work/$n-state/agent/current" 2>/dev/null || echo none)
+      done
+      extra="$extra; agent a ${ran[a]} (confirmed ${conf[a]}), b ${ran[b]} (confirmed ${conf[b]})"
+      if [ "$scenario" = upgrade-agent ]; then
+        [ "${ran[a]}" = "$agent_next" ] && [ "${ran[b]}" = "$agent_next" ] && [ "${conf[a]}" = "$agent_next" ] \
+          && [ "${conf[b]}" = "$agent_next" ] || bad_extra+=" not both agents on $agent_next;"
+      else
+        [ "${ran[a]}" = packaged ] && [ "${ran[b]}" = packaged ] || bad_extra+=" an agent is not back on the packaged one;"
+      fi
+    fi
+    if [ "$scenario" = upgrade ] || [ "$scenario" = upgrade-agent ]; then
       [ "$va" = v1.31.5+k3s1 ] && [ "$vb" = v1.31.5+k3s1 ] || bad_extra+=" not both on v1.31.5+k3s1;"
     else
       [ "$va" = v1.31.4+k3s1 ] && [ "$vb" = v1.31.4+k3s1 ] || bad_extra+=" a refused artifact changed a binary;"
@@ -546,7 +590,11 @@ done
   echo "# HA harness: $scenario ($(date -u +%FT%TZ), $(nproc) cores)"
   echo
   echo "Command: \`ha-harness/run.sh $scenario $runs\`. Lease 3 s, margin 1.5 s, peer silence 1.5 s (defaults)."
-  [ "$upgrading" = 0 ] || echo "The fault is a rollout of the site's template to K3s v1.31.5+k3s1 (stand-in K3s binaries; its signed artifact$([ "$scenario" = upgrade ] || echo ', tampered on the wire'))."
+  case "$scenario" in
+    upgrade|upgrade-bad-artifact) echo "The fault is a rollout of the site's template to K3s v1.31.5+k3s1 (stand-in K3s binaries; its signed artifact$([ "$scenario" = upgrade ] || echo ', tampered on the wire'))." ;;
+    upgrade-agent) echo "The fault is a rollout of the site's template to K3s v1.31.5+k3s1 and agent $agent_next (the built agent's signed release bundle, relabelled), the agents run by the package's launcher, started again when they end." ;;
+    upgrade-agent-bad) echo "The fault is a rollout of the site's template to agent $agent_next whose jar names a main class it lacks (signed: it passes every check, then dies at start); the agents run by the package's launcher, started again when they end." ;;
+  esac
   echo "Expected: writable at the end ${expect[0]}; writes $([ "${expect[1]}" = 1 ] && echo resume || echo stay stopped);"
   echo "epoch ${expect[2]} at the end."
   echo

@@ -36,11 +36,13 @@ public final class UpgradePlan {
      * {@code target}: the K3s version the generation names (null: none); {@code running}: what K3s reports;
      * {@code record}: this node's record (null: none yet); {@code peer}: the peer's announced progress;
      * {@code settingsChanged}: the generation's PostgreSQL settings differ from those this node applied, and
-     * {@code settingsNeedRestart}: some of the changed ones take effect only after a restart.
+     * {@code settingsNeedRestart}: some of the changed ones take effect only after a restart;
+     * {@code pairAwareChange}: something else changes that restarts a service of the node (the agent itself, or
+     * certificate files K3s reads at its start).
      */
     public record Input(long generation, String target, String running, PairView.Role role, String peer,
                         boolean peerSynchronous, boolean hubReachable, UpgradeRecord record, boolean settingsChanged,
-                        boolean settingsNeedRestart, boolean agentChanged) {
+                        boolean settingsNeedRestart, boolean pairAwareChange) {
         public Input(long generation, String target, String running, PairView.Role role, String peer,
                      boolean peerSynchronous, boolean hubReachable, UpgradeRecord record, boolean settingsChanged,
                      boolean settingsNeedRestart) {
@@ -75,7 +77,7 @@ public final class UpgradePlan {
         if (current && "restarting-agent".equals(r.step())) {
             return Next.RESUME_AGENT;
         }
-        boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.agentChanged();
+        boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.pairAwareChange();
         if (binariesThere && !in.settingsChanged()) {
             return in.target() == null ? Next.SETTLE : Next.DONE;
         }

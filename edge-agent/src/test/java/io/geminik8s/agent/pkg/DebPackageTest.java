@@ -121,9 +121,16 @@ class DebPackageTest {
         Path conf = root.resolve("etc/gk8s/agent.properties");
         Files.writeString(conf, Files.readString(conf).replace("site=store-0042", "site=store-7"));
 
+        // the agent had updated itself (docs/upgrades.md): the package's upgrade makes the package's jar start again
+        Files.createDirectories(root.resolve("var/lib/gk8s/agent/9.9.9"));
+        Files.writeString(root.resolve("var/lib/gk8s/agent/current"), "9.9.9\n");
+        Files.writeString(root.resolve("var/lib/gk8s/agent/trial"), "9.9.10\n");
+
         // upgrade to a second version whose example configuration changed too: the local one stays
         Path deb2 = secondVersion(deb);
         dpkg("--force-confold", "-i", deb2.toString());
+        assertFalse(Files.exists(root.resolve("var/lib/gk8s/agent/current")), "the package's jar wins");
+        assertFalse(Files.exists(root.resolve("var/lib/gk8s/agent/trial")));
         assertEquals("install ok installed " + version(deb) + "+test2", query("${Status} ${Version}"));
         String kept = Files.readString(conf);
         assertTrue(kept.contains("site=store-7") && !kept.contains("upgraded example"), kept);
