@@ -264,7 +264,7 @@ class DebPackageTest {
         }
         Path unit = tmp.resolve("gk8s-agent.service");
         Files.writeString(unit, Files.readString(root.resolve("lib/systemd/system/gk8s-agent.service"))
-                .replace(":-/usr/lib/gk8s-agent}", ":-" + root.resolve("usr/lib/gk8s-agent") + "}"));
+                .replace("/usr/lib/gk8s-agent/", root.resolve("usr/lib/gk8s-agent") + "/"));
         String out = run(List.of(analyze.toString(), "verify", unit.toString()));
         assertFalse(out.contains("Unknown") || out.contains("ignoring"), out);
     }
