@@ -6,7 +6,8 @@ import java.util.List;
  * What proves that a site runs a template revision, judged from what its nodes report now (pure; docs/rollouts.md,
  * "What proves a site"): both nodes online and on the target generation; where the revision names a K3s version,
  * both report it in their {@code runtime.versions} (read from K3s itself; a node reporting none proves nothing) and
- * K3s ready; the site {@code healthy} (one primary, a streaming standby); and one node reporting the VIP answering.
+ * K3s ready; where the revision carries the agent's release, both report that agent version; the site {@code healthy}
+ * (one primary, a streaming standby); and one node reporting the VIP answering.
  * A node reporting {@code upgrade.step = failed} for the target generation fails the site at once.
  */
 public final class HealthProof {
@@ -23,7 +24,13 @@ public final class HealthProof {
      */
     public record NodeFacts(String node, boolean online, long applied, boolean hasRuntime, String k3s,
                             Boolean k3sReady, Boolean vipAnswers, Long upgradeGeneration, String upgradeStep,
-                            String upgradeError) {
+                            String upgradeError, String agent) {
+        public NodeFacts(String node, boolean online, long applied, boolean hasRuntime, String k3s,
+                         Boolean k3sReady, Boolean vipAnswers, Long upgradeGeneration, String upgradeStep,
+                         String upgradeError) {
+            this(node, online, applied, hasRuntime, k3s, k3sReady, vipAnswers, upgradeGeneration, upgradeStep,
+                    upgradeError, null);
+        }
     }
 
     /** {@code proven}: every condition holds now; {@code failed}: the site cannot get there; else why not yet. */
@@ -32,6 +39,12 @@ public final class HealthProof {
 
     public static Verdict judge(String siteStatus, String statusReason, Long targetGeneration, String k3s,
                                 List<NodeFacts> nodes) {
+        return judge(siteStatus, statusReason, targetGeneration, k3s, null, nodes);
+    }
+
+    /** {@code agent}: the agent version the revision updates the agents to (its release is in it), or null. */
+    public static Verdict judge(String siteStatus, String statusReason, Long targetGeneration, String k3s,
+                                String agent, List<NodeFacts> nodes) {
         for (NodeFacts n : nodes) {
             if (targetGeneration != null && targetGeneration.equals(n.upgradeGeneration())
                     && "failed".equals(n.upgradeStep())) {
@@ -63,6 +76,13 @@ public final class HealthProof {
                 if (!Boolean.TRUE.equals(n.k3sReady())) {
                     return notYet("node " + n.node() + " reports K3s " + (n.k3sReady() == null ? "readiness unknown"
                             : "not ready"));
+                }
+            }
+        }
+        if (agent != null) {
+            for (NodeFacts n : nodes) {
+                if (!agent.equals(n.agent())) {
+                    return notYet(cap("node " + n.node() + " runs agent " + n.agent() + ", not " + agent));
                 }
             }
         }

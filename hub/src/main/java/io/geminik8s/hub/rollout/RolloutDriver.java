@@ -149,7 +149,8 @@ public class RolloutDriver {
                                     .chain(() -> persist(tx, st, x, effects, applied, before));
                         });
             }
-            return join.chain(() -> store.seen(tx, st.id(), x.engine.openWave(), x.spec.k3sVersion()))
+            return join.chain(() -> store.seen(tx, st.id(), x.engine.openWave(), x.spec.k3sVersion(),
+                    x.spec.agentVersion()))
                     .chain(seen -> {
                         effects.addAll(x.engine.tick(observe(seen, x, now), now));
                         return persist(tx, st, x, effects, applied, before);
@@ -230,17 +231,26 @@ public class RolloutDriver {
 
     private Uni<Loaded> load(SqlClient tx, RolloutStore.Stored st) {
         if (st.rotation()) {
-            return store.sites(tx, st.id()).map(sites -> loaded(st, sites, null));
+            return store.sites(tx, st.id()).map(sites -> loaded(st, sites, null, null));
         }
-        return tx.preparedQuery("SELECT spec -> 'spec' -> 'versions' ->> 'k3s' AS k3s FROM template_revision"
-                        + " WHERE name = $1 AND revision = $2").execute(Tuple.of(st.template(), st.toRevision()))
+        return tx.preparedQuery(VERSIONS).execute(Tuple.of(st.template(), st.toRevision()))
                 .chain(rows -> store.sites(tx, st.id()).map(sites -> loaded(st, sites,
-                        rows.iterator().next().getString("k3s"))));
+                        rows.iterator().next().getString("k3s"), rows.iterator().next().getString("agent"))));
     }
 
-    private Loaded loaded(RolloutStore.Stored st, List<RolloutEngine.SiteRow> sites, String k3s) {
+    /** The revision's K3s version, and its agent version where it carries the agent's release (docs/upgrades.md). */
+    private static final String VERSIONS = """
+            SELECT spec -> 'spec' -> 'versions' ->> 'k3s' AS k3s,
+                   CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(spec -> 'spec'
+                                       -> 'artifacts') = 'array' THEN spec -> 'spec' -> 'artifacts' ELSE '[]' END) a
+                                     WHERE a ->> 'name' = 'agent'
+                                       AND a ->> 'version' = spec -> 'spec' -> 'versions' ->> 'agent')
+                        THEN spec -> 'spec' -> 'versions' ->> 'agent' END AS agent
+            FROM template_revision WHERE name = $1 AND revision = $2""";
+
+    private Loaded loaded(RolloutStore.Stored st, List<RolloutEngine.SiteRow> sites, String k3s, String agent) {
         Loaded x = new Loaded();
-        x.spec = RolloutSpec.parse(json, st.specJson(), k3s);
+        x.spec = RolloutSpec.parse(json, st.specJson(), k3s, agent);
         x.engine = RolloutEngine.restore(st.toRevision(), x.spec.strategy(), st.header(), sites);
         x.version = st.version();
         x.header = st.header();

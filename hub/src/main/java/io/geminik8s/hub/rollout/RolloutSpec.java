@@ -12,12 +12,18 @@ import java.util.Locale;
  * A rollout's accepted, fully resolved settings. Stored as the request form with every default filled in
  * ({@code rollout.spec}), so the API shows exactly what runs and a restarted hub parses the same thing.
  */
-public record RolloutSpec(Strategy strategy, MaintenanceWindow window, Duration prestage, String k3sVersion) {
+public record RolloutSpec(Strategy strategy, MaintenanceWindow window, Duration prestage, String k3sVersion,
+                          String agentVersion) {
 
-    public static RolloutSpec parse(ObjectMapper json, String specJson, String k3sVersion) {
+    /** {@code agentVersion}: only when the revision carries the agent's signed release (the agents update to it). */
+    public RolloutSpec(Strategy strategy, MaintenanceWindow window, Duration prestage, String k3sVersion) {
+        this(strategy, window, prestage, k3sVersion, null);
+    }
+
+    public static RolloutSpec parse(ObjectMapper json, String specJson, String k3sVersion, String agentVersion) {
         try {
             RolloutRequest r = json.readValue(specJson, RolloutRequest.class);
-            return new RolloutSpec(r.resolve(null), r.resolveWindow(), r.resolvePrestage(), k3sVersion);
+            return new RolloutSpec(r.resolve(null), r.resolveWindow(), r.resolvePrestage(), k3sVersion, agentVersion);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -89,6 +89,7 @@ public class RolloutStore {
                    n.node_id, coalesce(n.online, false) AS online, coalesce(n.last_applied_generation, 0) AS applied,
                    n.health ? 'runtime' AS has_runtime,
                    n.health #>> '{runtime,versions,k3s}' AS k3s, n.health #>> '{runtime,k3sReady}' AS k3s_ready,
+                   n.health #>> '{runtime,versions,agent}' AS agent,
                    n.health #>> '{runtime,vipAnswers}' AS vip, n.health #>> '{runtime,upgrade,step}' AS step,
                    n.health #>> '{runtime,upgrade,generation}' AS step_generation,
                    left(n.health #>> '{runtime,upgrade,error}', 512) AS step_error
@@ -205,14 +206,15 @@ public class RolloutStore {
         });
     }
 
-    public Uni<Map<String, Seen>> seen(SqlClient c, long rollout, int openWave, String k3sVersion) {
+    public Uni<Map<String, Seen>> seen(SqlClient c, long rollout, int openWave, String k3sVersion,
+                                       String agentVersion) {
         return c.preparedQuery(SEEN).execute(Tuple.of(rollout, openWave)).map(rows -> {
             Map<String, Seen> out = new LinkedHashMap<>();
             List<HealthProof.NodeFacts> nodes = new ArrayList<>();
             Row first = null;
             for (Row r : rows) {
                 if (first != null && !first.getString("site_id").equals(r.getString("site_id"))) {
-                    out.put(first.getString("site_id"), seen(first, nodes, k3sVersion));
+                    out.put(first.getString("site_id"), seen(first, nodes, k3sVersion, agentVersion));
                     nodes = new ArrayList<>();
                 }
                 first = r;
@@ -221,16 +223,16 @@ public class RolloutStore {
                 }
             }
             if (first != null) {
-                out.put(first.getString("site_id"), seen(first, nodes, k3sVersion));
+                out.put(first.getString("site_id"), seen(first, nodes, k3sVersion, agentVersion));
             }
             return out;
         });
     }
 
-    private static Seen seen(Row site, List<HealthProof.NodeFacts> nodes, String k3s) {
+    private static Seen seen(Row site, List<HealthProof.NodeFacts> nodes, String k3s, String agent) {
         Long target = site.getLong("target_generation");
         HealthProof.Verdict v = HealthProof.judge(site.getString("status"), site.getString("status_reason"), target,
-                k3s, nodes);
+                k3s, agent, nodes);
         long up = nodes.stream().filter(HealthProof.NodeFacts::online).count();
         long applied = nodes.stream().mapToLong(HealthProof.NodeFacts::applied).min().orElse(0);
         return new Seen(site.getString("site_id"), up >= 2, v.proven(), applied, target, site.getString("tz"),
@@ -242,7 +244,7 @@ public class RolloutStore {
         return new HealthProof.NodeFacts(r.getString("node_id"), r.getBoolean("online"), r.getLong("applied"),
                 Boolean.TRUE.equals(r.getBoolean("has_runtime")), r.getString("k3s"), bool(r.getString("k3s_ready")),
                 bool(r.getString("vip")), gen == null || !gen.matches("\\d{1,18}") ? null : Long.valueOf(gen),
-                r.getString("step"), r.getString("step_error"));
+                r.getString("step"), r.getString("step_error"), r.getString("agent"));
     }
 
     private static Boolean bool(String text) {

@@ -30,6 +30,21 @@ class HealthProofTest {
     }
 
     @Test
+    void whereTheRevisionCarriesTheAgentsReleaseBothNodesMustRunIt() {
+        NodeFacts a = new NodeFacts("a", true, 5, true, K3S, true, true, 5L, "done", null, "0.2.0");
+        NodeFacts old = new NodeFacts("b", true, 5, true, K3S, true, null, 5L, "done", null, "0.1.0");
+        NodeFacts none = new NodeFacts("b", true, 5, true, K3S, true, null, 5L, "done", null, null);
+        assertEquals("node b runs agent 0.1.0, not 0.2.0",
+                HealthProof.judge("healthy", null, 5L, K3S, "0.2.0", List.of(a, old)).reason());
+        assertEquals("node b runs agent null, not 0.2.0",
+                HealthProof.judge("healthy", null, 5L, K3S, "0.2.0", List.of(a, none)).reason());
+        assertTrue(HealthProof.judge("healthy", null, 5L, K3S, "0.2.0", List.of(a,
+                new NodeFacts("b", true, 5, true, K3S, true, null, 5L, "done", null, "0.2.0"))).proven());
+        assertTrue(HealthProof.judge("healthy", null, 5L, K3S, null, List.of(a, old)).proven(),
+                "no release in the revision: the agent's version is the package manager's");
+    }
+
+    @Test
     void eachMissingConditionSaysWhy() {
         NodeFacts a = node("a", true);
         NodeFacts b = node("b", false);
