@@ -212,6 +212,25 @@ class ReviewProbeAgentTrialTest {
         assertEquals("2.0.0-rc.partial", launch());
     }
 
+    /**
+     * FINDING (high): the primary restarts its own agent without any trial. UpgradePlan.decide returns INSTALL for
+     * a record "installing"/"verifying" of the current generation before it looks at the role (lines 74-76). A
+     * standby whose agent restarted (crash, OOM kill, reboot) while verifying, and which the witness promoted
+     * meanwhile (its primary died), resumes the install as the PRIMARY: installSettings re-applies the files / settings
+     * (k3s.restart(), settings.restart() on the primary), the proof passes (no streaming is asked of a primary), and
+     * it records restarting-agent and calls agent.restart(): System.exit on the site's only writer. The same happens
+     * without any crash when the role flips during proveWithin's up-to-300 s wait.
+     */
+    @Test
+    void aResumedInstallOnANodeThatIsNowPrimaryNeverRestartsTheAgent() throws Exception {
+        UpgradeCoordinator.Desired d = desired(7, "2.0.0");
+        Files.createDirectories(dir.resolve("state"));
+        new UpgradeRecord(7, "verifying", K3S, K3S, null, 6).save(dir.resolve("state/upgrade.json"));
+        pair.role = PairView.Role.PRIMARY; // promoted while the agent was away
+        process("1.0.0", d).tick();
+        assertEquals(List.of(), restarts, "the primary's agent ended itself (record: " + record().step() + ")");
+    }
+
     private String launch() throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", LAUNCHER.toString(), "--config", "x").redirectErrorStream(false);
         pb.environment().put("GK8S_AGENT_HOME", home.toString());
