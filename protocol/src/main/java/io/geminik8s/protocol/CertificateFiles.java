@@ -87,7 +87,14 @@ public final class CertificateFiles {
         return out;
     }
 
-    /** Why {@code pem} is not one or more valid public certificates, or null. */
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=\n]+)-----END CERTIFICATE-----\n?");
+
+    /**
+     * Why {@code pem} is not one or more valid public certificates, or null. Read block by block: nothing but
+     * certificates and the line ends between them (no comment, no other block), each block exactly one X.509
+     * certificate (not a PKCS#7 bundle), valid now (not expired, not yet to come).
+     */
     static String problem(String pem, Instant now) {
         if (pem.length() > MAX_PEM_CHARS) {
             return "at most " + MAX_PEM_CHARS + " characters, got " + pem.length();
@@ -98,32 +105,47 @@ public final class CertificateFiles {
         if (pem.chars().anyMatch(c -> c == 0 || (c < 0x20 && c != '\n' && c != '\t') || c > 0x7e)) {
             return "PEM is ASCII text: found a control or non-ASCII character";
         }
-        String body = pem.strip();
-        if (!body.startsWith("-----BEGIN CERTIFICATE-----") || !body.endsWith("-----END CERTIFICATE-----")) {
-            return "PEM certificates only (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)";
-        }
+        String body = pem.strip() + "\n";
+        var m = BLOCK.matcher(body);
+        int at = 0;
+        int blocks = 0;
         try {
-            var certs = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-            int blocks = body.split("-----BEGIN CERTIFICATE-----", -1).length - 1;
-            if (certs.isEmpty() || certs.size() != blocks) {
-                return "not every block is a readable X.509 certificate";
-            }
-            for (var c : certs) {
-                X509Certificate x = (X509Certificate) c;
+            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+            while (at < body.length()) {
+                while (at < body.length() && body.charAt(at) == '\n') {
+                    at++;
+                }
+                if (at == body.length()) {
+                    break;
+                }
+                if (!m.find(at) || m.start() != at) {
+                    return "PEM certificates only (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----),"
+                            + " nothing between them";
+                }
+                byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
+                X509Certificate x = (X509Certificate) x509.generateCertificate(new ByteArrayInputStream(der));
+                if (!java.util.Arrays.equals(x.getEncoded(), der)) {
+                    return "block " + (blocks + 1) + " is not one X.509 certificate (a bundle, or bytes after it)";
+                }
                 if (x.getNotAfter().toInstant().isBefore(now)) {
                     return "the certificate " + x.getSubjectX500Principal().getName() + " expired "
                             + x.getNotAfter().toInstant();
                 }
+                if (x.getNotBefore().toInstant().isAfter(now)) {
+                    return "the certificate " + x.getSubjectX500Principal().getName() + " is not valid before "
+                            + x.getNotBefore().toInstant();
+                }
+                blocks++;
+                at = m.end();
             }
-            return null;
-        } catch (CertificateException e) {
+            return blocks == 0 ? "no certificate" : null;
+        } catch (CertificateException | IllegalArgumentException | ClassCastException e) {
             return "not a readable X.509 certificate: " + e.getMessage();
         }
     }
 
     private static String shown(Object o) {
         String s = String.valueOf(o);
-        return "'" + (s.length() > 64 ? s.substring(0, 64) + "…" : s).replaceAll("\\p{Cntrl}", "?") + "'";
+        return "'" + (s.length() > 64 ? s.substring(0, 64) + "…" : s).replaceAll("[\\p{Cntrl};]", "?") + "'";
     }
 }

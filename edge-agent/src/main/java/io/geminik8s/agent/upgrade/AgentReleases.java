@@ -53,25 +53,51 @@ public final class AgentReleases implements AgentUpdate {
         checkVersion(version);
         Path release = dir.resolve(version);
         if (Files.isRegularFile(release.resolve("edge-agent.jar"))) {
+            forgetFailure(version);
             return; // renamed in whole: complete
         }
-        Path partial = dir.resolve(version + ".partial");
+        Path partial = dir.resolve(".partial-" + version); // a name no version has (versions start alphanumeric)
+        boolean staged = false;
         try {
             DurableFiles.privateDirectory(dir);
             delete(partial);
             Files.createDirectories(partial.resolve("lib"));
             unpack(bundle, partial);
-            String says = implementationVersion(partial.resolve("edge-agent.jar"));
+            String says = implementationVersion(partial.resolve("edge-agent.jar"), partial);
             if (!version.equals(says)) {
-                delete(partial);
                 throw new IllegalStateException("the bundle's edge-agent.jar is version " + says + ", not " + version);
             }
             DurableFiles.fsyncDirectory(partial.resolve("lib"));
             DurableFiles.fsyncDirectory(partial);
             Files.move(partial, release, StandardCopyOption.ATOMIC_MOVE);
             DurableFiles.fsyncDirectory(dir);
+            staged = true;
+            forgetFailure(version);
         } catch (IOException e) {
             throw new UncheckedIOException("staging agent " + version + ": " + e.getMessage(), e);
+        } finally {
+            if (!staged) {
+                deleteQuietly(partial); // a refused bundle leaves nothing behind
+            }
+        }
+    }
+
+    /** Staged for a new try: an earlier generation's failed trial of it is history. */
+    private void forgetFailure(String version) {
+        try {
+            if (version.equals(read("trial.failed"))) {
+                Files.delete(dir.resolve("trial.failed"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            delete(p);
+        } catch (IOException | RuntimeException e) {
+            // best effort: the next stage of that version deletes it first
         }
     }
 
@@ -119,12 +145,21 @@ public final class AgentReleases implements AgentUpdate {
         return n;
     }
 
-    private static String implementationVersion(Path jar) throws IOException {
+    /** The jar's version; its Class-Path must name only jars of the bundle's own {@code lib/}. */
+    private static String implementationVersion(Path jar, Path release) throws IOException {
         try (JarFile j = new JarFile(jar.toFile())) {
             var m = j.getManifest();
             String v = m == null ? null : m.getMainAttributes().getValue("Implementation-Version");
             if (m == null || m.getMainAttributes().getValue("Main-Class") == null) {
                 throw new IllegalStateException("not an agent release bundle: edge-agent.jar has no Main-Class");
+            }
+            String classPath = m.getMainAttributes().getValue("Class-Path");
+            for (String entry : classPath == null ? new String[0] : classPath.trim().split("\\s+")) {
+                if (!entry.isEmpty() && (!ENTRY.matcher(entry).matches() || !entry.startsWith("lib/")
+                        || entry.equals("lib/") || !Files.isRegularFile(release.resolve(entry)))) {
+                    throw new IllegalStateException("not an agent release bundle: edge-agent.jar's Class-Path names "
+                            + printable(entry) + ", not a jar of the bundle's lib/");
+                }
             }
             return v;
         } catch (java.util.zip.ZipException e) {
@@ -134,7 +169,7 @@ public final class AgentReleases implements AgentUpdate {
     }
 
     @Override
-    public void startTrial(String version) {
+    public void startTrial(String version, long generation) {
         checkVersion(version);
         if (!Files.isRegularFile(dir.resolve(version).resolve("edge-agent.jar"))) {
             throw new IllegalStateException("agent " + version + " is not staged");
@@ -142,7 +177,7 @@ public final class AgentReleases implements AgentUpdate {
         try {
             Files.deleteIfExists(dir.resolve("trial.started"));
             Files.deleteIfExists(dir.resolve("trial.failed"));
-            write("trial", version);
+            write("trial", version + "\n" + generation); // the launcher starts the version of the first line
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -154,8 +189,9 @@ public final class AgentReleases implements AgentUpdate {
     }
 
     @Override
-    public boolean trialFailed(String version) {
-        return version.equals(read("trial.failed"));
+    public boolean trialFailed(String version, long generation) {
+        String[] failed = lines("trial.failed");
+        return failed.length > 1 && version.equals(failed[0]) && failed[1].equals(Long.toString(generation));
     }
 
     @Override
@@ -172,9 +208,9 @@ public final class AgentReleases implements AgentUpdate {
     }
 
     @Override
-    public void abandon(String version) {
+    public void abandon(String version, long generation) {
         try {
-            write("trial.failed", version);
+            write("trial.failed", version + "\n" + generation);
             Files.deleteIfExists(dir.resolve("trial"));
             Files.deleteIfExists(dir.resolve("trial.started"));
             if (version.equals(read("current"))) {
@@ -196,12 +232,19 @@ public final class AgentReleases implements AgentUpdate {
         DurableFiles.write(dir.resolve(name), (value + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
-    private String read(String name) {
+    private String[] lines(String name) {
         try {
-            return DurableFiles.readText(dir.resolve(name)).map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
+            return DurableFiles.readText(dir.resolve(name)).map(t -> t.strip().split("\\s*\n\\s*"))
+                    .orElse(new String[0]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The first line of {@code name}, or null. */
+    private String read(String name) {
+        String[] l = lines(name);
+        return l.length == 0 || l[0].isEmpty() ? null : l[0];
     }
 
     private static void checkVersion(String version) {

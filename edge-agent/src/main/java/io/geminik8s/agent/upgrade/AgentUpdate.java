@@ -22,20 +22,20 @@ public interface AgentUpdate {
      */
     void stage(Path bundle, String version);
 
-    /** Marks {@code version} (staged) as the one the launcher starts next, once. */
-    void startTrial(String version);
+    /** Marks {@code version} (staged) as the one the launcher starts next, once, for {@code generation}. */
+    void startTrial(String version, long generation);
 
     /** The version on trial that the launcher has not started yet, or null. */
     String pendingTrial();
 
-    /** Whether a trial of {@code version} ended without confirming (the launcher went back, or it gave up). */
-    boolean trialFailed(String version);
+    /** Whether the trial of {@code version} for {@code generation} ended without confirming (the launcher went back). */
+    boolean trialFailed(String version, long generation);
 
     /** This process is {@code version} on trial and reached the hub: the launcher keeps starting it. */
     void confirm(String version);
 
-    /** Gives the trial of {@code version} up: the launcher starts the previous version next. */
-    void abandon(String version);
+    /** Gives the trial of {@code version} for {@code generation} up: the launcher starts the previous version next. */
+    void abandon(String version, long generation);
 
     /** Ends this process so that the service manager starts the launcher again. Does not return. */
     void restart();

@@ -13,8 +13,9 @@ import java.util.Optional;
 /**
  * The folder ({@code certificates.dir}) where a template's certificate files go, one {@code <name>.pem} each
  * (names are checked by the protocol's {@code CertificateFiles}: no path). Each is written whole and renamed in,
- * readable by all (they are public certificates: K3s and other services read them); a file a template no longer
- * names is removed. What was in place before is in the upgrade record, so a rollback writes it back the same way.
+ * mode 0644 (public certificates; the folder's own mode decides who reaches them: the default, under the agent's 0700
+ * state folder, only root, as K3s runs); the folder is the template's: a {@code .pem} it does not name is removed.
+ * What was in place before is in the upgrade record, so a rollback writes it back the same way.
  */
 public final class CertificateFolder {
 
@@ -28,8 +29,8 @@ public final class CertificateFolder {
         return dir;
     }
 
-    /** Makes the folder hold {@code files} (name → PEM), removing what {@code previous} had and {@code files} has not. */
-    public void apply(Map<String, String> files, Map<String, String> previous) {
+    /** Makes the folder hold exactly {@code files} (name → PEM). */
+    public void apply(Map<String, String> files) {
         try {
             Files.createDirectories(dir);
             for (var e : files.entrySet()) {
@@ -40,9 +41,10 @@ public final class CertificateFolder {
                     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
                 }
             }
-            for (String gone : previous.keySet()) {
-                if (!files.containsKey(gone)) {
-                    Files.deleteIfExists(dir.resolve(gone + ".pem"));
+            for (Path p : pems()) { // the folder is the template's: a .pem it does not name (any more) goes
+                String name = p.getFileName().toString();
+                if (!files.containsKey(name.substring(0, name.length() - 4))) {
+                    Files.deleteIfExists(p);
                 }
             }
             DurableFiles.fsyncDirectory(dir);
@@ -51,12 +53,23 @@ public final class CertificateFolder {
         }
     }
 
-    /** Whether the folder holds exactly the content of {@code files} (the proof after a restart). */
+    /** Whether the folder holds exactly {@code files}: their content, and no other {@code .pem}. */
     public boolean holds(Map<String, String> files) {
-        return files.entrySet().stream().allMatch(e -> {
+        return pems().size() == files.size() && files.entrySet().stream().allMatch(e -> {
             Path f = dir.resolve(e.getKey() + ".pem");
             return Files.isRegularFile(f) && read(f).equals(e.getValue());
         });
+    }
+
+    private java.util.List<Path> pems() {
+        if (!Files.isDirectory(dir)) {
+            return java.util.List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".pem")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String read(Path f) {

@@ -164,7 +164,9 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 case HAND_OVER -> handOver(d, running, target);
                 case INSTALL -> install(d, from(r, d, running), target, want, applied);
                 case RESUME_AGENT -> resumeAgent(d, r, want);
-                case ROLLBACK -> rollBack(r, r.error(), want);
+                case ROLLBACK -> rollBack(r, r.error() != null ? r.error() : r.generation() < d.generation()
+                        ? "interrupted, then overtaken by generation " + d.generation()
+                        : "interrupted; this node is " + role + " now, not the standby", want);
             }
             view.observe(k3s.running(), next != UpgradePlan.Next.NOTHING, record);
             pair.announce(record == null ? null : record.announce(hubReachable.getAsBoolean()));
@@ -186,7 +188,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
     /** Settings a reload takes, on either node, where it stands: no restart, no switchover. */
     private void applyInPlace(Desired d, String running, String target, Map<String, String> want,
                               Map<String, String> applied) {
-        save(new UpgradeRecord(d.generation(), "installing", running, target, null, settled(), applied),
+        save(new UpgradeRecord(d.generation(), "installing", running, target, null, settled(), applied)
+                        .trying(want, null),
                 "upgrade.installing", Severity.INFO, "PostgreSQL settings " + DesiredTarget.changedNames(want, applied)
                         + " (a reload takes them)");
         try {
@@ -236,7 +239,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
         if (k3s.needsArtifact() && (file = artifact(d, from, target, "k3s", target)) == null) {
             return; // already staged by the stager in the usual case; else fetched here
         }
-        save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
+        save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied)
+                .trying(want, certs == null ? null : desiredFiles.of(d)),
                 "upgrade.installing", Severity.INFO, "installing K3s " + target + " (from " + from + ")");
         try {
             k3s.install(file, target);
@@ -278,7 +282,8 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private void installSettings(Desired d, String from, String target, Map<String, String> want,
                                  Map<String, String> applied) {
         if (record == null || !"installing".equals(record.step()) || record.generation() != d.generation()) {
-            save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied),
+            save(new UpgradeRecord(d.generation(), "installing", from, target, null, settled(), applied)
+                    .trying(want, certs == null ? null : desiredFiles.of(d)),
                     "upgrade.installing", Severity.INFO, want.equals(applied) ? "agent " + agentTarget(d)
                             : "PostgreSQL settings " + DesiredTarget.changedNames(want, applied));
         }
@@ -297,7 +302,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
         Map<String, String> filesBefore = record.certificateFiles();
         if (files != null && !files.equals(filesBefore)) {
             try {
-                certs.apply(files, filesBefore);
+                certs.apply(files);
                 k3s.restart(); // K3s reads them at its start: a standby's here, as for a new K3s
             } catch (RuntimeException e) {
                 rollBack(record, "certificate files: " + e.getMessage(), want);
@@ -308,6 +313,9 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 + " installed" : "K3s " + (target == null ? "unmanaged" : target + " unchanged"))
                 + (want.equals(applied) ? "" : "; settings applied"));
         String why = proveWithin(target, verifyTimeout);
+        if (why == null && pair.role() != PairView.Role.STANDBY) { // promoted meanwhile: never restarted as primary
+            why = "this node is " + pair.role() + " now, not the standby";
+        }
         if (why == null && files != null && !certs.holds(files)) {
             why = "the certificate files in " + certs.dir() + " are not the template's";
         }
@@ -336,39 +344,49 @@ public final class UpgradeCoordinator implements AutoCloseable {
         if (agent == null || to == null) {
             rollBack(r, "the agent's own update is not managed here", want);
         } else if (to.equals(agent.running())) {
-            // the new agent supervises the pair again before the primary may hand over to it: a streaming standby
-            String why = proveWithin(r.to(), verifyTimeout);
-            why = why != null ? why : Await.within(verifyTimeout, () -> hubReachable.getAsBoolean() ? null
-                    : "the hub not reached within " + verifyTimeout.toSeconds() + " s");
-            why = why != null ? why : Await.within(verifyTimeout, () -> pair.role() == PairView.Role.STANDBY
-                    && pair.streaming() ? null : "not a streaming standby again within " + verifyTimeout.toSeconds()
-                    + " s (" + pair.role() + ")");
+            // one deadline: K3s as the generation left it, the hub, and the pair supervised again — a streaming
+            // standby, or the primary if the peer died meanwhile (then this agent's HA took over: proof enough)
+            String why = Await.within(verifyTimeout, () -> {
+                String k = k3sReason(r.to());
+                PairView.Role role = pair.role();
+                return k != null ? k : !hubReachable.getAsBoolean() ? "the hub not reached"
+                        : role == PairView.Role.PRIMARY || (role == PairView.Role.STANDBY && pair.streaming()) ? null
+                        : "not a streaming standby again (" + role + ")";
+            });
             if (why == null) {
                 agent.confirm(to);
-                save(new UpgradeRecord(d.generation(), "done", r.from(), r.to(), null, d.generation(),
-                        settings == null ? r.settings() : want, r.agentFrom(), to, certs == null ? null
-                        : desiredFiles.of(d)), "upgrade.done", Severity.INFO,
+                save(new UpgradeRecord(r.generation(), "done", r.from(), r.to(), null,
+                        Math.max(r.settled(), r.generation()), settings == null ? r.settings()
+                        : r.triedSettings() != null ? r.triedSettings() : want, r.agentFrom(), to,
+                        certs == null ? null : r.triedCertificates() != null ? r.triedCertificates()
+                        : desiredFiles.of(d), null, null), "upgrade.done", Severity.INFO,
                         "agent " + to + " reaches the hub" + (r.to() == null ? "" : "; K3s " + r.to() + " ready"));
                 return;
             }
-            rollBack(r, "agent " + to + ": " + why, want);
-            agent.abandon(to);
-            agent.restart(); // back to the previous version, which finds the generation failed
+            why = "agent " + to + ": " + why + " within " + verifyTimeout.toSeconds() + " s";
+            boolean primary = pair.role() == PairView.Role.PRIMARY;
+            rollBack(r, why, want);
+            agent.abandon(to, r.generation());
+            if (!primary && pair.role() != PairView.Role.PRIMARY) {
+                agent.restart(); // back to the previous version, which finds the generation failed
+            } // a primary's agent never ends itself: the previous version comes back at its next start
         } else if (to.equals(agent.pendingTrial())) {
-            agent.abandon(to);
+            agent.abandon(to, r.generation());
             rollBack(r, "agent " + to + " was not started: this agent runs without its launcher (gk8s-agent), which"
                     + " starts a new version", want);
-        } else if (agent.trialFailed(to)) {
+        } else if (agent.trialFailed(to, r.generation())) {
             rollBack(r, "agent " + to + " did not confirm that it reaches the hub (it crashed, hung or lost power):"
                     + " the launcher went back to " + agent.running(), want);
-        } else {
+        } else if (pair.role() == PairView.Role.STANDBY) {
             startAgentTrial(r, want); // a crash came before the trial was begun
+        } else {
+            rollBack(r, "agent " + to + " not started: this node is " + pair.role() + " now, not the standby", want);
         }
     }
 
     private void startAgentTrial(UpgradeRecord r, Map<String, String> want) {
         try {
-            agent.startTrial(r.agentTo());
+            agent.startTrial(r.agentTo(), r.generation());
         } catch (RuntimeException e) {
             rollBack(r, "agent " + r.agentTo() + ": " + e.getMessage(), want);
             return;
@@ -388,30 +406,46 @@ public final class UpgradeCoordinator implements AutoCloseable {
                 ? null : v;
     }
 
+    /**
+     * Puts back what {@code r}'s generation changed: what it tried and what the newest generation names are reset
+     * to what was in place before. Restarts (K3s, PostgreSQL) only on a standby: on any other node the binary and
+     * the files stay as they are and settings are reloaded only, and the reason says so.
+     */
     private void rollBack(UpgradeRecord r, String why, Map<String, String> want) {
         save(r.with("rolling-back", why), "upgrade.rolling-back", Severity.WARNING, "K3s " + r.to() + ": " + why
                 + "; back to " + r.from());
+        boolean standby = pair.role() == PairView.Role.STANDBY;
         String back;
         try {
-            if (r.to() != null && r.from() != null && !r.to().equals(r.from()) && !r.from().equals(k3s.running())) {
-                k3s.rollback();
+            Map<String, String> touched = new java.util.TreeMap<>(want);
+            if (r.triedSettings() != null) {
+                touched.putAll(r.triedSettings());
             }
-            if (settings != null && !want.equals(r.settings())
-                    && !settings.apply(r.settings(), want).isEmpty()) {
+            if (settings != null && !touched.equals(r.settings()) && !settings.apply(r.settings(), touched).isEmpty()
+                    && standby) {
                 settings.restart();
             }
-            Desired d = desired.get();
-            Map<String, String> tried = d == null ? null : desiredFiles.of(d);
-            if (certs != null && tried != null && !tried.equals(r.certificateFiles())) {
-                certs.apply(r.certificateFiles(), tried); // what was in place, written back; the new ones removed
-                k3s.restart();
+            if (!standby) {
+                back = "this node is " + pair.role() + " now: nothing restarted (K3s as it runs, " + k3s.running() + ")";
+            } else {
+                if (r.to() != null && r.from() != null && !r.to().equals(r.from())
+                        && !r.from().equals(k3s.running())) {
+                    k3s.rollback();
+                }
+                if (certs != null && !certs.holds(r.certificateFiles())) {
+                    certs.apply(r.certificateFiles()); // what was in place, written back; others removed
+                    k3s.restart();
+                }
+                back = proveWithin(r.from(), verifyTimeout);
             }
-            back = proveWithin(r.from(), verifyTimeout);
         } catch (RuntimeException e) {
             back = "rollback failed: " + e.getMessage();
         }
-        String error = back == null ? why : why + "; and " + back + " (recover by hand: docs/upgrades.md)";
-        save(r.with("failed", error), "upgrade.failed", Severity.CRITICAL, "K3s " + r.to() + " not taken: " + error);
+        String error = back == null ? why : why + "; and " + back + (standby ? " (recover by hand: docs/upgrades.md)"
+                : "");
+        save(new UpgradeRecord(r.generation(), "failed", r.from(), r.to(), error, r.settled(), r.settings(),
+                r.agentFrom(), r.agentTo(), r.certificates(), null, null), "upgrade.failed", Severity.CRITICAL,
+                "K3s " + r.to() + " not taken: " + error);
     }
 
     private void fail(Desired d, String from, String target, String why) {
@@ -422,14 +456,20 @@ public final class UpgradeCoordinator implements AutoCloseable {
     /** Null when {@code version} runs, is ready and (on a standby) the database streams within {@code t}. */
     private String proveWithin(String version, Duration t) {
         return Await.within(t, () -> {
-            String running = k3s.running();
-            boolean ready = k3s.ready();
-            view.observeReady(running, ready, record);
-            return version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
-                    : !ready ? "K3s " + version + " not ready within " + t.toSeconds() + " s"
+            String k = k3sReason(version);
+            return k != null ? (k.endsWith("not ready") ? k + " within " + t.toSeconds() + " s" : k)
                     : pair.role() == PairView.Role.STANDBY && !pair.streaming() ? "the database does not stream"
                     : null;
         });
+    }
+
+    /** Why K3s is not {@code version} and ready now, or null. */
+    private String k3sReason(String version) {
+        String running = k3s.running();
+        boolean ready = k3s.ready();
+        view.observeReady(running, ready, record);
+        return version != null && !version.equals(running) ? "K3s reports " + running + ", not " + version
+                : !ready ? "K3s " + version + " not ready" : null;
     }
 
     private void save(UpgradeRecord r, String type, Severity severity, String message) {

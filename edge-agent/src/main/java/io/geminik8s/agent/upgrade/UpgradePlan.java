@@ -68,14 +68,20 @@ public final class UpgradePlan {
         if (current && r.finished()) {
             return Next.NOTHING;
         }
-        if (current && "rolling-back".equals(r.step())) {
+        // an unfinished step, of this generation or one a newer has overtaken, is ended before anything new
+        if (r != null && "restarting-agent".equals(r.step())) {
+            return Next.RESUME_AGENT; // prove the agent on trial, or undo: whatever the role, never left hanging
+        }
+        if (r != null && "rolling-back".equals(r.step())) {
             return Next.ROLLBACK;
         }
-        if (current && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
-            return Next.INSTALL; // interrupted: install again (idempotent) and verify, or roll back
-        }
-        if (current && "restarting-agent".equals(r.step())) {
-            return Next.RESUME_AGENT;
+        if (r != null && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
+            if (in.role() == PairView.Role.OTHER) {
+                return Next.NOTHING; // fenced, rejoining: undone or resumed once the node is whole again
+            }
+            // interrupted on the standby: install again (idempotent) and verify; overtaken, or the node promoted
+            // meanwhile: undone (without restarts on a primary) and the newer generation taken from there
+            return current && in.role() == PairView.Role.STANDBY ? Next.INSTALL : Next.ROLLBACK;
         }
         boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.pairAwareChange();
         if (binariesThere && !in.settingsChanged()) {

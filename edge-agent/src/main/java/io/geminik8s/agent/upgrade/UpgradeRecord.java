@@ -16,11 +16,15 @@ import java.util.Optional;
  * {@code settings}: the PostgreSQL settings this node last applied (a template's {@code spec.postgres.settings});
  * {@code agentFrom}, {@code agentTo}: the agent's own versions when the generation changes it (else null);
  * {@code certificates}: the certificate files this node has in place, name → PEM (a template's
- * {@code spec.certificates.files}; null in a record built without them: carried over from the one before).
+ * {@code spec.certificates.files}; null in a record built without them: carried over from the one before);
+ * {@code triedSettings}, {@code triedCertificates}: what an unfinished install is putting in place (null: nothing),
+ * so that undoing it after a crash also undoes what a newer generation no longer names.
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
                             Map<String, String> settings, String agentFrom, String agentTo,
-                            Map<String, String> certificates) {
+                            Map<String, String> certificates, Map<String, String> triedSettings,
+                            Map<String, String> triedCertificates) {
 
     /** Lenient: a record written by a newer agent is read by the older one it went back to. */
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -29,6 +33,8 @@ public record UpgradeRecord(long generation, String step, String from, String to
     public UpgradeRecord {
         settings = settings == null ? Map.of() : Map.copyOf(settings);
         certificates = certificates == null ? null : Map.copyOf(certificates);
+        triedSettings = triedSettings == null ? null : Map.copyOf(triedSettings);
+        triedCertificates = triedCertificates == null ? null : Map.copyOf(triedCertificates);
     }
 
     public UpgradeRecord(long generation, String step, String from, String to, String error, long settled) {
@@ -37,23 +43,30 @@ public record UpgradeRecord(long generation, String step, String from, String to
 
     public UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
                          Map<String, String> settings) {
-        this(generation, step, from, to, error, settled, settings, null, null, null);
+        this(generation, step, from, to, error, settled, settings, null, null, null, null, null);
     }
 
     public UpgradeRecord with(String newStep, String newError) {
         return new UpgradeRecord(generation, newStep, from, to, newError, settled, settings, agentFrom, agentTo,
-                certificates);
+                certificates, triedSettings, triedCertificates);
+    }
+
+    /** The same, putting {@code settings} and {@code files} in place (recorded before they are written). */
+    public UpgradeRecord trying(Map<String, String> settings, Map<String, String> files) {
+        return new UpgradeRecord(generation, step, from, to, error, this.settled, this.settings, agentFrom, agentTo,
+                certificates, settings, files);
     }
 
     /** The same step, the agent going from {@code from} to {@code to} too. */
     public UpgradeRecord withAgent(String from, String to) {
         return new UpgradeRecord(generation, step, this.from, this.to, error, settled, settings, from, to,
-                certificates);
+                certificates, triedSettings, triedCertificates);
     }
 
     /** The same, with the certificate files this node has in place ({@code null}: as the record before it). */
     public UpgradeRecord withCertificates(Map<String, String> files) {
-        return new UpgradeRecord(generation, step, from, to, error, settled, settings, agentFrom, agentTo, files);
+        return new UpgradeRecord(generation, step, from, to, error, settled, settings, agentFrom, agentTo, files,
+                triedSettings, triedCertificates);
     }
 
     /** The certificate files in place (name → PEM), never null. */

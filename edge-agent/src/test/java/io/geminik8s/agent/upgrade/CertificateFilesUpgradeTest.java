@@ -149,7 +149,7 @@ class CertificateFilesUpgradeTest {
     @Test
     void aCrashAfterTheFilesWereWrittenResumes() throws Exception {
         UpgradeCoordinator.Desired d = desired(7, Map.of("registry-ca", pem(pki.caCert())));
-        new CertificateFolder(dir.resolve("certs")).apply(Map.of("registry-ca", pem(pki.caCert())), Map.of());
+        new CertificateFolder(dir.resolve("certs")).apply(Map.of("registry-ca", pem(pki.caCert())));
         new UpgradeRecord(7, "installing", K3S, K3S, null, 0).save(Files.createDirectories(dir.resolve("state"))
                 .resolve("upgrade.json"));
         coordinator(d).tick();

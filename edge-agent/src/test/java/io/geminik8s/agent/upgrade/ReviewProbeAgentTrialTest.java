@@ -201,7 +201,7 @@ class ReviewProbeAgentTrialTest {
         Path b1 = dir.resolve("b1.zip");
         Files.write(b1, AgentSelfUpdateTest.bundle("2.0.0-rc.partial"));
         a.stage(b1, "2.0.0-rc.partial");
-        a.startTrial("2.0.0-rc.partial");
+        a.startTrial("2.0.0-rc.partial", 7);
         new AgentReleases(dir.resolve("state"), "2.0.0-rc.partial", () -> { }).confirm("2.0.0-rc.partial");
         assertEquals("2.0.0-rc.partial", launch());
         Path b2 = dir.resolve("b2.zip");

@@ -49,21 +49,21 @@ class ReviewProbeAgentTrialTimingTest {
             public void stage(Path bundle, String version) {
             }
 
-            public void startTrial(String version) {
+            public void startTrial(String version, long generation) {
             }
 
             public String pendingTrial() {
                 return null;
             }
 
-            public boolean trialFailed(String version) {
+            public boolean trialFailed(String version, long generation) {
                 return false;
             }
 
             public void confirm(String version) {
             }
 
-            public void abandon(String version) {
+            public void abandon(String version, long generation) {
             }
 
             public void restart() {

@@ -123,11 +123,14 @@ class ReviewProbeCertificateFilesTest {
     @Test
     void anAbortedGenerationsFilesDoNotOutliveAnInterruptedInstall() throws Exception {
         String ca = block(pki.caCert().getEncoded());
-        new CertificateFolder(dir.resolve("certs")).apply(Map.of("registry-ca", ca), Map.of());
+        new CertificateFolder(dir.resolve("certs")).apply(Map.of("registry-ca", ca));
         Files.createDirectories(dir.resolve("state"));
         new UpgradeRecord(7, "verifying", K3S, K3S, null, 6).withCertificates(Map.of())
                 .save(dir.resolve("state/upgrade.json"));
-        coordinator(desired(8, Map.of())).tick();
+        UpgradeCoordinator c = coordinator(desired(8, Map.of()));
+        c.tick(); // (lead's note) the interrupted generation 7 is ended first: undone, failed
+        assertEquals("failed", UpgradeRecord.load(dir.resolve("state/upgrade.json")).orElseThrow().step());
+        c.tick(); // then generation 8 is taken
         UpgradeRecord r = UpgradeRecord.load(dir.resolve("state/upgrade.json")).orElseThrow();
         assertEquals(8, r.generation());
         if ("done".equals(r.step())) {

@@ -77,11 +77,19 @@ class UpgradePlanTest {
     }
 
     @Test
-    void anInterruptedStepIsCarriedOnWhateverTheRoleIsNow() {
+    void anInterruptedStepIsCarriedOnOnTheStandbyAndUndoneElsewhere() {
+        assertEquals(Next.INSTALL, plan(Role.STANDBY, OLD, null, false, false, at(7, "installing")));
+        assertEquals(Next.INSTALL, plan(Role.STANDBY, NEW, null, false, false, at(7, "verifying")),
+                "verified again, not taken on trust");
+        assertEquals(Next.ROLLBACK, plan(Role.PRIMARY, NEW, null, false, false, at(7, "verifying")),
+                "promoted meanwhile: undone without restarts, never installed on as a primary");
+        assertEquals(Next.NOTHING, plan(Role.OTHER, NEW, null, false, false, at(7, "installing")),
+                "fenced or rejoining: waits until the node is whole again");
+        assertEquals(Next.ROLLBACK, plan(Role.STANDBY, NEW, null, false, false, at(6, "installing")),
+                "overtaken by a newer generation: undone first, then the newer one is taken");
+        assertEquals(Next.RESUME_AGENT, plan(Role.PRIMARY, NEW, null, false, false, at(6, "restarting-agent")),
+                "a trial is ended (proven or undone) whatever came since");
         for (Role role : Role.values()) {
-            assertEquals(Next.INSTALL, plan(role, OLD, null, false, false, at(7, "installing")));
-            assertEquals(Next.INSTALL, plan(role, NEW, null, false, false, at(7, "verifying")),
-                    "verified again, not taken on trust");
             assertEquals(Next.ROLLBACK, plan(role, NEW, null, false, false, at(7, "rolling-back")));
         }
     }

@@ -76,10 +76,7 @@ public final class TemplateRules {
         try {
             io.geminik8s.protocol.BackupSpec.parse(backup);
         } catch (IllegalArgumentException e) {
-            for (String problem : e.getMessage().split("; (?=backup[.:])")) {
-                int colon = problem.indexOf(": ");
-                f.add(new Finding("spec." + problem.substring(0, colon), problem.substring(colon + 2)));
-            }
+            atFields(e.getMessage(), "backup", f);
         }
     }
 
@@ -203,9 +200,22 @@ public final class TemplateRules {
         try { // the agents' own rules, each problem at its field
             io.geminik8s.protocol.CertificateFiles.parse(c.files(), java.time.Instant.now());
         } catch (IllegalArgumentException e) {
-            for (String problem : e.getMessage().split("; (?=certificates[.:])")) {
-                int colon = problem.indexOf(": ");
-                f.add(new Finding("spec." + problem.substring(0, colon), problem.substring(colon + 2)));
+            atFields(e.getMessage(), "certificates", f);
+        }
+    }
+
+    /**
+     * The agents' validators' problems ({@code section.field: message; ...}), each at its field; a part that names
+     * no field of {@code section} (a value quoted in a message may hold anything) stays with the section.
+     */
+    private static void atFields(String problems, String section, List<Finding> f) {
+        for (String problem : problems.split("; (?=" + section + "[.:\\[])")) {
+            int colon = problem.indexOf(": ");
+            String field = colon < 0 ? "" : problem.substring(0, colon);
+            if (colon < 0 || !field.matches(section + "([.\\[][A-Za-z0-9_.\\[\\]]*)?")) {
+                f.add(new Finding("spec." + section, problem));
+            } else {
+                f.add(new Finding("spec." + field, problem.substring(colon + 2)));
             }
         }
     }
