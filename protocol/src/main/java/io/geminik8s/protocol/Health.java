@@ -110,9 +110,12 @@ public record Health(
      * {@link #STEPS}; {@code error} says why a {@code failed} step failed (the node is back on {@code from}).
      */
     public record Upgrade(Long generation, String step, String from, String to, String error) {
-        /** waiting-for-standby: the primary waits for its standby to finish and prove health first. */
+        /**
+         * waiting-for-standby: the primary waits for its standby to finish and prove health first;
+         * restarting-agent: the node's agent restarted into a new version on trial, which proves itself.
+         */
         public static final java.util.List<String> STEPS = java.util.List.of("installing", "verifying",
-                "waiting-for-standby", "switching-over", "rolling-back", "done", "failed");
+                "restarting-agent", "waiting-for-standby", "switching-over", "rolling-back", "done", "failed");
 
         Optional<DecodeError> validate() {
             return new Rules().min("generation", generation, 0).present("step", step)

@@ -32,6 +32,18 @@ class HealthRuntimeHostileTest {
     }
 
     @Test
+    void everyStepAnAgentRecordsIsOneTheProtocolTakes() {
+        for (String step : java.util.List.of("installing", "verifying", "restarting-agent", "waiting-for-standby",
+                "switching-over", "rolling-back", "done", "failed")) {
+            Health h = with(new Health.Runtime(Map.of("k3s", "v1.31.5"), true, null,
+                    new Health.Upgrade(2L, step, "v1.31.4", "v1.31.5", null)));
+            assertTrue(h.validate().isEmpty(), step + ": " + h.validate());
+        }
+        assertTrue(with(new Health.Runtime(Map.of("k3s", "v1.31.5"), true, null,
+                new Health.Upgrade(2L, "rebooting", null, null, null))).validate().isPresent(), "an unknown step");
+    }
+
+    @Test
     void versionKeysAreComponentNames() {
         Health h = with(new Health.Runtime(Map.of("K3S ", "v1", "\u202ek3s", "v2"), true, null, null));
         assertTrue(h.validate().isPresent(), "arbitrary version keys were accepted");

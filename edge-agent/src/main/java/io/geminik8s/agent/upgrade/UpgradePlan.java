@@ -75,15 +75,18 @@ public final class UpgradePlan {
         if (r != null && "rolling-back".equals(r.step())) {
             return Next.ROLLBACK;
         }
+        boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.pairAwareChange();
         if (r != null && ("installing".equals(r.step()) || "verifying".equals(r.step()))) {
             if (in.role() == PairView.Role.OTHER) {
                 return Next.NOTHING; // fenced, rejoining: undone or resumed once the node is whole again
+            }
+            if (current && in.role() == PairView.Role.PRIMARY && binariesThere && !in.settingsNeedRestart()) {
+                return Next.APPLY_IN_PLACE; // an in-place apply interrupted (or all that is left): no restart
             }
             // interrupted on the standby: install again (idempotent) and verify; overtaken, or the node promoted
             // meanwhile: undone (without restarts on a primary) and the newer generation taken from there
             return current && in.role() == PairView.Role.STANDBY ? Next.INSTALL : Next.ROLLBACK;
         }
-        boolean binariesThere = (in.target() == null || in.target().equals(in.running())) && !in.pairAwareChange();
         if (binariesThere && !in.settingsChanged()) {
             return in.target() == null ? Next.SETTLE : Next.DONE;
         }

@@ -81,8 +81,10 @@ class UpgradePlanTest {
         assertEquals(Next.INSTALL, plan(Role.STANDBY, OLD, null, false, false, at(7, "installing")));
         assertEquals(Next.INSTALL, plan(Role.STANDBY, NEW, null, false, false, at(7, "verifying")),
                 "verified again, not taken on trust");
-        assertEquals(Next.ROLLBACK, plan(Role.PRIMARY, NEW, null, false, false, at(7, "verifying")),
+        assertEquals(Next.ROLLBACK, plan(Role.PRIMARY, OLD, null, false, false, at(7, "verifying")),
                 "promoted meanwhile: undone without restarts, never installed on as a primary");
+        assertEquals(Next.APPLY_IN_PLACE, UpgradePlan.decide(new Input(7, NEW, NEW, Role.PRIMARY, null, false, false,
+                at(7, "installing"), true, false)), "an in-place apply (reload only) interrupted: carried on");
         assertEquals(Next.NOTHING, plan(Role.OTHER, NEW, null, false, false, at(7, "installing")),
                 "fenced or rejoining: waits until the node is whole again");
         assertEquals(Next.ROLLBACK, plan(Role.STANDBY, NEW, null, false, false, at(6, "installing")),

@@ -75,7 +75,8 @@ public final class SiteUpgrade {
         if ((s = first(now, "switching-over")).isPresent()) {
             return new View(gen, "switching over", s.get().node(), null);
         }
-        Optional<NodeStep> installing = first(now, "installing").or(() -> first(now, "verifying"));
+        Optional<NodeStep> installing = first(now, "installing").or(() -> first(now, "verifying"))
+                .or(() -> first(now, "restarting-agent"));
         if (installing.isPresent()) {
             boolean peerDone = now.stream().anyMatch(n -> n != installing.get() && "done".equals(n.step()));
             return new View(gen, peerDone ? "upgrading former primary" : "upgrading standby",

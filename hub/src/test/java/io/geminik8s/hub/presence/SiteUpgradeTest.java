@@ -34,6 +34,8 @@ class SiteUpgradeTest {
         assertEquals(new View(7, "waiting for standby", "a", null), site(a(7, "waiting-for-standby"), b(7, "done")));
         assertEquals(new View(7, "switching over", "a", null), site(a(7, "switching-over"), b(7, "done")));
         assertEquals(new View(7, "upgrading former primary", "a", null), site(a(7, "installing"), b(7, "done")));
+        assertEquals(new View(7, "upgrading standby", "b", null), site(a(7, "waiting-for-standby"),
+                b(7, "restarting-agent")), "the standby's agent on trial in its new version");
         assertEquals(new View(7, "done", null, null), site(a(7, "done"), b(7, "done")));
         assertEquals(new View(7, "waiting for former primary", "a", null), site(a(6, "done"), b(7, "done")));
         assertEquals(new View(7, "rolling back", "b", null), site(a(7, "waiting-for-standby"), b(7, "rolling-back")));
