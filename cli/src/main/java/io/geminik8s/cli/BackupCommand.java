@@ -10,10 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gk8s backup list --site S} and {@code gk8s backup run --site S [--type T]} (docs/backup.md). */
+/**
+ * {@code gk8s backup list --site S}, {@code gk8s backup run --site S [--type T]}, {@code gk8s backup restore --site S
+ * [--to TIME]} and {@code gk8s backup restores --site S} (docs/backup.md).
+ */
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
-        + " now. Restore is not built yet: docs/backup.md has the procedure.",
-        subcommands = {BackupCommand.ListBackups.class, BackupCommand.Run.class})
+        + " now; restore the site to a moment.", subcommands = {BackupCommand.ListBackups.class,
+        BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class})
 final class BackupCommand {
 
     @ParentCommand

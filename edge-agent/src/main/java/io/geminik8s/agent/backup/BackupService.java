@@ -53,12 +53,21 @@ public final class BackupService {
         return step(spec, role, Optional.of(type));
     }
 
-    private Outcome step(BackupSpec spec, BackupPlanner.Role role, Optional<BackupType> forced) {
+    /** pgBackRest's configuration written if it differs from {@code spec} (event {@code backup.configured}). */
+    public synchronized void configure(BackupSpec spec) {
         if (tool.writeConfig(spec, cipherPass)) {
             stanzaReady = false;
             events.event("backup.configured", Severity.INFO, "pgbackrest.conf written for repository "
                     + spec.repositoryPath(), Map.of("repository", spec.repositoryPath()));
         }
+    }
+
+    public PgBackRest tool() {
+        return tool;
+    }
+
+    private Outcome step(BackupSpec spec, BackupPlanner.Role role, Optional<BackupType> forced) {
+        configure(spec);
         Instant now = clock.instant();
         BackupPlanner.Decision gate = BackupPlanner.decide(spec, now, role, BackupPlanner.History.EMPTY);
         if (!role.writes()) { // standby, fenced, no lease: configuration only

@@ -1,0 +1,17 @@
+-- Point-in-time restores of a site (issue 16, docs/backup.md): one row per `gk8s backup restore`, the primary's
+-- backup-restore command then the standby's standby-rebuild. At most one running per site (the partial unique
+-- index): a second request meets it and is refused (409) without racing the first.
+CREATE TABLE site_restore (
+    id            text        PRIMARY KEY,
+    site_id       text        NOT NULL,
+    primary_node  text        NOT NULL,
+    standby_node  text,
+    target        timestamptz,
+    requested_by  text        NOT NULL,
+    requested_at  timestamptz NOT NULL DEFAULT now(),
+    state         text        NOT NULL,
+    message       text,
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX site_restore_running_idx ON site_restore (site_id) WHERE state IN ('restoring', 'rebuilding');
+CREATE INDEX site_restore_site_idx ON site_restore (site_id, requested_at DESC);
