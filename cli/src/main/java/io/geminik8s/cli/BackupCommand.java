@@ -43,7 +43,9 @@ final class BackupCommand {
                     new Output.Column("CONFIGURED", "/configured"), new Output.Column("STALE", "/stale"),
                     new Output.Column("LAST GOOD", "/lastGood/at"), new Output.Column("LABEL", "/lastGood/attrs/label"),
                     new Output.Column("BYTES", "/lastGood/attrs/backupBytes"),
-                    new Output.Column("LAST FAILURE", "/lastFailure/at")));
+                    new Output.Column("LAST FAILURE", "/lastFailure/at"),
+                    new Output.Column("ARCHIVE LAG S", "/archive/lagSeconds"),
+                    new Output.Column("ARCHIVE FAILURES", "/archive/report/attrs/failedCount")));
             if (b.path("recent").size() > 0) {
                 out.println();
                 Output.print(out, Output.Format.table, b.path("recent"), List.of(new Output.Column("AT", "/at"),

@@ -35,6 +35,7 @@ public final class BackupService {
     private Instant lastFailure;
     private PgArchive.State archiving;
     private boolean stanzaReady;
+    private final ArchiveWatch archive = new ArchiveWatch();
 
     public BackupService(PgBackRest tool, String cipherPass, Clock clock, Events events) {
         this.tool = tool;
@@ -84,6 +85,7 @@ public final class BackupService {
             return new Outcome(BackupPlanner.Decision.skip("WAL archiving waits for a PostgreSQL restart", null),
                     Optional.empty(), null);
         }
+        reportArchiving(now);
         if (!stanzaReady) {
             ProcessRunner.Result r = tool.stanzaCreate();
             if (!r.ok()) {
@@ -118,6 +120,15 @@ public final class BackupService {
                 + r.tookMs() + " ms", attrs);
         lastFailure = null;
         return new Outcome(d, Optional.of(r), after);
+    }
+
+    /** {@code backup.archive} when due ({@link ArchiveWatch}); a reading that fails is logged by the caller's tick. */
+    private void reportArchiving(Instant now) {
+        ArchiveWatch.Status st = ArchiveWatch.read(tool.database());
+        archive.report(st, now).ifPresent(e -> events.event("backup.archive", e.getKey(), st.ready() == 0
+                ? "WAL archiving: nothing waiting; " + st.failedCount() + " failures so far"
+                : "WAL archiving: " + st.ready() + " segment(s) waiting, the oldest " + st.lagSeconds() + " s; "
+                + st.failedCount() + " failures so far", e.getValue()));
     }
 
     private Outcome failed(BackupType type, ProcessRunner.Result r, BackupPlanner.Decision d) {

@@ -33,4 +33,12 @@ public interface BackupConfig {
     /** A restore not finished this long after its request no longer counts as running (state {@code expired}). */
     @WithDefault("6h")
     Duration restoreTimeout();
+
+    /**
+     * A site whose writing node reports a completed WAL segment waiting longer than this for the repository (plus
+     * the time since that report) counts in {@code gk8s_backups_archive_lagging}; reports older than a day are not
+     * counted (a node that stopped writing stops reporting).
+     */
+    @WithDefault("5m")
+    Duration archiveLagMax();
 }
