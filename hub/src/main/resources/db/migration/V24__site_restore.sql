@@ -19,3 +19,7 @@ CREATE INDEX site_restore_site_idx ON site_restore (site_id, requested_at DESC);
 -- WAL archiving as the writing node reports it (backup.archive, docs/backup.md): the newest report per site, for the
 -- API's view and the archive-lag gauges over the fleet.
 CREATE INDEX node_event_archive_idx ON node_event (site_id, ts DESC) WHERE type = 'backup.archive';
+
+-- Restore tests (backup-verify): the newest per site, for the API's view.
+CREATE INDEX node_event_restore_test_idx ON node_event (site_id, ts DESC)
+    WHERE type IN ('backup.restore-tested', 'backup.restore-test-failed');

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
         + " now; restore the site to a moment.", subcommands = {BackupCommand.ListBackups.class,
-        BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class})
+        BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class,
+        BackupRestoreCommand.Test.class})
 final class BackupCommand {
 
     @ParentCommand
@@ -45,7 +46,9 @@ final class BackupCommand {
                     new Output.Column("BYTES", "/lastGood/attrs/backupBytes"),
                     new Output.Column("LAST FAILURE", "/lastFailure/at"),
                     new Output.Column("ARCHIVE LAG S", "/archive/lagSeconds"),
-                    new Output.Column("ARCHIVE FAILURES", "/archive/report/attrs/failedCount")));
+                    new Output.Column("ARCHIVE FAILURES", "/archive/report/attrs/failedCount"),
+                    new Output.Column("RESTORE TEST", "/lastRestoreTest/type"),
+                    new Output.Column("TESTED AT", "/lastRestoreTest/at")));
             if (b.path("recent").size() > 0) {
                 out.println();
                 Output.print(out, Output.Format.table, b.path("recent"), List.of(new Output.Column("AT", "/at"),

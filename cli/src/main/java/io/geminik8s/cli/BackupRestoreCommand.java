@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gk8s backup restore --site S [--to TIME]} and {@code gk8s backup restores --site S} (docs/backup.md). */
+/**
+ * {@code gk8s backup restore --site S [--to TIME]}, {@code gk8s backup restores --site S} and {@code gk8s backup test
+ * --site S} (docs/backup.md).
+ */
 final class BackupRestoreCommand {
 
     private static final List<Output.Column> COLUMNS = List.of(new Output.Column("RESTORE", "/id"),
@@ -41,6 +44,27 @@ final class BackupRestoreCommand {
             JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restores", Map.of(),
                     to == null ? Map.of() : Map.of("to", to));
             Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
+            return 0;
+        }
+    }
+
+    @Command(name = "test", description = "Test a restore now (operator): the site's standby (else its primary)"
+            + " restores the newest backup into a scratch copy, starts and checks it; the outcome shows as the last"
+            + " restore test in 'gk8s backup list'.")
+    static final class Test implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--site", required = true, description = "site id")
+        String site;
+
+        @Override
+        public Integer call() {
+            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restore-tests", Map.of(), Map.of());
+            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+                    new Output.Column("NODE", "/node"), new Output.Column("COMMAND", "/commandId"),
+                    new Output.Column("EXPIRES", "/expiresAt")));
             return 0;
         }
     }

@@ -19,6 +19,13 @@ public final class Main {
     private Main() {
     }
 
+    /** The hub's backup-run and backup-verify answered by the node's backup loop. */
+    public static void backupCommands(Agent agent, io.geminik8s.agent.backup.BackupLoop loop) {
+        agent.backupOnCommand(loop::runNow);
+        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-verify", a -> loop.verifyNow(),
+                Clock.systemUTC()));
+    }
+
     /** The hub's backup-restore (the primary) and standby-rebuild (the standby) answered by {@code ha}. */
     public static void restoreCommands(Agent agent, HaNode ha) {
         agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-restore", a -> ha.restoreOnCommand(
@@ -98,7 +105,7 @@ public final class Main {
                                         : config.stateDir().resolve("certs"))),
                         ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
-            ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
+            ha.backups(agent::desiredSpec).ifPresent(b -> backupCommands(agent, b)); // docs/backup.md
             restoreCommands(agent, ha);
         }
         io.geminik8s.agent.artifact.PeerArtifactServer peerArtifacts = null;

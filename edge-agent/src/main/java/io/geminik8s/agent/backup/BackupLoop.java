@@ -57,6 +57,12 @@ public final class BackupLoop implements AutoCloseable {
         }, thread);
     }
 
+    /** The hub's {@code backup-verify}: a restore test ({@link RestoreTest}) on this thread, so no backup overlaps. */
+    public CompletableFuture<String> verifyNow() {
+        return CompletableFuture.supplyAsync(() -> service.restoreTest(current().orElseThrow(() ->
+                new IllegalStateException("no restore test: the site's template has no spec.backup section"))), thread);
+    }
+
     /** Restores this node's data from the repository with the tool backups use; see {@link #restoreNow}. */
     public interface Restorer {
         String restore(Optional<java.time.Instant> target, PgBackRest tool) throws InterruptedException;

@@ -63,6 +63,12 @@ public final class BackupService {
         }
     }
 
+    /** The newest backup restored into a scratch copy and started ({@link RestoreTest}); throws when it fails. */
+    public synchronized String restoreTest(BackupSpec spec) {
+        configure(spec);
+        return new RestoreTest(tool, events).run();
+    }
+
     public PgBackRest tool() {
         return tool;
     }

@@ -55,6 +55,9 @@ public class BackupResource {
             + " WHERE site_id = $1 AND type IN ('backup.completed', 'backup.failed') ORDER BY ts DESC LIMIT 20";
     private static final String ARCHIVE = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
             + " WHERE site_id = $1 AND type = 'backup.archive' ORDER BY ts DESC LIMIT 1";
+    private static final String TESTED = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
+            + " WHERE site_id = $1 AND type IN ('backup.restore-tested', 'backup.restore-test-failed')"
+            + " ORDER BY ts DESC LIMIT 1";
     private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
             + " ORDER BY node_id";
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
@@ -99,11 +102,14 @@ public class BackupResource {
             boolean configured = first != null;
             return pool.preparedQuery(ARCHIVE).execute(Tuple.of(id)).chain(a -> {
                 BackupViews.Archive archive = a.iterator().hasNext() ? archive(event(a.iterator().next())) : null;
-                return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
-                    List<BackupViews.BackupEvent> recent = new ArrayList<>();
-                    rows.forEach(r -> recent.add(event(r)));
-                    return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
-                            lastFailure, archive, recent);
+                return pool.preparedQuery(TESTED).execute(Tuple.of(id)).chain(t -> {
+                    BackupViews.BackupEvent tested = t.iterator().hasNext() ? event(t.iterator().next()) : null;
+                    return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
+                        List<BackupViews.BackupEvent> recent = new ArrayList<>();
+                        rows.forEach(r -> recent.add(event(r)));
+                        return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
+                                lastFailure, archive, tested, recent);
+                    });
                 });
             });
         }).ifNoItem().after(hub.dbTimeout()).fail();

@@ -20,7 +20,7 @@ public final class BackupViews {
      */
     public record SiteBackups(String site, boolean configured, boolean stale, OffsetDateTime staleSince,
                               BackupEvent lastGood, BackupEvent lastFailure, Archive archive,
-                              List<BackupEvent> recent) {
+                              BackupEvent lastRestoreTest, List<BackupEvent> recent) {
     }
 
     /**

@@ -134,5 +134,10 @@ class RestoreApiTest {
         given().contentType("application/json").body("{}").post(path).then().statusCode(409)
                 .body("detail", containsString("has no online primary"));
         given().get(path).then().statusCode(200).body("size()", equalTo(0));
+        String tests = "/api/v1/sites/" + site + "/restore-tests";
+        given().header("Authorization", "Bearer nope").post(tests).then().statusCode(401);
+        given().header("Authorization", "Bearer " + HubInfrastructure.VIEWER_TOKEN).post(tests).then().statusCode(403);
+        given().post("/api/v1/sites/no-such-site/restore-tests").then().statusCode(404);
+        given().post(tests).then().statusCode(202).body("node", equalTo("a")); // the standby tests the restore
     }
 }

@@ -144,6 +144,16 @@ class RestorePairTest {
                 && events.contains("ha.rebuild") && events.contains("ha.rejoined"), events);
         String[] listed = gk8s(HubInfrastructure.VIEWER_TOKEN, "backup", "restores", "--site", site);
         assertTrue(listed[1].startsWith("RESTORE") && listed[1].contains("done"), listed[1]);
+
+        // the restore test: on the standby, the newest backup (taken before the restore) into a scratch copy
+        String[] test = gk8s(HubInfrastructure.OPERATOR_TOKEN, "backup", "test", "--site", site);
+        assertEquals("0", test[0], test[2]);
+        assertTrue(test[1].contains(" b "), "sent to the standby: " + test[1]);
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> given().get("/api/v1/sites/" + site + "/backups")
+                .then().body("lastRestoreTest.type", org.hamcrest.Matchers.equalTo("backup.restore-tested"))
+                .body("lastRestoreTest.node", org.hamcrest.Matchers.equalTo("b")));
+        String[] list = gk8s(HubInfrastructure.VIEWER_TOKEN, "backup", "list", "--site", site);
+        assertTrue(list[1].contains("backup.restore-tested"), list[1]);
     }
 
     private PairNodes.Node start(String node, String role, Map<String, ?> spec, Map<String, BackupLoop> loops)
@@ -152,7 +162,7 @@ class RestorePairTest {
             agent.probePostgres(new io.geminik8s.agent.probe.PgProbe(() -> ha.database().connect()));
             ha.backups(() -> spec).ifPresent(l -> {
                 loops.put(node, l);
-                agent.backupOnCommand(l::runNow);
+                Main.backupCommands(agent, l);
             });
             Main.restoreCommands(agent, ha);
         };
