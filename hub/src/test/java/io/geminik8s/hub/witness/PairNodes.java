@@ -84,6 +84,10 @@ public final class PairNodes implements AutoCloseable {
         return new Node(agent, ha, config);
     }
 
+    public String site() {
+        return site;
+    }
+
     /** The VIP's namespace of {@code node}, for a VipControl. */
     String namespaceOf(String node) {
         return "gk8s-pair-" + node + "-" + ProcessHandle.current().pid();
