@@ -85,11 +85,11 @@ public class RestoreResource {
             + " with offset}, absent: the last archived WAL) to the site's online primary, then standby-rebuild to the"
             + " standby; 202 with the restore, 400 for a bad time, 409 without exactly one online primary or while"
             + " a restore of the site runs.")
-    public Uni<Response> restore(@PathParam("id") String id, RestoreViews.RestoreRequest body,
+    public Uni<Response> restore(@PathParam("id") String id, java.util.Map<String, Object> body,
                                  @Context SecurityContext caller) {
         Optional<Instant> target;
         try {
-            target = RestoreTarget.parse(body == null ? null : body.to(), Instant.now());
+            target = RestoreTarget.parse(to(body), Instant.now());
         } catch (IllegalArgumentException e) {
             throw ApiProblem.badRequest(e.getMessage());
         }
@@ -129,6 +129,27 @@ public class RestoreResource {
                                 + Instant.ofEpochMilli(expires), OffsetDateTime.now(ZoneOffset.UTC))).build();
                     });
         }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    /**
+     * The body's {@code to}; any other field is refused: a misspelt {@code tu} or {@code target} would otherwise
+     * restore to the latest, not to the moment meant.
+     */
+    private static String to(java.util.Map<String, Object> body) {
+        if (body == null) {
+            return null;
+        }
+        for (String k : body.keySet()) {
+            if (!k.equals("to")) {
+                throw new IllegalArgumentException("unknown field '" + (k.length() > 40 ? k.substring(0, 40) + "..."
+                        : k).replaceAll("[^\\x20-\\x7e]", "?") + "': the body has only 'to'");
+            }
+        }
+        Object to = body.get("to");
+        if (to != null && !(to instanceof String)) {
+            throw new IllegalArgumentException("to: a string, an ISO-8601 time with its offset");
+        }
+        return (String) to;
     }
 
     /** The 409 for a site whose restore runs, naming it. */

@@ -8,10 +8,6 @@ public final class RestoreViews {
     private RestoreViews() {
     }
 
-    /** The body of a restore request; {@code to}: an ISO-8601 time with its offset, absent for the latest. */
-    public record RestoreRequest(String to) {
-    }
-
     /**
      * One restore of a site: {@code state} restoring (the primary's backup-restore sent), rebuilding (restored; the
      * standby's standby-rebuild sent), done, failed or expired; {@code to} null for the last archived WAL.

@@ -129,6 +129,10 @@ class RestoreApiTest {
                     .body("detail", startsWith("to: "));
         }
         given().contentType("application/json").body("{\"to\":").post(path).then().statusCode(400);
+        given().contentType("application/json").body("{\"target\":\"2026-11-30T01:03:28Z\"}").post(path).then()
+                .statusCode(400).body("detail", equalTo("unknown field 'target': the body has only 'to'"));
+        given().contentType("application/json").body("{\"to\":1764464608}").post(path).then().statusCode(400);
+        given().contentType("application/json").body("[\"2026-11-30T01:03:28Z\"]").post(path).then().statusCode(400);
         given().contentType("application/json").body("{\"to\":[1]}").post(path).then().statusCode(400);
         given().contentType("application/json").body("{\"to\":{\"a\":1}}").post(path).then().statusCode(400);
         given().contentType("application/json").body("{}").post(path).then().statusCode(409)
