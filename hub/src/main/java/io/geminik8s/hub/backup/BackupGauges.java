@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code gk8s.backup.stale-after} (or that have none that long after the set-up), from the nodes' backup events
  * (their partial index, V20). The alert Gk8sBackupsStale reads it (ops/prometheus). {@code
  * gk8s_backups_archive_lagging} and {@code gk8s_backups_archive_lag_max_seconds} from the writing nodes' newest
- * {@code backup.archive} reports (V24's index); the alert Gk8sWalArchiveLag reads the first.
+ * {@code backup.archive} reports (V24's index); the alert Gk8sWalArchiveLag reads the first. {@code
+ * gk8s_backups_restore_test_failed}: sites whose newest restore test failed (alert Gk8sRestoreTestFailed).
  */
 @ApplicationScoped
 public class BackupGauges {
@@ -43,12 +44,20 @@ public class BackupGauges {
                     FROM node_event WHERE type = 'backup.archive' AND ts > now() - interval '1 day'
                     ORDER BY site_id, ts DESC) newest) l""";
 
+    /** Sites whose newest restore test (of the last week) failed. */
+    static final String TEST_FAILED = """
+            SELECT count(*) FILTER (WHERE type = 'backup.restore-test-failed') AS failed FROM (
+              SELECT DISTINCT ON (site_id) site_id, type FROM node_event
+              WHERE type IN ('backup.restore-tested', 'backup.restore-test-failed') AND ts > now() - interval '7 days'
+              ORDER BY site_id, ts DESC) newest""";
+
     private final Pool pool;
     private final BackupConfig config;
     private final HubConfig hub;
     private final AtomicLong stale = new AtomicLong();
     private final AtomicLong lagging = new AtomicLong();
     private final AtomicLong maxLag = new AtomicLong();
+    private final AtomicLong testFailed = new AtomicLong();
 
     public BackupGauges(Pool pool, BackupConfig config, HubConfig hub) {
         this.pool = pool;
@@ -66,6 +75,8 @@ public class BackupGauges {
         Gauge.builder("gk8s.backups.archive.lag.max.seconds", maxLag, AtomicLong::get)
                 .description("The longest a completed WAL segment has waited for the repository, over the fleet")
                 .register(registry);
+        Gauge.builder("gk8s.backups.restore.test.failed", testFailed, AtomicLong::get)
+                .description("Sites whose newest restore test (backup-verify) failed").register(registry);
         Periodic.every(vertx, config.checkInterval(), this::refresh);
     }
 
@@ -80,6 +91,8 @@ public class BackupGauges {
                     lagging.set(r.getLong("lagging"));
                     maxLag.set(r.getLong("max_lag"));
                 })
+                .chain(() -> pool.preparedQuery(TEST_FAILED).execute())
+                .invoke(rows -> testFailed.set(rows.iterator().next().getLong("failed")))
                 .replaceWithVoid().ifNoItem().after(hub.dbTimeout()).fail();
     }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * WAL archive lag at the hub (docs/backup.md): the writing node's newest {@code backup.archive} report in the site's
- * backups view and the CLI, its lag growing with the report's age while a segment waits, the fleet gauges.
+ * backups view and the CLI, its lag growing with the report's age while a segment waits, the fleet gauges; the
+ * newest restore test in the view and the failed-restore-test gauge.
  */
 @QuarkusTest
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -37,6 +38,11 @@ class ArchiveLagApiTest {
         return new Event("1.0", site, "a", seq, ts, "backup.archive", severity, "WAL archiving", Map.of("lagSeconds",
                 Long.toString(lag), "ready", lag > 0 ? "3" : "0", "failedCount", "7", "lastArchivedWal",
                 "000000010000000000000004"));
+    }
+
+    private static Event test(String site, long seq, long ts, String type) {
+        return new Event("1.0", site, "b", seq, ts, type, Severity.INFO, "restore test", Map.of("label",
+                "20261130-010000F"));
     }
 
     private long metric(String name) {
@@ -68,6 +74,24 @@ class ArchiveLagApiTest {
         gauges.refresh().await().atMost(Duration.ofSeconds(10));
         assertTrue(metric("gk8s_backups_archive_lagging") >= 1, "the lagging site is counted");
         assertTrue(metric("gk8s_backups_archive_lag_max_seconds") >= 520, "the longest wait");
+
+        // a site whose newest restore test failed is counted; one whose failure was followed by a pass is not
+        String broken = "rt-" + UUID.randomUUID().toString().substring(0, 8);
+        String mended = "rt-ok-" + UUID.randomUUID().toString().substring(0, 8);
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            mqtt.publish(test(broken, 1, now - 60_000, "backup.restore-test-failed"));
+            mqtt.publish(test(mended, 1, now - 120_000, "backup.restore-test-failed"));
+            mqtt.publish(test(mended, 2, now - 60_000, "backup.restore-tested"));
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> {
+                given().get("/api/v1/sites/" + broken + "/backups").then().statusCode(200)
+                        .body("lastRestoreTest.type", equalTo("backup.restore-test-failed"));
+                given().get("/api/v1/sites/" + mended + "/backups").then().statusCode(200)
+                        .body("lastRestoreTest.type", equalTo("backup.restore-tested"));
+            });
+        }
+        long before = metric("gk8s_backups_restore_test_failed");
+        gauges.refresh().await().atMost(Duration.ofSeconds(10));
+        assertTrue(metric("gk8s_backups_restore_test_failed") >= 1, "the failed one counted (was " + before + ")");
 
         var out = new java.io.StringWriter();
         int code = io.geminik8s.cli.Gk8s.run(Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN",
