@@ -10,10 +10,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code gk8s backup list --site S} and {@code gk8s backup run --site S [--type T]} (docs/backup.md). */
+/**
+ * {@code gk8s backup list --site S}, {@code gk8s backup run --site S [--type T]}, {@code gk8s backup restore --site S
+ * [--to TIME]} and {@code gk8s backup restores --site S} (docs/backup.md).
+ */
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
-        + " now. Restore is not built yet: docs/backup.md has the procedure.",
-        subcommands = {BackupCommand.ListBackups.class, BackupCommand.Run.class})
+        + " now; restore the site to a moment.", subcommands = {BackupCommand.ListBackups.class,
+        BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class,
+        BackupRestoreCommand.Test.class})
 final class BackupCommand {
 
     @ParentCommand
@@ -40,7 +44,11 @@ final class BackupCommand {
                     new Output.Column("CONFIGURED", "/configured"), new Output.Column("STALE", "/stale"),
                     new Output.Column("LAST GOOD", "/lastGood/at"), new Output.Column("LABEL", "/lastGood/attrs/label"),
                     new Output.Column("BYTES", "/lastGood/attrs/backupBytes"),
-                    new Output.Column("LAST FAILURE", "/lastFailure/at")));
+                    new Output.Column("LAST FAILURE", "/lastFailure/at"),
+                    new Output.Column("ARCHIVE LAG S", "/archive/lagSeconds"),
+                    new Output.Column("ARCHIVE FAILURES", "/archive/report/attrs/failedCount"),
+                    new Output.Column("RESTORE TEST", "/lastRestoreTest/type"),
+                    new Output.Column("TESTED AT", "/lastRestoreTest/at")));
             if (b.path("recent").size() > 0) {
                 out.println();
                 Output.print(out, Output.Format.table, b.path("recent"), List.of(new Output.Column("AT", "/at"),

@@ -134,6 +134,7 @@ public final class Agent implements AutoCloseable {
 
     private volatile RenewCommand renewals;
     private volatile io.geminik8s.agent.backup.BackupCommand backupCommand;
+    private final Map<String, io.geminik8s.agent.backup.OnceCommand> longCommands = new ConcurrentHashMap<>();
 
     private Link link() {
         return link;
@@ -153,6 +154,11 @@ public final class Agent implements AutoCloseable {
     public void backupOnCommand(java.util.function.Function<io.geminik8s.agent.backup.BackupType,
             java.util.concurrent.CompletableFuture<String>> run) {
         backupCommand = new io.geminik8s.agent.backup.BackupCommand(run, clock);
+    }
+
+    /** Answers the hub's command {@code c.name()} with {@code c} (backup-restore, standby-rebuild); before start. */
+    public void onCommand(io.geminik8s.agent.backup.OnceCommand c) {
+        longCommands.put(c.name(), c);
     }
 
     /** The applied desired state's spec (empty before the first, or when its file is damaged). */
@@ -389,6 +395,8 @@ public final class Agent implements AutoCloseable {
         } else if (m instanceof Command c && backupCommand != null
                 && io.geminik8s.agent.backup.BackupCommand.NAME.equals(c.name())) {
             backupCommand.handle(c).thenAccept(r -> loop.execute(() -> send(r)));
+        } else if (m instanceof Command c && longCommands.containsKey(c.name())) {
+            longCommands.get(c.name()).handle(c).thenAccept(r -> loop.execute(() -> send(r)));
         } else if (m instanceof Command c) {
             send(commands.handle(c));
         } else if (m instanceof DesiredState ds) {

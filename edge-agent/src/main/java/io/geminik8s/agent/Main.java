@@ -19,6 +19,21 @@ public final class Main {
     private Main() {
     }
 
+    /** The hub's backup-run and backup-verify answered by the node's backup loop. */
+    public static void backupCommands(Agent agent, io.geminik8s.agent.backup.BackupLoop loop) {
+        agent.backupOnCommand(loop::runNow);
+        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-verify", a -> loop.verifyNow(),
+                Clock.systemUTC()));
+    }
+
+    /** The hub's backup-restore (the primary) and standby-rebuild (the standby) answered by {@code ha}. */
+    public static void restoreCommands(Agent agent, HaNode ha) {
+        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-restore", a -> ha.restoreOnCommand(
+                io.geminik8s.protocol.RestoreTarget.parse(a.get("to"), java.time.Instant.now())), Clock.systemUTC()));
+        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("standby-rebuild", a -> ha.rebuildStandby(),
+                Clock.systemUTC()));
+    }
+
     public static void main(String[] args) throws InterruptedException {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
@@ -90,7 +105,8 @@ public final class Main {
                                         : config.stateDir().resolve("certs"))),
                         ha.pairView(upgrade.vipCheckPort()), upgrade.verifyTimeout());
             }
-            ha.backups(agent::desiredSpec).ifPresent(b -> agent.backupOnCommand(b::runNow)); // docs/backup.md
+            ha.backups(agent::desiredSpec).ifPresent(b -> backupCommands(agent, b)); // docs/backup.md
+            restoreCommands(agent, ha);
         }
         io.geminik8s.agent.artifact.PeerArtifactServer peerArtifacts = null;
         if (ha != null && upgrade.peerArtifactPort() > 0) { // the second node of a pair need not use the WAN

@@ -57,6 +57,35 @@ public final class BackupLoop implements AutoCloseable {
         }, thread);
     }
 
+    /** The hub's {@code backup-verify}: a restore test ({@link RestoreTest}) on this thread, so no backup overlaps. */
+    public CompletableFuture<String> verifyNow() {
+        return CompletableFuture.supplyAsync(() -> service.restoreTest(current().orElseThrow(() ->
+                new IllegalStateException("no restore test: the site's template has no spec.backup section"))), thread);
+    }
+
+    /** Restores this node's data from the repository with the tool backups use; see {@link #restoreNow}. */
+    public interface Restorer {
+        String restore(Optional<java.time.Instant> target, PgBackRest tool) throws InterruptedException;
+    }
+
+    /**
+     * The hub's {@code backup-restore}: on this thread, so that no backup runs meanwhile, with pgBackRest's
+     * configuration written from the applied {@code spec.backup} first (a failure completes exceptionally).
+     */
+    public CompletableFuture<String> restoreNow(Optional<java.time.Instant> target, Restorer restorer) {
+        return CompletableFuture.supplyAsync(() -> {
+            BackupSpec s = current().orElseThrow(() -> new IllegalStateException("no restore: the site's template has"
+                    + " no spec.backup section"));
+            service.configure(s);
+            try {
+                return restorer.restore(target, service.tool());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("restore interrupted", e);
+            }
+        }, thread);
+    }
+
     private Optional<BackupSpec> current() {
         return BackupSpec.fromSpec(spec.get());
     }

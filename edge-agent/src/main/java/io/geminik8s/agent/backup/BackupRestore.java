@@ -12,10 +12,21 @@ import java.util.Optional;
  * A site's point-in-time restore on the node that will be primary (docs/backup.md): PostgreSQL stopped, the data
  * directory restored from the repository to {@code target} (or to the last archived WAL), started, and awaited
  * until recovery has ended and the server is promoted, then Kine's ids moved past any revision K3s's clients saw
- * (as at a promotion: the restored store went back in time); the peer is then re-cloned from it
+ * (as at a promotion: the restored store went back in time) once synchronous_standby_names is cleared (the standby
+ * it names is on the old timeline); the peer is then re-cloned from it
  * ({@link PgControl#recloneFrom}), as its old data belongs to another timeline.
  */
 public final class BackupRestore {
+
+    /**
+     * What pgBackRest's restore writes into postgresql.auto.conf, removed once the server is promoted: a standby
+     * cloned or rewound from this data directory copies the file, and with {@code recovery_target_time} (passed)
+     * and {@code recovery_target_action = promote} it would promote itself at its first replayed commit — a second
+     * writer (RestorePairTest saw exactly that).
+     */
+    static final List<String> RECOVERY_SETTINGS = List.of("restore_command", "recovery_target",
+            "recovery_target_lsn", "recovery_target_name", "recovery_target_time", "recovery_target_xid",
+            "recovery_target_inclusive", "recovery_target_action", "recovery_target_timeline");
 
     /** How long the restored server may take to finish recovery. */
     static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
@@ -44,7 +55,37 @@ public final class BackupRestore {
             java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polls the condition, 20 ms apart
         }
         long recovered = (System.nanoTime() - t1) / 1_000_000;
+        noSynchronousStandby(pg);
         return new Took(r.tookMs(), recovered, bumpKine(pg));
+    }
+
+    /**
+     * pgBackRest's recovery settings removed ({@link #RECOVERY_SETTINGS}); and the restored data carries
+     * synchronous_standby_names from the backup, naming a standby whose data is on the old timeline: every commit
+     * (Kine's bump first) would wait for it. Cleared, and awaited on a fresh connection (the reload is asynchronous).
+     * The caller made sure no standby counts as eligible meanwhile (the hub's peer-lost).
+     */
+    private static void noSynchronousStandby(PgControl pg) {
+        for (String setting : RECOVERY_SETTINGS) {
+            pg.sql("ALTER SYSTEM RESET " + setting);
+        }
+        pg.clearSynchronousStandby();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (var c = pg.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SHOW synchronous_standby_names")) {
+                rs.next();
+                if (rs.getString(1).isEmpty()) {
+                    return;
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(pg.name() + ": " + e.getMessage(), e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(pg.name() + ": synchronous_standby_names not cleared after 30 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // polls the condition, 20 ms apart
+        }
     }
 
     /**

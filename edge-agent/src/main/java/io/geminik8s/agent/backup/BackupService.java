@@ -35,6 +35,7 @@ public final class BackupService {
     private Instant lastFailure;
     private PgArchive.State archiving;
     private boolean stanzaReady;
+    private final ArchiveWatch archive = new ArchiveWatch();
 
     public BackupService(PgBackRest tool, String cipherPass, Clock clock, Events events) {
         this.tool = tool;
@@ -53,12 +54,27 @@ public final class BackupService {
         return step(spec, role, Optional.of(type));
     }
 
-    private Outcome step(BackupSpec spec, BackupPlanner.Role role, Optional<BackupType> forced) {
+    /** pgBackRest's configuration written if it differs from {@code spec} (event {@code backup.configured}). */
+    public synchronized void configure(BackupSpec spec) {
         if (tool.writeConfig(spec, cipherPass)) {
             stanzaReady = false;
             events.event("backup.configured", Severity.INFO, "pgbackrest.conf written for repository "
                     + spec.repositoryPath(), Map.of("repository", spec.repositoryPath()));
         }
+    }
+
+    /** The newest backup restored into a scratch copy and started ({@link RestoreTest}); throws when it fails. */
+    public synchronized String restoreTest(BackupSpec spec) {
+        configure(spec);
+        return new RestoreTest(tool, events).run();
+    }
+
+    public PgBackRest tool() {
+        return tool;
+    }
+
+    private Outcome step(BackupSpec spec, BackupPlanner.Role role, Optional<BackupType> forced) {
+        configure(spec);
         Instant now = clock.instant();
         BackupPlanner.Decision gate = BackupPlanner.decide(spec, now, role, BackupPlanner.History.EMPTY);
         if (!role.writes()) { // standby, fenced, no lease: configuration only
@@ -75,6 +91,7 @@ public final class BackupService {
             return new Outcome(BackupPlanner.Decision.skip("WAL archiving waits for a PostgreSQL restart", null),
                     Optional.empty(), null);
         }
+        reportArchiving(now);
         if (!stanzaReady) {
             ProcessRunner.Result r = tool.stanzaCreate();
             if (!r.ok()) {
@@ -109,6 +126,15 @@ public final class BackupService {
                 + r.tookMs() + " ms", attrs);
         lastFailure = null;
         return new Outcome(d, Optional.of(r), after);
+    }
+
+    /** {@code backup.archive} when due ({@link ArchiveWatch}); a reading that fails is logged by the caller's tick. */
+    private void reportArchiving(Instant now) {
+        ArchiveWatch.Status st = ArchiveWatch.read(tool.database());
+        archive.report(st, now).ifPresent(e -> events.event("backup.archive", e.getKey(), st.ready() == 0
+                ? "WAL archiving: nothing waiting; " + st.failedCount() + " failures so far"
+                : "WAL archiving: " + st.ready() + " segment(s) waiting, the oldest " + st.lagSeconds() + " s; "
+                + st.failedCount() + " failures so far", e.getValue()));
     }
 
     private Outcome failed(BackupType type, ProcessRunner.Result r, BackupPlanner.Decision d) {

@@ -48,6 +48,11 @@ public final class PgBackRest {
         this.binary = binary;
     }
 
+    /** The PostgreSQL it backs up. */
+    public PgControl database() {
+        return pg;
+    }
+
     public Path home() {
         return conf.home();
     }

@@ -31,6 +31,12 @@ final class EpochKeeping implements SiteDriver {
         save.accept(epoch);
     }
 
+    @Override
+    public void reclone(long epoch, String holder) {
+        d.reclone(epoch, holder);
+        save.accept(epoch);
+    }
+
     public boolean peerStreaming() {
         return d.peerStreaming();
     }

@@ -111,45 +111,92 @@ public final class HaNode implements AutoCloseable {
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             }
         } else {
-            // a node that was primary before it went down writes nothing, and gives up a VIP left on its interface
-            // (an agent restart is no reboot), until the witness says its epoch still stands: its PostgreSQL is not
-            // even started (a read-only default would not stop a client that overrides it); a standby's starts
-            driver.standDown();
-            if (local.standbyData()) {
-                local.start();
-                driver.standbyReady();
-                machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
-            } else {
-                local.fence(); // a postgres an earlier agent process left running is killed, not asked
-                long epoch = readEpoch();
-                Answer a = askWitness(Op.RENEW, epoch, null);
-                WitnessReply r = a.reply();
-                long sentAt = a.sentAt();
-                if (r.outcome() == WitnessReply.Outcome.GRANTED) {
-                    machine = PairMachine.primary(ha.peerNode(), epoch, sentAt, false, ha.timing(), now());
-                    driver.unfence(epoch);
-                } else {
-                    awaitPeerDatabase();
-                    rejoinAtStart(r.epoch(), r.holder());
-                    saveEpoch(r.epoch());
-                    machine = PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
-                }
-            }
+            machine = resumeMachine();
         }
-        PairMachine started = machine;
-        LOG.info(() -> "HA " + site + "/" + node + ": " + started.state() + " of epoch " + started.epoch()
-                + " after " + (now() - now) + " ms of bootstrap");
-        supervisor = new HaSupervisor(site, node, ha.timing(), machine, witness,
-                new EpochKeeping(driver, this::saveEpoch), events,
-                fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
-        supervisor.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
-                ha.peerKey(), onPacket));
+        supervise(machine, now);
         operator.scheduleWithFixedDelay(this::operatorRequests, 0, 300, TimeUnit.MILLISECONDS);
         // PostgreSQL's TLS certificate renewed before it expires, a reload that failed tried again (no restart)
         operator.scheduleWithFixedDelay(local::checkTls, 10, 10, TimeUnit.SECONDS);
         if (backups != null) {
             backups.start();
         }
+    }
+
+    /**
+     * A node with data, as after a restart: a node that was primary writes nothing, and gives up a VIP left on its
+     * interface (an agent restart is no reboot), until the witness says its epoch still stands: its PostgreSQL is not
+     * even started (a read-only default would not stop a client that overrides it); a standby's starts.
+     */
+    private PairMachine resumeMachine() throws InterruptedException {
+        driver.standDown();
+        if (local.standbyData()) {
+            local.start();
+            driver.standbyReady();
+            return PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
+        }
+        local.fence(); // a postgres an earlier agent process left running is killed, not asked
+        long epoch = readEpoch();
+        Answer a = askWitness(Op.RENEW, epoch, null);
+        WitnessReply r = a.reply();
+        if (r.outcome() == WitnessReply.Outcome.GRANTED) {
+            PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, a.sentAt(), false, ha.timing(), now());
+            driver.unfence(epoch);
+            return machine;
+        }
+        awaitPeerDatabase();
+        rejoinAtStart(r.epoch(), r.holder());
+        saveEpoch(r.epoch());
+        return PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
+    }
+
+    private void supervise(PairMachine machine, long since) {
+        LOG.info(() -> "HA " + site + "/" + node + ": " + machine.state() + " of epoch " + machine.epoch()
+                + " after " + (now() - since) + " ms of bootstrap");
+        HaSupervisor s = new HaSupervisor(site, node, ha.timing(), machine, witness,
+                new EpochKeeping(driver, this::saveEpoch), events,
+                fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
+        s.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
+                ha.peerKey(), onPacket));
+        supervisor = s;
+    }
+
+    /**
+     * The site's point-in-time restore on this node, its primary ({@link PrimaryRestore}); {@code target} empty: to
+     * the last archived WAL. Blocks for the restore's length: call on the backup thread (never the HA thread or the
+     * agent's loop). Throws with the reason when refused or failed.
+     */
+    public String restore(Optional<java.time.Instant> target, io.geminik8s.agent.backup.PgBackRest tool)
+            throws InterruptedException {
+        HaSupervisor s = supervisor;
+        if (s == null) {
+            throw new IllegalStateException("no restore: HA is not running yet");
+        }
+        PairMachine.State state = s.state();
+        if ((state != PairMachine.State.PRIMARY && state != PairMachine.State.ALONE) || s.leaseUntil() <= now()
+                || s.rejoining()) {
+            throw new IllegalStateException("no restore: not the primary holding its epoch (" + state + ")");
+        }
+        supervisor = null; // backups, upgrades and force-promote see no supervisor while the restore runs
+        long since = now();
+        return new PrimaryRestore(ha.peerNode(), witness, driver, local, events).run(s, target, tool,
+                () -> supervise(resumeMachine(), since));
+    }
+
+    /**
+     * The hub's {@code backup-restore} on the backup thread (no backup meanwhile); fails at once without backups set
+     * up on this node ({@link #backups}).
+     */
+    public java.util.concurrent.CompletableFuture<String> restoreOnCommand(Optional<java.time.Instant> target) {
+        return backups == null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
+                "no restore: backups are not set up on this node (pg.socket-dir, pg.secret-file)"))
+                : backups.restoreNow(target, this::restore);
+    }
+
+    /** This standby rebuilt from its primary after the primary's restore ({@link HaSupervisor#rebuild}). */
+    public java.util.concurrent.CompletableFuture<String> rebuildStandby() {
+        HaSupervisor s = supervisor;
+        return s == null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
+                "no rebuild: HA is not running (a restore on this node?)")) : s.rebuild();
     }
 
     /**

@@ -4,6 +4,7 @@ import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.WitnessRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,6 +51,8 @@ public final class HaSupervisor implements AutoCloseable {
     private boolean writing;
 
     private volatile String peerProgress;
+    /** A rebuild asked for ({@link #rebuild}): the next rejoins re-clone, this completes at the first that works. */
+    private volatile CompletableFuture<String> rebuilt;
 
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
                         SiteDriver driver, HaEvents events) {
@@ -292,8 +295,13 @@ public final class HaSupervisor implements AutoCloseable {
     private void rejoin(long epoch, String holder) {
         long started = now();
         boolean ok = false;
+        CompletableFuture<String> asked = rebuilt;
         try {
-            driver.rejoin(epoch, holder);
+            if (asked != null) {
+                driver.reclone(epoch, holder);
+            } else {
+                driver.rejoin(epoch, holder);
+            }
             ok = true;
             event("ha.rejoined", Severity.INFO, "following " + holder, epoch, started);
         } catch (RuntimeException e) {
@@ -302,7 +310,32 @@ public final class HaSupervisor implements AutoCloseable {
                     started);
         }
         boolean done = ok;
+        if (ok && asked != null) {
+            rebuilt = null;
+            asked.complete("re-cloned from " + holder + " in " + (now() - started) + " ms; following epoch " + epoch);
+        }
         loop.execute(() -> apply(machine.rejoined(done, now())));
+    }
+
+    /**
+     * This standby re-cloned from the holder it follows (after the holder's point-in-time restore: its data is on a
+     * timeline the holder left). Completes once the copy streams; a failed copy is retried (the old data kept), as any
+     * rejoin; completes exceptionally at once when this node is no standby or rejoins already.
+     */
+    public CompletableFuture<String> rebuild() {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                List<Action> actions = machine.rebuild(now());
+                rebuilt = f;
+                journal.record("ha.rebuild", Severity.WARNING, "standby rebuild: a fresh copy of the primary's data",
+                        Map.of("epoch", Long.toString(machine.epoch())));
+                apply(actions);
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
     }
 
     /**

@@ -94,6 +94,14 @@ public final class NodeDriver implements SiteDriver {
     }
 
     @Override
+    public void reclone(long epoch, String holder) {
+        step("release the VIP", vip::release);
+        step("stop K3s", k3s::stop);
+        local.recloneFrom(peer); // the old data is kept aside until the copy is complete (DataSwap)
+        k3s.start();
+    }
+
+    @Override
     public boolean localAnswers() {
         return local.answers(1);
     }

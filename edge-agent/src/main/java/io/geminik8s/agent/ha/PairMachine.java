@@ -502,6 +502,26 @@ public final class PairMachine {
         return List.of();
     }
 
+    /**
+     * The operator's rebuild of this standby (after a point-in-time restore of the primary, docs/backup.md): its data
+     * belongs to a timeline the primary left, so it rejoins the holder it follows as if the epoch had moved. While the
+     * rejoin runs or is retried the node is no candidate (its data is no standby's yet).
+     *
+     * @throws IllegalStateException when this node is no standby, or rejoins already
+     */
+    public List<Action> rebuild(long now) {
+        if (state != State.STANDBY && state != State.CANDIDATE) {
+            throw new IllegalStateException("this node is " + state.name().toLowerCase(java.util.Locale.ROOT)
+                    + ": only a standby is rebuilt");
+        }
+        if (rejoining != null) {
+            throw new IllegalStateException("this node is rejoining " + rejoining + " already");
+        }
+        state = State.STANDBY;
+        lastPeerContact = now;
+        return List.of(rejoin(peer));
+    }
+
     /** Whether a rejoin is under way or to be retried. */
     public boolean rejoining() {
         return rejoining != null;

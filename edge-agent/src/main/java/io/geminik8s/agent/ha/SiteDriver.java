@@ -53,4 +53,9 @@ public interface SiteDriver {
 
     /** Follow {@code holder} in {@code epoch}: pg_rewind (or a fresh base backup), start as standby. */
     void rejoin(long epoch, String holder);
+
+    /** A rejoin by a fresh copy of the holder's data (no pg_rewind): a standby rebuilt after a restore. */
+    default void reclone(long epoch, String holder) {
+        rejoin(epoch, holder);
+    }
 }

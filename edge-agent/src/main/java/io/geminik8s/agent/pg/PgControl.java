@@ -112,6 +112,23 @@ public final class PgControl implements AutoCloseable {
         return socketDir;
     }
 
+    /**
+     * A server of the same kind (binaries, OS user, secret, TLS, runner) on another data directory, listening on
+     * loopback only at {@code port}: a restore test's scratch copy (io.geminik8s.agent.backup.RestoreTest).
+     */
+    public PgControl scratch(Path scratchData, int scratchPort, String scratchName) {
+        PgControl s = new PgControl(bin, scratchData, "127.0.0.1", scratchPort, scratchName, osUser, runner);
+        s.secret = secret;
+        s.clientNetwork = "127.0.0.1/32";
+        s.tls = tls;
+        return s;
+    }
+
+    /** The server's OS user (null: this process's own). */
+    public String osUser() {
+        return osUser;
+    }
+
     public Path dataDirectory() {
         return data;
     }

@@ -22,4 +22,23 @@ public interface BackupConfig {
     /** How long a {@code backup-run} command may wait at the broker and the node before it is answered expired. */
     @WithDefault("1h")
     Duration commandTtl();
+
+    /**
+     * How long a {@code backup-restore} or {@code standby-rebuild} command may wait at the broker and the node: a
+     * restore that arrives late would throw away what the site wrote meanwhile, so this is short.
+     */
+    @WithDefault("5m")
+    Duration restoreCommandTtl();
+
+    /** A restore not finished this long after its request no longer counts as running (state {@code expired}). */
+    @WithDefault("6h")
+    Duration restoreTimeout();
+
+    /**
+     * A site whose writing node reports a completed WAL segment waiting longer than this for the repository (plus
+     * the time since that report) counts in {@code gk8s_backups_archive_lagging}; reports older than a day are not
+     * counted (a node that stopped writing stops reporting).
+     */
+    @WithDefault("5m")
+    Duration archiveLagMax();
 }

@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code gk8s_backups_stale}: sites whose agents set up backups and whose newest good backup is older than
  * {@code gk8s.backup.stale-after} (or that have none that long after the set-up), from the nodes' backup events
- * (their partial index, V20). The alert Gk8sBackupsStale reads it (ops/prometheus).
+ * (their partial index, V20). The alert Gk8sBackupsStale reads it (ops/prometheus). {@code
+ * gk8s_backups_archive_lagging} and {@code gk8s_backups_archive_lag_max_seconds} from the writing nodes' newest
+ * {@code backup.archive} reports (V24's index); the alert Gk8sWalArchiveLag reads the first. {@code
+ * gk8s_backups_restore_test_failed}: sites whose newest restore test failed (alert Gk8sRestoreTestFailed).
  */
 @ApplicationScoped
 public class BackupGauges {
@@ -30,10 +33,31 @@ public class BackupGauges {
               GROUP BY site_id) s
             WHERE coalesce(good, first) < $1""";
 
+    /** Per site the newest archive report of the last day; the lag now as the API computes it. */
+    static final String ARCHIVE = """
+            SELECT count(*) FILTER (WHERE lag > $1) AS lagging, coalesce(max(lag), 0) AS max_lag FROM (
+              SELECT CASE WHEN lag_reported <= 0 THEN 0
+                          ELSE lag_reported + floor(extract(epoch FROM now() - ts))::bigint END AS lag
+              FROM (SELECT DISTINCT ON (site_id) site_id, ts,
+                           CASE WHEN attrs->>'lagSeconds' ~ '^[0-9]{1,12}$' THEN (attrs->>'lagSeconds')::bigint
+                                ELSE 0 END AS lag_reported
+                    FROM node_event WHERE type = 'backup.archive' AND ts > now() - interval '1 day'
+                    ORDER BY site_id, ts DESC) newest) l""";
+
+    /** Sites whose newest restore test (of the last week) failed. */
+    static final String TEST_FAILED = """
+            SELECT count(*) FILTER (WHERE type = 'backup.restore-test-failed') AS failed FROM (
+              SELECT DISTINCT ON (site_id) site_id, type FROM node_event
+              WHERE type IN ('backup.restore-tested', 'backup.restore-test-failed') AND ts > now() - interval '7 days'
+              ORDER BY site_id, ts DESC) newest""";
+
     private final Pool pool;
     private final BackupConfig config;
     private final HubConfig hub;
     private final AtomicLong stale = new AtomicLong();
+    private final AtomicLong lagging = new AtomicLong();
+    private final AtomicLong maxLag = new AtomicLong();
+    private final AtomicLong testFailed = new AtomicLong();
 
     public BackupGauges(Pool pool, BackupConfig config, HubConfig hub) {
         this.pool = pool;
@@ -45,6 +69,14 @@ public class BackupGauges {
         Gauge.builder("gk8s.backups.stale", stale, AtomicLong::get)
                 .description("Sites with backups set up whose newest good backup is older than gk8s.backup.stale-after")
                 .register(registry);
+        Gauge.builder("gk8s.backups.archive.lagging", lagging, AtomicLong::get)
+                .description("Sites whose writing node has a WAL segment waiting for the repository longer than"
+                        + " gk8s.backup.archive-lag-max").register(registry);
+        Gauge.builder("gk8s.backups.archive.lag.max.seconds", maxLag, AtomicLong::get)
+                .description("The longest a completed WAL segment has waited for the repository, over the fleet")
+                .register(registry);
+        Gauge.builder("gk8s.backups.restore.test.failed", testFailed, AtomicLong::get)
+                .description("Sites whose newest restore test (backup-verify) failed").register(registry);
         Periodic.every(vertx, config.checkInterval(), this::refresh);
     }
 
@@ -53,6 +85,14 @@ public class BackupGauges {
         OffsetDateTime cutoff = OffsetDateTime.now(ZoneOffset.UTC).minus(config.staleAfter());
         return pool.preparedQuery(STALE).execute(Tuple.of(cutoff))
                 .invoke(rows -> stale.set(rows.iterator().next().getLong("stale")))
+                .chain(() -> pool.preparedQuery(ARCHIVE).execute(Tuple.of(config.archiveLagMax().toSeconds())))
+                .invoke(rows -> {
+                    var r = rows.iterator().next();
+                    lagging.set(r.getLong("lagging"));
+                    maxLag.set(r.getLong("max_lag"));
+                })
+                .chain(() -> pool.preparedQuery(TEST_FAILED).execute())
+                .invoke(rows -> testFailed.set(rows.iterator().next().getLong("failed")))
                 .replaceWithVoid().ifNoItem().after(hub.dbTimeout()).fail();
     }
 }

@@ -53,6 +53,11 @@ public class BackupResource {
             + " ORDER BY type, ts DESC";
     private static final String RECENT = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
             + " WHERE site_id = $1 AND type IN ('backup.completed', 'backup.failed') ORDER BY ts DESC LIMIT 20";
+    private static final String ARCHIVE = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
+            + " WHERE site_id = $1 AND type = 'backup.archive' ORDER BY ts DESC LIMIT 1";
+    private static final String TESTED = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
+            + " WHERE site_id = $1 AND type IN ('backup.restore-tested', 'backup.restore-test-failed')"
+            + " ORDER BY ts DESC LIMIT 1";
     private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
             + " ORDER BY node_id";
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
@@ -95,11 +100,17 @@ public class BackupResource {
             BackupViews.BackupEvent lastGood = good;
             BackupViews.BackupEvent lastFailure = failure;
             boolean configured = first != null;
-            return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
-                List<BackupViews.BackupEvent> recent = new ArrayList<>();
-                rows.forEach(r -> recent.add(event(r)));
-                return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
-                        lastFailure, recent);
+            return pool.preparedQuery(ARCHIVE).execute(Tuple.of(id)).chain(a -> {
+                BackupViews.Archive archive = a.iterator().hasNext() ? archive(event(a.iterator().next())) : null;
+                return pool.preparedQuery(TESTED).execute(Tuple.of(id)).chain(t -> {
+                    BackupViews.BackupEvent tested = t.iterator().hasNext() ? event(t.iterator().next()) : null;
+                    return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
+                        List<BackupViews.BackupEvent> recent = new ArrayList<>();
+                        rows.forEach(r -> recent.add(event(r)));
+                        return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
+                                lastFailure, archive, tested, recent);
+                    });
+                });
             });
         }).ifNoItem().after(hub.dbTimeout()).fail();
     }
@@ -133,6 +144,19 @@ public class BackupResource {
                     new BackupViews.RunRequested(id, node, c.id(), type,
                             Instant.ofEpochMilli(expires).atOffset(ZoneOffset.UTC))).build());
         }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    /** The lag now: the reported age plus the report's own age while a segment waited (BackupGauges does the same). */
+    private BackupViews.Archive archive(BackupViews.BackupEvent report) {
+        long reported;
+        try {
+            reported = Long.parseLong(report.attrs().getOrDefault("lagSeconds", "0"));
+        } catch (NumberFormatException e) {
+            reported = 0;
+        }
+        long lag = reported <= 0 ? 0 : reported + Math.max(0, java.time.Duration.between(report.at(),
+                OffsetDateTime.now(ZoneOffset.UTC)).toSeconds());
+        return new BackupViews.Archive(lag, lag > config.archiveLagMax().toSeconds(), report);
     }
 
     private Uni<Void> site(String id) {

@@ -19,7 +19,16 @@ public final class BackupViews {
      * segment), the newest failure, whether backups were set up and are stale, and the recent backup events.
      */
     public record SiteBackups(String site, boolean configured, boolean stale, OffsetDateTime staleSince,
-                              BackupEvent lastGood, BackupEvent lastFailure, List<BackupEvent> recent) {
+                              BackupEvent lastGood, BackupEvent lastFailure, Archive archive,
+                              BackupEvent lastRestoreTest, List<BackupEvent> recent) {
+    }
+
+    /**
+     * WAL archiving from the writing node's newest {@code backup.archive} report: {@code lagSeconds} is the age of the
+     * oldest completed segment not yet in the repository now (the reported age plus the report's age while one
+     * waited; 0 when none did), {@code lagging} above {@code gk8s.backup.archive-lag-max}; {@code report} the event.
+     */
+    public record Archive(long lagSeconds, boolean lagging, BackupEvent report) {
     }
 
     /** The answer to a run-now request: the command sent, to which node. */

@@ -36,10 +36,13 @@ public class Ingest {
     private final LogBudget logs;
 
     private final io.geminik8s.hub.rollout.RotationResults results;
+    private final io.geminik8s.hub.backup.RestoreResults restores;
 
     public Ingest(Codec codec, PresenceBuffer buffer, HubConfig config, WitnessService witness,
-                  MeterRegistry registry, io.geminik8s.hub.rollout.RotationResults results) {
+                  MeterRegistry registry, io.geminik8s.hub.rollout.RotationResults results,
+                  io.geminik8s.hub.backup.RestoreResults restores) {
         this.results = results;
+        this.restores = restores;
         this.codec = codec;
         this.witness = witness;
         this.buffer = buffer;
@@ -77,6 +80,7 @@ public class Ingest {
             }
             if (m instanceof io.geminik8s.protocol.CommandResult r && !retained) {
                 results.accept(r);
+                restores.accept(r);
             }
         } catch (RuntimeException e) { // defence in depth: ingest must go on
             refused(topic, new DecodeError(DecodeError.Reason.MALFORMED_JSON, null, e.toString()));

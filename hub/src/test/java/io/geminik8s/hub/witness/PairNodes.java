@@ -23,18 +23,18 @@ import java.util.UUID;
  * The agents of one test site with HA on (real PostgreSQL on loopback, each node's VIP in a network namespace of its
  * own, the UDP peer link, a short lease), against the test hub; everything started is closed by {@link #close()}.
  */
-final class PairNodes implements AutoCloseable {
+public final class PairNodes implements AutoCloseable {
 
-    record Node(Agent agent, HaNode ha, AgentConfig config) {
+    public record Node(Agent agent, HaNode ha, AgentConfig config) {
     }
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private final List<String> namespaces = new ArrayList<>();
     private final String site;
-    final Path root;
+    public final Path root;
     private final Map<String, Integer> ports;
 
-    PairNodes(String site) throws Exception {
+    public PairNodes(String site) throws Exception {
         this.site = site;
         this.root = Files.createTempDirectory("gk8s-pair");
         new ProcessBuilder("chown", "postgres:", root.toString()).start().waitFor();
@@ -44,6 +44,12 @@ final class PairNodes implements AutoCloseable {
 
     /** Node {@code node} of the site (its namespace made once), started as {@code role}, with {@code extraEnv}. */
     Node start(String node, String role, Map<String, String> extraEnv) throws Exception {
+        return start(node, role, extraEnv, (agent, ha) -> { });
+    }
+
+    /** As {@link #start(String, String, Map)}, with {@code wire} called before the agent and HA start. */
+    public Node start(String node, String role, Map<String, String> extraEnv,
+                      java.util.function.BiConsumer<Agent, HaNode> wire) throws Exception {
         String peer = node.equals("a") ? "b" : "a";
         String ns = "gk8s-pair-" + node + "-" + ProcessHandle.current().pid();
         if (!namespaces.contains(ns)) {
@@ -68,13 +74,18 @@ final class PairNodes implements AutoCloseable {
         env.putAll(extraEnv);
         AgentConfig config = ConfigLoader.load(null, env);
         Agent agent = new Agent(config, Clock.systemUTC());
+        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
+        wire.accept(agent, ha);
         agent.start();
         await().atMost(Duration.ofSeconds(10)).until(agent::connected);
-        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
         open.add(agent);
         open.add(ha);
         ha.start();
         return new Node(agent, ha, config);
+    }
+
+    public String site() {
+        return site;
     }
 
     /** The VIP's namespace of {@code node}, for a VipControl. */
@@ -83,7 +94,7 @@ final class PairNodes implements AutoCloseable {
     }
 
     /** Stops a node as a power-off would and forgets it (its state folder stays, for a restart). */
-    void powerOff(Node n) throws Exception {
+    public void powerOff(Node n) throws Exception {
         n.ha().close();
         n.agent().close();
         open.remove(n.ha());

@@ -1,0 +1,89 @@
+package io.geminik8s.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gk8s backup restore --site S [--to TIME]}, {@code gk8s backup restores --site S} and {@code gk8s backup test
+ * --site S} (docs/backup.md).
+ */
+final class BackupRestoreCommand {
+
+    private static final List<Output.Column> COLUMNS = List.of(new Output.Column("RESTORE", "/id"),
+            new Output.Column("TO", "/to"), new Output.Column("PRIMARY", "/primary"),
+            new Output.Column("STANDBY", "/standby"), new Output.Column("STATE", "/state"),
+            new Output.Column("BY", "/requestedBy"), new Output.Column("AT", "/requestedAt"),
+            new Output.Column("MESSAGE", "/message"));
+
+    private BackupRestoreCommand() {
+    }
+
+    @Command(name = "restore", description = "Restore the site's datastore to a moment (operator): the primary restores"
+            + " from the repository (its K3s stopped meanwhile), then the standby is rebuilt from it; follow it with"
+            + " 'gk8s backup restores'. Everything the site wrote after that moment is lost.")
+    static final class Restore implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--site", required = true, description = "site id")
+        String site;
+        @Option(names = "--to", description = "an ISO-8601 time with its offset, e.g. 2026-11-30T01:03:28Z (default:"
+                + " the last archived WAL)")
+        String to;
+
+        @Override
+        public Integer call() {
+            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restores", Map.of(),
+                    to == null ? Map.of() : Map.of("to", to));
+            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
+            return 0;
+        }
+    }
+
+    @Command(name = "test", description = "Test a restore now (operator): the site's standby (else its primary)"
+            + " restores the newest backup into a scratch copy, starts and checks it; the outcome shows as the last"
+            + " restore test in 'gk8s backup list'.")
+    static final class Test implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--site", required = true, description = "site id")
+        String site;
+
+        @Override
+        public Integer call() {
+            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restore-tests", Map.of(), Map.of());
+            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+                    new Output.Column("NODE", "/node"), new Output.Column("COMMAND", "/commandId"),
+                    new Output.Column("EXPIRES", "/expiresAt")));
+            return 0;
+        }
+    }
+
+    @Command(name = "restores", description = "The site's recent restores and their state (restoring, rebuilding,"
+            + " done, failed, expired).")
+    static final class ListRestores implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--site", required = true, description = "site id")
+        String site;
+
+        @Override
+        public Integer call() {
+            JsonNode r = backup.root.client().get("/api/v1/sites/" + site + "/restores", Map.of());
+            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
+            return 0;
+        }
+    }
+}
