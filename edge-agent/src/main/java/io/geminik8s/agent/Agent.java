@@ -75,10 +75,12 @@ public final class Agent implements AutoCloseable {
     private final Link link;
     private final WitnessClient witness;
     private final java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
+    private final HealthShaper shaper;
 
     public Agent(AgentConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
+        this.shaper = new HealthShaper(HealthShaper.ackEvery(config.keepalive(), config.healthInterval()));
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gk8s-agent-" + config.site() + "-" + config.node());
             t.setDaemon(true);
@@ -131,6 +133,8 @@ public final class Agent implements AutoCloseable {
 
     /** The link counts as needed at once while the HA asks the witness repeatedly (failover, fence: every 0.5 s). */
     private static final Duration WITNESS_URGENCY = Duration.ofSeconds(5);
+    /** A QoS 1 health sample's PUBACK is awaited a health interval, at least this long (short test intervals). */
+    private static final long MIN_PUBACK_WAIT_MS = 5_000;
 
     private volatile RenewCommand renewals;
     private volatile io.geminik8s.agent.backup.BackupCommand backupCommand;
@@ -310,32 +314,24 @@ public final class Agent implements AutoCloseable {
             List<Health.CertExpiry> expiries = certs.probe();
             UpgradeCoordinator u = upgrades;
             long applied = u == null ? desired.generation() : Math.min(desired.generation(), u.settled());
-            Health.Runtime runtime = u == null ? null : runtimeToSend(runtime(u.runtime()), link.session());
-            send(new Health(v(), config.site(), config.node(), clock.millis(), s.cpuPct(), s.memUsedBytes(),
-                    s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(), s.uptimeS(),
-                    postgres(), expiries.isEmpty() ? null : expiries, applied == 0 ? null : applied,
-                    link.session(), samples.incrementAndGet(), runtime));
+            Health.Runtime runtime = u == null ? null : runtime(u.runtime());
+            long session = link.session();
+            HealthShaper.Shaped out = shaper.shape(new Health(v(), config.site(), config.node(), clock.millis(),
+                    s.cpuPct(), s.memUsedBytes(), s.memTotalBytes(), s.diskUsedBytes(), s.diskTotalBytes(),
+                    s.uptimeS(), postgres(), expiries.isEmpty() ? null : expiries, applied == 0 ? null : applied,
+                    session, samples.incrementAndGet(), runtime));
+            var sent = link.publish(Topics.topicOf(out.health()), codec.encode(out.health()), out.qos(), false);
+            if (out.qos() == 1) { // the broker's PUBACK proves the connection: none by the next sample, drop it
+                long wait = Math.max(config.healthInterval().toMillis(), MIN_PUBACK_WAIT_MS);
+                sent.orTimeout(wait, TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
+                    if (err instanceof java.util.concurrent.TimeoutException && link.session() == session) {
+                        link.drop("no PUBACK for a health sample within " + wait + " ms");
+                    }
+                });
+            }
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);
         }
-    }
-
-    private Health.Runtime runtimeSent;
-    private long runtimeSession = -1;
-    private int samplesWithoutRuntime;
-
-    /**
-     * The runtime section goes out when it changed, with a connection's first sample and at least every 10th:
-     * absent means unchanged (docs/protocol.md), which keeps the wire cost of an idle node where it was.
-     */
-    private synchronized Health.Runtime runtimeToSend(Health.Runtime now, long session) {
-        if (now.equals(runtimeSent) && session == runtimeSession && ++samplesWithoutRuntime < 10) {
-            return null;
-        }
-        runtimeSent = now;
-        runtimeSession = session;
-        samplesWithoutRuntime = 0;
-        return now;
     }
 
     /** What runs, with the agent's and PostgreSQL's versions beside K3s's. */

@@ -11,6 +11,7 @@ import java.util.Optional;
  * (session, sample), whichever replica receives which first, without trusting the node's clock.
  * {@code runtime} (1.3): what runs on the node now — versions, K3s readiness, the in-site upgrade's step — so that a
  * rollout proves a site by what runs, not by what was asked.
+ * A 1.4 sample without {@code session} is a delta of the connection's previous one ({@link HealthDelta}).
  */
 public record Health(
         String v,

@@ -6,7 +6,7 @@ package io.geminik8s.protocol;
  */
 public record SchemaVersion(int major, int minor) {
 
-    public static final SchemaVersion CURRENT = new SchemaVersion(1, 3);
+    public static final SchemaVersion CURRENT = new SchemaVersion(1, 4);
 
     public static SchemaVersion parse(String text) {
         if (text == null || !text.matches("\\d{1,4}\\.\\d{1,4}")) {

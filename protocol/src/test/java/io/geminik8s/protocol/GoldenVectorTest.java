@@ -83,6 +83,27 @@ class GoldenVectorTest {
     }
 
     @Test
+    void minor14AddsTheDeltaSampleThatTheReaderFillsIn() {
+        Health delta = codec.decode(Health.class, Golden.bytes("1.4", Kind.HEALTH)).orThrow();
+        assertEquals(true, HealthDelta.isDelta(delta), "1.4 without a session");
+        Health base = codec.decode(Health.class, Golden.bytes("1.3", Kind.HEALTH)).orThrow();
+        assertEquals(false, HealthDelta.isDelta(base), "a sample with a session is complete");
+        assertEquals(false, HealthDelta.isDelta(codec.decode(Health.class, Golden.bytes("1.1", Kind.HEALTH))
+                .orThrow()), "an unkeyed sample of an older minor is complete, as it always was");
+        Health filled = HealthDelta.over(delta, base);
+        assertEquals(1000004L, filled.session(), "the stored sample's session");
+        assertEquals(8L, filled.sample());
+        assertEquals(1795708860123L, filled.ts(), "the delta's own fields win");
+        assertEquals(3.2, filled.cpuPct());
+        assertEquals(base.pg(), filled.pg(), "what the delta leaves out is the stored sample's");
+        assertEquals(base.runtime(), filled.runtime());
+        assertEquals(10L, filled.appliedGeneration());
+        assertEquals(true, filled.newerThan(base));
+        assertEquals(true, HealthDelta.isDelta(codec.decode(Health.class, Golden.bytes("1.9", Kind.HEALTH))
+                .orThrow()), "so is a later minor's sample without a session: read, and filled in the same way");
+    }
+
+    @Test
     void anUnknownUpgradeStepOrOversizedVersionsAreRefused() {
         String step = "{\"v\":\"1.3\",\"site\":\"s\",\"node\":\"a\",\"runtime\":{\"upgrade\":"
                 + "{\"generation\":1,\"step\":\"rm -rf\"}}}";

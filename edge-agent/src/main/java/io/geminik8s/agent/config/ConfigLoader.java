@@ -32,13 +32,16 @@ public final class ConfigLoader {
               tls.truststore-password   its password
               tls.cert / tls.key        PEM certificate chain and unencrypted PKCS#8 key (instead of a keystore)
               tls.ca                    PEM CA bundle (instead of a truststore)
-              mqtt.keepalive-s          MQTT keepalive, seconds (default 30; 120 saves ~30 % of the wire bytes at
-                                        the cost of detection, docs/architecture.md). The MQTT client pings when it has
-                                        read nothing for this long, and a node at QoS 0 health reads nothing: one
-                                        ping exchange (~290 bytes with TLS) per keepalive. The broker closes a
-                                        silent node's connection after 1.5 x keepalive; the node notices a dead
-                                        connection within 2 x keepalive. A broker may impose its own (MQTT 5
-                                        Server Keep Alive): the agent logs the one in effect when it connects
+              mqtt.keepalive-s          MQTT keepalive, seconds (default 150): the agent notices a connection that
+                                        died without a reset within this long. Every (keepalive - 1) / health
+                                        interval-th health sample goes at QoS 1 (every 4th at the defaults) and the
+                                        broker's PUBACK proves the connection: none before the next sample, the
+                                        agent drops it and reconnects; the MQTT client pings only when it read
+                                        nothing for a keepalive (a keepalive not longer than the health interval:
+                                        QoS 0 only, a ping exchange, ~290 bytes with TLS, per keepalive). The broker
+                                        closes a silent node's connection after 1.5 x keepalive. A broker may impose
+                                        its own (MQTT 5 Server Keep Alive): the agent logs the one in effect when it
+                                        connects. Wire cost: docs/architecture.md
               mqtt.session-expiry-s     broker keeps the session and queued commands this long (default 86400)
               mqtt.will-delay-s         the broker publishes this node's Last Will only after it stayed away this
                                         long (MQTT 5 Will Delay), so a broker restart is no fleet death (default 60)
@@ -195,7 +198,7 @@ public final class ConfigLoader {
                     .toCharArray();
         }
         AgentConfig cfg = new AgentConfig(site, node, broker, plaintext, tls,
-                Duration.ofSeconds(number("mqtt.keepalive-s", 30, 1, 65535)),
+                Duration.ofSeconds(number("mqtt.keepalive-s", 150, 1, 65535)),
                 Duration.ofSeconds(number("mqtt.session-expiry-s", 86400, 0, 4294967295L)),
                 Duration.ofSeconds(number("mqtt.will-delay-s", 60, 0, 4294967295L)),
                 Duration.ofSeconds(number("health.interval-s", 30, 1, 86400)), journal,

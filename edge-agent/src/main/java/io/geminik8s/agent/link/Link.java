@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.geminik8s.agent.config.AgentConfig;
 import java.util.List;
@@ -174,6 +175,24 @@ public final class Link {
             });
         }
         return next;
+    }
+
+    /**
+     * Gives up a connection that no longer answers ({@code why}); it reconnects with the backoff. The DISCONNECT keeps
+     * the Last Will (reason 0x04), as a connection lost without one would: if the node does not come back within the
+     * will delay, the broker publishes it.
+     */
+    public void drop(String why) {
+        if (!connected.get() || stopping.get()) {
+            return;
+        }
+        LOG.warning(() -> "dropping the connection: " + why);
+        client.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+                .reasonString(why).send().whenComplete((ok, err) -> {
+                    if (err != null) {
+                        LOG.fine("disconnect: " + err.getMessage());
+                    }
+                });
     }
 
     public boolean connected() {

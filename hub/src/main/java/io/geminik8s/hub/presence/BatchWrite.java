@@ -6,6 +6,7 @@ import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Event;
 import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.HealthDelta;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -27,13 +28,16 @@ final class BatchWrite {
     // a health sample applies only if it is not older, by its order key, than the stored one (see Health.newerThan);
     // versions: the birth's, with the newest sample's runtime.versions (read from the components) merged over them,
     // unless that sample is of an older session than a birth applied now (the node restarted: the birth is newer)
-    private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (u.hsession IS NOT NULL"
-            + " AND (u.hsession, u.hsample) >= (n.health_session, n.health_sample))))";
+    // a 1.4 delta (no session) belongs to the stored sample's session and takes what it leaves out from that sample
+    private static final String HSESSION = "(CASE WHEN u.hdelta THEN n.health_session ELSE u.hsession END)";
+    private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (HSESSION IS NOT NULL"
+            + " AND (HSESSION, u.hsample) >= (n.health_session, n.health_sample))))";
     // a sample without runtime means "unchanged" (protocol 1.3: the agent sends it when it changed, with a
     // connection's first sample and every 10th): the stored one is kept beside the new sample
-    private static final String SAMPLE = "(u.health::jsonb || CASE WHEN jsonb_typeof(u.health::jsonb -> 'runtime') = 'object'"
+    private static final String SAMPLE = "(CASE WHEN u.hdelta THEN coalesce(n.health, '{}'::jsonb) || u.health::jsonb"
+            + " ELSE u.health::jsonb || CASE WHEN jsonb_typeof(u.health::jsonb -> 'runtime') = 'object'"
             + " OR jsonb_typeof(n.health -> 'runtime') IS DISTINCT FROM 'object' THEN '{}'::jsonb"
-            + " ELSE jsonb_build_object('runtime', n.health -> 'runtime') END)";
+            + " ELSE jsonb_build_object('runtime', n.health -> 'runtime') END END)";
     private static final String UPDATE_NODES = """
             UPDATE node n SET
               online = CASE WHEN u.online IS NULL OR (NOT u.online AND u.session < n.session) THEN n.online
@@ -48,7 +52,7 @@ final class BatchWrite {
               hostname = CASE WHEN u.bsession >= n.session THEN u.hostname ELSE n.hostname END,
               birth_versions = CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.birth_versions END,
               versions = (CASE WHEN u.bsession >= n.session THEN u.versions::jsonb ELSE n.birth_versions END)
-                         || CASE WHEN coalesce(CASE WHEN NEWER THEN u.hsession ELSE n.health_session END, 0)
+                         || CASE WHEN coalesce(CASE WHEN NEWER THEN HSESSION ELSE n.health_session END, 0)
                                       >= CASE WHEN u.bsession >= n.session THEN u.bsession ELSE 0 END
                                  THEN coalesce((CASE WHEN NEWER THEN SAMPLE ELSE n.health END)
                                                -> 'runtime' -> 'versions', '{}'::jsonb)
@@ -57,17 +61,19 @@ final class BatchWrite {
                                                    ELSE n.last_applied_generation END, u.hgen),
               health = CASE WHEN NEWER THEN SAMPLE ELSE n.health END,
               health_at = CASE WHEN NEWER THEN to_timestamp(u.health_at / 1000.0) ELSE n.health_at END,
-              health_session = CASE WHEN NEWER THEN u.hsession ELSE n.health_session END,
+              health_session = CASE WHEN NEWER THEN HSESSION ELSE n.health_session END,
               health_sample = CASE WHEN NEWER THEN u.hsample ELSE n.health_sample END,
               last_seen = CASE WHEN u.last_seen > 0 THEN greatest(n.last_seen, to_timestamp(u.last_seen / 1000.0))
                                ELSE n.last_seen END,
               updated_at = now()
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::bool[], $5::text[], $6::int8[], $7::text[],
                         $8::text[], $9::bool[], $10::text[], $11::text[], $12::text[], $13::int8[], $14::text[],
-                        $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[])
+                        $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[], $20::bool[])
               AS u(site, node, session, online, offline_reason, bsession, birth_role, health_role, repl,
-                   agent_version, hostname, versions, gen, health, health_at, last_seen, hgen, hsession, hsample)
-            WHERE n.site_id = u.site AND n.node_id = u.node""".replace("SAMPLE", SAMPLE).replace("NEWER", NEWER);
+                   agent_version, hostname, versions, gen, health, health_at, last_seen, hgen, hsession, hsample,
+                   hdelta)
+            WHERE n.site_id = u.site AND n.node_id = u.node""".replace("SAMPLE", SAMPLE).replace("NEWER", NEWER)
+            .replace("HSESSION", HSESSION);
     private static final String INSERT_EVENTS = """
             INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
             SELECT u.site, u.node, u.seq, to_timestamp(u.ts / 1000.0), u.type, u.severity, u.message, u.attrs::jsonb
@@ -99,7 +105,7 @@ final class BatchWrite {
                 versions = new String[n], health = new String[n];
         Long[] session = new Long[n], bsession = new Long[n], gen = new Long[n], healthAt = new Long[n],
                 lastSeen = new Long[n], hgen = new Long[n], hsession = new Long[n], hsample = new Long[n];
-        Boolean[] online = new Boolean[n], repl = new Boolean[n];
+        Boolean[] online = new Boolean[n], repl = new Boolean[n], hdelta = new Boolean[n];
         for (int i = 0; i < n; i++) {
             NodeDelta d = batch.nodes().get(i);
             site[i] = d.site;
@@ -124,6 +130,7 @@ final class BatchWrite {
                 hgen[i] = h.appliedGeneration();
                 hsession[i] = h.session();
                 hsample[i] = h.sample();
+                hdelta[i] = HealthDelta.isDelta(h);
                 if (h.pg() != null) {
                     healthRole[i] = h.pg().role().json();
                     repl[i] = h.pg().streaming();
@@ -146,7 +153,7 @@ final class BatchWrite {
             chain = chain.chain(() -> tx.preparedQuery(ENSURE_NODES).execute(Tuple.of(site, node)))
                     .chain(() -> tx.preparedQuery(UPDATE_NODES).execute(Tuple.from(new Object[] {site, node, session,
                             online, reason, bsession, birthRole, healthRole, repl, agentVersion, hostname, versions,
-                            gen, health, healthAt, lastSeen, hgen, hsession, hsample})));
+                            gen, health, healthAt, lastSeen, hgen, hsession, hsample, hdelta})));
         }
         if (!batch.events().isEmpty()) {
             chain = chain.chain(() -> tx.preparedQuery(INSERT_EVENTS).execute(eventTuple(batch.events())));

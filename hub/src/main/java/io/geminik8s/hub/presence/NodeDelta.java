@@ -2,6 +2,7 @@ package io.geminik8s.hub.presence;
 
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Health;
+import io.geminik8s.protocol.HealthDelta;
 import io.geminik8s.protocol.Status;
 
 /**
@@ -52,6 +53,9 @@ final class NodeDelta {
     }
 
     void health(Health h, boolean retained, long now) {
+        if (health != null && HealthDelta.isDelta(h)) {
+            h = HealthDelta.over(h, health); // a 1.4 delta: what it leaves out is as in the node's previous sample
+        }
         if (health == null || h.newerThan(health)) {
             health = h;
         }
@@ -80,6 +84,9 @@ final class NodeDelta {
     NodeDelta mergeOlder(NodeDelta old) {
         if (old.birth != null && (birth == null || old.birth.session() > birth.session())) {
             birth = old.birth;
+        }
+        if (old.health != null && health != null && HealthDelta.isDelta(health)) {
+            health = HealthDelta.over(health, old.health);
         }
         if (old.health != null && (health == null || !health.newerThan(old.health))) {
             health = old.health;

@@ -73,4 +73,23 @@ class NodeDeltaTest {
         assertEquals(8L, newer.birth.session(), "the older birth's inventory is kept");
         assertEquals(100, newer.lastSeen);
     }
+
+    @Test
+    void aDeltaInTheSameFlushIsFilledInFromTheSampleBeforeIt() {
+        NodeDelta d = new NodeDelta("s", "a");
+        Health complete = new Health("1.4", "s", "a", 1_000L, 1.0, 10L, 100L, 20L, 200L, 5L,
+                new Health.Pg(Role.STANDBY, 0L, true, null), null, 4L, 9L, 1L, null);
+        d.health(complete, false, 100);
+        d.health(new Health("1.4", "s", "a", 2_000L, 2.0, 11L, null, 21L, null, 6L, null, null, null, null, 2L, null),
+                false, 110);
+        assertEquals(new Health("1.4", "s", "a", 2_000L, 2.0, 11L, 100L, 21L, 200L, 6L, complete.pg(), null, 4L, 9L, 2L,
+                null), d.health, "one write for both, nothing the delta left out lost");
+        NodeDelta late = new NodeDelta("s", "a");
+        late.health(new Health("1.4", "s", "a", 3_000L, 3.0, 12L, null, 22L, null, 7L, null, null, null, null, 3L,
+                null), false, 120);
+        NodeDelta folded = late.mergeOlder(d); // the flush of d failed: folded under the newer one
+        assertEquals(9L, folded.health.session());
+        assertEquals(3L, folded.health.sample());
+        assertEquals(100L, folded.health.memTotalBytes());
+    }
 }
