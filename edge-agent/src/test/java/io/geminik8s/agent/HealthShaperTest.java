@@ -36,6 +36,7 @@ class HealthShaperTest {
         assertTrue(HealthDelta.isDelta(delta));
         assertNull(delta.memTotalBytes());
         assertNull(delta.pg());
+        assertNull(delta.uptimeS(), "the reader moves the uptime on by the time between the samples");
         assertEquals(102L, delta.memUsedBytes(), "what moves is sent every time");
         assertEquals(sample(7, 2, Role.PRIMARY), HealthDelta.over(delta, out.get(0).health()),
                 "the reader's fill-in gives the sample back");

@@ -99,6 +99,10 @@ class GoldenVectorTest {
         assertEquals(base.runtime(), filled.runtime());
         assertEquals(10L, filled.appliedGeneration());
         assertEquals(true, filled.newerThan(base));
+        assertNull(filled.uptimeS(), "no uptime stored, none made up");
+        Health withUptime = new Health(base.v(), base.site(), base.node(), base.ts(), null, null, null, null, null,
+                86400L, null, null, null, base.session(), base.sample(), null);
+        assertEquals(86430L, HealthDelta.over(delta, withUptime).uptimeS(), "a delta's uptime: 30 s on");
         assertEquals(true, HealthDelta.isDelta(codec.decode(Health.class, Golden.bytes("1.9", Kind.HEALTH))
                 .orThrow()), "so is a later minor's sample without a session: read, and filled in the same way");
     }

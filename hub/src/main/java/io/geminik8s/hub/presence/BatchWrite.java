@@ -32,9 +32,17 @@ final class BatchWrite {
     private static final String HSESSION = "(CASE WHEN u.hdelta THEN n.health_session ELSE u.hsession END)";
     private static final String NEWER = "(u.health IS NOT NULL AND (n.health_session IS NULL OR (HSESSION IS NOT NULL"
             + " AND (HSESSION, u.hsample) >= (n.health_session, n.health_sample))))";
-    // a sample without runtime means "unchanged" (protocol 1.3: the agent sends it when it changed, with a
-    // connection's first sample and every 10th): the stored one is kept beside the new sample
+    // a delta's uptime (it leaves it out): the stored one plus the seconds between the two samples' ts (HealthDelta)
+    private static final String UPTIME = "CASE WHEN u.health::jsonb ? 'uptimeS'"
+            + " OR jsonb_typeof(n.health -> 'uptimeS') IS DISTINCT FROM 'number'"
+            + " OR jsonb_typeof(n.health -> 'ts') IS DISTINCT FROM 'number' THEN '{}'::jsonb"
+            + " ELSE jsonb_build_object('uptimeS', (n.health ->> 'uptimeS')::int8"
+            + " + round((u.health_at - (n.health ->> 'ts')::int8) / 1000.0)::int8) END";
+    // a delta is laid over the stored sample; a complete sample without runtime means "runtime unchanged" (protocol
+    // 1.3: the agent sends it when it changed, with a connection's first sample and every 10th): the stored one is
+    // kept beside the new sample
     private static final String SAMPLE = "(CASE WHEN u.hdelta THEN coalesce(n.health, '{}'::jsonb) || u.health::jsonb"
+            + " || " + UPTIME
             + " ELSE u.health::jsonb || CASE WHEN jsonb_typeof(u.health::jsonb -> 'runtime') = 'object'"
             + " OR jsonb_typeof(n.health -> 'runtime') IS DISTINCT FROM 'object' THEN '{}'::jsonb"
             + " ELSE jsonb_build_object('runtime', n.health -> 'runtime') END END)";

@@ -49,9 +49,12 @@ class DeltaIngestTest {
         return given().get("/api/v1/sites/" + site).then().statusCode(200).extract().jsonPath();
     }
 
+    private static final long T0 = 1_795_708_800_000L;
+
+    /** A delta stamped {@code sample} × 30 s after T0, the complete sample's time. */
     private static Health delta(String site, long sample, double cpu) {
-        return new Health("1.4", site, "a", System.currentTimeMillis(), cpu, 11L * sample, null, 21L, null, 6L, null,
-                null, null, null, sample, null);
+        return new Health("1.4", site, "a", T0 + 30_000 * (sample - 1), cpu, 11L * sample, null, 21L, null, null,
+                null, null, null, null, sample, null);
     }
 
     @Test
@@ -59,7 +62,7 @@ class DeltaIngestTest {
         IngestProbe.awaitIngestReady();
         String site = "dl-" + UUID.randomUUID().toString().substring(0, 8);
         try (MqttPublisher mqtt = new MqttPublisher()) {
-            sendAndFlush(mqtt, new Health("1.4", site, "a", System.currentTimeMillis(), 1.0, 10L, 100L, 20L, 200L, 5L,
+            sendAndFlush(mqtt, new Health("1.4", site, "a", T0, 1.0, 10L, 100L, 20L, 200L, 5L,
                     new Health.Pg(Role.PRIMARY, 0L, null, null), null, 4L, SESSION, 1L,
                     new Health.Runtime(Map.of("k3s", "v1.31.5+k3s1"), true, true, null)), 1);
             sendAndFlush(mqtt, delta(site, 2, 2.0), 2);
@@ -73,6 +76,7 @@ class DeltaIngestTest {
             assertEquals("primary", after.getString("nodes[0].role"));
             assertEquals("v1.31.5+k3s1", after.getString("nodes[0].versions.k3s"));
             assertEquals(4, after.getInt("nodes[0].health.appliedGeneration"));
+            assertEquals(35, after.getInt("nodes[0].health.uptimeS"), "the stored uptime, 30 s on");
 
             sendAndFlush(mqtt, delta(site, 1, 9.0), 3); // an older delta written late changes nothing
             assertEquals(2.0f, site(site).getFloat("nodes[0].health.cpuPct"));
