@@ -323,11 +323,11 @@ public final class Agent implements AutoCloseable {
             var sent = link.publish(Topics.topicOf(out.health()), codec.encode(out.health()), out.qos(), false);
             if (out.qos() == 1) { // the broker's PUBACK proves the connection: none by the next sample, drop it
                 long wait = Math.max(config.healthInterval().toMillis(), MIN_PUBACK_WAIT_MS);
-                sent.orTimeout(wait, TimeUnit.MILLISECONDS).whenComplete((ok, err) -> {
-                    if (err instanceof java.util.concurrent.TimeoutException && link.session() == session) {
+                loop.schedule(() -> { // on the agent's own thread (orTimeout would start one more)
+                    if (!sent.isDone() && link.session() == session) {
                         link.drop("no PUBACK for a health sample within " + wait + " ms");
                     }
-                });
+                }, wait, TimeUnit.MILLISECONDS);
             }
         } catch (RuntimeException e) {
             LOG.warning("health sample failed: " + e);

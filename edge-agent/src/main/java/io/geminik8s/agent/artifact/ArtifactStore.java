@@ -33,7 +33,8 @@ public final class ArtifactStore {
 
     private final Path dir;
     private final PublicKey signingKey;
-    private final HttpClient http;
+    /** Made at the first download: most of the time there is none (~60 classes and a selector thread less). */
+    private HttpClient http;
     private final Duration timeout;
     /** The peer node's artifact folder ({@link PeerArtifactServer}), tried first for a fresh fetch; null: none. */
     private volatile URI peer;
@@ -43,8 +44,14 @@ public final class ArtifactStore {
         this.dir = dir;
         this.signingKey = signingKey;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return http;
     }
 
     /** Takes artifacts from the peer at {@code base} (e.g. http://10.0.0.2:7947/artifacts/) when it has them. */
@@ -121,7 +128,7 @@ public final class ArtifactStore {
         if (have > 0) {
             req.header("Range", "bytes=" + have + "-");
         }
-        HttpResponse<InputStream> r = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = http().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
         boolean resumed = r.statusCode() == 206;
         if (r.statusCode() != 200 && !resumed) {
             r.body().close();
