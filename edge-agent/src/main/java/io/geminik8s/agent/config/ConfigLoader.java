@@ -35,10 +35,11 @@ public final class ConfigLoader {
               mqtt.keepalive-s          MQTT keepalive, seconds (default 150): the agent notices a connection that
                                         died without a reset within this long. Every (keepalive - 1) / health
                                         interval-th health sample goes at QoS 1 (every 4th at the defaults) and the
-                                        broker's PUBACK proves the connection: none before the next sample, the
-                                        agent drops it and reconnects; the MQTT client pings only when it read
-                                        nothing for a keepalive (a keepalive not longer than the health interval:
-                                        QoS 0 only, a ping exchange, ~290 bytes with TLS, per keepalive). The broker
+                                        broker's PUBACK proves the connection: none by the time the next sample
+                                        is due (at least 5 s), the agent drops it and reconnects (Last Will kept);
+                                        the MQTT client pings only when it read nothing for a keepalive (a
+                                        keepalive not longer than the health interval: QoS 0 only, a ping
+                                        exchange, ~290 bytes with TLS, per keepalive). The broker
                                         closes a silent node's connection after 1.5 x keepalive. A broker may impose
                                         its own (MQTT 5 Server Keep Alive): the agent logs the one in effect when it
                                         connects. Wire cost: docs/architecture.md
