@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import io.geminik8s.agent.artifact.ArtifactStore;
 import io.geminik8s.protocol.Artifact;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -41,7 +37,7 @@ class ReviewProbeAgentTrialTest {
 
     @TempDir
     Path dir;
-    private HttpServer server;
+    private ServedFiles server;
     private final Map<String, byte[]> served = new ConcurrentHashMap<>();
     private final Map<String, byte[]> bundles = new ConcurrentHashMap<>();
     private KeyPair fleet;
@@ -53,17 +49,7 @@ class ReviewProbeAgentTrialTest {
     @BeforeEach
     void setUp() throws Exception {
         fleet = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", ex -> {
-            byte[] b = served.get(ex.getRequestURI().getPath());
-            ex.sendResponseHeaders(b == null ? 404 : 200, b == null ? -1 : b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                if (b != null) {
-                    out.write(b);
-                }
-            }
-        });
-        server.start();
+        server = new ServedFiles(served);
         home = Files.createDirectories(dir.resolve("home/runtime/bin")).getParent().getParent();
         Path java = home.resolve("runtime/bin/java");
         Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
@@ -73,7 +59,7 @@ class ReviewProbeAgentTrialTest {
 
     @AfterEach
     void tearDown() {
-        server.stop(0);
+        server.close();
     }
 
     /**
@@ -265,7 +251,7 @@ class ReviewProbeAgentTrialTest {
             }
         });
         served.put("/agent-" + version, bundle);
-        Artifact a = new Artifact("agent", version, "http://127.0.0.1:" + server.getAddress().getPort() + "/agent-"
+        Artifact a = new Artifact("agent", version, "http://127.0.0.1:" + server.port() + "/agent-"
                 + version, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bundle)),
                 (long) bundle.length, null).signedWith(fleet.getPrivate());
         ObjectMapper json = new ObjectMapper();

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import io.geminik8s.agent.artifact.ArtifactStore;
 import io.geminik8s.agent.k3s.K3sDriver;
 import io.geminik8s.protocol.Artifact;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +44,7 @@ class UpgradeCoordinatorTest {
 
     @TempDir
     Path dir;
-    private HttpServer server;
+    private ServedFiles server;
     private final Map<String, byte[]> served = new ConcurrentHashMap<>();
     private KeyPair fleet;
     private Path binary;
@@ -59,17 +55,7 @@ class UpgradeCoordinatorTest {
     @BeforeEach
     void setUp() throws Exception {
         fleet = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", ex -> {
-            byte[] b = served.get(ex.getRequestURI().getPath());
-            ex.sendResponseHeaders(b == null ? 404 : 200, b == null ? -1 : b.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                if (b != null) {
-                    out.write(b);
-                }
-            }
-        });
-        server.start();
+        server = new ServedFiles(served);
         binary = Files.createDirectories(dir.resolve("bin")).resolve("k3s");
         Files.write(binary, standIn(OLD));
         Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -77,7 +63,7 @@ class UpgradeCoordinatorTest {
 
     @AfterEach
     void tearDown() {
-        server.stop(0);
+        server.close();
     }
 
     static byte[] standIn(String version) throws Exception {
@@ -88,7 +74,7 @@ class UpgradeCoordinatorTest {
     /** A desired state of generation 7 naming K3s {@code version}, its artifact signed over {@code signedBytes}. */
     private UpgradeCoordinator.Desired desired(String version, byte[] signedBytes) throws Exception {
         served.putIfAbsent("/k3s-" + version, signedBytes);
-        Artifact a = new Artifact("k3s", version, "http://127.0.0.1:" + server.getAddress().getPort() + "/k3s-" + version,
+        Artifact a = new Artifact("k3s", version, "http://127.0.0.1:" + server.port() + "/k3s-" + version,
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(signedBytes)),
                 (long) signedBytes.length, null).signedWith(fleet.getPrivate());
         ObjectMapper json = new ObjectMapper();
