@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -53,6 +54,7 @@ public final class HaNode implements AutoCloseable {
             });
     private volatile HaSupervisor supervisor;
     private io.geminik8s.agent.backup.BackupLoop backups;
+    private java.util.function.Supplier<java.util.Map<String, ?>> backupSpec = java.util.Map::of;
 
     public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
         this.events = events;
@@ -98,12 +100,12 @@ public final class HaNode implements AutoCloseable {
                 long sentAt = a.sentAt();
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
                     local.fence();
-                    throw new IllegalStateException("site " + site + " already has epoch " + r.epoch() + " held by "
-                            + r.holder() + ": start " + node + " as standby (" + r.reason() + ")");
+                    machine = rebuildSite(r); // both nodes lost? only on an operator's authorization
+                } else {
+                    machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
+                    driver.unfence(1);
+                    saveEpoch(1);
                 }
-                machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
-                driver.unfence(1);
-                saveEpoch(1);
             } else {
                 awaitPeerDatabase();
                 local.cloneFrom(peer);
@@ -120,6 +122,47 @@ public final class HaNode implements AutoCloseable {
         if (backups != null) {
             backups.start();
         }
+    }
+
+    /**
+     * An empty node started as primary in a site that already has an epoch: the site's rebuild from its repository
+     * when an operator authorized one at the hub and the witness grants this node the next epoch ({@link
+     * SiteRebuild}); then the epoch renewed <em>after</em> the restore, the lease counted from that renew, and the
+     * node unfenced as primary with its peer not synchronous. Otherwise refused, telling the operator what to do.
+     */
+    private PairMachine rebuildSite(WitnessReply refused) throws InterruptedException {
+        String taken = "site " + site + " already has epoch " + refused.epoch() + " held by " + refused.holder();
+        if (backups == null) {
+            throw new IllegalStateException(taken + ": start " + node + " as standby (" + refused.reason() + "); it"
+                    + " cannot rebuild the site: backups are not set up on this node (pg.socket-dir, pg.secret-file)");
+        }
+        WitnessReply g = askWitness(Op.REBUILD, refused.epoch() + 1, null).reply();
+        if (g.outcome() != WitnessReply.Outcome.GRANTED) {
+            throw new IllegalStateException(taken + ": start " + node + " as standby; if both nodes of the site were"
+                    + " lost, authorize its rebuild from the backup repository with 'gk8s backup rebuild --site " + site
+                    + "' and start " + node + " again with an empty " + ha.pgData() + " (" + g.reason() + ")");
+        }
+        long epoch = g.epoch();
+        saveEpoch(epoch);
+        Optional<java.time.Instant> target = Optional.ofNullable(g.rebuildTo()).map(java.time.Instant::parse);
+        SiteRebuild rebuild = new SiteRebuild(site, local, backups, backupSpec, events, BOOTSTRAP_PATIENCE);
+        long t0 = now();
+        rebuild.run(epoch, target);
+        Map<String, String> attrs = new java.util.LinkedHashMap<>(Map.of("epoch", Long.toString(epoch), "target",
+                target.map(java.time.Instant::toString).orElse("latest")));
+        Answer renewed = askWitness(Op.RENEW, epoch, null); // sent after the restore: the lease runs from here
+        if (renewed.reply().outcome() != WitnessReply.Outcome.GRANTED) {
+            IllegalStateException e = new IllegalStateException("site " + site + " restored for epoch " + epoch
+                    + ", but the witness did not renew it: " + renewed.reply().reason() + "; the data stays fenced");
+            rebuild.failed(attrs, e);
+            throw e;
+        }
+        PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, renewed.sentAt(), false, ha.timing(), now());
+        driver.unfence(epoch);
+        attrs.put("tookMs", Long.toString(now() - t0));
+        rebuild.completed(attrs, node + " rebuilt site " + site + " from its backup repository and holds epoch "
+                + epoch + " (" + (now() - t0) + " ms); " + ha.peerNode() + " joins it as standby");
+        return machine;
     }
 
     /**
@@ -246,6 +289,7 @@ public final class HaNode implements AutoCloseable {
         if (ha.pgSocketDir() == null || ha.pgSecret() == null) {
             return Optional.empty();
         }
+        backupSpec = spec;
         var service = new io.geminik8s.agent.backup.BackupService(
                 new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir()),
                 io.geminik8s.agent.backup.BackupKey.of(ha.pgSecret()), java.time.Clock.systemUTC(), events::record);

@@ -41,4 +41,11 @@ public interface BackupConfig {
      */
     @WithDefault("5m")
     Duration archiveLagMax();
+
+    /**
+     * How long an operator's rebuild of a site whose nodes were both lost ({@code gk8s backup rebuild}) waits for a
+     * fresh node to take it (the witness's {@code rebuild}); then {@code expired}, and nothing is granted.
+     */
+    @WithDefault("1h")
+    Duration rebuildTtl();
 }
