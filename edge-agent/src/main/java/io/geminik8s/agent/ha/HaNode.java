@@ -107,8 +107,7 @@ public final class HaNode implements AutoCloseable {
                     saveEpoch(1);
                 }
             } else {
-                awaitPeerDatabase();
-                local.cloneFrom(peer);
+                cloneAtStart();
                 driver.standbyReady();
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             }
@@ -394,6 +393,29 @@ public final class HaNode implements AutoCloseable {
                     throw e;
                 }
                 LOG.warning("HA " + site + "/" + node + ": rejoining " + holder + " failed, again in "
+                        + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
+                TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
+            }
+        }
+    }
+
+    /**
+     * A fresh standby's copy of its peer, tried again every 5 s when it fails (bounded by BOOTSTRAP_PATIENCE): the peer
+     * may be a node rebuilding the site from its repository, whose server runs only for the restore's recovery
+     * before it stops and starts again as primary. A failed copy leaves the data directory as it was (empty).
+     */
+    private void cloneAtStart() throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        while (true) {
+            awaitPeerDatabase();
+            try {
+                local.cloneFrom(peer);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warning("HA " + site + "/" + node + ": copying " + ha.peerNode() + " failed, again in "
                         + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
                 TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
             }

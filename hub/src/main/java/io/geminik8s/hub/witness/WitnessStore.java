@@ -34,10 +34,16 @@ public class WitnessStore {
     private static final String GRANT = "INSERT INTO site_epoch_grant (site_id, epoch, holder, granted_ms, reason)"
             + " VALUES ($1, $2, $3, $4, $5)";
 
-    /** The site's rebuild authorization still waiting (docs/backup.md), locked, with the nodes the hub knows. */
+    /**
+     * The site's rebuild authorization still waiting (docs/backup.md), locked, with the site's nodes: the two of its
+     * enrolled pair (site_pair, the only ids that may enroll) or, without one, those that ever sent a birth (a
+     * message of another kind alone does not make a node one of the site's).
+     */
     private static final String WAITING = """
-            SELECT r.id, r.target, (SELECT coalesce(array_agg(n.node_id ORDER BY n.node_id), '{}') FROM node n
-                          WHERE n.site_id = r.site_id) AS nodes
+            SELECT r.id, r.target, coalesce(
+                (SELECT array_agg(k ORDER BY k) FROM site_pair p, jsonb_object_keys(p.nodes) k WHERE p.site_id = r.site_id),
+                (SELECT coalesce(array_agg(n.node_id ORDER BY n.node_id), '{}') FROM node n
+                 WHERE n.site_id = r.site_id AND n.session > 0)) AS nodes
             FROM site_rebuild r WHERE r.site_id = $1 AND r.state = 'waiting' AND r.expires_at > now() FOR UPDATE OF r""";
     private static final String TAKE = "UPDATE site_rebuild SET state = 'restoring', node_id = $2, epoch = $3,"
             + " granted_at = now(), updated_at = now(), message = $4 WHERE id = $1 AND state = 'waiting'";
