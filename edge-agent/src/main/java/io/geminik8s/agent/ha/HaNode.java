@@ -125,43 +125,20 @@ public final class HaNode implements AutoCloseable {
 
     /**
      * An empty node started as primary in a site that already has an epoch: the site's rebuild from its repository
-     * when an operator authorized one at the hub and the witness grants this node the next epoch ({@link
-     * SiteRebuild}); then the epoch renewed <em>after</em> the restore, the lease counted from that renew, and the
-     * node unfenced as primary with its peer not synchronous. Otherwise refused, telling the operator what to do.
+     * when an operator authorized one ({@link SiteRebuild#bootstrap}); otherwise refused, telling the operator what
+     * to do.
      */
     private PairMachine rebuildSite(WitnessReply refused) throws InterruptedException {
-        String taken = "site " + site + " already has epoch " + refused.epoch() + " held by " + refused.holder();
         if (backups == null) {
-            throw new IllegalStateException(taken + ": start " + node + " as standby (" + refused.reason() + "); it"
-                    + " cannot rebuild the site: backups are not set up on this node (pg.socket-dir, pg.secret-file)");
+            throw new IllegalStateException("site " + site + " already has epoch " + refused.epoch() + " held by "
+                    + refused.holder() + ": start " + node + " as standby (" + refused.reason() + "); it cannot"
+                    + " rebuild the site: backups are not set up on this node (pg.socket-dir, pg.secret-file)");
         }
-        WitnessReply g = askWitness(Op.REBUILD, refused.epoch() + 1, null).reply();
-        if (g.outcome() != WitnessReply.Outcome.GRANTED) {
-            throw new IllegalStateException(taken + ": start " + node + " as standby; if both nodes of the site were"
-                    + " lost, authorize its rebuild from the backup repository with 'gk8s backup rebuild --site " + site
-                    + "' and start " + node + " again with an empty " + ha.pgData() + " (" + g.reason() + ")");
-        }
-        long epoch = g.epoch();
-        saveEpoch(epoch);
-        Optional<java.time.Instant> target = Optional.ofNullable(g.rebuildTo()).map(java.time.Instant::parse);
-        SiteRebuild rebuild = new SiteRebuild(site, local, backups, backupSpec, events, BOOTSTRAP_PATIENCE);
-        long t0 = now();
-        rebuild.run(epoch, target);
-        Map<String, String> attrs = new java.util.LinkedHashMap<>(Map.of("epoch", Long.toString(epoch), "target",
-                target.map(java.time.Instant::toString).orElse("latest")));
-        Answer renewed = askWitness(Op.RENEW, epoch, null); // sent after the restore: the lease runs from here
-        if (renewed.reply().outcome() != WitnessReply.Outcome.GRANTED) {
-            IllegalStateException e = new IllegalStateException("site " + site + " restored for epoch " + epoch
-                    + ", but the witness did not renew it: " + renewed.reply().reason() + "; the data stays fenced");
-            rebuild.failed(attrs, e);
-            throw e;
-        }
-        PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, renewed.sentAt(), false, ha.timing(), now());
-        driver.unfence(epoch);
-        attrs.put("tookMs", Long.toString(now() - t0));
-        rebuild.completed(attrs, node + " rebuilt site " + site + " from its backup repository and holds epoch "
-                + epoch + " (" + (now() - t0) + " ms); " + ha.peerNode() + " joins it as standby");
-        return machine;
+        return new SiteRebuild(site, local, backups, backupSpec, events, BOOTSTRAP_PATIENCE).bootstrap(node, ha,
+                refused, (op, epoch) -> {
+                    Answer a = askWitness(op, epoch, null);
+                    return new SiteRebuild.Sent(a.reply(), a.sentAt());
+                }, this::saveEpoch, driver::unfence);
     }
 
     /**

@@ -2,9 +2,12 @@ package io.geminik8s.agent.ha;
 
 import io.geminik8s.agent.backup.BackupLoop;
 import io.geminik8s.agent.backup.BackupRestore;
+import io.geminik8s.agent.config.HaSettings;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.protocol.Severity;
+import io.geminik8s.protocol.WitnessReply;
+import io.geminik8s.protocol.WitnessRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -54,6 +58,55 @@ final class SiteRebuild {
         this.patience = patience;
     }
 
+    /** A witness answer with the send time of the request it answers (for the lease). */
+    record Sent(WitnessReply reply, long sentAt) {
+    }
+
+    /** Asks the witness until it answers (bounded by the bootstrap's patience). */
+    interface Witness {
+        Sent ask(WitnessRequest.Op op, long epoch) throws InterruptedException;
+    }
+
+    /**
+     * The bootstrap of an empty node started as primary whose {@code promote} for epoch 1 was {@code refused}: asks
+     * {@code rebuild} for the next epoch; granted, restores ({@link #run}), renews the epoch <em>after</em> the
+     * restore and unfences: the machine starts as primary with its lease counted from that renew's send time, its
+     * peer not synchronous. Refused: throws telling the operator what to do.
+     */
+    PairMachine bootstrap(String node, HaSettings ha, WitnessReply refused, Witness witness, LongConsumer saveEpoch,
+                          LongConsumer unfence) throws InterruptedException {
+        WitnessReply g = witness.ask(WitnessRequest.Op.REBUILD, refused.epoch() + 1).reply();
+        if (g.outcome() != WitnessReply.Outcome.GRANTED) {
+            throw new IllegalStateException("site " + site + " already has epoch " + refused.epoch() + " held by "
+                    + refused.holder() + ": start " + node + " as standby; if both nodes of the site were lost,"
+                    + " authorize its rebuild from the backup repository with 'gk8s backup rebuild --site " + site
+                    + "' and start " + node + " again with an empty " + ha.pgData() + " (" + g.reason() + ")");
+        }
+        long epoch = g.epoch();
+        saveEpoch.accept(epoch);
+        Optional<Instant> target = Optional.ofNullable(g.rebuildTo()).map(Instant::parse);
+        long t0 = System.nanoTime();
+        run(epoch, target);
+        Map<String, String> attrs = new LinkedHashMap<>(Map.of("epoch", Long.toString(epoch), "target",
+                target.map(Instant::toString).orElse("latest")));
+        Sent renewed = witness.ask(WitnessRequest.Op.RENEW, epoch); // after the restore: the lease runs from here
+        if (renewed.reply().outcome() != WitnessReply.Outcome.GRANTED) {
+            IllegalStateException e = new IllegalStateException("site " + site + " restored for epoch " + epoch
+                    + ", but the witness did not renew it: " + renewed.reply().reason() + "; the data stays fenced");
+            failed(attrs, e);
+            throw e;
+        }
+        PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, renewed.sentAt(), false, ha.timing(),
+                System.nanoTime() / 1_000_000);
+        unfence.accept(epoch);
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        attrs.put("tookMs", Long.toString(took));
+        events.record("backup.rebuild-completed", Severity.WARNING, node + " rebuilt site " + site + " from its"
+                + " backup repository and holds epoch " + epoch + " (" + took + " ms); " + ha.peerNode()
+                + " joins it as standby", attrs);
+        return machine;
+    }
+
     /** Restores for {@code epoch}; the server is stopped afterwards. Throws with the reason (journaled). */
     void run(long epoch, Optional<Instant> target) throws InterruptedException {
         String to = target.map(Instant::toString).orElse("latest");
@@ -83,11 +136,6 @@ final class SiteRebuild {
             throw new IllegalStateException("rebuild of site " + site + " failed: " + message(e instanceof
                     ExecutionException ? e.getCause() : e), e);
         }
-    }
-
-    /** After the renew: the site is back. */
-    void completed(Map<String, String> extra, String summary) {
-        events.record("backup.rebuild-completed", Severity.WARNING, summary, extra);
     }
 
     void failed(Map<String, String> attrs, Throwable e) {

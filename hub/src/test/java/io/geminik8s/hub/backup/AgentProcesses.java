@@ -95,6 +95,7 @@ final class AgentProcesses implements AutoCloseable {
         }
     }
 
+    /** Kills what runs; the agents' and PostgreSQL's logs kept in {@code target/agent-processes/<site>/}. */
     @Override
     public void close() throws Exception {
         for (String node : List.copyOf(running.keySet())) {
@@ -102,6 +103,12 @@ final class AgentProcesses implements AutoCloseable {
         }
         for (Process p : all) {
             p.destroyForcibly();
+        }
+        Path keep = Files.createDirectories(Path.of("target/agent-processes").resolve(pair.site()));
+        try (var files = Files.list(pair.root)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, keep.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 }
