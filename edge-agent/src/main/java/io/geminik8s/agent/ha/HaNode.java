@@ -94,15 +94,20 @@ public final class HaNode implements AutoCloseable {
         local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
-                local.initPrimary(ha.pgTrustedNetwork());
-                Answer a = askWitness(Op.PROMOTE, 1, 0L);
-                WitnessReply r = a.reply();
-                long sentAt = a.sentAt();
+                WitnessReply r = askWitness(Op.PROMOTE, 1, 0L).reply();
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
-                    local.fence();
                     machine = rebuildSite(r); // both nodes lost? only on an operator's authorization
                 } else {
-                    machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
+                    // the cluster is made only once epoch 1 is this node's: a fresh standby never copies an empty
+                    // cluster of a node the site turns out to refuse; the lease runs from a renew sent after initdb
+                    local.initPrimary(ha.pgTrustedNetwork());
+                    Answer renewed = askWitness(Op.RENEW, 1, null);
+                    if (renewed.reply().outcome() != WitnessReply.Outcome.GRANTED) {
+                        local.fence();
+                        throw new IllegalStateException("epoch 1 of site " + site + " was granted to " + node
+                                + " but not renewed after initdb: " + renewed.reply().reason());
+                    }
+                    machine = PairMachine.primary(ha.peerNode(), 1, renewed.sentAt(), false, ha.timing(), now());
                     driver.unfence(1);
                     saveEpoch(1);
                 }

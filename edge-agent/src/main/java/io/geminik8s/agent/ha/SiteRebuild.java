@@ -115,8 +115,10 @@ final class SiteRebuild {
                 + " repository (epoch " + epoch + ", to " + to + ")", attrs);
         try {
             BackupSpec backup = awaitSpec();
-            local.fence(); // the bootstrap's own fresh initdb: killed if it still runs, then thrown away
-            emptyDataDirectory(local.dataDirectory());
+            if (Files.isDirectory(local.dataDirectory())) { // nothing runs there: the bootstrap made no cluster
+                emptyDataDirectory(local.dataDirectory());
+            }
+            new io.geminik8s.agent.pg.PgArchive(local).privateDirectory(local.dataDirectory());
             backups.restoreNow(target, (t, tool) -> {
                 BackupRestore.Took r = BackupRestore.restore(local, tool, t);
                 // archive_command as this node's configuration has it (the restored one names the backup's node's);
@@ -131,8 +133,10 @@ final class SiteRebuild {
             LOG.info(() -> "site " + site + " restored from its repository for epoch " + epoch + ": " + attrs);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
             failed(attrs, e instanceof ExecutionException ? e.getCause() : e);
-            local.fence();
-            emptyDataDirectory(local.dataDirectory()); // a half-restored directory never starts as the holder's
+            local.kill();
+            if (Files.isDirectory(local.dataDirectory())) { // a half-restored directory never starts as the holder's
+                emptyDataDirectory(local.dataDirectory());
+            }
             throw new IllegalStateException("rebuild of site " + site + " failed: " + message(e instanceof
                     ExecutionException ? e.getCause() : e), e);
         }
