@@ -83,10 +83,12 @@ final class SiteRebuild {
                     + "' and start " + node + " again with an empty " + ha.pgData() + " (" + g.reason() + ")");
         }
         long epoch = g.epoch();
-        saveEpoch.accept(epoch);
         Optional<Instant> target = Optional.ofNullable(g.rebuildTo()).map(Instant::parse);
         long t0 = System.nanoTime();
         run(epoch, target);
+        // kept only now: an agent that dies during the restore does not resume a half-restored directory as the
+        // holder of the epoch at its next start (it finds no epoch it held, and never writes)
+        saveEpoch.accept(epoch);
         Map<String, String> attrs = new LinkedHashMap<>(Map.of("epoch", Long.toString(epoch), "target",
                 target.map(Instant::toString).orElse("latest")));
         Sent renewed = witness.ask(WitnessRequest.Op.RENEW, epoch); // after the restore: the lease runs from here
