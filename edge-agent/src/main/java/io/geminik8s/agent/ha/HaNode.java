@@ -102,8 +102,7 @@ public final class HaNode implements AutoCloseable {
                             + r.holder() + ": start " + node + " as standby (" + r.reason() + ")");
                 }
                 machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
-                driver.unfence(1);
-                saveEpoch(1);
+                saveEpoch(1); // written before it writes: the supervisor starts it (supervise)
             } else {
                 awaitPeerDatabase();
                 local.cloneFrom(peer);
@@ -138,10 +137,8 @@ public final class HaNode implements AutoCloseable {
         long epoch = readEpoch();
         Answer a = askWitness(Op.RENEW, epoch, null);
         WitnessReply r = a.reply();
-        if (r.outcome() == WitnessReply.Outcome.GRANTED) {
-            PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, a.sentAt(), false, ha.timing(), now());
-            driver.unfence(epoch);
-            return machine;
+        if (r.outcome() == WitnessReply.Outcome.GRANTED) { // writes again once supervised (supervise)
+            return PairMachine.primary(ha.peerNode(), epoch, a.sentAt(), false, ha.timing(), now());
         }
         awaitPeerDatabase();
         rejoinAtStart(r.epoch(), r.holder());
@@ -149,14 +146,20 @@ public final class HaNode implements AutoCloseable {
         return PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
     }
 
+    /**
+     * Runs {@code machine}; a node holding its epoch (a new primary, or one the witness renewed at start) starts
+     * PostgreSQL writable, the VIP and K3s under the supervisor's lease guard ({@link HaSupervisor#start(
+     * java.util.function.Function, HaSupervisor.Resume)}), never before it: a start slower than the lease would
+     * otherwise write unguarded past the lease the witness counts.
+     */
     private void supervise(PairMachine machine, long since) {
-        LOG.info(() -> "HA " + site + "/" + node + ": " + machine.state() + " of epoch " + machine.epoch()
-                + " after " + (now() - since) + " ms of bootstrap");
         HaSupervisor s = new HaSupervisor(site, node, ha.timing(), machine, witness,
                 new EpochKeeping(driver, this::saveEpoch), events,
                 fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
         s.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
-                ha.peerKey(), onPacket));
+                ha.peerKey(), onPacket), new HaSupervisor.Resume(driver::startDatabase, driver::takeServices));
+        LOG.info(() -> "HA " + site + "/" + node + ": " + s.state() + " of epoch " + s.epoch()
+                + " after " + (now() - since) + " ms of bootstrap");
         supervisor = s;
     }
 
