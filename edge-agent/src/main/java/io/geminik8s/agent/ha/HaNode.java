@@ -108,8 +108,7 @@ public final class HaNode implements AutoCloseable {
                                 + " but not renewed after initdb: " + renewed.reply().reason());
                     }
                     machine = PairMachine.primary(ha.peerNode(), 1, renewed.sentAt(), false, ha.timing(), now());
-                    driver.unfence(1);
-                    saveEpoch(1);
+                    saveEpoch(1); // written before it writes: the supervisor starts it (supervise)
                 }
             } else {
                 cloneAtStart();
@@ -143,7 +142,7 @@ public final class HaNode implements AutoCloseable {
                 refused, (op, epoch) -> {
                     Answer a = askWitness(op, epoch, null);
                     return new SiteRebuild.Sent(a.reply(), a.sentAt());
-                }, this::saveEpoch, driver::unfence);
+                }, this::saveEpoch);
     }
 
     /**
@@ -162,10 +161,8 @@ public final class HaNode implements AutoCloseable {
         long epoch = readEpoch();
         Answer a = askWitness(Op.RENEW, epoch, null);
         WitnessReply r = a.reply();
-        if (r.outcome() == WitnessReply.Outcome.GRANTED) {
-            PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, a.sentAt(), false, ha.timing(), now());
-            driver.unfence(epoch);
-            return machine;
+        if (r.outcome() == WitnessReply.Outcome.GRANTED) { // writes again once supervised (supervise)
+            return PairMachine.primary(ha.peerNode(), epoch, a.sentAt(), false, ha.timing(), now());
         }
         awaitPeerDatabase();
         rejoinAtStart(r.epoch(), r.holder());
@@ -173,14 +170,20 @@ public final class HaNode implements AutoCloseable {
         return PairMachine.standby(ha.peerNode(), r.epoch(), ha.timing(), now());
     }
 
+    /**
+     * Runs {@code machine}; a node holding its epoch (a new primary, or one the witness renewed at start) starts
+     * PostgreSQL writable, the VIP and K3s under the supervisor's lease guard ({@link HaSupervisor#start(
+     * java.util.function.Function, HaSupervisor.Resume)}), never before it: a start slower than the lease would
+     * otherwise write unguarded past the lease the witness counts.
+     */
     private void supervise(PairMachine machine, long since) {
-        LOG.info(() -> "HA " + site + "/" + node + ": " + machine.state() + " of epoch " + machine.epoch()
-                + " after " + (now() - since) + " ms of bootstrap");
         HaSupervisor s = new HaSupervisor(site, node, ha.timing(), machine, witness,
                 new EpochKeeping(driver, this::saveEpoch), events,
                 fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
         s.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
-                ha.peerKey(), onPacket));
+                ha.peerKey(), onPacket), new HaSupervisor.Resume(driver::startDatabase, driver::takeServices));
+        LOG.info(() -> "HA " + site + "/" + node + ": " + s.state() + " of epoch " + s.epoch()
+                + " after " + (now() - since) + " ms of bootstrap");
         supervisor = s;
     }
 

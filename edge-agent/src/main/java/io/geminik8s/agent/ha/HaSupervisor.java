@@ -78,15 +78,39 @@ public final class HaSupervisor implements AutoCloseable {
         this.guard = new LeaseGuard(driver, watchdogs, (by, generation) -> loop.execute(() -> fired(by, generation)));
     }
 
+    /**
+     * How an agent's start writes again as holder of its epoch: {@code database} starts PostgreSQL writable (seconds
+     * to minutes: crash recovery), {@code services} then takes the VIP and starts K3s.
+     */
+    public record Resume(Runnable database, Runnable services) {
+    }
+
     /** Starts with the given peer link (its packets are handed to this supervisor's thread). */
     public void start(java.util.function.Function<Consumer<PeerLink.Packet>, PeerLink> link) {
+        start(link, null);
+    }
+
+    /**
+     * Starts with the given peer link; {@code resume} (non-null for a machine that holds its epoch, at an agent's
+     * start) writes again <em>under supervision</em>: the fence timer and the watchdog are armed on the lease and the
+     * loop already heartbeats and renews while PostgreSQL starts on the caller's thread — a start that outlasts the
+     * lease (a long crash recovery, the peer promoted meanwhile) is fenced at the deadline like any writer, one the
+     * peer's acks or the hub keep vouching for goes on. The VIP and K3s are taken on the loop afterwards, only if the
+     * node still holds its lease. Returns then; throws what the database's start threw while the lease held (this
+     * supervisor closed).
+     */
+    public void start(java.util.function.Function<Consumer<PeerLink.Packet>, PeerLink> link, Resume resume) {
         this.peer = link.apply(p -> loop.execute(() -> onPacket(p)));
         PairMachine.State s = machine.state();
-        writing = s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE;
-        if (writing) {
+        boolean holds = s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE;
+        writing = holds;
+        if (holds) {
             guard.arm(machine.epoch(), machine.leaseUntil());
         }
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
+        if (resume != null && holds) {
+            resume(resume);
+        }
         // the database probes may block: they run beside the loop and hand their answers over
         probe.scheduleAtFixedRate(() -> {
             boolean answers = driver.localAnswers();
@@ -102,6 +126,50 @@ public final class HaSupervisor implements AutoCloseable {
                 }
             });
         }, 0, Math.max(10, timing.peerSilenceMs() / 3), TimeUnit.MILLISECONDS);
+    }
+
+    private void resume(Resume resume) {
+        RuntimeException failed = null;
+        try {
+            resume.database().run();
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        RuntimeException startFailure = failed;
+        boolean fine;
+        try {
+            fine = CompletableFuture.supplyAsync(() -> takeServices(resume, startFailure == null), loop).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while resuming", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            close();
+            throw new IllegalStateException("resuming failed: " + e.getCause(), e.getCause());
+        }
+        if (!fine) {
+            close();
+            throw startFailure;
+        }
+    }
+
+    /**
+     * On the loop, after PostgreSQL's start: the VIP and K3s when the node still holds its lease; otherwise the lease
+     * lapsed or the machine fenced meanwhile, and the fence runs again (a server that came up after a fence is
+     * killed; the guard's firing tells the machine). False: the start failed while the lease held.
+     */
+    private boolean takeServices(Resume resume, boolean databaseStarted) {
+        long now = now();
+        if (writing && now < machine.leaseUntil()) {
+            if (databaseStarted) {
+                resume.services().run();
+            }
+            return databaseStarted;
+        }
+        LOG.warning("HA " + site + "/" + self + ": the lease ran out while PostgreSQL started (" + machine.state()
+                + "): fenced, not taking the VIP");
+        driver.fence(machine.epoch());
+        return true;
     }
 
     public PairMachine.State state() {

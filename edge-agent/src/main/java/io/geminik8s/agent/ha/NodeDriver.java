@@ -60,7 +60,17 @@ public final class NodeDriver implements SiteDriver {
 
     @Override
     public void unfence(long epoch) {
+        startDatabase();
+        takeServices();
+    }
+
+    /** PostgreSQL started (if down) and writable: the first half of {@link #unfence}. */
+    void startDatabase() {
         local.unfence();
+    }
+
+    /** The VIP taken and K3s started: the second half of {@link #unfence}. */
+    void takeServices() {
         vip.acquire();
         k3s.start();
     }

@@ -69,12 +69,13 @@ final class SiteRebuild {
 
     /**
      * The bootstrap of an empty node started as primary whose {@code promote} for epoch 1 was {@code refused}: asks
-     * {@code rebuild} for the next epoch; granted, restores ({@link #run}), renews the epoch <em>after</em> the
-     * restore and unfences: the machine starts as primary with its lease counted from that renew's send time, its
-     * peer not synchronous. Refused: throws telling the operator what to do.
+     * {@code rebuild} for the next epoch; granted, restores ({@link #run}) and renews the epoch <em>after</em> the
+     * restore: the machine starts as primary with its lease counted from that renew's send time, its peer not
+     * synchronous; the supervisor then starts the restored server writable, the VIP and K3s under its lease guard.
+     * Refused: throws telling the operator what to do.
      */
-    PairMachine bootstrap(String node, HaSettings ha, WitnessReply refused, Witness witness, LongConsumer saveEpoch,
-                          LongConsumer unfence) throws InterruptedException {
+    PairMachine bootstrap(String node, HaSettings ha, WitnessReply refused, Witness witness, LongConsumer saveEpoch)
+            throws InterruptedException {
         WitnessReply g = witness.ask(WitnessRequest.Op.REBUILD, refused.epoch() + 1).reply();
         if (g.outcome() != WitnessReply.Outcome.GRANTED) {
             throw new IllegalStateException("site " + site + " already has epoch " + refused.epoch() + " held by "
@@ -100,12 +101,11 @@ final class SiteRebuild {
         }
         PairMachine machine = PairMachine.primary(ha.peerNode(), epoch, renewed.sentAt(), false, ha.timing(),
                 System.nanoTime() / 1_000_000);
-        unfence.accept(epoch);
         long took = (System.nanoTime() - t0) / 1_000_000;
         attrs.put("tookMs", Long.toString(took));
         events.record("backup.rebuild-completed", Severity.WARNING, node + " rebuilt site " + site + " from its"
-                + " backup repository and holds epoch " + epoch + " (" + took + " ms); " + ha.peerNode()
-                + " joins it as standby", attrs);
+                + " backup repository and holds epoch " + epoch + " (" + took + " ms; writable once supervised); "
+                + ha.peerNode() + " joins it as standby", attrs);
         return machine;
     }
 

@@ -54,6 +54,8 @@ public final class PgControl implements AutoCloseable {
     /** A new key or certificate is in place but the server has not reloaded it yet. */
     private volatile boolean reloadPending;
     private final Postmaster postmaster = new Postmaster(this);
+    /** Fences begun on this node (counted first): a start that a fence overlapped kills what it started. */
+    private final java.util.concurrent.atomic.AtomicLong fences = new java.util.concurrent.atomic.AtomicLong();
 
     /** {@code name} is this node's application_name in the peer's synchronous_standby_names. */
     public PgControl(Path bin, Path data, String host, int port, String name, String osUser) {
@@ -326,6 +328,7 @@ public final class PgControl implements AutoCloseable {
      */
     public void fence() {
         long t0 = System.nanoTime();
+        fences.incrementAndGet();
         postmaster.kill();
         try {
             writeReadOnlyDefault();
@@ -358,8 +361,13 @@ public final class PgControl implements AutoCloseable {
      * fence stopped is started first (crash recovery), still refusing writes until the reset.
      */
     public synchronized void unfence() {
+        long before = fences.get();
         if (pid().isEmpty()) {
             startFenced();
+        }
+        if (fences.get() != before) { // a fence (the timer's, at the lease's end) ran while it started: it may have
+            postmaster.kill();          // missed a server not yet spawned; never leave one behind a fence
+            throw new IllegalStateException(name + ": fenced while PostgreSQL started; not writable");
         }
         sql("ALTER SYSTEM RESET default_transaction_read_only");
         sql("SELECT pg_reload_conf()");

@@ -1,0 +1,136 @@
+package io.geminik8s.agent.ha;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.geminik8s.embedded.FreePort;
+import io.geminik8s.protocol.WitnessReply;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A primary resuming at an agent's start (the witness renewed its epoch) starts PostgreSQL under the lease guard:
+ * a start that outlasts the lease nobody vouches for any more is fenced at the lease's end while it still runs, and
+ * the VIP is not taken; a start the peer keeps vouching for (its acks extend the lease) is not fenced however long.
+ * Before, the agent started PostgreSQL, the VIP and K3s first and the guard only afterwards: a slow crash recovery
+ * wrote unguarded past the lease the witness counts, while the standby could be promoted.
+ */
+class HaSupervisorResumeTest {
+
+    private static final HaTiming T = new HaTiming(100, 400, 800, 60_000);
+
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+
+    /** A hub that never answers: only the peer's acks could extend the lease. */
+    private static final WitnessPort SILENT_HUB = (op, epoch, peer, since) -> new CompletableFuture<WitnessReply>();
+
+    private final SiteDriver driver = new SiteDriver() {
+        public void fence(long epoch) {
+            calls.add("fence at " + System.nanoTime() / 1_000_000);
+        }
+
+        public void unfence(long epoch) {
+            calls.add("unfence");
+        }
+
+        public void promote(long epoch) {
+            calls.add("promote");
+        }
+
+        public void forcePromote(long epoch) {
+            calls.add("force-promote");
+        }
+
+        public boolean localAnswers() {
+            return true;
+        }
+
+        public void restartDatabase() {
+        }
+
+        public boolean peerStreaming() {
+            return false;
+        }
+
+        public void useSyncStandby(String peer) {
+        }
+
+        public void dropSyncStandby(String peer) {
+        }
+
+        public void rejoin(long epoch, String holder) {
+            calls.add("rejoin");
+        }
+    };
+
+    @Test
+    void aStartOutlastingAnUnvouchedLeaseIsFencedAtTheLeaseEndAndTakesNoVip() throws Exception {
+        long now = System.nanoTime() / 1_000_000;
+        HaSupervisor primary = new HaSupervisor("s1", "a", T, PairMachine.primary("b", 1, now, T, now), SILENT_HUB,
+                driver, HaEvents.NONE);
+        long leaseEnd = primary.leaseUntil();
+        AtomicBoolean fencedWhileStarting = new AtomicBoolean();
+        try {
+            primary.start(onPacket -> new PeerLink(new InetSocketAddress("127.0.0.1", FreePort.find()),
+                    new InetSocketAddress("127.0.0.1", FreePort.find()), "s1", "a", "b", PeerLinkTest.KEY, onPacket),
+                    new HaSupervisor.Resume(() -> { // a crash recovery that lasts until the fence, 5 s at most
+                        calls.add("database");
+                        try {
+                            await().atMost(Duration.ofSeconds(5)).until(() -> calls.stream().anyMatch(c -> c
+                                    .startsWith("fence")));
+                            fencedWhileStarting.set(true);
+                        } catch (org.awaitility.core.ConditionTimeoutException e) {
+                            fencedWhileStarting.set(false);
+                        }
+                    }, () -> calls.add("services")));
+            assertTrue(fencedWhileStarting.get(), "fenced while PostgreSQL still started: " + calls);
+            long firstFence = calls.stream().filter(c -> c.startsWith("fence at ")).mapToLong(c -> Long.parseLong(
+                    c.substring(9))).min().orElseThrow();
+            assertTrue(firstFence >= leaseEnd, "not before the lease's end: " + (firstFence - leaseEnd) + " ms");
+            assertTrue(firstFence - leaseEnd < 1_000, "at the lease's end, not " + (firstFence - leaseEnd) + " ms late");
+            assertTrue(!calls.contains("services"), "no VIP, no K3s after the lease ran out: " + calls);
+            await().atMost(Duration.ofSeconds(5)).until(() -> primary.state() == PairMachine.State.FENCED);
+        } finally {
+            primary.close();
+        }
+    }
+
+    @Test
+    void aStartThePeerKeepsVouchingForIsNotFencedHoweverLong() throws Exception {
+        InetSocketAddress a = new InetSocketAddress("127.0.0.1", FreePort.find());
+        InetSocketAddress b = new InetSocketAddress("127.0.0.1", FreePort.find());
+        long now = System.nanoTime() / 1_000_000;
+        HaSupervisor primary = new HaSupervisor("s1", "a", T, PairMachine.primary("b", 1, now, T, now), SILENT_HUB,
+                driver, HaEvents.NONE);
+        HaSupervisor standby = new HaSupervisor("s1", "b", T, PairMachine.standby("a", 1, T, now), SILENT_HUB,
+                driver, HaEvents.NONE);
+        try {
+            standby.start(onPacket -> new PeerLink(b, a, "s1", "b", "a", PeerLinkTest.KEY, onPacket));
+            long started = System.nanoTime() / 1_000_000;
+            primary.start(onPacket -> new PeerLink(a, b, "s1", "a", "b", PeerLinkTest.KEY, onPacket),
+                    new HaSupervisor.Resume(() -> { // a start of 4 leases, the standby acking every heartbeat
+                        calls.add("database");
+                        try {
+                            Thread.sleep(4 * T.leaseMs()); // the slow start itself, not a wait for a condition
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, () -> calls.add("services")));
+            long took = System.nanoTime() / 1_000_000 - started;
+            assertTrue(took >= 4 * T.leaseMs(), "the start took " + took + " ms");
+            assertEquals(List.of("database", "services"), calls, "never fenced, the VIP taken once");
+            assertEquals(PairMachine.State.PRIMARY, primary.state());
+            assertTrue(primary.leaseUntil() > System.nanoTime() / 1_000_000, "the acks keep the lease ahead");
+        } finally {
+            primary.close();
+            standby.close();
+        }
+    }
+
+}
