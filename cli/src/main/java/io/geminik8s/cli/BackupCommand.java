@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
         + " now; restore the site to a moment.", subcommands = {BackupCommand.ListBackups.class,
         BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class,
-        BackupRestoreCommand.Test.class})
+        BackupRestoreCommand.Test.class, BackupRestoreCommand.RebuildStandby.class})
 final class BackupCommand {
 
     @ParentCommand
