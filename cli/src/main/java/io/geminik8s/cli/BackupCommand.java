@@ -16,9 +16,11 @@ import picocli.CommandLine.Spec;
  * backup rebuilds --site S} (docs/backup.md).
  */
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
-        + " now; restore the site to a moment; rebuild a site whose nodes were both lost.", subcommands = {BackupCommand.ListBackups.class,
+        + " now; restore the site to a moment; rebuild a site whose nodes were both lost.",
+        subcommands = {BackupCommand.ListBackups.class,
         BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class,
-        BackupRestoreCommand.Test.class, BackupRebuildCommand.Rebuild.class, BackupRebuildCommand.ListRebuilds.class})
+        BackupRestoreCommand.Test.class, BackupRestoreCommand.RebuildStandby.class, BackupRebuildCommand.Rebuild.class,
+        BackupRebuildCommand.ListRebuilds.class})
 final class BackupCommand {
 
     @ParentCommand

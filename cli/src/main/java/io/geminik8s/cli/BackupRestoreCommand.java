@@ -69,6 +69,30 @@ final class BackupRestoreCommand {
         }
     }
 
+    @Command(name = "rebuild-standby", description = "Rebuild the site's standby now (operator): its data replaced by"
+            + " a fresh copy of the primary's, or with --from repository by the backup repository's newest backup and"
+            + " archived WAL (a replaced disk; the primary streams only the rest); follow it in 'gk8s describe site S' (ha.rebuild, ha.rejoined).")
+    static final class RebuildStandby implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand backup;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--site", required = true, description = "site id")
+        String site;
+        @Option(names = "--from", description = "primary (default) or repository")
+        String from;
+
+        @Override
+        public Integer call() {
+            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/standby-rebuilds", Map.of(),
+                    from == null ? Map.of() : Map.of("from", from));
+            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+                    new Output.Column("NODE", "/node"), new Output.Column("FROM", "/from"),
+                    new Output.Column("COMMAND", "/commandId"), new Output.Column("EXPIRES", "/expiresAt")));
+            return 0;
+        }
+    }
+
     @Command(name = "restores", description = "The site's recent restores and their state (restoring, rebuilding,"
             + " done, failed, expired).")
     static final class ListRestores implements Callable<Integer> {

@@ -30,8 +30,9 @@ public final class Main {
     public static void restoreCommands(Agent agent, HaNode ha) {
         agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-restore", a -> ha.restoreOnCommand(
                 io.geminik8s.protocol.RestoreTarget.parse(a.get("to"), java.time.Instant.now())), Clock.systemUTC()));
-        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("standby-rebuild", a -> ha.rebuildStandby(),
-                Clock.systemUTC()));
+        agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("standby-rebuild", a -> ha.rebuildStandby(
+                io.geminik8s.protocol.StandbySource.parse(a.get("from"))
+                        == io.geminik8s.protocol.StandbySource.REPOSITORY), Clock.systemUTC()));
     }
 
     public static void main(String[] args) throws InterruptedException {

@@ -86,6 +86,18 @@ public final class BackupLoop implements AutoCloseable {
         }, thread);
     }
 
+    /**
+     * pgBackRest configured from the applied {@code spec.backup}, on this thread, for work that runs elsewhere (a
+     * standby rebuilt from the repository on its supervisor's thread); fails when the template has no such section.
+     */
+    public CompletableFuture<PgBackRest> configured(String what) {
+        return CompletableFuture.supplyAsync(() -> {
+            service.configure(current().orElseThrow(() -> new IllegalStateException("no " + what + ": the site's"
+                    + " template has no spec.backup section")));
+            return service.tool();
+        }, thread);
+    }
+
     private Optional<BackupSpec> current() {
         return BackupSpec.fromSpec(spec.get());
     }

@@ -219,11 +219,28 @@ public final class HaNode implements AutoCloseable {
                 : backups.restoreNow(target, this::restore);
     }
 
-    /** This standby rebuilt from its primary after the primary's restore ({@link HaSupervisor#rebuild}). */
-    public java.util.concurrent.CompletableFuture<String> rebuildStandby() {
+    /**
+     * This standby rebuilt ({@link HaSupervisor#rebuild}): from its primary (a base backup; after the primary's
+     * restore), or {@code fromRepository}: from the backup repository's newest backup and archived WAL, streaming the
+     * rest (a replaced disk, without loading the primary with a whole copy; {@link
+     * io.geminik8s.agent.backup.BackupRestore#rebuildStandby}).
+     */
+    public java.util.concurrent.CompletableFuture<String> rebuildStandby(boolean fromRepository) {
         HaSupervisor s = supervisor;
-        return s == null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
-                "no rebuild: HA is not running (a restore on this node?)")) : s.rebuild();
+        if (s == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
+                    "no rebuild: HA is not running (a restore on this node?)"));
+        }
+        if (!fromRepository) {
+            return s.rebuild();
+        }
+        if (backups == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no rebuild from the"
+                    + " repository: backups are not set up on this node (pg.socket-dir, pg.secret-file)"));
+        }
+        return backups.configured("rebuild from the repository").thenCompose(tool -> s.rebuild(new StandbyCopy(
+                "the backup repository", (epoch, holder) -> driver.recloneWith(() ->
+                        io.geminik8s.agent.backup.BackupRestore.rebuildStandby(local, tool, peer)))));
     }
 
     /**

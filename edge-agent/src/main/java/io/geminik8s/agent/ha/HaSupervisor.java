@@ -53,6 +53,8 @@ public final class HaSupervisor implements AutoCloseable {
     private volatile String peerProgress;
     /** A rebuild asked for ({@link #rebuild}): the next rejoins re-clone, this completes at the first that works. */
     private volatile CompletableFuture<String> rebuilt;
+    /** How the rebuild asked for copies the data. */
+    private volatile StandbyCopy copy;
 
     public HaSupervisor(String site, String self, HaTiming timing, PairMachine machine, WitnessPort witness,
                         SiteDriver driver, HaEvents events) {
@@ -95,9 +97,9 @@ public final class HaSupervisor implements AutoCloseable {
      * start) writes again <em>under supervision</em>: the fence timer and the watchdog are armed on the lease and the
      * loop already heartbeats and renews while PostgreSQL starts on the caller's thread — a start that outlasts the
      * lease (a long crash recovery, the peer promoted meanwhile) is fenced at the deadline like any writer, one the
-     * peer's acks or the hub keep vouching for goes on. The VIP and K3s are taken on the loop afterwards, only if the
-     * node still holds its lease. Returns then; throws what the database's start threw while the lease held (this
-     * supervisor closed).
+     * peer's acks or the hub keep vouching for goes on. The VIP and K3s are taken afterwards, off the loop too (arping
+     * and K3s's start take seconds), only if the node still holds its lease then; a fence meanwhile releases the VIP
+     * again. Returns then; throws what the start threw while the lease held (this supervisor closed).
      */
     public void start(java.util.function.Function<Consumer<PeerLink.Packet>, PeerLink> link, Resume resume) {
         this.peer = link.apply(p -> loop.execute(() -> onPacket(p)));
@@ -135,10 +137,46 @@ public final class HaSupervisor implements AutoCloseable {
         } catch (RuntimeException e) {
             failed = e;
         }
-        RuntimeException startFailure = failed;
-        boolean fine;
+        boolean started = failed == null;
+        Boolean holding = onLoop(() -> holding(started));
+        if (holding == null) {
+            close();
+            throw failed;
+        }
+        if (holding) {
+            try {
+                resume.services().run(); // off the loop: arping and K3s's start take seconds, renewals go on
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+            onLoop(() -> { // fenced meanwhile (the lease ran out): the VIP just taken goes again
+                if (!writing) {
+                    driver.fence(machine.epoch());
+                }
+                return true;
+            });
+        }
+    }
+
+    /**
+     * On the loop, after PostgreSQL's start: true when the node still holds its lease (the VIP and K3s to be taken),
+     * null when the start failed while it did; false when the lease lapsed or the machine fenced meanwhile — fenced
+     * again then (a server that came up after a fence is killed; the guard's firing tells the machine).
+     */
+    private Boolean holding(boolean databaseStarted) {
+        if (writing && now() < machine.leaseUntil()) {
+            return databaseStarted ? Boolean.TRUE : null;
+        }
+        LOG.warning("HA " + site + "/" + self + ": the lease ran out while PostgreSQL started (" + machine.state()
+                + "): fenced, not taking the VIP");
+        driver.fence(machine.epoch());
+        return false;
+    }
+
+    private <T> T onLoop(java.util.function.Supplier<T> task) {
         try {
-            fine = CompletableFuture.supplyAsync(() -> takeServices(resume, startFailure == null), loop).get();
+            return CompletableFuture.supplyAsync(task, loop).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -147,29 +185,6 @@ public final class HaSupervisor implements AutoCloseable {
             close();
             throw new IllegalStateException("resuming failed: " + e.getCause(), e.getCause());
         }
-        if (!fine) {
-            close();
-            throw startFailure;
-        }
-    }
-
-    /**
-     * On the loop, after PostgreSQL's start: the VIP and K3s when the node still holds its lease; otherwise the lease
-     * lapsed or the machine fenced meanwhile, and the fence runs again (a server that came up after a fence is
-     * killed; the guard's firing tells the machine). False: the start failed while the lease held.
-     */
-    private boolean takeServices(Resume resume, boolean databaseStarted) {
-        long now = now();
-        if (writing && now < machine.leaseUntil()) {
-            if (databaseStarted) {
-                resume.services().run();
-            }
-            return databaseStarted;
-        }
-        LOG.warning("HA " + site + "/" + self + ": the lease ran out while PostgreSQL started (" + machine.state()
-                + "): fenced, not taking the VIP");
-        driver.fence(machine.epoch());
-        return true;
     }
 
     public PairMachine.State state() {
@@ -366,7 +381,7 @@ public final class HaSupervisor implements AutoCloseable {
         CompletableFuture<String> asked = rebuilt;
         try {
             if (asked != null) {
-                driver.reclone(epoch, holder);
+                copy.copy().accept(epoch, holder);
             } else {
                 driver.rejoin(epoch, holder);
             }
@@ -380,7 +395,8 @@ public final class HaSupervisor implements AutoCloseable {
         boolean done = ok;
         if (ok && asked != null) {
             rebuilt = null;
-            asked.complete("re-cloned from " + holder + " in " + (now() - started) + " ms; following epoch " + epoch);
+            asked.complete("rebuilt from " + copy.source() + " in " + (now() - started) + " ms; following " + holder
+                    + " in epoch " + epoch);
         }
         loop.execute(() -> apply(machine.rejoined(done, now())));
     }
@@ -391,13 +407,19 @@ public final class HaSupervisor implements AutoCloseable {
      * rejoin; completes exceptionally at once when this node is no standby or rejoins already.
      */
     public CompletableFuture<String> rebuild() {
+        return rebuild(new StandbyCopy("the primary's data (a base backup)", driver::reclone));
+    }
+
+    /** {@link #rebuild()} with the data from {@code how} (the backup repository, say) instead of the primary. */
+    public CompletableFuture<String> rebuild(StandbyCopy how) {
         CompletableFuture<String> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
                 List<Action> actions = machine.rebuild(now());
+                copy = how;
                 rebuilt = f;
-                journal.record("ha.rebuild", Severity.WARNING, "standby rebuild: a fresh copy of the primary's data",
-                        Map.of("epoch", Long.toString(machine.epoch())));
+                journal.record("ha.rebuild", Severity.WARNING, "standby rebuild from " + how.source(),
+                        Map.of("epoch", Long.toString(machine.epoch()), "source", how.source()));
                 apply(actions);
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);

@@ -111,6 +111,14 @@ public final class NodeDriver implements SiteDriver {
         k3s.start();
     }
 
+    /** As {@link #reclone}, with this node's data replaced by {@code restore} (the backup repository's). */
+    void recloneWith(Runnable restore) {
+        step("release the VIP", vip::release);
+        step("stop K3s", k3s::stop);
+        restore.run();
+        k3s.start();
+    }
+
     @Override
     public boolean localAnswers() {
         return local.answers(1);

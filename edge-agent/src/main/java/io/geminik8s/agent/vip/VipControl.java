@@ -30,6 +30,8 @@ public final class VipControl {
         this(cidr, device, prefix, new ProcessRunner());
     }
 
+    private volatile Process announcing;
+
     public VipControl(String cidr, String device, List<String> prefix, ProcessRunner runner) {
         if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
             throw new IllegalArgumentException("VIP must look like 10.0.0.10/24, got " + cidr);
@@ -43,9 +45,38 @@ public final class VipControl {
 
     public void acquire() {
         run(true, "ip", "addr", "replace", cidr, "dev", device);
-        if (!run(false, "arping", "-U", "-c", "1", "-I", device, address)) {
-            LOG.warning("gratuitous ARP for " + address + " not sent (is iputils-arping installed?)");
+        announce();
+    }
+
+    /**
+     * The gratuitous ARP, not waited for: arping sends it at once, then waits a second for answers an unsolicited
+     * ARP never gets — a second the HA loop (a promotion, an unfence) would otherwise spend blocked, its lease
+     * running. The process is reaped when it exits; a failure is logged.
+     */
+    private void announce() {
+        try {
+            Process p = runner.spawn(command("arping", "-U", "-c", "1", "-I", device, address));
+            announcing = p;
+            p.getOutputStream().close();
+            p.onExit().thenAccept(done -> {
+                try (var out = done.getInputStream()) {
+                    out.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.io.IOException e) {
+                    // nothing more to read
+                }
+                if (done.exitValue() != 0) {
+                    LOG.warning("gratuitous ARP for " + address + " not sent: arping exit " + done.exitValue());
+                }
+            });
+        } catch (IllegalStateException | java.io.IOException e) {
+            LOG.warning("gratuitous ARP for " + address + " not sent (is iputils-arping installed?): "
+                    + e.getMessage());
         }
+    }
+
+    /** The last gratuitous ARP's process (tests). */
+    Process announcing() {
+        return announcing;
     }
 
     /**

@@ -65,6 +65,30 @@ class VipControlTest {
     }
 
     @Test
+    void theGratuitousArpIsSentWithoutWaitingForItsSecondOfAnswers() throws Exception {
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "vip1", "up");
+        long sentBefore = txPackets();
+        VipControl vip = new VipControl("192.0.2.10/24", "vip0", inNs);
+        vip.acquire();
+        long returned = System.nanoTime();
+        Process arping = vip.announcing();
+        assertTrue(arping != null, "an arping was started");
+        long exited = arping.onExit().thenApply(p -> System.nanoTime()).get(10, TimeUnit.SECONDS);
+        assertTrue(returned < exited, "acquire returned before arping's second of waiting ended");
+        assertEquals(0, arping.exitValue(), "arping sent it");
+        assertTrue(txPackets() > sentBefore, "a frame left vip0: the gratuitous ARP");
+        assertTrue(vip.held());
+    }
+
+    private long txPackets() throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "cat", "/sys/class/net/vip0/statistics/tx_packets")
+                .start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return Long.parseLong(out);
+    }
+
+    @Test
     void aMissingInterfaceIsAClearError() {
         VipControl vip = new VipControl("192.0.2.10/24", "nope0", inNs);
         IllegalStateException e = assertThrows(IllegalStateException.class, vip::acquire);

@@ -57,6 +57,33 @@ final class BackupPair implements AutoCloseable {
                 "GK8S_AGENT_HEALTH_INTERVAL_S", "1"), wire);
     }
 
+    /**
+     * The pair with WAL archiving on: {@code a} bootstraps as primary and sets archive_mode (its first backup fails
+     * until PostgreSQL's next start), {@code b} clones it with the setting, and a planned switchover makes {@code b}
+     * the primary and {@code a} its synchronous standby. Returns {primary, standby}.
+     */
+    PairNodes.Node[] archiving() throws Exception {
+        PairNodes.Node a = start("a", "primary");
+        try {
+            loops.get("a").runNow(io.geminik8s.agent.backup.BackupType.FULL).get(60,
+                    java.util.concurrent.TimeUnit.SECONDS);
+            throw new AssertionError("the first backup waits for archive_mode to take effect");
+        } catch (java.util.concurrent.ExecutionException expected) {
+            // archive_mode set; it takes effect at the next start
+        }
+        PairNodes.Node b = start("b", "standby");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> a.ha().supervisor().handOver());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90))
+                .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                        b.ha().supervisor().state() == io.geminik8s.agent.ha.PairMachine.State.PRIMARY
+                                && a.ha().supervisor().state() == io.geminik8s.agent.ha.PairMachine.State.STANDBY
+                                && !a.ha().supervisor().rejoining()
+                                && b.ha().database().synchronousState().equals("sync"));
+        return new PairNodes.Node[] {b, a};
+    }
+
     static Instant serverNow(PgControl pg) throws Exception {
         return Instant.parse(text(pg, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
                 + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
