@@ -42,6 +42,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class RebuildApiTest {
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     private static String site(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -137,6 +140,33 @@ class RebuildApiTest {
             event(mqtt, site, "b", 8, "backup.rebuild-completed", Map.of("epoch", "2"));
             await().atMost(Duration.ofSeconds(10)).until(() -> state(site).equals("done"));
             assertTrue(given().get("/api/v1/sites/" + site + "/events").asString().contains("witness.rebuild-granted"));
+        }
+    }
+
+    @Test
+    void anAuthorizationNoNodeTookExpiresAndIsThenRefusedByTheWitness() {
+        IngestProbe.awaitIngestReady();
+        String site = site("rb-x");
+        String path = "/api/v1/sites/" + site + "/rebuilds";
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            var toA = mqtt.subscribe("gk8s/v1/down/" + site + "/a/witness");
+            birth(mqtt, site, "a", Role.PRIMARY);
+            event(mqtt, site, "a", 1, "backup.configured", Map.of("repository", "/var/lib/gk8s/backup"));
+            assertEquals(WitnessReply.Outcome.GRANTED, ask(mqtt, toA, site, "a", Op.PROMOTE, 1).outcome());
+            await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/api/v1/sites/" + site + "/events")
+                    .asString().contains("backup.configured"));
+            offline(mqtt, site, "a");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !online(site));
+            given().contentType("application/json").body("{}").post(path).then().statusCode(202)
+                    .body("state", equalTo("waiting"));
+            // gk8s.backup.rebuild-ttl (1 h) passed: moved on the hub's clock, as a day-long wait would
+            pool.preparedQuery("UPDATE site_rebuild SET expires_at = now() - interval '1 second' WHERE site_id = $1")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(site)).await().atMost(Duration.ofSeconds(10));
+            WitnessReply late = ask(mqtt, toA, site, "a", Op.REBUILD, 2);
+            assertEquals(WitnessReply.Outcome.REFUSED, late.outcome(), "an expired authorization grants nothing");
+            given().get(path).then().body("[0].state", equalTo("expired"))
+                    .body("[0].message", containsString("gk8s.backup.rebuild-ttl"));
+            given().get("/api/v1/sites/" + site + "/witness").then().body("epoch", equalTo(1));
         }
     }
 
