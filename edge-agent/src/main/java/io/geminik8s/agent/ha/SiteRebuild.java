@@ -77,6 +77,11 @@ final class SiteRebuild {
     PairMachine bootstrap(String node, HaSettings ha, WitnessReply refused, Witness witness, LongConsumer saveEpoch)
             throws InterruptedException {
         WitnessReply g = witness.ask(WitnessRequest.Op.REBUILD, refused.epoch() + 1).reply();
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (g.outcome() == WitnessReply.Outcome.WAIT && System.nanoTime() < deadline) { // the old lease lapses
+            TimeUnit.MILLISECONDS.sleep(Math.max(100, g.retryAfterMs())); // the witness's retry interval
+            g = witness.ask(WitnessRequest.Op.REBUILD, refused.epoch() + 1).reply();
+        }
         if (g.outcome() != WitnessReply.Outcome.GRANTED) {
             throw new IllegalStateException("site " + site + " already has epoch " + refused.epoch() + " held by "
                     + refused.holder() + ": start " + node + " as standby; if both nodes of the site were lost,"

@@ -25,9 +25,9 @@ public final class WitnessRules {
      * An operator's authorization, waiting at the hub, to rebuild a site whose two nodes were both lost ({@code gk8s
      * backup rebuild}); {@code siteNodes}: the nodes the hub knows for the site, the only ones that may take it.
      */
-    public record Rebuild(String id, java.util.Set<String> siteNodes, String to) {
+    public record Rebuild(String id, java.util.Set<String> siteNodes, String to, long requestedAtMs) {
         public Rebuild(String id, java.util.Set<String> siteNodes) {
-            this(id, siteNodes, null);
+            this(id, siteNodes, null, 0);
         }
     }
 
@@ -158,6 +158,16 @@ public final class WitnessRules {
         if (r.epoch() != s.epoch() + 1) {
             return refused(s, "epoch " + r.epoch() + " is not next: current epoch " + s.epoch() + " held by "
                     + s.holder());
+        }
+        if (s.holder() != null && s.holderRenewedAt() > waiting.requestedAtMs()) {
+            return refused(s, "holder " + s.holder() + " of epoch " + s.epoch() + " renewed its lease "
+                    + (now - s.holderRenewedAt()) + " ms ago, after the rebuild was authorized: it is alive, not lost;"
+                    + " no rebuild");
+        }
+        long ready = s.leaseExpiresAt() + t.marginMs(); // as for any new holder: the old one's hub lease lapsed
+        if (now < ready) {
+            return new Decision(Outcome.WAIT, s, null, ready - now, "lease of epoch " + s.epoch() + " held by "
+                    + s.holder() + " lapses in " + (ready - now) + " ms");
         }
         String peer = waiting.siteNodes().stream().filter(n -> !n.equals(node)).sorted().findFirst().orElse(null);
         return new Decision(Outcome.GRANTED, s.rebuiltBy(node, peer, now, t.leaseMs()), t.leaseMs(), null,

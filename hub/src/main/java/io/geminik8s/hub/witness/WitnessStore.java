@@ -40,7 +40,7 @@ public class WitnessStore {
      * message of another kind alone does not make a node one of the site's).
      */
     private static final String WAITING = """
-            SELECT r.id, r.target, coalesce(
+            SELECT r.id, r.target, (extract(epoch FROM r.requested_at) * 1000)::bigint AS requested_ms, coalesce(
                 (SELECT array_agg(k ORDER BY k) FROM site_pair p, jsonb_object_keys(p.nodes) k WHERE p.site_id = r.site_id),
                 (SELECT coalesce(array_agg(n.node_id ORDER BY n.node_id), '{}') FROM node n
                  WHERE n.site_id = r.site_id AND n.session > 0)) AS nodes
@@ -119,7 +119,7 @@ public class WitnessStore {
             Row w = rows.iterator().next();
             java.time.OffsetDateTime to = w.getOffsetDateTime("target");
             return new WitnessRules.Rebuild(w.getString("id"), java.util.Set.of(w.getArrayOfStrings("nodes")),
-                    to == null ? null : to.toInstant().toString());
+                    to == null ? null : to.toInstant().toString(), w.getLong("requested_ms"));
         });
     }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class WitnessRebuildRulesTest {
 
     private static final Timing T = new Timing(3000, 1500);
-    private static final Rebuild WAITING = new Rebuild("rebuild-1", Set.of("a", "b"));
+    /** Authorized at t=500000, after the holder's last renewal (t=7000). */
+    private static final Rebuild WAITING = new Rebuild("rebuild-1", Set.of("a", "b"), null, 500_000);
 
     private static WitnessRequest req(String site, String node, Op op, long epoch) {
         return new WitnessRequest("1.0", "r", site, node, 0L, op, epoch, null, op == Op.PROMOTE ? 0L : null);
@@ -82,6 +83,21 @@ class WitnessRebuildRulesTest {
             assertEquals(Outcome.REFUSED, wrong.outcome(), "epoch " + epoch);
             assertEquals(lost(), wrong.next());
         }
+    }
+
+    @Test
+    void aHolderAliveAtTheHubIsNotRebuiltOver() {
+        LeaseState renewedLater = new LeaseState("s1", 4, "b", 603_000, "a", true, 600_000, 9);
+        Decision alive = WitnessRules.decide(renewedLater, req("s1", "a", Op.REBUILD, 5), 1_000_000, T, WAITING);
+        assertEquals(Outcome.REFUSED, alive.outcome(), "b renewed after the operator's authorization: not lost");
+        assertTrue(alive.reason().contains("it is alive"), alive.reason());
+        LeaseState running = new LeaseState("s1", 4, "b", 1_002_000, "a", true, 400_000, 9);
+        Decision early = WitnessRules.decide(running, req("s1", "a", Op.REBUILD, 5), 1_000_000, T, WAITING);
+        assertEquals(Outcome.WAIT, early.outcome(), "the holder's hub lease has not lapsed, plus the margin");
+        assertEquals(3500, early.retryAfterMs(), "1002000 + 1500 - 1000000");
+        assertEquals(running, early.next());
+        assertEquals(Outcome.GRANTED, WitnessRules.decide(running, req("s1", "a", Op.REBUILD, 5), 1_003_500, T,
+                WAITING).outcome(), "once it lapsed");
     }
 
     @Test
