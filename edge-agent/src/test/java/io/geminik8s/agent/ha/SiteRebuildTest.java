@@ -84,6 +84,23 @@ class SiteRebuildTest {
     }
 
     @Test
+    void whileTheOldHoldersLeaseRunsTheNodeAsksAgainAfterTheWitnesssRetryInterval() throws Exception {
+        HaSettings ha = settings();
+        List<WitnessReply.Outcome> answers = new ArrayList<>(List.of(WitnessReply.Outcome.WAIT,
+                WitnessReply.Outcome.REFUSED));
+        SiteRebuild.Witness witness = (op, epoch) -> {
+            asked.add(op);
+            return new SiteRebuild.Sent(new WitnessReply("1.0", "r", "s1", "a", 0L, answers.remove(0), 4L, "b", null,
+                    150L, "lease of epoch 4 held by b lapses in 150 ms"), 0);
+        };
+        long t0 = System.nanoTime();
+        assertThrows(IllegalStateException.class, () -> rebuild(ha, Map.of()).bootstrap("a", ha, refusedBootstrap(),
+                witness, saved::add));
+        assertEquals(List.of(Op.REBUILD, Op.REBUILD), asked, "asked again after the wait, then refused");
+        assertTrue(System.nanoTime() - t0 >= 150_000_000L, "not before the witness's retry interval");
+    }
+
+    @Test
     void grantedWithoutSpecBackupTheFailureIsJournaledAndTheEpochNeitherKeptNorRenewed() throws Exception {
         HaSettings ha = settings();
         Files.createDirectories(ha.pgData().resolve("base"));
