@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * template whose {@code spec.backup.restoreTest} slot has passed since that backup (its event moved two days back,
  * instead of waiting for a slot); the hub's scheduler sends {@code backup-verify} to the standby a, whose agent
  * restores the repository's newest backup into a scratch copy, starts and checks it: the view shows the pass by a.
- * The set-up is BackupFailoverPairTest's (archive_mode through a planned switchover); on a machine loaded far beyond
- * its cores the pair's 1.5 s leases can lapse during it (fences, rejoins) and the set-up's deadlines pass.
+ * The set-up is {@link BackupPair#archiving()} (archive_mode through a planned switchover); on a machine loaded far
+ * beyond its cores the pair's 1.5 s leases can lapse during it (fences, rejoins) and its deadlines pass.
  */
 @QuarkusTest
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
@@ -46,30 +46,8 @@ class ScheduledRestoreTestPairTest {
         IngestProbe.awaitIngestReady();
         try (BackupPair bp = new BackupPair("srt-" + UUID.randomUUID().toString().substring(0, 8))) {
             String site = bp.pair.site();
-            PairNodes.Node a = bp.start("a", "primary");
-            // a's first try, once it writes, sets archive_mode, which needs PostgreSQL's restart: b's clone has it
-            var last = new java.util.concurrent.atomic.AtomicReference<String>();
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                    .conditionEvaluationListener(c -> System.out.println("srt: a's backup: " + last.get())).until(() -> {
-                        try {
-                            last.set(bp.loops.get("a").runNow(BackupType.FULL).get(60, TimeUnit.SECONDS));
-                            return false;
-                        } catch (java.util.concurrent.TimeoutException e) { // the loop busy on a loaded machine
-                            last.set("no answer within 60 s");
-                            return false;
-                        } catch (java.util.concurrent.ExecutionException e) {
-                            last.set(String.valueOf(e.getCause()));
-                            return String.valueOf(e.getCause().getMessage()).contains("restart");
-                        }
-                    });
-            PairNodes.Node b = bp.start("b", "standby");
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> a.ha().supervisor().handOver());
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
-                    b.ha().supervisor().state() == PairMachine.State.PRIMARY
-                            && a.ha().supervisor().state() == PairMachine.State.STANDBY
-                            && !a.ha().supervisor().rejoining()
-                            && b.ha().database().synchronousState().equals("sync"));
+            PairNodes.Node[] pair = bp.archiving(); // b primary with archive_mode on, a its synchronous standby
+            PairNodes.Node b = pair[0];
             String full = bp.loops.get("b").runNow(BackupType.FULL).get(120, TimeUnit.SECONDS);
             assertTrue(full.startsWith("full backup "), full);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/sites/" + site
