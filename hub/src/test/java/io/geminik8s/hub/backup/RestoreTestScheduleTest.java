@@ -47,6 +47,9 @@ class RestoreTestScheduleTest {
     @Inject
     Pool pool;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL hub;
+
     private static void birth(MqttPublisher mqtt, String site, String node, Role role) {
         long now = System.currentTimeMillis();
         mqtt.publish(new Birth("1.0", site, node, now * 1000, now, "t", null, role, Map.of(), List.of(), Map.of(), 0L));
@@ -126,5 +129,13 @@ class RestoreTestScheduleTest {
         assertTrue(metric("gk8s_backups_restore_test_old") >= 1, "the site without a recent pass is counted");
         given().get("/api/v1/sites/" + alone + "/backups").then().body("restoreTest.old", equalTo(true))
                 .body("restoreTest.lastPassed", nullValue()).body("restoreTest.schedule", equalTo("1d"));
+        var out = new java.io.StringWriter();
+        int code = io.geminik8s.cli.Gk8s.run(Map.of("GK8S_HUB", hub.toString(), "GK8S_TOKEN",
+                HubInfrastructure.VIEWER_TOKEN, "GK8S_CONFIG", "target/no-gk8s-config.yaml"),
+                new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()),
+                "backup", "list", "--site", alone);
+        String[] table = out.toString().lines().toArray(String[]::new);
+        assertTrue(code == 0 && table[0].contains("TEST SCHEDULE") && table[0].trim().endsWith("TEST OLD")
+                && table[1].matches(".*\\b1d\\s+true\\s*"), out.toString());
     }
 }
