@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Scheduled restore tests at the hub (docs/backup.md), with the test hub's PostgreSQL and MQTT broker: a site bound
- * to a template whose {@code spec.backup.restoreTest} is due gets {@code backup-verify} at its online standby, once;
+ * to a template whose {@code spec.backup.restoreTest} is due gets {@code backup-verify} at its online standby, once
+ * (also when another replica ticks next);
  * a site with only a primary online gets none; the site's backups view shows the schedule; a site whose last passed
  * test is older than {@code gk8s.backup.restore-test-max-age} is counted by {@code gk8s_backups_restore_test_old}.
  */
@@ -46,6 +47,18 @@ class RestoreTestScheduleTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    io.geminik8s.hub.HubConfig hubConfig;
+
+    @Inject
+    BackupConfig backupConfig;
+
+    @Inject
+    io.geminik8s.hub.ingest.IngestClient down;
+
+    @Inject
+    Codec codec;
 
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL hub;
@@ -112,6 +125,9 @@ class RestoreTestScheduleTest {
             assertEquals("backup-verify", c.name());
             assertEquals("b", c.node(), "the standby, not the primary");
             scheduler.tick().await().atMost(Duration.ofSeconds(10));
+            // another replica (the replicas take turns at the lock) knows it was sent: from the database
+            new RestoreTestScheduler(pool, hubConfig, backupConfig, down, codec).tick().await()
+                    .atMost(Duration.ofSeconds(10));
             mqtt.publish(event(site, "b", 3, System.currentTimeMillis(), "backup.restore-tested"));
             await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> given()
                     .get("/api/v1/sites/" + site + "/backups").then().body("restoreTest.old", equalTo(false))
