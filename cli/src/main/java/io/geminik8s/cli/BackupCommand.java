@@ -51,7 +51,9 @@ final class BackupCommand {
                     new Output.Column("ARCHIVE LAG S", "/archive/lagSeconds"),
                     new Output.Column("ARCHIVE FAILURES", "/archive/report/attrs/failedCount"),
                     new Output.Column("RESTORE TEST", "/lastRestoreTest/type"),
-                    new Output.Column("TESTED AT", "/lastRestoreTest/at")));
+                    new Output.Column("TESTED AT", "/lastRestoreTest/at"),
+                    new Output.Column("TEST SCHEDULE", "/restoreTest/schedule"),
+                    new Output.Column("TEST OLD", "/restoreTest/old")));
             if (b.path("recent").size() > 0) {
                 out.println();
                 Output.print(out, Output.Format.table, b.path("recent"), List.of(new Output.Column("AT", "/at"),

@@ -1,12 +1,12 @@
 package io.geminik8s.protocol;
 
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -15,21 +15,25 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * backup:
- *   schedule: {full: 7d, diff: 1d, incr: 1h}   # intervals (m, h, d); diff and incr optional
+ *   schedule:                                  # each an interval (m, h, d) or {cron: "..."}; diff and incr optional
+ *     full: {cron: "0 2 * * 0"}                #   Sundays 02:00
+ *     diff: {cron: "0 1 * * *"}                #   nightly 01:00
+ *     incr: 1h                                 #   an hour after the newest backup
+ *   timeZone: Europe/Berlin                    # for every cron expression of the section; UTC when absent
+ *   restoreTest: {cron: "0 4 * * 6"}           # optional: the hub sends backup-verify on this schedule
  *   retention: {full: 2, diff: 7}              # backups pgBackRest keeps; diff optional
  *   archiveTimeoutSeconds: 60                  # WAL is archived at least this often while there are writes
  *   retryMinutes: 15                           # after a failed backup, the next try no sooner
  *   repository: {path: /srv/gk8s-backup}       # the central repository (a mounted backup host), absolute
  * </pre>
  */
-public record BackupSpec(Duration full, Duration diff, Duration incr, int retentionFull, Integer retentionDiff,
-                         int archiveTimeoutSeconds, Duration retry, String repositoryPath) {
+public record BackupSpec(Schedule full, Schedule diff, Schedule incr, int retentionFull, Integer retentionDiff,
+                         int archiveTimeoutSeconds, Duration retry, String repositoryPath, Schedule restoreTest) {
 
-    public static final Duration MIN_INTERVAL = Duration.ofMinutes(5);
-    private static final Pattern INTERVAL = Pattern.compile("([1-9][0-9]{0,4})([mhd])");
+    public static final Duration MIN_INTERVAL = Schedule.MIN_INTERVAL;
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> FIELDS = Set.of("schedule", "retention", "archiveTimeoutSeconds", "retryMinutes",
-            "repository");
+            "repository", "timeZone", "restoreTest");
 
     /** The section read from a desired state's {@code spec}; empty when the spec has none (no backups). */
     public static Optional<BackupSpec> fromSpec(Map<String, ?> spec) {
@@ -50,17 +54,21 @@ public record BackupSpec(Duration full, Duration diff, Duration incr, int retent
         unknown(m, FIELDS, "backup", problems);
         Map<?, ?> schedule = map(required(m, "schedule", "backup", problems), "backup.schedule", problems);
         unknown(schedule, Set.of("full", "diff", "incr"), "backup.schedule", problems);
-        Duration full = interval(required(schedule, "full", "backup.schedule", problems), "backup.schedule.full",
-                problems);
-        Duration diff = interval(get(schedule, "diff"), "backup.schedule.diff", problems);
-        Duration incr = interval(get(schedule, "incr"), "backup.schedule.incr", problems);
-        if (full != null && diff != null && diff.compareTo(full) >= 0) {
-            problems.add("backup.schedule.diff: must be shorter than schedule.full (" + full.toHours() + "h)");
+        ZoneId zone = Schedule.zone(get(m, "timeZone"), "backup.timeZone", problems);
+        Schedule full = Schedule.parse(required(schedule, "full", "backup.schedule", problems), zone,
+                "backup.schedule.full", problems);
+        Schedule diff = Schedule.parse(get(schedule, "diff"), zone, "backup.schedule.diff", problems);
+        Schedule incr = Schedule.parse(get(schedule, "incr"), zone, "backup.schedule.incr", problems);
+        // intervals must nest; a cron expression has no single period, so its slots are not compared
+        if (full instanceof Schedule.Every f && diff instanceof Schedule.Every d && d.period().compareTo(f.period()) >= 0) {
+            problems.add("backup.schedule.diff: must be shorter than schedule.full (" + f.period().toHours() + "h)");
         }
-        Duration shortest = diff != null ? diff : full;
-        if (shortest != null && incr != null && incr.compareTo(shortest) >= 0) {
+        Schedule shortest = diff != null ? diff : full;
+        if (shortest instanceof Schedule.Every s && incr instanceof Schedule.Every i
+                && i.period().compareTo(s.period()) >= 0) {
             problems.add("backup.schedule.incr: must be shorter than schedule." + (diff != null ? "diff" : "full"));
         }
+        Schedule restoreTest = Schedule.parse(get(m, "restoreTest"), zone, "backup.restoreTest", problems);
         Map<?, ?> retention = map(required(m, "retention", "backup", problems), "backup.retention", problems);
         unknown(retention, Set.of("full", "diff"), "backup.retention", problems);
         Integer keepFull = integer(required(retention, "full", "backup.retention", problems), 1, 99,
@@ -79,13 +87,13 @@ public record BackupSpec(Duration full, Duration diff, Duration incr, int retent
         if (path != null && (!(path instanceof String p) || !PATH.matcher(p).matches() || p.contains("..")
                 || p.equals("/"))) {
             problems.add("backup.repository.path: an absolute path of letters, digits, '.', '_', '-' and '/',"
-                    + " without '..', not '/', got " + path);
+                    + " without '..', not '/', got " + Schedule.Parsing.shown(path));
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
         return new BackupSpec(full, diff, incr, keepFull, keepDiff, archiveTimeout, Duration.ofMinutes(retryMin),
-                (String) path);
+                (String) path, restoreTest);
     }
 
     /** The map, or null when absent or not a map (its fields are then not reported again). */
@@ -118,32 +126,10 @@ public record BackupSpec(Duration full, Duration diff, Duration incr, int retent
         }
         for (Object k : m.keySet()) {
             if (!known.contains(String.valueOf(k))) {
-                problems.add(parent + "." + k + ": unknown field (known: " + String.join(", ", known.stream().sorted()
+                problems.add(parent + "." + Schedule.Parsing.shown(k) + ": unknown field (known: " + String.join(", ", known.stream().sorted()
                         .toList()) + ")");
             }
         }
-    }
-
-    static Duration interval(Object o, String field, List<String> problems) {
-        if (o == null) {
-            return null;
-        }
-        Matcher x = o instanceof String s ? INTERVAL.matcher(s) : null;
-        if (x == null || !x.matches()) {
-            problems.add(field + ": an interval like 30m, 6h or 7d, got " + o);
-            return null;
-        }
-        long n = Long.parseLong(x.group(1));
-        Duration d = switch (x.group(2)) {
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
-        if (d.compareTo(MIN_INTERVAL) < 0) {
-            problems.add(field + ": at least 5m, got " + o);
-            return null;
-        }
-        return d;
     }
 
     private static Integer integer(Object o, int min, int max, String field, List<String> problems) {
@@ -152,7 +138,7 @@ public record BackupSpec(Duration full, Duration diff, Duration incr, int retent
         }
         if (!(o instanceof Integer || o instanceof Long) || ((Number) o).longValue() < min
                 || ((Number) o).longValue() > max) {
-            problems.add(field + ": an integer from " + min + " to " + max + ", got " + o);
+            problems.add(field + ": an integer from " + min + " to " + max + ", got " + Schedule.Parsing.shown(o));
             return null;
         }
         return ((Number) o).intValue();

@@ -29,9 +29,10 @@ class BackupSpecTest {
     @Test
     void aValidSectionWithDefaults() {
         BackupSpec s = BackupSpec.parse(valid());
-        assertEquals(Duration.ofDays(7), s.full());
+        assertEquals(new Schedule.Every(Duration.ofDays(7)), s.full());
         assertEquals(null, s.diff());
-        assertEquals(Duration.ofHours(6), s.incr());
+        assertEquals(new Schedule.Every(Duration.ofHours(6)), s.incr());
+        assertEquals(null, s.restoreTest(), "optional");
         assertEquals(60, s.archiveTimeoutSeconds());
         assertEquals(Duration.ofMinutes(15), s.retry());
         assertEquals(Optional.empty(), BackupSpec.fromSpec(Map.of("vip", Map.of())), "no section, no backups");
@@ -52,9 +53,9 @@ class BackupSpecTest {
         bad.put("encryption", "none");
         String p = problems(bad);
         for (String want : List.of("backup.encryption: unknown field (known: archiveTimeoutSeconds, repository,"
-                        + " retention, retryMinutes, schedule)",
+                        + " restoreTest, retention, retryMinutes, schedule, timeZone)",
                 "backup.schedule.hourly: unknown field (known: diff, full, incr)",
-                "backup.schedule.full: an interval like 30m, 6h or 7d, got 1w",
+                "backup.schedule.full: an interval like 30m, 6h or 7d, or {cron: \"0 2 * * 0\"}, got 1w",
                 "backup.schedule.incr: at least 5m, got 2m",
                 "backup.retention.full: an integer from 1 to 99, got 0",
                 "backup.retention.diff: needs schedule.diff",

@@ -1,6 +1,7 @@
 package io.geminik8s.agent.backup;
 
 import io.geminik8s.protocol.BackupSpec;
+import io.geminik8s.protocol.Schedule;
 import io.geminik8s.agent.ha.PairMachine;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,9 +11,9 @@ import java.util.Optional;
  * Decides whether this node takes a backup now, and of which type; pure (no clock, no I/O), so every rule is a unit
  * test. Only the node that writes takes backups: its HA state is {@code PRIMARY} or {@code ALONE} and it holds the
  * hub's lease for its epoch. A fenced node, a standby, a candidate or a node whose lease lapsed never does (its
- * database may be behind, or stopped). The schedule is one interval per type, measured from the last good backup the
- * repository holds (so it follows a failover: the new primary reads the same repository), and a failure is retried
- * no sooner than {@link BackupSpec#retry()}.
+ * database may be behind, or stopped). The schedule is one interval or cron expression per type, measured from the
+ * last good backup of that type the repository holds (so it follows a failover: the new primary reads the same
+ * repository, not this agent's memory), and a failure is retried no sooner than {@link BackupSpec#retry()}.
  */
 public final class BackupPlanner {
 
@@ -64,28 +65,40 @@ public final class BackupPlanner {
         if (h.lastFull() == null) {
             return Decision.take(BackupType.FULL, "no full backup in the repository");
         }
-        Instant fullDue = h.lastFull().plus(spec.full());
-        if (!now.isBefore(fullDue)) {
-            return Decision.take(BackupType.FULL, "last full backup " + age(h.lastFull(), now) + " ago (every "
-                    + spec.full().toHours() + "h)");
+        Instant next = null;
+        Instant fullDue = due(spec.full(), h.lastFull());
+        if (fullDue != null && !now.isBefore(fullDue)) {
+            return Decision.take(BackupType.FULL, "last full backup " + age(h.lastFull(), now) + " ago ("
+                    + spec.full().text() + ")");
         }
-        Instant next = fullDue;
+        next = earliest(next, fullDue);
         if (spec.diff() != null) {
             Instant base = latest(h.lastFull(), h.lastDiff());
-            Instant due = base.plus(spec.diff());
-            if (!now.isBefore(due)) {
-                return Decision.take(BackupType.DIFF, "last full or differential backup " + age(base, now) + " ago");
+            Instant due = due(spec.diff(), base);
+            if (due != null && !now.isBefore(due)) {
+                return Decision.take(BackupType.DIFF, "last full or differential backup " + age(base, now) + " ago ("
+                        + spec.diff().text() + ")");
             }
             next = earliest(next, due);
         }
         if (spec.incr() != null) {
-            Instant due = h.lastAny().plus(spec.incr());
-            if (!now.isBefore(due)) {
-                return Decision.take(BackupType.INCR, "last backup " + age(h.lastAny(), now) + " ago");
+            Instant due = due(spec.incr(), h.lastAny());
+            if (due != null && !now.isBefore(due)) {
+                return Decision.take(BackupType.INCR, "last backup " + age(h.lastAny(), now) + " ago ("
+                        + spec.incr().text() + ")");
             }
             next = earliest(next, due);
         }
         return Decision.skip("nothing due", next);
+    }
+
+    /**
+     * When a type is next due after its last good backup: the interval after it, or the first cron slot after it.
+     * However many slots passed since (the node was down, no primary held the epoch), it is one slot: one backup
+     * catches up, and the next is the first slot after that backup, not a burst of the missed ones. Null: never.
+     */
+    static Instant due(Schedule schedule, Instant last) {
+        return schedule.nextAfter(last).orElse(null);
     }
 
     /** pgBackRest's expire options for the spec's retention (applied by pgBackRest after each backup). */
@@ -109,6 +122,6 @@ public final class BackupPlanner {
     }
 
     private static Instant earliest(Instant a, Instant b) {
-        return a.isBefore(b) ? a : b;
+        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
     }
 }

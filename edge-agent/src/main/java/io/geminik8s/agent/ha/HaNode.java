@@ -180,10 +180,11 @@ public final class HaNode implements AutoCloseable {
         HaSupervisor s = new HaSupervisor(site, node, ha.timing(), machine, witness,
                 new EpochKeeping(driver, this::saveEpoch), events,
                 fired -> new Watchdog(runner, stateDir, ha.pgData(), ha.vipCidr(), ha.vipDevice(), ipPrefix, fired));
+        String was = machine.state() + " of epoch " + machine.epoch(); // the machine is the loop's once started
         s.start(onPacket -> new PeerLink(ha.listen(), ha.peerAddress(), site, node, ha.peerNode(),
-                ha.peerKey(), onPacket), new HaSupervisor.Resume(driver::startDatabase, driver::takeServices));
-        LOG.info(() -> "HA " + site + "/" + node + ": " + s.state() + " of epoch " + s.epoch()
-                + " after " + (now() - since) + " ms of bootstrap");
+                ha.peerKey(), onPacket), new HaSupervisor.Resume(driver::startDatabase, driver::takeVip,
+                driver::startK3s, driver::releaseVip));
+        LOG.info(() -> "HA " + site + "/" + node + ": " + was + " after " + (now() - since) + " ms of bootstrap");
         supervisor = s;
     }
 

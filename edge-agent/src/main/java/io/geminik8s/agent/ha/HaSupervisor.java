@@ -82,9 +82,10 @@ public final class HaSupervisor implements AutoCloseable {
 
     /**
      * How an agent's start writes again as holder of its epoch: {@code database} starts PostgreSQL writable (seconds
-     * to minutes: crash recovery), {@code services} then takes the VIP and starts K3s.
+     * to minutes: crash recovery; throws {@link io.geminik8s.agent.pg.FencedWhileStarting} when a fence ended it),
+     * {@code vip} takes the VIP, {@code k3s} starts K3s, {@code releaseVip} gives the VIP up again.
      */
-    public record Resume(Runnable database, Runnable services) {
+    public record Resume(Runnable database, Runnable vip, Runnable k3s, Runnable releaseVip) {
     }
 
     /** Starts with the given peer link (its packets are handed to this supervisor's thread). */
@@ -102,16 +103,17 @@ public final class HaSupervisor implements AutoCloseable {
      * again. Returns then; throws what the start threw while the lease held (this supervisor closed).
      */
     public void start(java.util.function.Function<Consumer<PeerLink.Packet>, PeerLink> link, Resume resume) {
-        this.peer = link.apply(p -> loop.execute(() -> onPacket(p)));
-        PairMachine.State s = machine.state();
+        PairMachine.State s = machine.state(); // read before the loop and the link hand the machine any input
+        long epoch = machine.epoch();
         boolean holds = s == PairMachine.State.PRIMARY || s == PairMachine.State.ALONE;
         writing = holds;
         if (holds) {
-            guard.arm(machine.epoch(), machine.leaseUntil());
+            guard.arm(epoch, machine.leaseUntil());
         }
+        this.peer = link.apply(p -> loop.execute(() -> onPacket(p)));
         loop.scheduleAtFixedRate(this::tick, 0, Math.max(10, timing.heartbeatMs() / 5), TimeUnit.MILLISECONDS);
         if (resume != null && holds) {
-            resume(resume);
+            resume(resume, epoch);
         }
         // the database probes may block: they run beside the loop and hand their answers over
         probe.scheduleAtFixedRate(() -> {
@@ -130,48 +132,68 @@ public final class HaSupervisor implements AutoCloseable {
         }, 0, Math.max(10, timing.peerSilenceMs() / 3), TimeUnit.MILLISECONDS);
     }
 
-    private void resume(Resume resume) {
-        RuntimeException failed = null;
+    private void resume(Resume resume, long epoch) {
         try {
-            resume.database().run();
-        } catch (RuntimeException e) {
-            failed = e;
-        }
-        boolean started = failed == null;
-        Boolean holding = onLoop(() -> holding(started));
-        if (holding == null) {
-            close();
-            throw failed;
-        }
-        if (holding) {
             try {
-                resume.services().run(); // off the loop: arping and K3s's start take seconds, renewals go on
-            } catch (RuntimeException e) {
-                close();
-                throw e;
+                resume.database().run();
+            } catch (io.geminik8s.agent.pg.FencedWhileStarting e) {
+                LOG.warning("HA " + site + "/" + self + ": " + e.getMessage() + "; the machine goes on from the fence");
+                return; // nothing of the start runs; the fence told the machine, which asks the hub again
             }
-            onLoop(() -> { // fenced meanwhile (the lease ran out): the VIP just taken goes again
+            if (!onLoop(this::stillHolding)) {
+                return;
+            }
+            resume.vip().run(); // off the loop: arping and K3s's start take seconds, renewals go on
+            onLoop(() -> { // a fence between the check and the take released the VIP before it was taken: again
                 if (!writing) {
-                    driver.fence(machine.epoch());
+                    resume.releaseVip().run();
                 }
                 return true;
             });
+            resume.k3s().run();
+        } catch (RuntimeException e) {
+            giveUp(e, epoch);
         }
     }
 
     /**
-     * On the loop, after PostgreSQL's start: true when the node still holds its lease (the VIP and K3s to be taken),
-     * null when the start failed while it did; false when the lease lapsed or the machine fenced meanwhile — fenced
-     * again then (a server that came up after a fence is killed; the guard's firing tells the machine).
+     * On the loop, after PostgreSQL's start: whether the node still holds its lease (the VIP and K3s to be taken).
+     * A machine that fenced meanwhile — by a fence that counted before the start began, which the start could not
+     * see — gets its fence again (the server just started must not run); a lapsed lease is fenced by the guard, a
+     * rejoin (a newer epoch) takes PostgreSQL over itself.
      */
-    private Boolean holding(boolean databaseStarted) {
+    private boolean stillHolding() {
         if (writing && now() < machine.leaseUntil()) {
-            return databaseStarted ? Boolean.TRUE : null;
+            return true;
         }
         LOG.warning("HA " + site + "/" + self + ": the lease ran out while PostgreSQL started (" + machine.state()
-                + "): fenced, not taking the VIP");
-        driver.fence(machine.epoch());
+                + "): not taking the VIP");
+        if (machine.state() == PairMachine.State.FENCED) {
+            driver.fence(machine.epoch());
+        }
         return false;
+    }
+
+    /**
+     * A start that failed while the node held its lease: nothing of it may stay up unguarded — the guard disarmed,
+     * the node fenced (PostgreSQL killed, the VIP released, K3s stopped; on the loop, or here if the loop is gone),
+     * then this supervisor closed; throws {@code e}.
+     */
+    private void giveUp(RuntimeException e, long epoch) {
+        try {
+            onLoop(() -> {
+                guard.disarm();
+                writing = false;
+                driver.fence(epoch);
+                return true;
+            });
+        } catch (RuntimeException loopGone) {
+            guard.disarm();
+            driver.fence(epoch);
+        } finally {
+            close();
+        }
+        throw e;
     }
 
     private <T> T onLoop(java.util.function.Supplier<T> task) {
@@ -179,10 +201,8 @@ public final class HaSupervisor implements AutoCloseable {
             return CompletableFuture.supplyAsync(task, loop).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close();
             throw new IllegalStateException("interrupted while resuming", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            close();
             throw new IllegalStateException("resuming failed: " + e.getCause(), e.getCause());
         }
     }

@@ -61,7 +61,8 @@ public final class NodeDriver implements SiteDriver {
     @Override
     public void unfence(long epoch) {
         startDatabase();
-        takeServices();
+        takeVip();
+        startK3s();
     }
 
     /** PostgreSQL started (if down) and writable: the first half of {@link #unfence}. */
@@ -69,10 +70,19 @@ public final class NodeDriver implements SiteDriver {
         local.unfence();
     }
 
-    /** The VIP taken and K3s started: the second half of {@link #unfence}. */
-    void takeServices() {
+    /** The VIP taken: the second step of {@link #unfence}. */
+    void takeVip() {
         vip.acquire();
+    }
+
+    /** K3s started: the last step of {@link #unfence}. */
+    void startK3s() {
         k3s.start();
+    }
+
+    /** The VIP given up again (a fence came between a resume's check and its take). */
+    void releaseVip() {
+        step("release the VIP", vip::release);
     }
 
     @Override

@@ -362,12 +362,21 @@ public final class PgControl implements AutoCloseable {
      */
     public synchronized void unfence() {
         long before = fences.get();
-        if (pid().isEmpty()) {
-            startFenced();
+        try {
+            if (pid().isEmpty()) {
+                writeReadOnlyDefault();
+                start(() -> fences.get() == before); // a fence before the spawn prevents it, one after kills it
+            }
+        } catch (RuntimeException e) {
+            if (fences.get() != before) {
+                throw e instanceof FencedWhileStarting f ? f : new FencedWhileStarting(name
+                        + ": fenced while PostgreSQL started (" + e.getMessage() + ")", e);
+            }
+            throw e;
         }
-        if (fences.get() != before) { // a fence (the timer's, at the lease's end) ran while it started: it may have
-            postmaster.kill();          // missed a server not yet spawned; never leave one behind a fence
-            throw new IllegalStateException(name + ": fenced while PostgreSQL started; not writable");
+        if (fences.get() != before) { // fenced after the start: the fence killed what it found; again, to be sure
+            postmaster.kill();
+            throw new FencedWhileStarting(name + ": fenced while PostgreSQL started; not writable", null);
         }
         sql("ALTER SYSTEM RESET default_transaction_read_only");
         sql("SELECT pg_reload_conf()");
@@ -523,6 +532,12 @@ public final class PgControl implements AutoCloseable {
 
     /** Starts the postmaster as a child process and waits until it accepts connections. */
     public synchronized void start() {
+        start(() -> true);
+    }
+
+    /** As {@link #start()}, spawning only while {@code mayStart} holds (see {@link Postmaster#start(List,
+     * java.util.function.BooleanSupplier)}). */
+    private void start(java.util.function.BooleanSupplier mayStart) {
         List<String> cmd = new ArrayList<>(List.of(bin.resolve("postgres").toString(), "-D", data.toString(),
                 "-c", "port=" + port, "-c", "listen_addresses=" + listen,
                 "-c", "unix_socket_directories=" + (socketDir == null ? "" : socketDir),
@@ -546,7 +561,7 @@ public final class PgControl implements AutoCloseable {
             }
             cmd.addAll(PgTls.serverSettings(this));
         }
-        postmaster.start(asUser(cmd));
+        postmaster.start(asUser(cmd), mayStart);
     }
 
     /**

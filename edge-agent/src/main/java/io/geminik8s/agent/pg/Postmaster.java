@@ -27,6 +27,9 @@ final class Postmaster {
         this.pg = pg;
     }
 
+    /** Held around a spawn and around {@link #kill}'s read of the process (never while waiting). */
+    private final Object spawn = new Object();
+
     OptionalLong pid() {
         Process p = process;
         return p != null && p.isAlive() ? OptionalLong.of(p.pid()) : OptionalLong.empty();
@@ -39,15 +42,29 @@ final class Postmaster {
 
     /** Starts {@code cmd} (a postmaster left by an earlier agent process is stopped first), waits for connections. */
     void start(List<String> cmd) {
+        start(cmd, () -> true);
+    }
+
+    /**
+     * As {@link #start(List)}, spawning only while {@code mayStart} holds, checked under the lock {@link #kill} reads
+     * the process under: a kill that ran before the spawn made {@code mayStart} false (the fence counts first), one
+     * after it finds the process — no server comes up behind a fence.
+     */
+    void start(List<String> cmd, java.util.function.BooleanSupplier mayStart) {
         stopLeftover();
         Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
-                    pg.data.resolveSibling(pg.name + "-postgres.log").toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        synchronized (spawn) {
+            if (!mayStart.getAsBoolean()) {
+                throw new FencedWhileStarting(pg.name + ": fenced before PostgreSQL started; not started", null);
+            }
+            try {
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        pg.data.resolveSibling(pg.name + "-postgres.log").toFile())).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            process = p;
         }
-        process = p;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try (Connection c = pg.connect()) {
@@ -72,7 +89,10 @@ final class Postmaster {
      * once they are dead (not waiting for orphans to be reaped). Takes no lock and asks the server nothing.
      */
     void kill() {
-        Process p = process;
+        Process p;
+        synchronized (spawn) {
+            p = process;
+        }
         if (p != null && !ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10))) {
             throw new IllegalStateException(pg.name + ": postgres did not exit within 10 s of SIGKILL");
         }

@@ -51,6 +51,10 @@ class DebPackageTest {
         Files.writeString(root.resolve("etc/shadow"), "root:*:19000:0:99999:7:::\n");
         Files.writeString(root.resolve("etc/gshadow"), "root:*::\n");
 
+        // pgBackRest is a dependency: spec.backup turns WAL archiving on with it (docs/backup.md)
+        assertTrue(List.of(run(List.of("dpkg-deb", "-f", deb.toString(), "Depends")).strip().split(",\\s*"))
+                .contains("pgbackrest"), "Depends names pgbackrest");
+
         // install
         dpkg("-i", deb.toString());
         assertEquals("install ok installed " + version(deb), query("${Status} ${Version}"));

@@ -48,4 +48,12 @@ public interface BackupConfig {
      */
     @WithDefault("1h")
     Duration rebuildTtl();
+
+    /**
+     * A site with a good backup and no restore test passed within this age (none at all: its first good backup is
+     * older) counts in {@code gk8s_backups_restore_test_old} (alert Gk8sRestoreTestOld), {@code restoreTest.old} in
+     * the API: a weekly {@code spec.backup.restoreTest} and a day's slack.
+     */
+    @WithDefault("8d")
+    Duration restoreTestMaxAge();
 }

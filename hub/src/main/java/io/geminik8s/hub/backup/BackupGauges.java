@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (their partial index, V20). The alert Gk8sBackupsStale reads it (ops/prometheus). {@code
  * gk8s_backups_archive_lagging} and {@code gk8s_backups_archive_lag_max_seconds} from the writing nodes' newest
  * {@code backup.archive} reports (V24's index); the alert Gk8sWalArchiveLag reads the first. {@code
- * gk8s_backups_restore_test_failed}: sites whose newest restore test failed (alert Gk8sRestoreTestFailed).
+ * gk8s_backups_restore_test_failed}: sites whose newest restore test failed (alert Gk8sRestoreTestFailed); {@code
+ * gk8s_backups_restore_test_old}: sites with backups and no restore test passed within
+ * {@code gk8s.backup.restore-test-max-age} (alert Gk8sRestoreTestOld).
  */
 @ApplicationScoped
 public class BackupGauges {
@@ -51,6 +53,15 @@ public class BackupGauges {
               WHERE type IN ('backup.restore-tested', 'backup.restore-test-failed') AND ts > now() - interval '7 days'
               ORDER BY site_id, ts DESC) newest""";
 
+    /** Sites with a good backup whose newest passed restore test (or, without one, first good backup) is older. */
+    static final String TEST_OLD = """
+            SELECT count(*) AS old FROM
+              (SELECT site_id, min(ts) AS first_good FROM node_event WHERE type = 'backup.completed'
+               GROUP BY site_id) g
+              LEFT JOIN (SELECT site_id, max(ts) AS passed FROM node_event WHERE type = 'backup.restore-tested'
+                         GROUP BY site_id) p USING (site_id)
+            WHERE coalesce(p.passed, g.first_good) < $1""";
+
     private final Pool pool;
     private final BackupConfig config;
     private final HubConfig hub;
@@ -58,6 +69,7 @@ public class BackupGauges {
     private final AtomicLong lagging = new AtomicLong();
     private final AtomicLong maxLag = new AtomicLong();
     private final AtomicLong testFailed = new AtomicLong();
+    private final AtomicLong testOld = new AtomicLong();
 
     public BackupGauges(Pool pool, BackupConfig config, HubConfig hub) {
         this.pool = pool;
@@ -77,6 +89,9 @@ public class BackupGauges {
                 .register(registry);
         Gauge.builder("gk8s.backups.restore.test.failed", testFailed, AtomicLong::get)
                 .description("Sites whose newest restore test (backup-verify) failed").register(registry);
+        Gauge.builder("gk8s.backups.restore.test.old", testOld, AtomicLong::get)
+                .description("Sites with a good backup and no restore test passed within"
+                        + " gk8s.backup.restore-test-max-age").register(registry);
         Periodic.every(vertx, config.checkInterval(), this::refresh);
     }
 
@@ -93,6 +108,9 @@ public class BackupGauges {
                 })
                 .chain(() -> pool.preparedQuery(TEST_FAILED).execute())
                 .invoke(rows -> testFailed.set(rows.iterator().next().getLong("failed")))
+                .chain(() -> pool.preparedQuery(TEST_OLD).execute(Tuple.of(OffsetDateTime.now(ZoneOffset.UTC)
+                        .minus(config.restoreTestMaxAge()))))
+                .invoke(rows -> testOld.set(rows.iterator().next().getLong("old")))
                 .replaceWithVoid().ifNoItem().after(hub.dbTimeout()).fail();
     }
 }

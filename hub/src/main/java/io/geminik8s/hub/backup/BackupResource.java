@@ -1,5 +1,7 @@
 package io.geminik8s.hub.backup;
 
+import io.geminik8s.protocol.BackupSpec;
+import io.geminik8s.protocol.Schedule;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.hub.HubConfig;
@@ -58,6 +60,12 @@ public class BackupResource {
     private static final String TESTED = "SELECT node_id, ts, type, message, attrs::text AS attrs FROM node_event"
             + " WHERE site_id = $1 AND type IN ('backup.restore-tested', 'backup.restore-test-failed')"
             + " ORDER BY ts DESC LIMIT 1";
+    private static final String PASSED = "SELECT node_id, ts, type, message, attrs::text AS attrs,"
+            + " (SELECT min(ts) FROM node_event g WHERE g.site_id = $1 AND g.type = 'backup.completed') AS first_good"
+            + " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM node_event WHERE site_id = $1"
+            + " AND type = 'backup.restore-tested' ORDER BY ts DESC LIMIT 1) e ON true";
+    private static final String SCHEDULE = "SELECT (t.spec -> 'spec' -> 'backup')::text AS backup FROM site_binding b"
+            + " JOIN template_revision t ON t.name = b.template AND t.revision = b.revision WHERE b.site_id = $1";
     private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
             + " ORDER BY node_id";
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
@@ -104,11 +112,11 @@ public class BackupResource {
                 BackupViews.Archive archive = a.iterator().hasNext() ? archive(event(a.iterator().next())) : null;
                 return pool.preparedQuery(TESTED).execute(Tuple.of(id)).chain(t -> {
                     BackupViews.BackupEvent tested = t.iterator().hasNext() ? event(t.iterator().next()) : null;
-                    return pool.preparedQuery(RECENT).execute(Tuple.of(id)).map(rows -> {
+                    return pool.preparedQuery(RECENT).execute(Tuple.of(id)).chain(rows -> {
                         List<BackupViews.BackupEvent> recent = new ArrayList<>();
                         rows.forEach(r -> recent.add(event(r)));
-                        return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, lastGood,
-                                lastFailure, archive, tested, recent);
+                        return restoreTests(id).map(tests -> new BackupViews.SiteBackups(id, configured, stale,
+                                stale ? since : null, lastGood, lastFailure, archive, tested, recent, tests));
                     });
                 });
             });
@@ -144,6 +152,30 @@ public class BackupResource {
                     new BackupViews.RunRequested(id, node, c.id(), type,
                             Instant.ofEpochMilli(expires).atOffset(ZoneOffset.UTC))).build());
         }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    /** The schedule from the bound template, the newest passed test, and whether the last pass is too old. */
+    private Uni<BackupViews.RestoreTests> restoreTests(String id) {
+        return pool.preparedQuery(PASSED).execute(Tuple.of(id)).chain(p -> {
+            Row r = p.iterator().next();
+            BackupViews.BackupEvent passed = r.getOffsetDateTime("ts") == null ? null : event(r);
+            OffsetDateTime firstGood = r.getOffsetDateTime("first_good");
+            OffsetDateTime oldSince = firstGood == null ? null
+                    : (passed != null ? passed.at() : firstGood).plus(config.restoreTestMaxAge());
+            boolean old = oldSince != null && oldSince.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
+            return pool.preparedQuery(SCHEDULE).execute(Tuple.of(id)).map(s -> new BackupViews.RestoreTests(
+                    s.iterator().hasNext() ? schedule(s.iterator().next().getString("backup")) : null, passed, old,
+                    old ? oldSince : null));
+        });
+    }
+
+    private String schedule(String backup) {
+        try {
+            Schedule s = backup == null ? null : BackupSpec.parse(json.readValue(backup, Map.class)).restoreTest();
+            return s == null ? null : s.text();
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The lag now: the reported age plus the report's own age while a segment waited (BackupGauges does the same). */

@@ -20,7 +20,15 @@ public final class BackupViews {
      */
     public record SiteBackups(String site, boolean configured, boolean stale, OffsetDateTime staleSince,
                               BackupEvent lastGood, BackupEvent lastFailure, Archive archive,
-                              BackupEvent lastRestoreTest, List<BackupEvent> recent) {
+                              BackupEvent lastRestoreTest, List<BackupEvent> recent, RestoreTests restoreTest) {
+    }
+
+    /**
+     * Restore tests: the bound template's {@code spec.backup.restoreTest} ({@code schedule}, null when it has none:
+     * on demand only), the newest passed one, and {@code old}: the site has a good backup and none passed within
+     * {@code gk8s.backup.restore-test-max-age} (its first good backup is older, when none ever passed).
+     */
+    public record RestoreTests(String schedule, BackupEvent lastPassed, boolean old, OffsetDateTime oldSince) {
     }
 
     /**

@@ -62,7 +62,7 @@ class AlertRulesTest {
                 }
             }
         }
-        assertEquals(8, used.size(), "metrics read by the rules: " + used);
+        assertEquals(9, used.size(), "metrics read by the rules: " + used);
         String exported = given().get("/q/metrics").then().statusCode(200).extract().asString();
         Set<String> missing = new TreeSet<>();
         for (String name : used) {
