@@ -37,7 +37,8 @@ finished=0 aborted_line=""
 trap 'aborted_line=${aborted_line:-$LINENO}' ERR
 cleanup() {
   local status=$?
-  [ "$finished" = 1 ] || { mkdir -p /tmp/gk8s-harness-aborted; cp "$work"/*.log /tmp/gk8s-harness-aborted/ 2>/dev/null || true; }
+  [ "$finished" = 1 ] || { mkdir -p /tmp/gk8s-harness-aborted; cp "$work"/*.log /tmp/gk8s-harness-aborted/ 2>/dev/null || true
+    for n in a b; do cp "$work/$n-state/k3s.log" "/tmp/gk8s-harness-aborted/$n-k3s.log" 2>/dev/null || true; done; }
   for p in "${pids[@]}"; do killtree "$p"; done
   pkill -9 -f "$work" 2>/dev/null || true
   pkill -9 -f "$hubdata" 2>/dev/null || true
