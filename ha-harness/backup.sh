@@ -106,6 +106,9 @@ setup_pair() { # a fresh site bound to its template with spec.backup; archiving 
   start_agent b a standby
   wait_for "synchronous replication" 120 is_sync a b
   wait_for "b eligible at the hub" 60 eligible b
+  # and b's own health as standby at the hub (killed 1-2 s after b's bootstrap, a's node was not taken over: b never
+  # asked the hub, no grant in 60 s; its agent logs nothing at INFO about it; not looked into further here)
+  wait_for "b standby at the hub" 90 hub_role b standby
   # then a PostgreSQL start at a: a's node restarted (kill -9 of its agent, PostgreSQL and K3s; started again at
   # once): b takes over, archiving, and a rejoins as its standby, its PostgreSQL started with archive_mode on. (An
   # agent restart of a alone was tried first: the restarted primary fences once or twice right after it resumes,
@@ -330,15 +333,24 @@ rebuild() {
   [ "$w_lost_ms" -le $(( (archive_timeout + 5) * 1000 )) ] || bad+=" ${w_lost_ms} ms of writes lost: more than archive_timeout + 5 s;"
   acked_revs
   rows_of a kine "SELECT id FROM kine" "$work/kine-$run"
-  k=$(awk -v F="$fault_ms" 'FILENAME == ARGV[1] { at[$1] = 1; next } $2 <= F { n++; if (!($1 in at)) lost++ }
-    $2 > F { after++; if ($1 <= 1000000) low++; if (!($1 in at)) lostafter++ } END { printf "%d %d %d %d %d", n, lost, after, low, lostafter }' \
-    "$work/kine-$run" "$work/revs-$run")
-  read -r k_acked k_lost k_after k_low k_lostafter <<< "$k"
+  # Kine: revisions acknowledged before the power-off and lost; after the rebuild every revision newer than any
+  # acknowledged before it (none reused with other contents) and past the highest restored + 1,000,000 (the bump)
+  k=$(awk -v F="$fault_ms" 'FILENAME == ARGV[1] { at[$1] = 1; if ($1 > hi) hi = $1; next }
+    $2 <= F { n++; if (!($1 in at)) lost++; if ($1 > pre) pre = $1 }
+    $2 > F { after++; if (!($1 in at)) lostafter++; if (!lo || $1 < lo) lo = $1 }
+    END { printf "%d %d %d %d %d %d %d\n", n, lost, after, lostafter, pre, lo, hi }' "$work/kine-$run" "$work/revs-$run")
+  read -r k_acked k_lost k_after k_lostafter k_pre k_lo k_hi <<< "$k"
   [ "$k_after" -gt 0 ] || bad+=" no Kine revision after the rebuild;"
-  [ "$k_low" -eq 0 ] || bad+=" $k_low Kine revisions after the rebuild not past a million;"
+  [ "$k_lo" -gt "$k_pre" ] || bad+=" Kine revision $k_lo after the rebuild not newer than $k_pre acknowledged before;"
   [ "$k_lostafter" -eq 0 ] || bad+=" $k_lostafter Kine revisions acknowledged after the rebuild missing;"
+  k_restored=$(awk -v lo="$k_lo" '$1 < lo && $1 > m { m = $1 } END { printf "%d\n", m }' "$work/kine-$run")
+  [ "$k_lo" -gt $((k_restored + 1000000)) ] || bad+=" Kine's first revision after the rebuild $k_lo not past $k_restored + 1,000,000;"
+  end_writer=none
+  [ "$(writable a)" = t ] && end_writer=a
+  [ "$(writable b)" = t ] && end_writer=$([ $end_writer = a ] && echo both || echo b)
+  [ "$end_writer" = a ] || bad+=" writable at the end: $end_writer, expected a (ha.initial-role primary);"
   rel() { [ -n "$1" ] && echo "$(( $1 - ${2:-$started_ms} ))" || echo "-"; }
-  results+=("| $run | $archive_timeout s | $after | $w_acked / $w_lost | $w_lost_ms | $k_acked / $k_lost | $((started_ms - asked_ms)) | $(rel "$back_ms") | $(rel "$done_ms") | $(rel "$sync_ms") | $(rel "$healthy_ms") | $w_after / $w_lostafter | $k_after | $both | $vips | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
+  results+=("| $run | $archive_timeout s | $after | $w_acked / $w_lost | $w_lost_ms | $k_acked / $k_lost | $((started_ms - asked_ms)) | $(rel "$back_ms") | $(rel "$done_ms") | $(rel "$sync_ms") | $(rel "$healthy_ms") | $w_after / $w_lostafter | $k_after; highest restored $k_restored -> first after $k_lo | $both | $vips | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
 }
 
 main() { # every run of the scenario, then its report (a function: bash has read all of it before it runs)
@@ -408,7 +420,7 @@ main() { # every run of the scenario, then its report (a function: bash has read
         echo "rebuild done, b synchronous, site healthy at the hub, Kine's revisions past a million after it, 0 samples with"
         echo "two writers or two VIP owners."
         echo
-        echo "| run | archive_timeout | power-off after the backup (ms) | writer: acked before the power-off / lost | writes lost (ms, RPO) | Kine: acked / lost | rebuild asked before the agents' start (ms) | VIP writable (RTO) | rebuild done | standby synchronous | site healthy at the hub | writer after: acked / missing | Kine revisions after | samples with two writers | samples with two VIP owners | notes |"
+        echo "| run | archive_timeout | power-off after the backup (ms) | writer: acked before the power-off / lost | writes lost (ms, RPO) | Kine: acked / lost | rebuild asked before the agents' start (ms) | VIP writable (RTO) | rebuild done | standby synchronous | site healthy at the hub | writer after: acked / missing | Kine revisions after; ids | samples with two writers | samples with two VIP owners | notes |"
         echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
     esac
     printf '%s\n' "${results[@]}"
@@ -417,4 +429,4 @@ main() { # every run of the scenario, then its report (a function: bash has read
   finished=1
   [ "$violations" -eq 0 ] || { log "$violations run(s) violated a check"; exit 1; }
 }
-main
+main; exit
