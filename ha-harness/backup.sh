@@ -44,6 +44,7 @@ gk8s() { # the operator's CLI, from the client namespace, with the hub's admin t
 ms_of() { date -d "$1" +%s%3N; } # an ISO-8601 time from the hub -> epoch ms
 iso() { date -u -d "@$(($1 / 1000)).$(printf %03d $(($1 % 1000)))" +%FT%T.%3NZ; } # epoch ms -> ISO-8601 UTC
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+both_offline() { [ "$(api "/api/v1/sites/$site" | jq -r '[.nodes[]? | select(.online)] | length')" = 0 ]; }
 hub_role() { # node role: the hub sees the node online in that role
   [ "$(api "/api/v1/sites/$site" | jq -r --arg n "$1" '.nodes[]? | select(.id == $n and .online) | .role')" = "$2" ]
 }
@@ -299,10 +300,18 @@ rebuild() {
   power_off a; power_off b
   log "run $run: both nodes powered off"
   wait_for "a's PostgreSQL gone" 30 no_postgres a; wait_for "b's PostgreSQL gone" 30 no_postgres b
-  # both disks lost: the PostgreSQL data, pgBackRest's configuration beside it, the socket folder, the HA epoch files
-  rm -rf "$work"/{a,b}-pg "$work"/{a,b}-pg.pgbackrest "$work"/{a,b}.sock; rm -f "$work"/{a,b}-state/ha-epoch
+  # both disks lost: the PostgreSQL data and everything the agent keeps beside it (pgBackRest's configuration, TLS
+  # and password files), the socket folder, the HA epoch files and the applied desired state (what RebuildPairTest
+  # wipes; the state folder with the node's identity and event journal stays)
+  rm -rf "$work"/{a,b}-pg "$work"/{a,b}-pg.pgbackrest "$work"/{a,b}-pg.tls "$work"/{a,b}-pg.pgpass "$work"/{a,b}.sock
+  for n in a b; do rm -f "$work/$n-state"/{ha-epoch,desired-generation,desired-spec.json}; done
+  # the hub refuses a rebuild while any node of the site is online: it notices a powered-off node by its Last Will
+  # (mqtt.will-delay-s, 60 s by default) or the heartbeat timeout
+  wait_for "both nodes offline at the hub" 300 both_offline || bad+=" the hub still sees a node online;"
+  offline_ms=$(now_ms)
   asked_ms=$(now_ms)
   gk8s backup rebuild --site "$site" -o json > "$work/rebuild-$run.json"
+  [ "$(jq -r .state "$work/rebuild-$run.json")" = waiting ] || bad+=" the rebuild is $(jq -r .state "$work/rebuild-$run.json"), not waiting;"
   # two fresh machines boot: their addresses as configured, nothing added at run time, the agents started
   for n in a b; do ip -n gk8s-$n addr flush dev v-$n; ip -n gk8s-$n addr add ${ip[$n]}/24 dev v-$n; ip -n gk8s-$n link set v-$n up; done
   started_ms=$(now_ms)
@@ -350,7 +359,7 @@ rebuild() {
   [ "$(writable b)" = t ] && end_writer=$([ $end_writer = a ] && echo both || echo b)
   [ "$end_writer" = a ] || bad+=" writable at the end: $end_writer, expected a (ha.initial-role primary);"
   rel() { [ -n "$1" ] && echo "$(( $1 - ${2:-$started_ms} ))" || echo "-"; }
-  results+=("| $run | $archive_timeout s | $after | $w_acked / $w_lost | $w_lost_ms | $k_acked / $k_lost | $((started_ms - asked_ms)) | $(rel "$back_ms") | $(rel "$done_ms") | $(rel "$sync_ms") | $(rel "$healthy_ms") | $w_after / $w_lostafter | $k_after; highest restored $k_restored -> first after $k_lo | $both | $vips | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
+  results+=("| $run | $archive_timeout s | $after | $w_acked / $w_lost | $w_lost_ms | $k_acked / $k_lost | $((offline_ms - fault_ms)) | $((started_ms - asked_ms)) | $(rel "$back_ms") | $(rel "$done_ms") | $(rel "$sync_ms") | $(rel "$healthy_ms") | $w_after / $w_lostafter | $k_after; highest restored $k_restored -> first after $k_lo | $both | $vips | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
 }
 
 main() { # every run of the scenario, then its report (a function: bash has read all of it before it runs)
@@ -411,17 +420,19 @@ main() { # every run of the scenario, then its report (a function: bash has read
         echo "| run | full backup (node: label, timeline) | longest gap between acknowledged writes after the power-off (ms) | run-now first asked | hub sent it to the new primary | its backup the site's lastGood | new primary's backup (took), hub's archiveMax | repository (pgbackrest info) | writes acked / rows on the new primary | Kine | samples with two writers | samples with two VIP owners | epoch | notes |"
         echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
       backup-rebuild)
-        echo "A full backup, writes for a random 1-2 x archive_timeout, both nodes powered off at once, their PostgreSQL data,"
-        echo "pgBackRest configuration, socket folders and HA epoch files deleted (only the repository survives);"
-        echo "\`gk8s backup rebuild --site S\` (to the last archived WAL), both agents started fresh (empty pg.data). Lost:"
+        echo "A full backup, writes for a random 1-2 x archive_timeout, both nodes powered off at once, their PostgreSQL data"
+        echo "and what the agent keeps beside it (pgBackRest's configuration, TLS and password files), socket folders, HA"
+        echo "epoch files and applied desired state deleted (only the repository and the nodes' identity survive); once the"
+        echo "hub sees both offline \`gk8s backup rebuild --site S\` (to the last archived WAL), then both agents started"
+        echo "fresh (empty pg.data; a ha.initial-role primary, b standby). Lost:"
         echo "writes acknowledged before the power-off and not restored (RPO, rows and ms: the last acknowledgement before"
         echo "the power-off minus the newest restored row's write time). Times in ms from the agents' start (the rebuild"
         echo "asked just before). Checks: restored rows a prefix of the acknowledged ones, loss ≤ archive_timeout + 5 s,"
         echo "rebuild done, b synchronous, site healthy at the hub, Kine's revisions past a million after it, 0 samples with"
         echo "two writers or two VIP owners."
         echo
-        echo "| run | archive_timeout | power-off after the backup (ms) | writer: acked before the power-off / lost | writes lost (ms, RPO) | Kine: acked / lost | rebuild asked before the agents' start (ms) | VIP writable (RTO) | rebuild done | standby synchronous | site healthy at the hub | writer after: acked / missing | Kine revisions after; ids | samples with two writers | samples with two VIP owners | notes |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
+        echo "| run | archive_timeout | power-off after the backup (ms) | writer: acked before the power-off / lost | writes lost (ms, RPO) | Kine: acked / lost | hub sees both nodes offline (ms after the power-off) | rebuild asked before the agents' start (ms) | VIP writable (RTO) | rebuild done | standby synchronous | site healthy at the hub | writer after: acked / missing | Kine revisions after; ids | samples with two writers | samples with two VIP owners | notes |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
     esac
     printf '%s\n' "${results[@]}"
   } > "ha-harness/reports/$report.md"
