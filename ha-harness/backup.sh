@@ -159,8 +159,9 @@ common_checks() { # the harness's invariants over the whole run: two writers, tw
   [ "$vips" -eq 0 ] || bad+=" $vips samples with two VIP owners;"
   probes="probes: $(probe_stats a "$work/probe-a-$run.log"), $(probe_stats b "$work/probe-b-$run.log"); VIP sampled $vip_samples times, every $vip_every ms"
 }
-rows_of() { # node table query file: the rows, one a line, into the file
-  in_ns "$1" env PGPASSWORD="$pgpw" $psql -h ${ip[$1]} -U postgres -d "$2" -tAq -F' ' -c "$3" > "$4"
+rows_of() { # node database query file: the rows, one a line, into the file (none, and a violation, when it fails)
+  in_ns "$1" env PGPASSWORD="$pgpw" $psql -h ${ip[$1]} -U postgres -d "$2" -tAq -F' ' -c "$3" > "$4" 2>> "$work/psql.err" \
+    || { : > "$4"; bad+=" $2 on $1 unreadable ($(tail -1 "$work/psql.err"));"; }
 }
 acked_writes() { awk '$1 == "ok" || $1 == "indeterminate" { print $2, $3 }' "$work/writer-$run.log" > "$work/acked-$run"; }
 acked_revs() { cat "$work"/{a,b}-state/k3s.log 2>/dev/null | awk '$1 == "rev" { print $2, $4 }' > "$work/revs-$run"; }
@@ -318,6 +319,9 @@ rebuild() {
   launch_agent a b primary; launch_agent b a standby
   wait_for "writes through the VIP after the rebuild" 900 acked_since $((fault_ms + 1)) || bad+=" writes did not resume;"
   back_ms=$(now_ms)
+  # what was restored, read at once (the RPO does not depend on what happens to the site later)
+  rows_of a postgres "SELECT id, at FROM harness_writes WHERE at <= $fault_ms" "$work/rows-pre-$run"
+  rows_of a kine "SELECT id FROM kine" "$work/kine-pre-$run"
   wait_for "the rebuild ended" 900 rebuild_ended || bad+=" the rebuild did not end;"
   [ "${state:-}" = done ] || bad+=" rebuild ${state:-unknown};"
   done_ms=$(now_ms)
@@ -329,6 +333,7 @@ rebuild() {
   common_checks
   acked_writes
   rows_of a postgres "SELECT id, at FROM harness_writes" "$work/rows-$run"
+  cat "$work/rows-pre-$run" >> "$work/rows-$run" # rows may be listed twice: the counts go by id
   # RPO: acknowledged before the power-off and not restored (restored rows must be a prefix: no gap), in rows and in
   # seconds (the last acknowledgement before the power-off - the newest restored row written before it)
   r=$(awk -v F="$fault_ms" 'FILENAME == ARGV[1] { at[$1] = $2; if ($2 <= F && $2 > newest) newest = $2; next }
@@ -342,6 +347,7 @@ rebuild() {
   [ "$w_lost_ms" -le $(( (archive_timeout + 5) * 1000 )) ] || bad+=" ${w_lost_ms} ms of writes lost: more than archive_timeout + 5 s;"
   acked_revs
   rows_of a kine "SELECT id FROM kine" "$work/kine-$run"
+  cat "$work/kine-pre-$run" >> "$work/kine-$run"
   # Kine: revisions acknowledged before the power-off and lost; after the rebuild every revision newer than any
   # acknowledged before it (none reused with other contents) and past the highest restored + 1,000,000 (the bump)
   k=$(awk -v F="$fault_ms" 'FILENAME == ARGV[1] { at[$1] = 1; if ($1 > hi) hi = $1; next }
