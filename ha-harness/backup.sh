@@ -85,6 +85,11 @@ power_off() { killtree "${agent_pid[$1]}"; ip -n gk8s-$1 link set v-$1 down; } #
 
 eligible() { [ "$(api "/api/v1/sites/$site/witness" | jq -r '"\(.standby) \(.standbyEligible)"')" = "$1 true" ]; }
 epoch_is() { [ "$(epoch)" = "$1" ]; }
+diagnose() { # node: its agent's threads and the witness's view, kept with the logs of an aborted run
+  for p in $(java_of "${agent_pid[$1]}"); do timeout 30 jcmd "$p" Thread.print > "$work/$1-threads.log" 2>&1 || true; done
+  api "/api/v1/sites/$site/witness" > "$work/witness.log" || true
+  api "/api/v1/sites/$site/events?limit=1000" > "$work/events.log" || true
+}
 setup_pair() { # a fresh site bound to its template with spec.backup; archiving on at both nodes; P primary, S standby
   fresh_nodes
   : > "$work/a.log"; : > "$work/b.log"
@@ -116,7 +121,7 @@ setup_pair() { # a fresh site bound to its template with spec.backup; archiving 
   # docs/backup.md "Seen while measuring", and b's clone from it failed.)
   killtree "${agent_pid[a]}"
   wait_for "a's PostgreSQL gone" 30 no_postgres a
-  wait_for "b writable" 60 is_writable b
+  wait_for "b writable" 60 is_writable b || { diagnose b; return 1; }
   wait_for "epoch 2 at the hub" 60 epoch_is 2
   launch_agent a b primary
   wait_for "a synchronous standby of b" 180 is_sync b a
@@ -375,6 +380,9 @@ main() { # every run of the scenario, then its report (a function: bash has read
   start_hub
   log "hub up"
   mkdir -p ha-harness/reports
+  # until the end: a report that says so (an aborted scenario leaves no older report standing for it)
+  printf '# HA harness: %s — started %s, not finished: aborted (a violation) or still running\n' "$report" \
+    "$(date -u +%FT%TZ)" > "ha-harness/reports/$report.md"
   started_at=$(date -u +%FT%TZ)
   for run in $(seq 1 "$runs"); do
     bad="" load_start=$(load)
