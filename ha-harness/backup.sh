@@ -84,6 +84,14 @@ run_on() { # node type: the hub's run-now (gk8s backup run) went to that node
 power_off() { killtree "${agent_pid[$1]}"; ip -n gk8s-$1 link set v-$1 down; } # agent, PostgreSQL, K3s at once
 
 eligible() { [ "$(api "/api/v1/sites/$site/witness" | jq -r '"\(.standby) \(.standbyEligible)"')" = "$1 true" ]; }
+steady() { # node: the witness counts it eligible, has for 2 s (its newest standby-eligible event is that old) and
+  # journaled no standby-lost since (a primary may drop a new standby for a moment right after naming it: killed
+  # then, it is not taken over, rightly — the witness refuses a standby that may lack a write)
+  eligible "$1" || return 1
+  api "/api/v1/sites/$site/events?limit=1000" | jq -e --argjson t $(( $(now_ms) / 1000 - 2 )) '[.items[]
+    | select(.type == "witness.standby-eligible" or .type == "witness.standby-lost")
+    | {type, s: (.ts | sub("\\.[0-9]+"; "") | fromdateiso8601)}] | (map(select(.s > $t)) | length) == 0' >/dev/null
+}
 epoch_is() { [ "$(epoch)" = "$1" ]; }
 diagnose() { # node: its agent's threads and the witness's view, kept with the logs of an aborted run
   for p in $(java_of "${agent_pid[$1]}"); do timeout 30 jcmd "$p" Thread.print > "$work/$1-threads.log" 2>&1 || true; done
@@ -111,7 +119,7 @@ setup_pair() { # a fresh site bound to its template with spec.backup; archiving 
   # b's clone copies postgresql.auto.conf: its PostgreSQL starts with archiving on
   start_agent b a standby
   wait_for "synchronous replication" 120 is_sync a b
-  wait_for "b eligible at the hub" 60 eligible b
+  wait_for "b eligible at the hub, steadily" 90 steady b
   # and b's own health as standby at the hub (killed 1-2 s after b's bootstrap, a's node was not taken over: b never
   # asked the hub, no grant in 60 s; its agent logs nothing at INFO about it; not looked into further here)
   wait_for "b standby at the hub" 90 hub_role b standby
@@ -127,7 +135,7 @@ setup_pair() { # a fresh site bound to its template with spec.backup; archiving 
   wait_for "a synchronous standby of b" 180 is_sync b a
   for n in a b; do [ "$(q $n "SHOW archive_mode")" = on ] || { log "archive_mode is not on at $n"; return 1; }; done
   wait_for "a standby at the hub" 90 hub_role a standby
-  wait_for "a eligible at the hub" 60 eligible a
+  wait_for "a eligible at the hub, steadily" 90 steady a
   P=b S=a
 }
 
