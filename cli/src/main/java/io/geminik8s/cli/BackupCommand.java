@@ -12,12 +12,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gk8s backup list --site S}, {@code gk8s backup run --site S [--type T]}, {@code gk8s backup restore --site S
- * [--to TIME]} and {@code gk8s backup restores --site S} (docs/backup.md).
+ * [--to TIME]}, {@code gk8s backup restores --site S}, {@code gk8s backup rebuild --site S [--to TIME]} and {@code gk8s
+ * backup rebuilds --site S} (docs/backup.md).
  */
 @Command(name = "backup", description = "A site's backups: the last good one, the last failure, stale or not; take one"
-        + " now; restore the site to a moment.", subcommands = {BackupCommand.ListBackups.class,
+        + " now; restore the site to a moment; rebuild a site whose nodes were both lost.",
+        subcommands = {BackupCommand.ListBackups.class,
         BackupCommand.Run.class, BackupRestoreCommand.Restore.class, BackupRestoreCommand.ListRestores.class,
-        BackupRestoreCommand.Test.class, BackupRestoreCommand.RebuildStandby.class})
+        BackupRestoreCommand.Test.class, BackupRestoreCommand.RebuildStandby.class, BackupRebuildCommand.Rebuild.class,
+        BackupRebuildCommand.ListRebuilds.class})
 final class BackupCommand {
 
     @ParentCommand

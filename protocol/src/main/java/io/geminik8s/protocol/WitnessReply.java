@@ -8,11 +8,17 @@ import java.util.Optional;
  * The witness's answer to a {@link WitnessRequest}, matched by {@code id}. {@code epoch} and {@code holder} are the
  * site's current ones after the decision. A granted lease lasts {@code leaseMs}, which the node counts from the
  * moment it *sent* the request on its monotonic clock (never from receipt: that would stretch the lease by the
- * network delay).
+ * network delay). {@code rebuildTo} (a granted {@code rebuild} only, since 1.x minor; absent otherwise and from older
+ * hubs): the moment the operator's rebuild restores to, an ISO-8601 instant; absent: the last archived WAL.
  */
 public record WitnessReply(String v, String id, String site, String node, Long ts, Outcome outcome, Long epoch,
-                           String holder, Long leaseMs, Long retryAfterMs, String reason)
+                           String holder, Long leaseMs, Long retryAfterMs, String reason, String rebuildTo)
         implements Message, NodeMessage {
+
+    public WitnessReply(String v, String id, String site, String node, Long ts, Outcome outcome, Long epoch,
+                        String holder, Long leaseMs, Long retryAfterMs, String reason) {
+        this(v, id, site, node, ts, outcome, epoch, holder, leaseMs, retryAfterMs, reason, null);
+    }
 
     public enum Outcome {
         GRANTED, REFUSED,
@@ -32,6 +38,6 @@ public record WitnessReply(String v, String id, String site, String node, Long t
                 .check(holder == null || Rules.ID.matcher(holder).matches(), "holder", "must be a node id")
                 .range("leaseMs", leaseMs, 0, Long.MAX_VALUE).range("retryAfterMs", retryAfterMs, 0, Long.MAX_VALUE)
                 .check(outcome != Outcome.WAIT || retryAfterMs != null, "retryAfterMs", "required with wait")
-                .text("reason", reason, false).result();
+                .text("reason", reason, false).text("rebuildTo", rebuildTo, false).result();
     }
 }

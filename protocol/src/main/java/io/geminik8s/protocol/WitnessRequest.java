@@ -35,7 +35,14 @@ public record WitnessRequest(String v, String id, String site, String node, Long
          * and gives the epoch up, so that its sync-eligible standby is granted {@code epoch + 1} without waiting for
          * the lease to lapse. Sent only after the fence is verified; the holder then rejoins as a standby.
          */
-        RELEASE;
+        RELEASE,
+        /**
+         * Both nodes of the site were lost and an operator authorized a rebuild at the hub ({@code gk8s backup
+         * rebuild}): a node of the site, bootstrapping with an empty disk as primary, asks for {@code epoch} (=
+         * current + 1) to restore the site from its backup repository. Granted once per authorization, with the
+         * peer not sync-eligible; refused otherwise. Older hubs refuse the unknown op at decode.
+         */
+        REBUILD;
 
         @JsonValue
         public String json() {

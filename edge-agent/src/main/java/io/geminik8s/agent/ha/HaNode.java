@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -53,6 +54,7 @@ public final class HaNode implements AutoCloseable {
             });
     private volatile HaSupervisor supervisor;
     private io.geminik8s.agent.backup.BackupLoop backups;
+    private java.util.function.Supplier<java.util.Map<String, ?>> backupSpec = java.util.Map::of;
 
     public HaNode(String site, String node, HaSettings ha, WitnessPort witness, Path stateDir, HaEvents events) {
         this.events = events;
@@ -92,20 +94,24 @@ public final class HaNode implements AutoCloseable {
         local.recoverInterruptedClone();
         if (isEmpty(ha.pgData())) {
             if (ha.initialRole().equals("primary")) {
-                local.initPrimary(ha.pgTrustedNetwork());
-                Answer a = askWitness(Op.PROMOTE, 1, 0L);
-                WitnessReply r = a.reply();
-                long sentAt = a.sentAt();
+                WitnessReply r = askWitness(Op.PROMOTE, 1, 0L).reply();
                 if (r.outcome() != WitnessReply.Outcome.GRANTED || r.epoch() != 1) {
-                    local.fence();
-                    throw new IllegalStateException("site " + site + " already has epoch " + r.epoch() + " held by "
-                            + r.holder() + ": start " + node + " as standby (" + r.reason() + ")");
+                    machine = rebuildSite(r); // both nodes lost? only on an operator's authorization
+                } else {
+                    // the cluster is made only once epoch 1 is this node's: a fresh standby never copies an empty
+                    // cluster of a node the site turns out to refuse; the lease runs from a renew sent after initdb
+                    local.initPrimary(ha.pgTrustedNetwork());
+                    Answer renewed = askWitness(Op.RENEW, 1, null);
+                    if (renewed.reply().outcome() != WitnessReply.Outcome.GRANTED) {
+                        local.fence();
+                        throw new IllegalStateException("epoch 1 of site " + site + " was granted to " + node
+                                + " but not renewed after initdb: " + renewed.reply().reason());
+                    }
+                    machine = PairMachine.primary(ha.peerNode(), 1, renewed.sentAt(), false, ha.timing(), now());
+                    saveEpoch(1); // written before it writes: the supervisor starts it (supervise)
                 }
-                machine = PairMachine.primary(ha.peerNode(), 1, sentAt, false, ha.timing(), now());
-                saveEpoch(1); // written before it writes: the supervisor starts it (supervise)
             } else {
-                awaitPeerDatabase();
-                local.cloneFrom(peer);
+                cloneAtStart();
                 driver.standbyReady();
                 machine = PairMachine.standby(ha.peerNode(), readEpoch(), ha.timing(), now());
             }
@@ -119,6 +125,24 @@ public final class HaNode implements AutoCloseable {
         if (backups != null) {
             backups.start();
         }
+    }
+
+    /**
+     * An empty node started as primary in a site that already has an epoch: the site's rebuild from its repository
+     * when an operator authorized one ({@link SiteRebuild#bootstrap}); otherwise refused, telling the operator what
+     * to do.
+     */
+    private PairMachine rebuildSite(WitnessReply refused) throws InterruptedException {
+        if (backups == null) {
+            throw new IllegalStateException("site " + site + " already has epoch " + refused.epoch() + " held by "
+                    + refused.holder() + ": start " + node + " as standby (" + refused.reason() + "); it cannot"
+                    + " rebuild the site: backups are not set up on this node (pg.socket-dir, pg.secret-file)");
+        }
+        return new SiteRebuild(site, local, backups, backupSpec, events, BOOTSTRAP_PATIENCE).bootstrap(node, ha,
+                refused, (op, epoch) -> {
+                    Answer a = askWitness(op, epoch, null);
+                    return new SiteRebuild.Sent(a.reply(), a.sentAt());
+                }, this::saveEpoch);
     }
 
     /**
@@ -267,6 +291,7 @@ public final class HaNode implements AutoCloseable {
         if (ha.pgSocketDir() == null || ha.pgSecret() == null) {
             return Optional.empty();
         }
+        backupSpec = spec;
         var service = new io.geminik8s.agent.backup.BackupService(
                 new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir()),
                 io.geminik8s.agent.backup.BackupKey.of(ha.pgSecret()), java.time.Clock.systemUTC(), events::record);
@@ -371,6 +396,29 @@ public final class HaNode implements AutoCloseable {
                     throw e;
                 }
                 LOG.warning("HA " + site + "/" + node + ": rejoining " + holder + " failed, again in "
+                        + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
+                TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
+            }
+        }
+    }
+
+    /**
+     * A fresh standby's copy of its peer, tried again every 5 s when it fails (bounded by BOOTSTRAP_PATIENCE): the peer
+     * may be a node rebuilding the site from its repository, whose server runs only for the restore's recovery
+     * before it stops and starts again as primary. A failed copy leaves the data directory as it was (empty).
+     */
+    private void cloneAtStart() throws InterruptedException {
+        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        while (true) {
+            awaitPeerDatabase();
+            try {
+                local.cloneFrom(peer);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.warning("HA " + site + "/" + node + ": copying " + ha.peerNode() + " failed, again in "
                         + PairMachine.REJOIN_RETRY_MS + " ms: " + e.getMessage());
                 TimeUnit.MILLISECONDS.sleep(PairMachine.REJOIN_RETRY_MS); // a retry interval
             }

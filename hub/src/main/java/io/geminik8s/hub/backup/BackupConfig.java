@@ -43,6 +43,13 @@ public interface BackupConfig {
     Duration archiveLagMax();
 
     /**
+     * How long an operator's rebuild of a site whose nodes were both lost ({@code gk8s backup rebuild}) waits for a
+     * fresh node to take it (the witness's {@code rebuild}); then {@code expired}, and nothing is granted.
+     */
+    @WithDefault("1h")
+    Duration rebuildTtl();
+
+    /**
      * A site with a good backup and no restore test passed within this age (none at all: its first good backup is
      * older) counts in {@code gk8s_backups_restore_test_old} (alert Gk8sRestoreTestOld), {@code restoreTest.old} in
      * the API: a weekly {@code spec.backup.restoreTest} and a day's slack.

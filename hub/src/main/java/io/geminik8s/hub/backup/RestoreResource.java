@@ -135,7 +135,7 @@ public class RestoreResource {
      * The body's {@code to}; any other field is refused: a misspelt {@code tu} or {@code target} would otherwise
      * restore to the latest, not to the moment meant.
      */
-    private static String to(java.util.Map<String, Object> body) {
+    static String to(java.util.Map<String, Object> body) {
         if (body == null) {
             return null;
         }

@@ -38,6 +38,11 @@ public record LeaseState(String site, long epoch, String holder, long leaseExpir
         return new LeaseState(site, epoch + 1, node, now + leaseMs, holder, false, now, version, false);
     }
 
+    /** {@code node} rebuilds the site from its repository with the next epoch; {@code peer} is not sync-eligible. */
+    LeaseState rebuiltBy(String node, String peer, long now, long leaseMs) {
+        return new LeaseState(site, epoch + 1, node, now + leaseMs, peer, false, now, version, false);
+    }
+
     /** Same decision-relevant content, ignoring the version. */
     boolean sameAs(LeaseState o) {
         return epoch == o.epoch && java.util.Objects.equals(holder, o.holder) && leaseExpiresAt == o.leaseExpiresAt

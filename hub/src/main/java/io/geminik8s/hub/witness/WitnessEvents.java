@@ -29,6 +29,12 @@ public final class WitnessEvents {
                 return List.of(event("witness.bootstrap", Severity.INFO, after.holder() + " holds epoch 1", null,
                         "epoch", "1", "holder", after.holder()));
             }
+            if (r.op() == WitnessRequest.Op.REBUILD) {
+                return List.of(event("witness.rebuild-granted", Severity.WARNING, after.holder() + " took epoch "
+                                + after.epoch() + " to rebuild the site from its backup repository (" + d.reason()
+                                + ")", null, "epoch", Long.toString(after.epoch()), "holder", after.holder(),
+                        "previous", String.valueOf(before.holder())));
+            }
             if (r.op() == WitnessRequest.Op.FORCE) {
                 return List.of(event("witness.forced-promotion", Severity.CRITICAL, after.holder() + " took epoch "
                                 + after.epoch() + " by its operator's force-promote; writes of " + before.holder()

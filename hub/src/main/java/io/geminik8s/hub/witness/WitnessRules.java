@@ -13,14 +13,35 @@ public final class WitnessRules {
     public record Timing(long leaseMs, long marginMs) {
     }
 
-    public record Decision(Outcome outcome, LeaseState next, Long leaseMs, Long retryAfterMs, String reason) {
+    /** {@code rebuildTo}: a granted rebuild's target moment (ISO-8601), null for the last archived WAL and otherwise. */
+    public record Decision(Outcome outcome, LeaseState next, Long leaseMs, Long retryAfterMs, String reason,
+                           String rebuildTo) {
+        public Decision(Outcome outcome, LeaseState next, Long leaseMs, Long retryAfterMs, String reason) {
+            this(outcome, next, leaseMs, retryAfterMs, reason, null);
+        }
+    }
+
+    /**
+     * An operator's authorization, waiting at the hub, to rebuild a site whose two nodes were both lost ({@code gk8s
+     * backup rebuild}); {@code siteNodes}: the nodes the hub knows for the site, the only ones that may take it.
+     */
+    public record Rebuild(String id, java.util.Set<String> siteNodes, String to, long requestedAtMs) {
+        public Rebuild(String id, java.util.Set<String> siteNodes) {
+            this(id, siteNodes, null, 0);
+        }
     }
 
     private WitnessRules() {
     }
 
     public static Decision decide(LeaseState s, WitnessRequest r, long now, Timing t) {
+        return decide(s, r, now, t, null);
+    }
+
+    /** {@code waiting}: the site's rebuild authorization, null when none waits (only {@code rebuild} looks at it). */
+    public static Decision decide(LeaseState s, WitnessRequest r, long now, Timing t, Rebuild waiting) {
         return switch (r.op()) {
+            case REBUILD -> rebuild(s, r, now, t, waiting);
             // a holder that released its epoch and saw no standby take it reclaims it: nobody else can hold it now,
             // and a promotion asked afterwards meets the renewed lease as in any failover
             case RENEW -> isHolder(s, r)
@@ -111,6 +132,47 @@ public final class WitnessRules {
         }
         return new Decision(Outcome.GRANTED, s.promoted(node, now, t.leaseMs()), t.leaseMs(), null,
                 "epoch " + r.epoch() + " forced by the operator of " + node);
+    }
+
+    /**
+     * A fresh node restoring the site from its repository after both nodes were lost: the next epoch, once per
+     * operator's authorization, to a node of the site; its peer is not sync-eligible (it has no data yet), so no
+     * promotion can take the epoch from the rebuilt primary until it has a synchronous standby again.
+     */
+    private static Decision rebuild(LeaseState s, WitnessRequest r, long now, Timing t, Rebuild waiting) {
+        String node = r.node();
+        if (!r.site().equals(s.site())) {
+            return refused(s, node + " of site " + r.site() + " cannot rebuild site " + s.site());
+        }
+        if (r.epoch() == s.epoch() && node.equals(s.holder())) { // a repeated request after the grant
+            return new Decision(Outcome.GRANTED, s, Math.max(0, s.leaseExpiresAt() - now), null, null);
+        }
+        if (waiting == null) {
+            return refused(s, "no rebuild of site " + s.site() + " is authorized (epoch " + s.epoch() + " is held by "
+                    + s.holder() + "); if both nodes were lost, an operator authorizes one: gk8s backup rebuild"
+                    + " --site " + s.site());
+        }
+        if (!waiting.siteNodes().contains(node)) {
+            return refused(s, node + " is not a node of site " + s.site() + ": no rebuild");
+        }
+        if (r.epoch() != s.epoch() + 1) {
+            return refused(s, "epoch " + r.epoch() + " is not next: current epoch " + s.epoch() + " held by "
+                    + s.holder());
+        }
+        if (s.holder() != null && s.holderRenewedAt() > waiting.requestedAtMs()) {
+            return refused(s, "holder " + s.holder() + " of epoch " + s.epoch() + " renewed its lease "
+                    + (now - s.holderRenewedAt()) + " ms ago, after the rebuild was authorized: it is alive, not lost;"
+                    + " no rebuild");
+        }
+        long ready = s.leaseExpiresAt() + t.marginMs(); // as for any new holder: the old one's hub lease lapsed
+        if (now < ready) {
+            return new Decision(Outcome.WAIT, s, null, ready - now, "lease of epoch " + s.epoch() + " held by "
+                    + s.holder() + " lapses in " + (ready - now) + " ms");
+        }
+        String peer = waiting.siteNodes().stream().filter(n -> !n.equals(node)).sorted().findFirst().orElse(null);
+        return new Decision(Outcome.GRANTED, s.rebuiltBy(node, peer, now, t.leaseMs()), t.leaseMs(), null,
+                "epoch " + r.epoch() + " granted to " + node + " to rebuild the site from its repository ("
+                        + waiting.id() + ")", waiting.to());
     }
 
     private static boolean isHolder(LeaseState s, WitnessRequest r) {

@@ -38,14 +38,16 @@ public class WitnessService {
         store.decide(r).subscribe().with(d -> {
             registry.counter("gk8s.witness.decisions", "op", r.op().json(), "outcome", d.outcome().json())
                     .increment();
-            boolean newHolder = r.op() == WitnessRequest.Op.PROMOTE || r.op() == WitnessRequest.Op.FORCE;
+            boolean newHolder = r.op() == WitnessRequest.Op.PROMOTE || r.op() == WitnessRequest.Op.FORCE
+                    || r.op() == WitnessRequest.Op.REBUILD;
             if (d.next() != null && d.next().epoch() > 0 && newHolder && d.outcome() == WitnessReply.Outcome.GRANTED) {
                 LOG.infof("witness: site %s epoch %d held by %s (%s)", r.site(), d.next().epoch(), d.next().holder(),
                         d.reason());
             }
             WitnessReply reply = new WitnessReply(SchemaVersion.CURRENT.toString(), r.id(), r.site(), r.node(),
                     System.currentTimeMillis(), d.outcome(), d.next() == null ? r.epoch() : d.next().epoch(),
-                    d.next() == null ? null : d.next().holder(), d.leaseMs(), d.retryAfterMs(), d.reason());
+                    d.next() == null ? null : d.next().holder(), d.leaseMs(), d.retryAfterMs(), d.reason(),
+                    d.rebuildTo());
             down.publish(Topics.down(r.site(), r.node(), Kind.WITNESS_REPLY), codec.encode(reply), false).subscribe()
                     .with(ok -> { }, e -> LOG.debugf("witness reply to %s/%s not sent: %s", r.site(), r.node(), e));
         }, e -> LOG.warnf("witness request %s of %s/%s not decided: %s", r.id(), r.site(), r.node(), e.toString()));

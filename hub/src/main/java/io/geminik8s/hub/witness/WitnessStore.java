@@ -34,6 +34,20 @@ public class WitnessStore {
     private static final String GRANT = "INSERT INTO site_epoch_grant (site_id, epoch, holder, granted_ms, reason)"
             + " VALUES ($1, $2, $3, $4, $5)";
 
+    /**
+     * The site's rebuild authorization still waiting (docs/backup.md), locked, with the site's nodes: the two of its
+     * enrolled pair (site_pair, the only ids that may enroll) or, without one, those that ever sent a birth (a
+     * message of another kind alone does not make a node one of the site's).
+     */
+    private static final String WAITING = """
+            SELECT r.id, r.target, (extract(epoch FROM r.requested_at) * 1000)::bigint AS requested_ms, coalesce(
+                (SELECT array_agg(k ORDER BY k) FROM site_pair p, jsonb_object_keys(p.nodes) k WHERE p.site_id = r.site_id),
+                (SELECT coalesce(array_agg(n.node_id ORDER BY n.node_id), '{}') FROM node n
+                 WHERE n.site_id = r.site_id AND n.session > 0)) AS nodes
+            FROM site_rebuild r WHERE r.site_id = $1 AND r.state = 'waiting' AND r.expires_at > now() FOR UPDATE OF r""";
+    private static final String TAKE = "UPDATE site_rebuild SET state = 'restoring', node_id = $2, epoch = $3,"
+            + " granted_at = now(), updated_at = now(), message = $4 WHERE id = $1 AND state = 'waiting'";
+
     private static final String EVENT = """
             INSERT INTO node_event (site_id, node_id, seq, ts, type, severity, message, attrs)
             VALUES ($1, '_witness', nextval('witness_event_seq'), to_timestamp($2 / 1000.0), $3, $4, $5, $6::text::jsonb)
@@ -68,11 +82,11 @@ public class WitnessStore {
                     null, null, 100L, "busy: concurrent witness decisions for this site"));
         }
         return pool.preparedQuery(ENSURE).execute(Tuple.of(r.site())).chain(() -> pool.withTransaction(tx ->
-                tx.preparedQuery(LOAD).execute(Tuple.of(r.site())).chain(rows -> {
+                tx.preparedQuery(LOAD).execute(Tuple.of(r.site())).chain(rows -> rebuild(tx, r).chain(waiting -> {
                     Row row = rows.iterator().next();
                     LeaseState current = state(r.site(), row);
                     long now = row.getLong("now_ms");
-                    WitnessRules.Decision d = WitnessRules.decide(current, r, now, config.timing());
+                    WitnessRules.Decision d = WitnessRules.decide(current, r, now, config.timing(), waiting);
                     Uni<Void> events = record(tx, r.site(), WitnessEvents.of(current, r, d, now), now);
                     if (d.next().sameAs(current)) {
                         return events.replaceWith(d);
@@ -84,9 +98,29 @@ public class WitnessStore {
                     if (n.epoch() > current.epoch()) {
                         updated = updated.call(count -> count == 1 ? tx.preparedQuery(GRANT).execute(
                                 Tuple.of(r.site(), n.epoch(), n.holder(), now, d.reason())) : Uni.createFrom().voidItem());
+                        if (waiting != null && r.op() == WitnessRequest.Op.REBUILD) { // consumed with the grant
+                            updated = updated.call(count -> count == 1 ? tx.preparedQuery(TAKE).execute(Tuple.of(
+                                    waiting.id(), n.holder(), n.epoch(), d.reason())) : Uni.createFrom().voidItem());
+                        }
                     }
                     return updated.chain(count -> count == 1 ? events.replaceWith(d) : Uni.createFrom().nullItem());
-                }))).chain(d -> d != null ? Uni.createFrom().item(d) : attempt(r, left - 1));
+                })))).chain(d -> d != null ? Uni.createFrom().item(d) : attempt(r, left - 1));
+    }
+
+    /** For a {@code rebuild}: the authorization waiting for the site, or null; nothing is read for other requests. */
+    private static Uni<WitnessRules.Rebuild> rebuild(SqlConnection tx, WitnessRequest r) {
+        if (r.op() != WitnessRequest.Op.REBUILD) {
+            return Uni.createFrom().nullItem();
+        }
+        return tx.preparedQuery(WAITING).execute(Tuple.of(r.site())).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return null;
+            }
+            Row w = rows.iterator().next();
+            java.time.OffsetDateTime to = w.getOffsetDateTime("target");
+            return new WitnessRules.Rebuild(w.getString("id"), java.util.Set.of(w.getArrayOfStrings("nodes")),
+                    to == null ? null : to.toInstant().toString(), w.getLong("requested_ms"));
+        });
     }
 
     private Uni<Void> record(SqlConnection tx, String site, List<WitnessEvents.SiteEvent> events, long now) {

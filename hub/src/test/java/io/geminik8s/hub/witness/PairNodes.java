@@ -50,6 +50,24 @@ public final class PairNodes implements AutoCloseable {
     /** As {@link #start(String, String, Map)}, with {@code wire} called before the agent and HA start. */
     public Node start(String node, String role, Map<String, String> extraEnv,
                       java.util.function.BiConsumer<Agent, HaNode> wire) throws Exception {
+        Map<String, String> env = env(node, role, extraEnv);
+        AgentConfig config = ConfigLoader.load(null, env);
+        Agent agent = new Agent(config, Clock.systemUTC());
+        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
+        wire.accept(agent, ha);
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(agent::connected);
+        open.add(agent);
+        open.add(ha);
+        ha.start();
+        return new Node(agent, ha, config);
+    }
+
+    /**
+     * The settings of node {@code node} of the site as {@code role}, with {@code extraEnv} (its VIP's namespace made
+     * once): as environment variables, for an agent in this JVM or in a process of its own.
+     */
+    public Map<String, String> env(String node, String role, Map<String, String> extraEnv) throws Exception {
         String peer = node.equals("a") ? "b" : "a";
         String ns = "gk8s-pair-" + node + "-" + ProcessHandle.current().pid();
         if (!namespaces.contains(ns)) {
@@ -72,16 +90,7 @@ public final class PairNodes implements AutoCloseable {
                 "GK8S_AGENT_PG_SECRET_FILE", secret("pg-secret").toString(),
                 "GK8S_AGENT_PG_CLIENT_NETWORK", "127.0.0.0/8"));
         env.putAll(extraEnv);
-        AgentConfig config = ConfigLoader.load(null, env);
-        Agent agent = new Agent(config, Clock.systemUTC());
-        HaNode ha = new HaNode(site, node, config.ha(), agent.witness(), config.stateDir(), agent::event);
-        wire.accept(agent, ha);
-        agent.start();
-        await().atMost(Duration.ofSeconds(10)).until(agent::connected);
-        open.add(agent);
-        open.add(ha);
-        ha.start();
-        return new Node(agent, ha, config);
+        return env;
     }
 
     public String site() {
