@@ -310,10 +310,12 @@ rebuild() {
   # two segment switches
   local after=$(( archive_timeout * 1000 + RANDOM % (archive_timeout * 1000) ))
   wait_for "writes $after ms after the backup" $((archive_timeout * 3 + 60)) acked_since $((backed_ms + after))
-  fault_ms=$(now_ms)
   power_off a; power_off b
   log "run $run: both nodes powered off"
   wait_for "a's PostgreSQL gone" 30 no_postgres a; wait_for "b's PostgreSQL gone" 30 no_postgres b
+  # the boundary: once both servers are dead no acknowledgement can come from them; taken before the power-off, a
+  # commit in flight (acknowledged while the kills landed) counted as written after the rebuild, and lost
+  fault_ms=$(now_ms)
   # both disks lost: the PostgreSQL data and everything the agent keeps beside it (pgBackRest's configuration, TLS
   # and password files), the socket folder, the HA epoch files and the applied desired state (what RebuildPairTest
   # wipes; the state folder with the node's identity and event journal stays)
