@@ -120,7 +120,14 @@ class RebuildApiTest {
             WitnessReply stale = ask(mqtt, toB, site, "b", Op.REBUILD, 3);
             assertEquals(WitnessReply.Outcome.REFUSED, stale.outcome(), "not the next epoch");
             assertEquals("waiting", state(site), "refusals leave the authorization waiting");
-            WitnessReply granted = ask(mqtt, toB, site, "b", Op.REBUILD, 2);
+            // the old holder's lease (plus margin) runs out first, as for a promotion: WAIT until then, asked again
+            java.util.concurrent.atomic.AtomicReference<WitnessReply> answer = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                answer.set(ask(mqtt, toB, site, "b", Op.REBUILD, 2));
+                return answer.get().outcome() != WitnessReply.Outcome.WAIT;
+            });
+            WitnessReply granted = answer.get();
             assertEquals(WitnessReply.Outcome.GRANTED, granted.outcome(), granted.reason());
             assertEquals(2L, granted.epoch());
             assertEquals("b", granted.holder());
