@@ -25,15 +25,29 @@ import java.util.regex.Pattern;
  *   archiveTimeoutSeconds: 60                  # WAL is archived at least this often while there are writes
  *   retryMinutes: 15                           # after a failed backup, the next try no sooner
  *   repository: {path: /srv/gk8s-backup}       # the central repository (a mounted backup host), absolute
+ *   peerRepository: {path: /var/lib/gk8s/peer-backup, port: 8432}   # optional: a second one on the standby
  * </pre>
  */
 public record BackupSpec(Schedule full, Schedule diff, Schedule incr, int retentionFull, Integer retentionDiff,
-                         int archiveTimeoutSeconds, Duration retry, String repositoryPath, Schedule restoreTest) {
+                         int archiveTimeoutSeconds, Duration retry, String repositoryPath, Schedule restoreTest,
+                         PeerRepository peerRepository) {
+
+    /**
+     * The second repository, on the disk of whichever node is the standby, reached through pgBackRest's own TLS
+     * server on {@code port} (docs/backup.md, "The peer repository"); WAL is pushed to it after the central one.
+     */
+    public record PeerRepository(String path, int port) {
+        public static final int DEFAULT_PORT = 8432;
+    }
+
+    public Optional<PeerRepository> peer() {
+        return Optional.ofNullable(peerRepository);
+    }
 
     public static final Duration MIN_INTERVAL = Schedule.MIN_INTERVAL;
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> FIELDS = Set.of("schedule", "retention", "archiveTimeoutSeconds", "retryMinutes",
-            "repository", "timeZone", "restoreTest");
+            "repository", "timeZone", "restoreTest", "peerRepository");
 
     /** The section read from a desired state's {@code spec}; empty when the spec has none (no backups). */
     public static Optional<BackupSpec> fromSpec(Map<String, ?> spec) {
@@ -84,16 +98,36 @@ public record BackupSpec(Schedule full, Schedule diff, Schedule incr, int retent
         Map<?, ?> repo = map(required(m, "repository", "backup", problems), "backup.repository", problems);
         unknown(repo, Set.of("path"), "backup.repository", problems);
         Object path = required(repo, "path", "backup.repository", problems);
-        if (path != null && (!(path instanceof String p) || !PATH.matcher(p).matches() || p.contains("..")
-                || p.equals("/"))) {
-            problems.add("backup.repository.path: an absolute path of letters, digits, '.', '_', '-' and '/',"
-                    + " without '..', not '/', got " + Schedule.Parsing.shown(path));
+        path(path, "backup.repository.path", problems);
+        PeerRepository peer = null;
+        Map<?, ?> peerMap = map(get(m, "peerRepository"), "backup.peerRepository", problems);
+        if (peerMap != null) {
+            unknown(peerMap, Set.of("path", "port"), "backup.peerRepository", problems);
+            Object peerPath = required(peerMap, "path", "backup.peerRepository", problems);
+            path(peerPath, "backup.peerRepository.path", problems);
+            if (peerPath != null && peerPath.equals(path)) {
+                problems.add("backup.peerRepository.path: must differ from repository.path (a second copy, not the"
+                        + " same folder)");
+            }
+            Integer port = peerMap.get("port") == null ? Integer.valueOf(PeerRepository.DEFAULT_PORT)
+                    : integer(peerMap.get("port"), 1024, 65535, "backup.peerRepository.port", problems);
+            if (peerPath instanceof String p && port != null) {
+                peer = new PeerRepository(p, port);
+            }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
         return new BackupSpec(full, diff, incr, keepFull, keepDiff, archiveTimeout, Duration.ofMinutes(retryMin),
-                (String) path, restoreTest);
+                (String) path, restoreTest, peer);
+    }
+
+    private static void path(Object path, String field, List<String> problems) {
+        if (path != null && (!(path instanceof String p) || !PATH.matcher(p).matches() || p.contains("..")
+                || p.equals("/"))) {
+            problems.add(field + ": an absolute path of letters, digits, '.', '_', '-' and '/',"
+                    + " without '..', not '/', got " + Schedule.Parsing.shown(path));
+        }
     }
 
     /** The map, or null when absent or not a map (its fields are then not reported again). */

@@ -52,7 +52,7 @@ class BackupSpecTest {
         bad.put("repository", Map.of("path", "../../etc"));
         bad.put("encryption", "none");
         String p = problems(bad);
-        for (String want : List.of("backup.encryption: unknown field (known: archiveTimeoutSeconds, repository,"
+        for (String want : List.of("backup.encryption: unknown field (known: archiveTimeoutSeconds, peerRepository, repository,"
                         + " restoreTest, retention, retryMinutes, schedule, timeZone)",
                 "backup.schedule.hourly: unknown field (known: diff, full, incr)",
                 "backup.schedule.full: an interval like 30m, 6h or 7d, or {cron: \"0 2 * * 0\"}, got 1w",
@@ -77,5 +77,37 @@ class BackupSpecTest {
             m.put("repository", Map.of("path", path));
             assertTrue(problems(m).startsWith("backup.repository.path:"), path);
         }
+    }
+
+    @Test
+    void aPeerRepositoryIsOptionalWithPgBackRestsPort() {
+        assertEquals(Optional.empty(), BackupSpec.parse(valid()).peer(), "none unless asked for");
+        Map<String, Object> m = valid();
+        m.put("peerRepository", Map.of("path", "/var/lib/gk8s/peer-backup"));
+        assertEquals(Optional.of(new BackupSpec.PeerRepository("/var/lib/gk8s/peer-backup", 8432)),
+                BackupSpec.parse(m).peer());
+        m.put("peerRepository", Map.of("path", "/var/lib/gk8s/peer-backup", "port", 9432));
+        assertEquals(9432, BackupSpec.parse(m).peer().orElseThrow().port());
+    }
+
+    @Test
+    void aHostilePeerRepositoryIsRefusedWithEveryProblemNamed() {
+        Map<String, Object> m = valid();
+        m.put("peerRepository", "/var/lib/gk8s/peer-backup");
+        assertEquals("backup.peerRepository: must be a map", problems(m));
+        m.put("peerRepository", Map.of("path", "/srv/../etc", "port", 80, "host", "10.0.0.9"));
+        String p = problems(m);
+        for (String want : List.of("backup.peerRepository.host: unknown field (known: path, port)",
+                "backup.peerRepository.path: an absolute path of letters, digits, '.', '_', '-' and '/', without"
+                        + " '..', not '/', got /srv/../etc",
+                "backup.peerRepository.port: an integer from 1024 to 65535, got 80")) {
+            assertTrue(p.contains(want), want + " in " + p);
+        }
+        m.put("peerRepository", Map.of("path", "/srv/gk8s-backup", "port", "8432"));
+        p = problems(m);
+        assertTrue(p.contains("backup.peerRepository.path: must differ from repository.path"), p);
+        assertTrue(p.contains("backup.peerRepository.port: an integer from 1024 to 65535, got 8432"), p);
+        m.put("peerRepository", Map.of("port", 8432));
+        assertEquals("backup.peerRepository.path: required", problems(m));
     }
 }
