@@ -31,8 +31,7 @@ public final class Main {
         agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("backup-restore", a -> ha.restoreOnCommand(
                 io.geminik8s.protocol.RestoreTarget.parse(a.get("to"), java.time.Instant.now())), Clock.systemUTC()));
         agent.onCommand(new io.geminik8s.agent.backup.OnceCommand("standby-rebuild", a -> ha.rebuildStandby(
-                io.geminik8s.protocol.StandbySource.parse(a.get("from"))
-                        == io.geminik8s.protocol.StandbySource.REPOSITORY), Clock.systemUTC()));
+                io.geminik8s.protocol.StandbySource.parse(a.get("from"))), Clock.systemUTC()));
     }
 
     public static void main(String[] args) throws InterruptedException {

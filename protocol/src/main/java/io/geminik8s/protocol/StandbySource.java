@@ -4,13 +4,14 @@ import java.util.Locale;
 
 /**
  * Where a standby's rebuild ({@code standby-rebuild}, args {@code from}) takes its data: a fresh base backup of the
- * primary's, or the backup repository's newest backup and archived WAL (the primary streams only the rest). One
- * parser for the hub's API and the agent.
+ * primary's, the central backup repository's newest backup and archived WAL, or the peer repository's on the
+ * standby's own disk ({@code spec.backup.peerRepository}; no network for the bulk). With either repository the
+ * primary streams only the rest. One parser for the hub's API and the agent.
  */
 public enum StandbySource {
-    PRIMARY, REPOSITORY;
+    PRIMARY, REPOSITORY, PEER;
 
-    /** {@code null} or empty: {@link #PRIMARY}; otherwise {@code primary} or {@code repository}, exactly. */
+    /** {@code null} or empty: {@link #PRIMARY}; otherwise {@code primary}, {@code repository} or {@code peer}, exactly. */
     public static StandbySource parse(String from) {
         if (from == null || from.isEmpty()) {
             return PRIMARY;
@@ -18,7 +19,8 @@ public enum StandbySource {
         return switch (from) {
             case "primary" -> PRIMARY;
             case "repository" -> REPOSITORY;
-            default -> throw new IllegalArgumentException("from: primary or repository, got '"
+            case "peer" -> PEER;
+            default -> throw new IllegalArgumentException("from: primary, repository or peer, got '"
                     + (from.length() > 40 ? from.substring(0, 40) + "..." : from).replaceAll("[^\\x20-\\x7e]", "?")
                     + "'");
         };

@@ -17,4 +17,14 @@ public final class BackupKey {
     public static String of(PgSecret secret) {
         return secret.password(LABEL);
     }
+
+    /** The peer repository's key (pgBackRest's other repository), apart from the central one's. */
+    public static String peer(PgSecret secret) {
+        return secret.password("gk8s-backup-peer-cipher");
+    }
+
+    /** 64 hex digits the site's backup TLS CA key is derived from ({@link PeerTls#caKeys}). */
+    public static String tlsCaSeed(PgSecret secret) {
+        return secret.password("gk8s-backup-tls-ca");
+    }
 }

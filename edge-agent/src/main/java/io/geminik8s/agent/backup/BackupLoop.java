@@ -98,6 +98,20 @@ public final class BackupLoop implements AutoCloseable {
         }, thread);
     }
 
+    /** As {@link #configured}, for the peer repository: fails when the template or this node has none. */
+    public CompletableFuture<PeerRepository> configuredPeer() {
+        return CompletableFuture.supplyAsync(() -> {
+            BackupSpec s = current().orElseThrow(() -> new IllegalStateException("no rebuild from the peer repository:"
+                    + " the site's template has no spec.backup section"));
+            if (s.peer().isEmpty() || service.peer().isEmpty()) {
+                throw new IllegalStateException("no rebuild from the peer repository: the site's template has no"
+                        + " spec.backup.peerRepository");
+            }
+            service.configure(s);
+            return service.peer().get();
+        }, thread);
+    }
+
     private Optional<BackupSpec> current() {
         return BackupSpec.fromSpec(spec.get());
     }
@@ -121,5 +135,6 @@ public final class BackupLoop implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdownNow();
+        service.peer().ifPresent(PeerRepository::close);
     }
 }

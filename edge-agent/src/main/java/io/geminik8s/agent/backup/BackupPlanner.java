@@ -55,6 +55,22 @@ public final class BackupPlanner {
             return Decision.skip("not the primary holding the epoch (" + role.state()
                     + (role.leaseHeld() ? "" : ", no lease") + "): the primary takes the backups", null);
         }
+        return schedule(spec, now, h);
+    }
+
+    /**
+     * Whether the standby backs up into the peer repository on its own disk now: the same schedule, counted from
+     * that repository's backups. Only a standby does (never a primary: the repository would then be on its own disk).
+     */
+    public static Decision decidePeer(BackupSpec spec, Instant now, Role role, History h) {
+        if (role.state() != PairMachine.State.STANDBY) {
+            return Decision.skip("not the standby (" + role.state() + "): the standby backs up into the peer"
+                    + " repository on its disk", null);
+        }
+        return schedule(spec, now, h);
+    }
+
+    private static Decision schedule(BackupSpec spec, Instant now, History h) {
         if (h.lastFailure() != null && h.lastAny() != null && h.lastFailure().isBefore(h.lastAny())) {
             h = new History(h.lastFull(), h.lastDiff(), h.lastIncr(), null); // a backup succeeded since
         }

@@ -97,6 +97,11 @@ public final class BackupRestore {
         standby.restoreStandbyFrom(primary, () -> tool.restoreStandby().orThrow());
     }
 
+    /** As {@link #rebuildStandby(PgControl, PgBackRest, PgControl)}, from the peer repository on this node's disk. */
+    public static void rebuildStandby(PgControl standby, PeerRepository repo, PgControl primary) {
+        standby.restoreStandbyFrom(primary, () -> repo.restoreStandby().orThrow());
+    }
+
     /** Kine's id sequence moved on, where Kine keeps its table; false for a database without Kine. */
     private static boolean bumpKine(PgControl pg) {
         try {

@@ -95,7 +95,17 @@ public final class PgBackRest {
 
     /** archive_mode, archive_command and archive_timeout on this node's server ({@link PgArchive#configure}). */
     public PgArchive.State configureArchiving(BackupSpec spec) {
-        return archive.configure(archiveCommand(), spec.archiveTimeoutSeconds());
+        return configureArchiving(spec, Optional.empty());
+    }
+
+    /**
+     * As {@link #configureArchiving(BackupSpec)}, with {@code then} run after each segment reached the central
+     * repository: its failure does not fail the command, so a peer that is away never holds WAL back from the
+     * central repository (PostgreSQL retries a segment until its command succeeds, and archives nothing after it).
+     */
+    public PgArchive.State configureArchiving(BackupSpec spec, Optional<String> then) {
+        return archive.configure(archiveCommand() + then.map(c -> " && { " + c + " || true; }").orElse(""),
+                spec.archiveTimeoutSeconds());
     }
 
     /** Makes the stanza in the repository, or checks an existing one matches this database. */

@@ -226,18 +226,23 @@ public final class HaNode implements AutoCloseable {
      * rest (a replaced disk, without loading the primary with a whole copy; {@link
      * io.geminik8s.agent.backup.BackupRestore#rebuildStandby}).
      */
-    public java.util.concurrent.CompletableFuture<String> rebuildStandby(boolean fromRepository) {
+    public java.util.concurrent.CompletableFuture<String> rebuildStandby(io.geminik8s.protocol.StandbySource from) {
         HaSupervisor s = supervisor;
         if (s == null) {
             return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
                     "no rebuild: HA is not running (a restore on this node?)"));
         }
-        if (!fromRepository) {
+        if (from == io.geminik8s.protocol.StandbySource.PRIMARY) {
             return s.rebuild();
         }
         if (backups == null) {
             return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no rebuild from the"
                     + " repository: backups are not set up on this node (pg.socket-dir, pg.secret-file)"));
+        }
+        if (from == io.geminik8s.protocol.StandbySource.PEER) {
+            return backups.configuredPeer().thenCompose(repo -> s.rebuild(new StandbyCopy("the peer repository on"
+                    + " this node's disk", (epoch, holder) -> driver.recloneWith(() ->
+                    io.geminik8s.agent.backup.BackupRestore.rebuildStandby(local, repo, peer)))));
         }
         return backups.configured("rebuild from the repository").thenCompose(tool -> s.rebuild(new StandbyCopy(
                 "the backup repository", (epoch, holder) -> driver.recloneWith(() ->
@@ -292,9 +297,17 @@ public final class HaNode implements AutoCloseable {
             return Optional.empty();
         }
         backupSpec = spec;
-        var service = new io.geminik8s.agent.backup.BackupService(
-                new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir()),
+        var tool = new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir());
+        var service = new io.geminik8s.agent.backup.BackupService(tool,
                 io.geminik8s.agent.backup.BackupKey.of(ha.pgSecret()), java.time.Clock.systemUTC(), events::record);
+        // the peer repository (if the template asks for one): both nodes alike, the peer's paths as this node's
+        var self = new io.geminik8s.agent.backup.PeerRepository.Side(node, ha.pgHost(), 0, ha.pgData(), ha.pgPort(),
+                ha.pgSocketDir());
+        var other = new io.geminik8s.agent.backup.PeerRepository.Side(ha.peerNode(), ha.pgPeerHost(), 0, ha.pgData(),
+                ha.pgPeerPort(), ha.pgSocketDir());
+        service.withPeer(new io.geminik8s.agent.backup.PeerRepository(tool, self, other),
+                io.geminik8s.agent.backup.BackupKey.peer(ha.pgSecret()),
+                io.geminik8s.agent.backup.BackupKey.tlsCaSeed(ha.pgSecret()));
         backups = new io.geminik8s.agent.backup.BackupLoop(service, spec, () -> {
             HaSupervisor s = supervisor;
             return s == null ? new io.geminik8s.agent.backup.BackupPlanner.Role(PairMachine.State.CANDIDATE, false)

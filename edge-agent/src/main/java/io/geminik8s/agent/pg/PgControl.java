@@ -151,6 +151,14 @@ public final class PgControl implements AutoCloseable {
     }
 
     /**
+     * A long-running {@code cmd} (pgBackRest's TLS server) started as the server's OS user with the same password
+     * file as {@link #tool}; the caller stops it with {@link ProcessRunner#killTree}.
+     */
+    public Process spawnTool(List<String> cmd) {
+        return runner.spawn(asUser(cmd), secret == null ? Map.of() : Map.of("PGPASSFILE", passfile().toString()));
+    }
+
+    /**
      * The periodic check: a key and certificate near expiry are made anew, and a reload that did not happen (the
      * server was down, or refused) is tried again. True when the server took something new. Never throws.
      */

@@ -88,8 +88,15 @@ public final class ProcessRunner {
      * @throws IllegalStateException when it cannot be started
      */
     public Process spawn(List<String> command) {
+        return spawn(command, Map.of());
+    }
+
+    /** As {@link #spawn(List)}, with {@code env} added to this process's environment. */
+    public Process spawn(List<String> command, Map<String, String> env) {
         try {
-            return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            b.environment().putAll(env);
+            return b.start();
         } catch (IOException e) {
             throw new IllegalStateException(String.join(" ", command) + ": cannot start: " + e.getMessage(), e);
         }

@@ -64,6 +64,9 @@ public class BackupResource {
             + " (SELECT min(ts) FROM node_event g WHERE g.site_id = $1 AND g.type = 'backup.completed') AS first_good"
             + " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM node_event WHERE site_id = $1"
             + " AND type = 'backup.restore-tested' ORDER BY ts DESC LIMIT 1) e ON true";
+    private static final String PEER = "SELECT DISTINCT ON (type) node_id, ts, type, message, attrs::text AS attrs"
+            + " FROM node_event WHERE site_id = $1 AND type IN ('backup.peer-completed', 'backup.peer-failed')"
+            + " ORDER BY type, ts DESC";
     private static final String SCHEDULE = "SELECT (t.spec -> 'spec' -> 'backup')::text AS backup FROM site_binding b"
             + " JOIN template_revision t ON t.name = b.template AND t.revision = b.revision WHERE b.site_id = $1";
     private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
@@ -115,12 +118,28 @@ public class BackupResource {
                     return pool.preparedQuery(RECENT).execute(Tuple.of(id)).chain(rows -> {
                         List<BackupViews.BackupEvent> recent = new ArrayList<>();
                         rows.forEach(r -> recent.add(event(r)));
-                        return restoreTests(id).map(tests -> new BackupViews.SiteBackups(id, configured, stale,
-                                stale ? since : null, lastGood, lastFailure, archive, tested, recent, tests));
+                        return restoreTests(id).chain(tests -> peer(id).map(peer -> new BackupViews.SiteBackups(id,
+                                configured, stale, stale ? since : null, lastGood, lastFailure, archive, tested, recent,
+                                tests, peer)));
                     });
                 });
             });
         }).ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    private Uni<BackupViews.PeerBackups> peer(String id) {
+        return pool.preparedQuery(PEER).execute(Tuple.of(id)).map(rows -> {
+            BackupViews.BackupEvent good = null;
+            BackupViews.BackupEvent failure = null;
+            for (Row r : rows) {
+                if (r.getString("type").equals("backup.peer-completed")) {
+                    good = event(r);
+                } else {
+                    failure = event(r);
+                }
+            }
+            return good == null && failure == null ? null : new BackupViews.PeerBackups(good, failure);
+        });
     }
 
     @POST

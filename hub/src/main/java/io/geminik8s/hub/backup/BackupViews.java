@@ -20,7 +20,15 @@ public final class BackupViews {
      */
     public record SiteBackups(String site, boolean configured, boolean stale, OffsetDateTime staleSince,
                               BackupEvent lastGood, BackupEvent lastFailure, Archive archive,
-                              BackupEvent lastRestoreTest, List<BackupEvent> recent, RestoreTests restoreTest) {
+                              BackupEvent lastRestoreTest, List<BackupEvent> recent, RestoreTests restoreTest,
+                              PeerBackups peer) {
+    }
+
+    /**
+     * The peer repository on the standby's disk ({@code spec.backup.peerRepository}): its newest good backup and
+     * failure ({@code backup.peer-completed}, {@code backup.peer-failed}); null where no node ever reported one.
+     */
+    public record PeerBackups(BackupEvent lastGood, BackupEvent lastFailure) {
     }
 
     /**

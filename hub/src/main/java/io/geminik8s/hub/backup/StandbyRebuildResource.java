@@ -65,7 +65,7 @@ public class StandbyRebuildResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Rebuild the site's standby", description = "Sends standby-rebuild ({\"from\": \"primary\"|"
-            + "\"repository\"}, default primary) to the online standby; 202 with the command, 400 for another source"
+            + "\"repository\"|\"peer\"}, default primary) to the online standby; 202 with the command, 400 for another source"
             + " or field, 409 with no online standby or while a restore of the site runs.")
     public Uni<Response> rebuild(@PathParam("id") String id, Map<String, Object> body, @Context SecurityContext caller) {
         StandbySource from;
@@ -117,7 +117,7 @@ public class StandbyRebuildResource {
         }
         Object from = body.get("from");
         if (from != null && !(from instanceof String)) {
-            throw new IllegalArgumentException("from: a string, primary or repository");
+            throw new IllegalArgumentException("from: a string, primary, repository or peer");
         }
         return (String) from;
     }

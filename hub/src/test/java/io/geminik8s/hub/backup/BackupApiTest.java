@@ -78,6 +78,14 @@ class BackupApiTest {
                     Map.of("type", "full", "label", "20261130-010000F", "backupBytes", "3081904",
                             "archiveMax", "000000010000000000000004")));
             mqtt.publish(event(site, 3, now - 40_000, "backup.failed", "pgbackrest: exit 82", Map.of("type", "incr")));
+            // the standby's backup into the peer repository on its disk: shown apart, never the site's lastGood
+            mqtt.publish(new Event("1.0", site, "b", 1L, now - 30_000, "backup.peer-completed", Severity.INFO, "full backup"
+                    + " 20261130-020000F into the peer repository in 700 ms", Map.of("type", "full", "label",
+                    "20261130-020000F", "repository", "/var/lib/gk8s/peer-backup")));
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/api/v1/sites/" + site
+                    + "/backups").then().statusCode(200).body("peer.lastGood.node", equalTo("b"))
+                    .body("peer.lastGood.attrs.label", equalTo("20261130-020000F"))
+                    .body("peer.lastFailure", equalTo(null)));
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/api/v1/sites/" + site
                     + "/backups").then().statusCode(200).body("configured", equalTo(true))
                     .body("stale", equalTo(false)).body("lastGood.attrs.label", equalTo("20261130-010000F"))
@@ -121,7 +129,7 @@ class BackupApiTest {
             mqtt.publish(event(site, 1, twoDaysAgo, "backup.configured", "pgbackrest.conf written", Map.of()));
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/api/v1/sites/" + site
                     + "/backups").then().statusCode(200).body("stale", equalTo(true))
-                    .body("lastGood", equalTo(null)));
+                    .body("lastGood", equalTo(null)).body("peer", equalTo(null)));
         }
         gauges.refresh().await().atMost(Duration.ofSeconds(10));
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();

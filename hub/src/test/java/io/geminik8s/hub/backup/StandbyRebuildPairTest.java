@@ -63,7 +63,7 @@ class StandbyRebuildPairTest {
             String[] viewer = gk8s(HubInfrastructure.VIEWER_TOKEN, "backup", "rebuild-standby", "--site", site);
             assertEquals("1", viewer[0], "a viewer cannot rebuild: " + viewer[1]);
             given().contentType("application/json").body("{\"from\":\"disk\"}").post(path).then().statusCode(400)
-                    .body("detail", containsString("primary or repository"));
+                    .body("detail", containsString("primary, repository or peer"));
             given().contentType("application/json").body("{\"form\":\"repository\"}").post(path).then()
                     .statusCode(400).body("detail", containsString("unknown field 'form'"));
             given().contentType("application/json").body("{\"from\":7}").post(path).then().statusCode(400);

@@ -1,0 +1,184 @@
+package io.geminik8s.agent.backup;
+
+import io.geminik8s.agent.pg.PgArchive;
+import io.geminik8s.agent.pg.PgControl;
+import io.geminik8s.agent.proc.ProcessRunner;
+import io.geminik8s.protocol.BackupSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * The second repository of a site, on the standby's disk (docs/backup.md, "The peer repository"): this node's
+ * pgBackRest TLS server kept running, the site CA and this node's certificate ({@link PeerTls}), the three files of
+ * {@link PeerRepoConf}, and the commands run against the repository from here. Driven by {@link BackupService} on
+ * the backup thread; the server is this agent's child, stopped by PID (also one an earlier, killed agent left).
+ */
+public final class PeerRepository implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PeerRepository.class.getName());
+
+    /**
+     * One node as pgBackRest reaches it: its id (the certificate's CN), address, TLS port (0: the template's) and its
+     * PostgreSQL (data directory, port, socket folder — the peer's are named by the client, not read by the server).
+     */
+    public record Side(String node, String host, int tlsPort, Path pgData, int pgPort, Path socketDir) {
+        Side withPort(int port) {
+            return tlsPort > 0 ? this : new Side(node, host, port, pgData, pgPort, socketDir);
+        }
+    }
+
+    private final PgControl pg;
+    private final PgArchive files;
+    private final String stanza;
+    private final Path home;
+    private final Side self;
+    private final Side peer;
+    private final String binary;
+    private PeerRepoConf conf;
+    private Process server;
+
+    public PeerRepository(PgBackRest tool, Side self, Side peer) {
+        this(tool, self, peer, PgBackRest.BINARY);
+    }
+
+    PeerRepository(PgBackRest tool, Side self, Side peer, String binary) {
+        this.pg = tool.database();
+        this.files = new PgArchive(pg);
+        this.stanza = tool.stanza();
+        this.home = tool.home();
+        this.self = self;
+        this.peer = peer;
+        this.binary = binary;
+    }
+
+    /**
+     * Certificates and files as {@code spec} says, and the server running with them (restarted when they changed
+     * or it died). True when a file changed.
+     */
+    public synchronized boolean configure(BackupSpec spec, String cipherPass, String caSeed) {
+        BackupSpec.PeerRepository repo = spec.peer().orElseThrow();
+        conf = new PeerRepoConf(stanza, home, self.withPort(repo.port()), peer.withPort(repo.port()));
+        boolean changed = PeerTls.ensure(conf.tlsDir(), caSeed, self.node(), self.host(), new PeerTls.FileWriter() {
+            @Override
+            public void directory(Path dir) {
+                files.privateDirectory(dir);
+            }
+
+            @Override
+            public void file(Path file, String text) {
+                files.privateFile(file, text);
+            }
+        });
+        for (String d : List.of("lock-server", "lock-push", "lock-repo", "spool-push", "spool-repo", "log")) {
+            files.privateDirectory(home.resolve(d));
+        }
+        changed |= write(conf.file("server"), conf.server());
+        changed |= write(conf.file("push"), conf.push(repo, cipherPass));
+        changed |= write(conf.file("repo"), conf.repo(spec, cipherPass));
+        if (changed || server == null || !server.isAlive()) {
+            restartServer();
+        }
+        return changed;
+    }
+
+    /** What the primary's archive_command runs after the central push (its failure does not fail the command). */
+    public String pushCommand() {
+        return binary + " --config=" + home.resolve("peer-push.conf") + " --stanza=" + stanza + " archive-push %p";
+    }
+
+    /** The server's process, if running (tests kill it the way a crash would). */
+    public synchronized Optional<ProcessHandle> server() {
+        return server != null && server.isAlive() ? Optional.of(server.toHandle()) : Optional.empty();
+    }
+
+    ProcessRunner.Result stanzaCreate() {
+        return run(PgBackRest.COMMAND_TIMEOUT, "stanza-create");
+    }
+
+    /** A backup into the local repository, its files copied from this standby's replica ({@code backup-standby}). */
+    ProcessRunner.Result backup(BackupType type) {
+        return run(PgBackRest.BACKUP_TIMEOUT, "backup", "--type=" + type.option());
+    }
+
+    BackupInfo info() {
+        ProcessRunner.Result r = run(PgBackRest.COMMAND_TIMEOUT, "info", "--output=json");
+        return r.ok() ? BackupInfo.parse(r.stdout(), stanza) : new BackupInfo(false, r.describe(), null, null, null,
+                null, 0, null, 0);
+    }
+
+    /**
+     * The local repository's newest backup restored as this node's standby data (PostgreSQL stopped): no network,
+     * the fast restore this repository is for. The repository's file names the primary as pg1; here pg1 is this node.
+     */
+    public ProcessRunner.Result restoreStandby() {
+        return run(PgBackRest.BACKUP_TIMEOUT, "--reset-pg1-host", "--pg1-path=" + pg.dataDirectory().toAbsolutePath(),
+                "restore", "--delta", "--type=standby");
+    }
+
+    private ProcessRunner.Result run(Duration timeout, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(binary, "--config=" + home.resolve("peer-repo.conf"),
+                "--stanza=" + stanza));
+        cmd.addAll(List.of(args));
+        return pg.tool(timeout, cmd);
+    }
+
+    private boolean write(Path file, String text) {
+        try {
+            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                    && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+                return false;
+            }
+        } catch (IOException e) {
+            // unreadable: written anew
+        }
+        files.privateFile(file, text);
+        return true;
+    }
+
+    private void restartServer() {
+        stopServer();
+        Path pidFile = home.resolve("peer-server.pid");
+        stopLeftOver(pidFile);
+        server = pg.spawnTool(List.of(binary, "--config=" + home.resolve("peer-server.conf"), "server"));
+        try {
+            server.getOutputStream().close(); // nothing is ever written to it
+        } catch (IOException e) {
+            // already closed
+        }
+        files.privateFile(pidFile, Long.toString(server.pid()));
+        LOG.info(() -> "backup: pgBackRest's TLS server started for the peer repository on " + conf.self().host()
+                + ":" + conf.self().tlsPort() + " (pid " + server.pid() + ")");
+    }
+
+    /** A server an earlier agent started and could not stop (killed): found by its PID file and command line. */
+    private void stopLeftOver(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).strip());
+            ProcessHandle.of(pid).filter(h -> h.info().commandLine().map(c -> c.contains(home.resolve(
+                    "peer-server.conf").toString())).orElse(false)).ifPresent(h -> ProcessRunner.killTree(h,
+                    Duration.ofSeconds(5)));
+        } catch (IOException | NumberFormatException e) {
+            // none recorded
+        }
+    }
+
+    private void stopServer() {
+        if (server != null) {
+            ProcessRunner.killTree(server.toHandle(), Duration.ofSeconds(5));
+            server = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        stopServer();
+    }
+}
