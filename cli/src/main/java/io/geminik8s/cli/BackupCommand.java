@@ -2,13 +2,9 @@ package io.geminik8s.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code gk8s backup list --site S}, {@code gk8s backup run --site S [--type T]}, {@code gk8s backup restore --site S
@@ -27,23 +23,14 @@ final class BackupCommand {
     Gk8s root;
 
     @Command(name = "list", description = "The site's last good backup and failure, then its recent backup events.")
-    static final class ListBackups implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
-
+    static final class ListBackups extends BackupVerb {
         @Override
         public Integer call() {
-            JsonNode b = backup.root.client().get("/api/v1/sites/" + site + "/backups", Map.of());
-            var out = spec.commandLine().getOut();
+            JsonNode b = get("backups");
             if (backup.root.output != Output.Format.table) {
-                Output.print(out, backup.root.output, b, List.of());
-                return 0;
+                return print(b, List.of());
             }
-            Output.print(out, Output.Format.table, b, List.of(new Output.Column("SITE", "/site"),
+            print(b, List.of(new Output.Column("SITE", "/site"),
                     new Output.Column("CONFIGURED", "/configured"), new Output.Column("STALE", "/stale"),
                     new Output.Column("LAST GOOD", "/lastGood/at"), new Output.Column("LABEL", "/lastGood/attrs/label"),
                     new Output.Column("BYTES", "/lastGood/attrs/backupBytes"),
@@ -55,8 +42,8 @@ final class BackupCommand {
                     new Output.Column("TEST SCHEDULE", "/restoreTest/schedule"),
                     new Output.Column("TEST OLD", "/restoreTest/old")));
             if (b.path("recent").size() > 0) {
-                out.println();
-                Output.print(out, Output.Format.table, b.path("recent"), List.of(new Output.Column("AT", "/at"),
+                out().println();
+                print(b.path("recent"), List.of(new Output.Column("AT", "/at"),
                         new Output.Column("NODE", "/node"), new Output.Column("EVENT", "/type"),
                         new Output.Column("TYPE", "/attrs/type"), new Output.Column("LABEL", "/attrs/label"),
                         new Output.Column("MESSAGE", "/message")));
@@ -67,24 +54,15 @@ final class BackupCommand {
 
     @Command(name = "run", description = "Take a backup now on the site's online primary (operator): the hub sends it"
             + " the backup-run command; its answer and the backup.completed or backup.failed event follow.")
-    static final class Run implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
+    static final class Run extends BackupVerb {
         @Option(names = "--type", description = "full, diff or incr (default incr: full when there is none)")
         String type;
 
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/backups", Map.of(),
-                    type == null ? Map.of() : Map.of("type", type));
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+            return post("backups", field("type", type), List.of(new Output.Column("SITE", "/site"),
                     new Output.Column("NODE", "/node"), new Output.Column("TYPE", "/type"),
                     new Output.Column("COMMAND", "/commandId"), new Output.Column("EXPIRES", "/expiresAt")));
-            return 0;
         }
     }
 }

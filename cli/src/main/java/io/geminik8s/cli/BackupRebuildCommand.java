@@ -1,14 +1,8 @@
 package io.geminik8s.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code gk8s backup rebuild --site S [--to TIME]} and {@code gk8s backup rebuilds --site S}: a site whose two nodes
@@ -29,41 +23,23 @@ final class BackupRebuildCommand {
             + " that starts with an empty disk as primary restores the site from its backup repository and takes the"
             + " next epoch; the other starts as standby and copies it. Refused while a node of the site is online;"
             + " expires when no node takes it (gk8s.backup.rebuild-ttl). Follow it with 'gk8s backup rebuilds'.")
-    static final class Rebuild implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
+    static final class Rebuild extends BackupVerb {
         @Option(names = "--to", description = "an ISO-8601 time with its offset, e.g. 2026-11-30T01:03:28Z (default:"
                 + " the last archived WAL)")
         String to;
 
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/rebuilds", Map.of(),
-                    to == null ? Map.of() : Map.of("to", to));
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
-            return 0;
+            return post("rebuilds", field("to", to), COLUMNS);
         }
     }
 
     @Command(name = "rebuilds", description = "The site's recent rebuilds and their state (waiting, restoring, done,"
             + " failed, expired).")
-    static final class ListRebuilds implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
-
+    static final class ListRebuilds extends BackupVerb {
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().get("/api/v1/sites/" + site + "/rebuilds", Map.of());
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
-            return 0;
+            return list("rebuilds", COLUMNS);
         }
     }
 }

@@ -1,14 +1,9 @@
 package io.geminik8s.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code gk8s backup restore --site S [--to TIME]}, {@code gk8s backup restores --site S} and {@code gk8s backup test
@@ -28,86 +23,50 @@ final class BackupRestoreCommand {
     @Command(name = "restore", description = "Restore the site's datastore to a moment (operator): the primary restores"
             + " from the repository (its K3s stopped meanwhile), then the standby is rebuilt from it; follow it with"
             + " 'gk8s backup restores'. Everything the site wrote after that moment is lost.")
-    static final class Restore implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
+    static final class Restore extends BackupVerb {
         @Option(names = "--to", description = "an ISO-8601 time with its offset, e.g. 2026-11-30T01:03:28Z (default:"
                 + " the last archived WAL)")
         String to;
 
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restores", Map.of(),
-                    to == null ? Map.of() : Map.of("to", to));
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
-            return 0;
+            return post("restores", field("to", to), COLUMNS);
         }
     }
 
     @Command(name = "test", description = "Test a restore now (operator): the site's standby (else its primary)"
             + " restores the newest backup into a scratch copy, starts and checks it; the outcome shows as the last"
             + " restore test in 'gk8s backup list'.")
-    static final class Test implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
-
+    static final class Test extends BackupVerb {
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/restore-tests", Map.of(), Map.of());
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+            return post("restore-tests", Map.of(), List.of(new Output.Column("SITE", "/site"),
                     new Output.Column("NODE", "/node"), new Output.Column("COMMAND", "/commandId"),
                     new Output.Column("EXPIRES", "/expiresAt")));
-            return 0;
         }
     }
 
     @Command(name = "rebuild-standby", description = "Rebuild the site's standby now (operator): its data replaced by"
             + " a fresh copy of the primary's, or with --from repository by the backup repository's newest backup and"
             + " archived WAL (a replaced disk; the primary streams only the rest); follow it in 'gk8s describe site S' (ha.rebuild, ha.rejoined).")
-    static final class RebuildStandby implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
+    static final class RebuildStandby extends BackupVerb {
         @Option(names = "--from", description = "primary (default) or repository")
         String from;
 
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().post("/api/v1/sites/" + site + "/standby-rebuilds", Map.of(),
-                    from == null ? Map.of() : Map.of("from", from));
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, List.of(new Output.Column("SITE", "/site"),
+            return post("standby-rebuilds", field("from", from), List.of(new Output.Column("SITE", "/site"),
                     new Output.Column("NODE", "/node"), new Output.Column("FROM", "/from"),
                     new Output.Column("COMMAND", "/commandId"), new Output.Column("EXPIRES", "/expiresAt")));
-            return 0;
         }
     }
 
     @Command(name = "restores", description = "The site's recent restores and their state (restoring, rebuilding,"
             + " done, failed, expired).")
-    static final class ListRestores implements Callable<Integer> {
-        @ParentCommand
-        BackupCommand backup;
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--site", required = true, description = "site id")
-        String site;
-
+    static final class ListRestores extends BackupVerb {
         @Override
         public Integer call() {
-            JsonNode r = backup.root.client().get("/api/v1/sites/" + site + "/restores", Map.of());
-            Output.print(spec.commandLine().getOut(), backup.root.output, r, COLUMNS);
-            return 0;
+            return list("restores", COLUMNS);
         }
     }
 }

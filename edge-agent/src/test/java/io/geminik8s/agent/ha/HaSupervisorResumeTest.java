@@ -113,20 +113,24 @@ class HaSupervisorResumeTest {
                 SILENT_HUB, driver, HaEvents.NONE);
         HaSupervisor standby = new HaSupervisor("s1", "b", ROOMY, PairMachine.standby("a", 1, ROOMY, now),
                 SILENT_HUB, driver, HaEvents.NONE);
+        long firstLease = primary.leaseUntil();
+        AtomicBoolean vouchedFor = new AtomicBoolean();
         try {
             standby.start(onPacket -> new PeerLink(b, a, "s1", "b", "a", PeerLinkTest.KEY, onPacket));
-            long started = System.nanoTime() / 1_000_000;
             primary.start(onPacket -> new PeerLink(a, b, "s1", "a", "b", PeerLinkTest.KEY, onPacket),
-                    new HaSupervisor.Resume(() -> { // a start of 3 leases, the standby acking every heartbeat
+                    new HaSupervisor.Resume(() -> { // a start that lasts until the acks carried the lease 3 leases on
                         calls.add("database");
-                        try {
-                            Thread.sleep(3 * ROOMY.leaseMs()); // the slow start itself, not a wait for a condition
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+                        try { // a fence would stop the acks counting: the lease would stay where it ran out
+                            await().atMost(Duration.ofSeconds(20)).until(() -> primary.leaseUntil()
+                                    >= firstLease + 3 * ROOMY.leaseMs());
+                            vouchedFor.set(true);
+                        } catch (org.awaitility.core.ConditionTimeoutException e) {
+                            vouchedFor.set(false);
                         }
                     }, () -> calls.add("vip"), () -> calls.add("k3s"), () -> calls.add("vip released")));
-            long took = System.nanoTime() / 1_000_000 - started;
-            assertTrue(took >= 3 * ROOMY.leaseMs(), "the start took " + took + " ms");
+            long took = System.nanoTime() / 1_000_000 - now;
+            assertTrue(vouchedFor.get(), "the acks carried the lease 3 leases past its first end: " + calls);
+            assertTrue(took >= 3 * ROOMY.leaseMs(), "the start lasted " + took + " ms from the lease's start");
             assertEquals(List.of("database", "vip", "k3s"), calls, "never fenced, the VIP taken once");
             assertEquals(PairMachine.State.PRIMARY, primary.state());
             assertTrue(primary.leaseUntil() > System.nanoTime() / 1_000_000, "the acks keep the lease ahead");

@@ -1,8 +1,10 @@
 package io.geminik8s.agent.pg;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,9 @@ import org.junit.jupiter.api.Test;
  * reads the process under: no server comes up, no client that overrides every setting commits after the fence.
  */
 class ReviewProbeUnfenceWindowTest {
+
+    /** The client's attempts after unfence ended that the check waits for (each refused, none committed). */
+    private static final int ATTEMPTS_AFTER = 10;
 
     @Test
     void noServerSpawnsBehindAFenceThatRanBeforeTheSpawn() throws Exception {
@@ -47,12 +52,17 @@ class ReviewProbeUnfenceWindowTest {
                 long fencedAt = System.nanoTime();
                 String outcome = unfence.get(90, TimeUnit.SECONDS);
                 long afterUnfence = System.nanoTime();
-                Thread.sleep(300); // what a late server would take in this time is what the check counts
+                // what a late server would take in the client's next attempts is what the check counts: the one
+                // under way when unfence ended, then ATTEMPTS_AFTER begun after it
+                long attemptsBefore = client.attempts();
+                await().atMost(Duration.ofSeconds(60)).until(() -> client.attempts()
+                        >= attemptsBefore + 1 + ATTEMPTS_AFTER);
+                long attempts = client.attempts();
                 long late = client.acknowledgedAfter(fencedAt);
                 long afterKill = client.acknowledgedAfter(afterUnfence);
                 System.out.println("PROBE-PG sawPgCtlStop=" + seen + " outcome=" + outcome + " commits acknowledged"
                         + " after the fence returned=" + late + " (after unfence ended=" + afterKill + ") attempts="
-                        + client.attempts() + " pid now=" + a.pid());
+                        + attempts + " (after unfence ended=" + (attempts - attemptsBefore) + ") pid now=" + a.pid());
                 assertEquals(0, late, "overriding commits acknowledged after the fence returned (" + outcome + ")");
                 assertTrue(outcome.startsWith("unfence threw: ") && outcome.contains("fenced"), outcome);
                 assertTrue(a.pid().isEmpty(), "no server left running");
