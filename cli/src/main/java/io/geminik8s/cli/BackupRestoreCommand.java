@@ -48,9 +48,11 @@ final class BackupRestoreCommand {
 
     @Command(name = "rebuild-standby", description = "Rebuild the site's standby now (operator): its data replaced by"
             + " a fresh copy of the primary's, or with --from repository by the backup repository's newest backup and"
-            + " archived WAL (a replaced disk; the primary streams only the rest); follow it in 'gk8s describe site S' (ha.rebuild, ha.rejoined).")
+            + " archived WAL (a replaced disk; the primary streams only the rest), or with --from peer by the peer"
+            + " repository on the standby's own disk (spec.backup.peerRepository); follow it in 'gk8s describe site S'"
+            + " (ha.rebuild, ha.rejoined).")
     static final class RebuildStandby extends BackupVerb {
-        @Option(names = "--from", description = "primary (default) or repository")
+        @Option(names = "--from", description = "primary (default), repository or peer")
         String from;
 
         @Override
