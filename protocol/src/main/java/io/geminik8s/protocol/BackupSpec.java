@@ -105,9 +105,17 @@ public record BackupSpec(Schedule full, Schedule diff, Schedule incr, int retent
             unknown(peerMap, Set.of("path", "port"), "backup.peerRepository", problems);
             Object peerPath = required(peerMap, "path", "backup.peerRepository", problems);
             path(peerPath, "backup.peerRepository.path", problems);
-            if (peerPath != null && peerPath.equals(path)) {
-                problems.add("backup.peerRepository.path: must differ from repository.path (a second copy, not the"
-                        + " same folder)");
+            if (peerPath instanceof String p && path instanceof String c && PATH.matcher(p).matches()
+                    && PATH.matcher(c).matches()) {
+                String peerDir = normal(p);
+                String centralDir = normal(c);
+                if (!peerDir.equals(p)) {
+                    problems.add("backup.peerRepository.path: write it as " + peerDir + " (no '.', '//' or trailing"
+                            + " '/')");
+                } else if ((peerDir + "/").startsWith(centralDir + "/") || (centralDir + "/").startsWith(peerDir + "/")) {
+                    problems.add("backup.peerRepository.path: must be apart from repository.path (not the same"
+                            + " folder, nor one inside the other), got " + p + " and " + c);
+                }
             }
             Integer port = peerMap.get("port") == null ? Integer.valueOf(PeerRepository.DEFAULT_PORT)
                     : integer(peerMap.get("port"), 1024, 65535, "backup.peerRepository.port", problems);
@@ -120,6 +128,12 @@ public record BackupSpec(Schedule full, Schedule diff, Schedule incr, int retent
         }
         return new BackupSpec(full, diff, incr, keepFull, keepDiff, archiveTimeout, Duration.ofMinutes(retryMin),
                 (String) path, restoreTest, peer);
+    }
+
+    /** The folder a valid path names: '.' components, repeated and trailing '/' removed. */
+    private static String normal(String p) {
+        String n = java.nio.file.Path.of(p).normalize().toString();
+        return n.length() > 1 && n.endsWith("/") ? n.substring(0, n.length() - 1) : n;
     }
 
     private static void path(Object path, String field, List<String> problems) {

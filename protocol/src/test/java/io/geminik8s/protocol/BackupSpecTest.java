@@ -105,7 +105,22 @@ class BackupSpecTest {
         }
         m.put("peerRepository", Map.of("path", "/srv/gk8s-backup", "port", "8432"));
         p = problems(m);
-        assertTrue(p.contains("backup.peerRepository.path: must differ from repository.path"), p);
+        assertTrue(p.contains("backup.peerRepository.path: must be apart from repository.path"), p);
+        for (String inside : List.of("/srv/gk8s-backup/peer", "/srv")) {
+            m.put("peerRepository", Map.of("path", inside));
+            assertTrue(problems(m).contains("must be apart from repository.path (not the same folder, nor one inside"
+                    + " the other)"), inside);
+        }
+        for (String spelled : List.of("/srv/gk8s-backup/", "/srv/./gk8s-backup", "/srv/gk8s-backup/.",
+                "/srv//gk8s-backup")) {
+            m.put("peerRepository", Map.of("path", spelled));
+            assertEquals("backup.peerRepository.path: write it as /srv/gk8s-backup (no '.', '//' or trailing '/')",
+                    problems(m), spelled);
+        }
+        m.put("peerRepository", Map.of("path", "/srv/gk8s-backup2"));
+        assertEquals("/srv/gk8s-backup2", BackupSpec.parse(m).peer().orElseThrow().path(), "a sibling is apart");
+        m.put("peerRepository", Map.of("path", "/srv/gk8s-backup", "port", "8432"));
+        p = problems(m);
         assertTrue(p.contains("backup.peerRepository.port: an integer from 1024 to 65535, got 8432"), p);
         m.put("peerRepository", Map.of("port", 8432));
         assertEquals("backup.peerRepository.path: required", problems(m));

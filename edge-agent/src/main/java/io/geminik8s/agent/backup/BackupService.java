@@ -1,7 +1,6 @@
 package io.geminik8s.agent.backup;
 
 import io.geminik8s.protocol.BackupSpec;
-import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgArchive;
 import io.geminik8s.agent.proc.ProcessRunner;
 import io.geminik8s.protocol.Severity;
@@ -37,11 +36,7 @@ public final class BackupService {
     private PgArchive.State archiving;
     private boolean stanzaReady;
     private final ArchiveWatch archive = new ArchiveWatch();
-    private PeerRepository peer;
-    private String peerCipherPass;
-    private String caSeed;
-    private Instant lastPeerFailure;
-    private boolean peerStanzaReady;
+    private PeerBackups peer;
 
     public BackupService(PgBackRest tool, String cipherPass, Clock clock, Events events) {
         this.tool = tool;
@@ -55,9 +50,7 @@ public final class BackupService {
      * key, reached through pgBackRest's TLS server with certificates of the CA derived from {@code caSeed}.
      */
     public BackupService withPeer(PeerRepository repository, String cipherPass, String caSeed) {
-        this.peer = repository;
-        this.peerCipherPass = cipherPass;
-        this.caSeed = caSeed;
+        this.peer = new PeerBackups(repository, cipherPass, this.cipherPass, caSeed, clock, events);
         return this;
     }
 
@@ -78,24 +71,13 @@ public final class BackupService {
             events.event("backup.configured", Severity.INFO, "pgbackrest.conf written for repository "
                     + spec.repositoryPath(), Map.of("repository", spec.repositoryPath()));
         }
-        if (peer == null) {
-            return;
-        }
-        if (spec.peer().isEmpty()) {
-            peer.close(); // the template dropped it: no server listening for nothing
-            return;
-        }
-        BackupSpec.PeerRepository repo = spec.peer().get();
-        if (peer.configure(spec, peerCipherPass, caSeed)) {
-            peerStanzaReady = false;
-            events.event("backup.peer-configured", Severity.INFO, "peer repository " + repo.path() + " configured,"
-                    + " pgBackRest's TLS server on port " + repo.port(), Map.of("repository", repo.path(),
-                    "port", Integer.toString(repo.port())));
+        if (peer != null) {
+            peer.configure(spec); // its problems are its own events: the central repository's work goes on
         }
     }
 
     public Optional<PeerRepository> peer() {
-        return Optional.ofNullable(peer);
+        return Optional.ofNullable(peer).map(PeerBackups::repository);
     }
 
     /** The newest backup restored into a scratch copy and started ({@link RestoreTest}); throws when it fails. */
@@ -112,14 +94,12 @@ public final class BackupService {
         configure(spec);
         Instant now = clock.instant();
         BackupPlanner.Decision gate = BackupPlanner.decide(spec, now, role, BackupPlanner.History.EMPTY);
-        if (!role.writes()) { // standby, fenced, no lease: configuration only, and the standby's peer backups
-            return peerStep(spec, role, now).orElse(new Outcome(gate, Optional.empty(), null));
+        if (!role.writes()) { // standby, fenced, no lease: configuration only, and the standby's peer backups on a tick
+            Optional<Outcome> peerBackup = peer == null || forced.isPresent() ? Optional.empty()
+                    : peer.step(spec, role, now);
+            return peerBackup.orElse(new Outcome(gate, Optional.empty(), null));
         }
-        // the peer's repository only while a standby is there: a lone primary's peer is away, and its push would
-        // wait on it for every segment
-        boolean toPeer = peer != null && spec.peer().isPresent() && role.state() == PairMachine.State.PRIMARY;
-        PgArchive.State state = tool.configureArchiving(spec, toPeer ? Optional.of(peer.pushCommand())
-                : Optional.empty());
+        PgArchive.State state = tool.configureArchiving(spec, peer == null ? Optional.empty() : peer.push(spec, role));
         if (state != archiving) {
             archiving = state;
             events.event("backup.archiving", state == PgArchive.State.ARCHIVING ? Severity.INFO : Severity.WARNING,
@@ -165,55 +145,6 @@ public final class BackupService {
                 + r.tookMs() + " ms", attrs);
         lastFailure = null;
         return new Outcome(d, Optional.of(r), after);
-    }
-
-    /** The standby's backup into the peer repository on its disk, when due; empty where this node takes none. */
-    private Optional<Outcome> peerStep(BackupSpec spec, BackupPlanner.Role role, Instant now) {
-        if (peer == null || spec.peer().isEmpty() || role.state() != PairMachine.State.STANDBY) {
-            return Optional.empty();
-        }
-        if (!peerStanzaReady) {
-            ProcessRunner.Result r = peer.stanzaCreate();
-            if (!r.ok()) {
-                return Optional.of(peerFailed(null, r, BackupPlanner.Decision.skip("peer stanza-create failed", null)));
-            }
-            peerStanzaReady = true;
-        }
-        BackupInfo info = peer.info();
-        if (!info.ok() && info.backups() > 0) {
-            return Optional.of(peerFailed(null, null, BackupPlanner.Decision.skip("peer repository unreadable: "
-                    + info.status(), null)));
-        }
-        BackupPlanner.Decision d = BackupPlanner.decidePeer(spec, now, role, info.history(lastPeerFailure));
-        if (d.type().isEmpty()) {
-            return Optional.of(new Outcome(d, Optional.empty(), info));
-        }
-        BackupType type = d.type().get();
-        ProcessRunner.Result r = peer.backup(type);
-        if (!r.ok()) {
-            return Optional.of(peerFailed(type, r, d));
-        }
-        BackupInfo after = peer.info();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("type", type.option());
-        attrs.put("label", String.valueOf(after.lastLabel()));
-        attrs.put("tookMs", Long.toString(r.tookMs()));
-        attrs.put("backupBytes", Long.toString(after.backupBytes()));
-        attrs.put("backups", Integer.toString(after.backups()));
-        attrs.put("reason", d.reason());
-        attrs.put("repository", spec.peer().get().path());
-        events.event("backup.peer-completed", Severity.INFO, type.option() + " backup " + after.lastLabel()
-                + " into the peer repository in " + r.tookMs() + " ms", attrs);
-        lastPeerFailure = null;
-        return Optional.of(new Outcome(d, Optional.of(r), after));
-    }
-
-    private Outcome peerFailed(BackupType type, ProcessRunner.Result r, BackupPlanner.Decision d) {
-        lastPeerFailure = clock.instant();
-        String why = r == null ? d.reason() : r.describe();
-        events.event("backup.peer-failed", Severity.WARNING, why.length() > 500 ? why.substring(why.length() - 500)
-                : why, Map.of("type", type == null ? "none" : type.option()));
-        return new Outcome(d, Optional.ofNullable(r), null);
     }
 
     /** {@code backup.archive} when due ({@link ArchiveWatch}); a reading that fails is logged by the caller's tick. */

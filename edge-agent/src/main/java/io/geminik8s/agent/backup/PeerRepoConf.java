@@ -13,7 +13,11 @@ import java.nio.file.Path;
  *       repository reached through the peer's server, with short timeouts so a peer that hangs delays each
  *       segment by seconds ({@link #PUSH_TIMEOUT_S}), not the minutes of pgBackRest's defaults;</li>
  *   <li>{@code peer-repo.conf}: used on the standby, whose disk holds the repository: its backups read the primary
- *       through the primary's server and copy the files from the standby's own replica ({@code backup-standby}).</li>
+ *       through the primary's server and copy the files from the standby's own replica ({@code backup-standby});
+ *       its timeouts are short enough that a primary lost mid-backup frees the backup thread in minutes, not the
+ *       half hour of pgBackRest's defaults (a promotion waits for that thread to rewrite archive_command);</li>
+ *   <li>{@code peer-restore.conf}: the standby's data restored from that repository, with the central one second,
+ *       so the restored standby's {@code archive-get} finds there what the peer repository missed.</li>
  * </ul>
  * Each command has its own lock and spool folders, so the central and the peer repository never wait for each other.
  */
@@ -46,6 +50,7 @@ record PeerRepoConf(String stanza, Path home, PeerRepository.Side self, PeerRepo
     String push(BackupSpec.PeerRepository repo, String cipherPass) {
         return header() + "[global]\n" + remote("repo1", peer) + repository(repo, cipherPass)
                 + files("push")
+                + "[global:info]\nio-timeout=" + PUSH_TIMEOUT_S + "\nprotocol-timeout=" + PUSH_TIMEOUT_S + "\n"
                 + "[global:archive-push]\nio-timeout=" + PUSH_TIMEOUT_S + "\nprotocol-timeout=" + PUSH_TIMEOUT_S
                 + "\ndb-timeout=" + (PUSH_TIMEOUT_S - 1) + "\n"
                 + "[" + stanza + "]\n" + local("pg1", self);
@@ -58,9 +63,16 @@ record PeerRepoConf(String stanza, Path home, PeerRepository.Side self, PeerRepo
             b.append(o).append('\n');
         }
         b.append("start-fast=y\nbackup-standby=y\narchive-timeout=60\n").append(files("repo"));
+        b.append("db-timeout=60\nprotocol-timeout=90\n");
         b.append('[').append(stanza).append("]\n").append(remote("pg1", peer)).append(local("pg1", peer))
                 .append(local("pg2", self));
         return b.toString();
+    }
+
+    String restore(BackupSpec spec, String cipherPass, String centralCipherPass) {
+        return header() + "[global]\n" + repository(spec.peer().orElseThrow(), cipherPass)
+                + "repo2-path=" + spec.repositoryPath() + "\nrepo2-cipher-type=aes-256-cbc\nrepo2-cipher-pass="
+                + centralCipherPass + "\n" + files("repo") + "[" + stanza + "]\n" + local("pg1", self);
     }
 
     Path file(String which) {

@@ -63,7 +63,8 @@ public final class PeerRepository implements AutoCloseable {
      * Certificates and files as {@code spec} says, and the server running with them (restarted when they changed
      * or it died). True when a file changed.
      */
-    public synchronized boolean configure(BackupSpec spec, String cipherPass, String caSeed) {
+    public synchronized boolean configure(BackupSpec spec, String cipherPass, String centralCipherPass,
+                                          String caSeed) {
         BackupSpec.PeerRepository repo = spec.peer().orElseThrow();
         conf = new PeerRepoConf(stanza, home, self.withPort(repo.port()), peer.withPort(repo.port()));
         boolean changed = PeerTls.ensure(conf.tlsDir(), caSeed, self.node(), self.host(), new PeerTls.FileWriter() {
@@ -83,6 +84,7 @@ public final class PeerRepository implements AutoCloseable {
         changed |= write(conf.file("server"), conf.server());
         changed |= write(conf.file("push"), conf.push(repo, cipherPass));
         changed |= write(conf.file("repo"), conf.repo(spec, cipherPass));
+        changed |= write(conf.file("restore"), conf.restore(spec, cipherPass, centralCipherPass));
         if (changed || server == null || !server.isAlive()) {
             restartServer();
         }
@@ -92,6 +94,23 @@ public final class PeerRepository implements AutoCloseable {
     /** What the primary's archive_command runs after the central push (its failure does not fail the command). */
     public String pushCommand() {
         return binary + " --config=" + home.resolve("peer-push.conf") + " --stanza=" + stanza + " archive-push %p";
+    }
+
+    /**
+     * Whether the peer's server answers for this site's stanza now: empty when it does (the stanza may not exist
+     * yet), else why not. {@code pgbackrest info} with the push's file and its short timeouts (a server that
+     * accepts and never answers is given up on in seconds).
+     */
+    public Optional<String> reachable() {
+        ProcessRunner.Result r = pg.tool(Duration.ofSeconds(30), List.of(binary, "--config=" + home.resolve(
+                "peer-push.conf"), "--stanza=" + stanza, "info", "--output=json"));
+        if (!r.ok()) {
+            return Optional.of(r.describe());
+        }
+        // pgBackRest reports a repository it cannot reach as status 99 ("other") and still exits 0
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"code\":99,[^}]*\"message\":\"([^\"]*)")
+                .matcher(r.stdout());
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** The server's process, if running (tests kill it the way a crash would). */
@@ -115,12 +134,13 @@ public final class PeerRepository implements AutoCloseable {
     }
 
     /**
-     * The local repository's newest backup restored as this node's standby data (PostgreSQL stopped): no network,
-     * the fast restore this repository is for. The repository's file names the primary as pg1; here pg1 is this node.
+     * The local repository's newest backup restored as this node's standby data (PostgreSQL stopped): no network
+     * for the bulk, the fast restore this repository is for. The central repository is the second one of its file,
+     * so WAL the peer repository missed (its peer was away or hung) is read from there.
      */
     public ProcessRunner.Result restoreStandby() {
-        return run(PgBackRest.BACKUP_TIMEOUT, "--reset-pg1-host", "--pg1-path=" + pg.dataDirectory().toAbsolutePath(),
-                "restore", "--delta", "--type=standby");
+        return pg.tool(PgBackRest.BACKUP_TIMEOUT, List.of(binary, "--config=" + home.resolve("peer-restore.conf"),
+                "--stanza=" + stanza, "restore", "--delta", "--type=standby"));
     }
 
     private ProcessRunner.Result run(Duration timeout, String... args) {
@@ -154,6 +174,16 @@ public final class PeerRepository implements AutoCloseable {
             // already closed
         }
         files.privateFile(pidFile, Long.toString(server.pid()));
+        try {
+            if (server.waitFor(1, java.util.concurrent.TimeUnit.SECONDS)) { // a port taken, a key it cannot load
+                int code = server.exitValue();
+                server = null;
+                throw new IllegalStateException("pgBackRest's TLS server exited at once (exit " + code + "; its log"
+                        + " is in " + home.resolve("log") + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LOG.info(() -> "backup: pgBackRest's TLS server started for the peer repository on " + conf.self().host()
                 + ":" + conf.self().tlsPort() + " (pid " + server.pid() + ")");
     }

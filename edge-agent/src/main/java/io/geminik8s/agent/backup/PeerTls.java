@@ -93,7 +93,7 @@ final class PeerTls {
             write.file(f.cert(), pem(cert));
             write.file(f.ca(), pem(caCert));
             return true;
-        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+        } catch (GeneralSecurityException | OperatorCreationException | IOException | IllegalArgumentException e) {
             throw new IllegalStateException(node + ": cannot make the backup TLS certificate: " + e.getMessage(), e);
         }
     }
@@ -134,6 +134,9 @@ final class PeerTls {
             }
             X509Certificate c = read(f.cert());
             c.verify(caKey); // signed by this site's CA (the secret did not change)
+            if (!matches(readKey(f.key()), c)) { // a crash between writing the key and its certificate
+                return false;
+            }
             if (!read(f.ca()).getPublicKey().equals(caKey)) {
                 return false;
             }
@@ -144,6 +147,25 @@ final class PeerTls {
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             return false; // unreadable or not ours: made anew
         }
+    }
+
+    private static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
+        String pem = Files.readString(file);
+        String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(
+                java.util.Base64.getDecoder().decode(b64)));
+    }
+
+    /** Whether {@code key} is the private half of {@code cert}'s public key: a signature one makes the other checks. */
+    private static boolean matches(PrivateKey key, X509Certificate cert) throws GeneralSecurityException {
+        byte[] probe = "gk8s-peer-tls-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+        s.initSign(key);
+        s.update(probe);
+        byte[] sig = s.sign();
+        s.initVerify(cert.getPublicKey());
+        s.update(probe);
+        return s.verify(sig);
     }
 
     private static X509Certificate read(Path file) throws IOException, GeneralSecurityException {
@@ -166,7 +188,7 @@ final class PeerTls {
         } else {
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             List<GeneralName> names = new java.util.ArrayList<>(List.of(new GeneralName(GeneralName.dNSName, address)));
-            if (address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            if (org.bouncycastle.util.IPAddress.isValid(address)) { // "db1" or "cafe" are names, not addresses
                 names.add(new GeneralName(GeneralName.iPAddress, address));
             }
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));

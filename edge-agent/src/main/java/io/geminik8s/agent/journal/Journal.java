@@ -31,6 +31,12 @@ public final class Journal {
     public record Overflow(long dropped, long firstSeq, long lastSeq) {
     }
 
+    /**
+     * 2026-11-01T00:00:00Z in ms, before this code was written: a machine whose clock is years behind (a reset
+     * real-time clock) still numbers above every journal of an earlier agent version, which counted from 1.
+     */
+    static final long CLOCK_FLOOR_MS = 1_793_491_200_000L;
+
     private final Path dir;
     private final int maxEntries;
     private final TreeMap<Long, Path> pending = new TreeMap<>();
@@ -151,19 +157,25 @@ public final class Journal {
 
     /**
      * The last sequence number handed out. The hub keeps the first event of a (node, seq) and drops later ones, so a
-     * number must never be reused: with the file absent but entries acknowledged before (a damaged file), numbering
-     * goes on from the wall clock in ms, above any count this node can have reached.
+     * number must never be reused — not even by another journal of the same node id: a machine reinstalled or
+     * replaced under its id (both nodes of a site lost and rebuilt, docs/backup.md) starts with an empty state
+     * folder, and numbered from 1 its events would be dropped as ones the hub already has. So a journal without a
+     * sequence file (fresh, or the file damaged) numbers from the wall clock in ms: above any number an earlier
+     * journal of this node reached, unless it wrote more than one event per millisecond of its life or this
+     * machine's clock is behind the earlier one's (then {@link #CLOCK_FLOOR_MS}, this code's release, bounds it).
      */
     private long storedLastSeq() throws IOException {
         Path file = dir.resolve("seq");
         boolean present = Files.exists(file);
         OptionalLong seq = DurableFiles.readLong(file);
-        if (present && seq.isEmpty()) {
-            long floor = System.currentTimeMillis();
-            LOG.warning("journal sequence damaged: numbering goes on from " + floor);
-            return floor;
+        if (seq.isPresent()) {
+            return seq.getAsLong();
         }
-        return seq.orElse(0L);
+        long floor = Math.max(System.currentTimeMillis(), CLOCK_FLOOR_MS);
+        if (present) {
+            LOG.warning("journal sequence damaged: numbering goes on from " + floor);
+        }
+        return floor;
     }
 
     private void write(String name, byte[] bytes) throws IOException {

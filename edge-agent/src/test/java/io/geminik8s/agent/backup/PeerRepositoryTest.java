@@ -78,8 +78,17 @@ class PeerRepositoryTest {
         a.stop();
         a.start();
         assertTrue(onA.tick(spec, BackupSite.PRIMARY).run().orElseThrow().ok(), "the central full backup");
-        assertTrue(text(a, "SHOW archive_command").contains("peer-push.conf"), "a primary with a standby pushes to"
-                + " the peer too");
+        assertFalse(text(a, "SHOW archive_command").contains("peer-push.conf"), "b's server is not up yet");
+        assertEquals(1, site.events("backup.peer-unreachable").size());
+        BackupService.Outcome waiting = onB.tick(spec, STANDBY); // b's server up, the stanza made
+        assertTrue(waiting.run().isEmpty() && waiting.decision().reason().contains("no WAL yet"),
+                waiting.decision().reason());
+        onA.tick(spec, BackupSite.PRIMARY);
+        assertEquals(1, site.events("backup.peer-reachable").size());
+        assertTrue(text(a, "SHOW archive_command").contains("peer-push.conf"), "a primary with a standby that"
+                + " answers pushes to the peer too");
+        String first = switchWal(a, 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> peerHas(onBPeer, first));
         BackupService.Outcome peerFull = onB.tick(spec, STANDBY);
         assertTrue(peerFull.run().isPresent() && peerFull.run().get().ok(), peerFull.decision().reason() + ": "
                 + peerFull.run().map(ProcessRunner.Result::describe).orElse("") + site.events("backup.peer-failed"));
@@ -92,8 +101,7 @@ class PeerRepositoryTest {
         // a new segment reaches both repositories
         String seg = switchWal(a, 1);
         await().atMost(Duration.ofSeconds(60)).until(() -> seg.equals(lastArchived(a)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> seg.compareTo(String.valueOf(onBPeer.info().archiveMax()))
-                <= 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> peerHas(onBPeer, seg));
 
         strangersAreRefused(a, onAPeer);
 
@@ -128,14 +136,40 @@ class PeerRepositoryTest {
             System.out.printf("peer repository: PostgreSQL counted a segment archived %d ms after the switch while"
                     + " the peer hung (the central push, then the peer push giving up)%n", ms);
             assertEquals(failed, failedCount(a));
+
+            // the primary's next tick finds the peer not answering and takes it out of archive_command: segments
+            // and the central backups (which wait for their WAL) no longer wait for it
+            onA.tick(spec, BackupSite.PRIMARY);
+            assertEquals(2, site.events("backup.peer-unreachable").size(), site.events("backup.peer-unreachable")
+                    .toString());
+            assertFalse(text(a, "SHOW archive_command").contains("peer-push"));
+            long t1 = System.nanoTime();
+            String without = switchWal(a, 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> without.equals(lastArchived(a)));
+            long ms1 = (System.nanoTime() - t1) / 1_000_000;
+            assertTrue(ms1 < PeerRepoConf.PUSH_TIMEOUT_S * 1000L, "archived in " + ms1 + " ms, not held by the peer");
+            System.out.printf("peer repository: with the unanswering peer taken out, a segment archived %d ms after"
+                    + " the switch%n", ms1);
+            assertTrue(onA.runNow(spec, BackupSite.PRIMARY, BackupType.INCR).run().orElseThrow().ok(),
+                    "a central backup while the peer hangs");
+
+            // the standby's tick cannot restart its server on a port another process holds: an event, not silence
+            int failedBefore = site.events("backup.peer-failed").size();
+            onB.tick(spec, STANDBY);
+            assertEquals(failedBefore + 1, site.events("backup.peer-failed").size());
+            assertTrue(site.events("backup.peer-failed").get(failedBefore).message().contains("exited at once"),
+                    site.events("backup.peer-failed").toString());
         }
 
-        // the next tick restarts the dead server, and the peer gets new segments again
+        // the next ticks restart the dead server and put the peer back into archive_command
         onB.tick(spec, STANDBY);
         assertTrue(onBPeer.server().isPresent(), "restarted");
+        onA.tick(spec, BackupSite.PRIMARY);
+        assertEquals(2, site.events("backup.peer-reachable").size(), "reachable at first, then again: "
+                + site.events("backup.peer-reachable"));
+        assertTrue(text(a, "SHOW archive_command").contains("peer-push"));
         String back = switchWal(a, 4);
-        await().atMost(Duration.ofSeconds(60)).until(() -> back.compareTo(String.valueOf(onBPeer.info().archiveMax()))
-                <= 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> peerHas(onBPeer, back));
 
         // a lone primary (its standby away) pushes to the central repository only
         onA.tick(spec, ALONE);
@@ -143,17 +177,28 @@ class PeerRepositoryTest {
         onA.tick(spec, BackupSite.PRIMARY);
         await().atMost(Duration.ofSeconds(10)).until(() -> text(a, "SHOW archive_command").contains("peer-push"));
 
-        // the fast restore: b's data rebuilt from the repository on its own disk, then streaming again
+        // the fast restore: b's data rebuilt from the repository on its own disk, then streaming again — across
+        // the segments the peer missed (its server dead, then hung), which the primary no longer has either: the
+        // restored standby reads them from the central repository, the second one of its restore file
         for (int i = 10; i < 20; i++) {
             a.sql("INSERT INTO t VALUES (" + i + ")");
         }
+        assertFalse(archived(peerRepo, whileDead), "the peer repository missed " + whileDead);
+        assertTrue(archived(site.central, whileDead), "the central one has it");
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            a.sql("SELECT pg_switch_wal()");
+            a.sql("CHECKPOINT"); // archived segments before the redo point are removed or recycled
+            return "0".equals(text(a, "SELECT count(*) FROM pg_ls_waldir() WHERE name = '" + whileDead + "'"));
+        });
         BackupRestore.rebuildStandby(b, onBPeer, a); // what standby-rebuild --from peer runs
         await().atMost(Duration.ofSeconds(60)).until(() -> a.streamingTo("b"));
         await().atMost(Duration.ofSeconds(30)).until(() -> text(a, "SELECT string_agg(id::text, ',' ORDER BY id)"
                 + " FROM t").equals(text(b, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")));
         assertTrue(text(b, "SELECT pg_is_in_recovery()").equals("t"));
-        assertTrue(Files.readString(b.dataDirectory().resolve("postgresql.auto.conf")).contains("peer-repo.conf"),
-                "its restore_command reads the repository on its disk");
+        assertTrue(Files.readString(b.dataDirectory().resolve("postgresql.auto.conf")).contains("peer-restore.conf"),
+                "its restore_command reads the repository on its disk, then the central one");
+        assertTrue(site.events("backup.peer-failed").size() == 1, "only the one above: "
+                + site.events("backup.peer-failed"));
         assertNoSecretIn(b);
     }
 
@@ -218,6 +263,19 @@ class PeerRepositoryTest {
     private PeerRepository.Side side(PgControl pg) {
         return new PeerRepository.Side(pg.name(), "127.0.0.1", FreePort.find(), pg.dataDirectory().toAbsolutePath(),
                 pg.port(), site.root.resolve(pg.name() + ".sock"));
+    }
+
+    /** Whether the peer repository's newest archived WAL segment is {@code segment} or later. */
+    private static boolean peerHas(PeerRepository repo, String segment) {
+        String max = repo.info().archiveMax();
+        return max != null && segment.compareTo(max) <= 0;
+    }
+
+    /** Whether the repository at {@code root} holds WAL segment {@code segment} (any compression, any checksum). */
+    private static boolean archived(Path root, String segment) throws Exception {
+        try (var files = Files.walk(root.resolve("archive"))) {
+            return files.anyMatch(f -> f.getFileName().toString().startsWith(segment + "-"));
+        }
     }
 
     private static String switchWal(PgControl a, int id) throws Exception {
