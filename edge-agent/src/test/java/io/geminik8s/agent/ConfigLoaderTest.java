@@ -111,6 +111,20 @@ class ConfigLoaderTest {
         assertEquals(List.of("pg.client-network: a CIDR like 10.0.0.0/24, or samenet"),
                 assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
         env.remove("GK8S_AGENT_PG_CLIENT_NETWORK");
+        // the peer's paths for the peer repository: this node's own unless set
+        assertEquals(dir.resolve("pg"), ok.ha().pgPeerData());
+        assertEquals(null, ok.ha().pgPeerSocketDir(), "no socket folder here, none for the peer");
+        env.putAll(Map.of("GK8S_AGENT_PG_SOCKET_DIR", "/run/gk8s-a", "GK8S_AGENT_PG_PEER_DATA", "/srv/b/pg",
+                "GK8S_AGENT_PG_PEER_SOCKET_DIR", "/run/gk8s-b"));
+        AgentConfig peerPaths = ConfigLoader.load(null, env);
+        assertEquals(java.nio.file.Path.of("/srv/b/pg"), peerPaths.ha().pgPeerData());
+        assertEquals(java.nio.file.Path.of("/run/gk8s-b"), peerPaths.ha().pgPeerSocketDir());
+        env.remove("GK8S_AGENT_PG_PEER_SOCKET_DIR");
+        assertEquals(java.nio.file.Path.of("/run/gk8s-a"), ConfigLoader.load(null, env).ha().pgPeerSocketDir());
+        env.put("GK8S_AGENT_PG_PEER_SOCKET_DIR", "relative");
+        assertEquals(List.of("pg.peer-socket-dir: an absolute path of at most 80 characters, got 'relative'"),
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
+        env.remove("GK8S_AGENT_PG_PEER_SOCKET_DIR");
         env.put("GK8S_AGENT_PG_SECRET_FILE", Files.writeString(dir.resolve("short.secret"), "secret").toString());
         ConfigException shortSecret = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
         assertTrue(shortSecret.problems().get(0).startsWith("pg.secret-file: "), shortSecret.getMessage());

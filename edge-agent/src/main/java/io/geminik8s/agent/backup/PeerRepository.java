@@ -33,6 +33,16 @@ public final class PeerRepository implements AutoCloseable {
         Side withPort(int port) {
             return tlsPort > 0 ? this : new Side(node, host, port, pgData, pgPort, socketDir);
         }
+
+        /** Every value lands in a pgBackRest ini file: nothing that could start a line, a section or a value. */
+        void check() {
+            for (String v : new String[] {node, host, String.valueOf(pgData), String.valueOf(socketDir)}) {
+                if (v == null || !v.matches("[A-Za-z0-9._:/-]{1,200}")) {
+                    throw new IllegalStateException("a node id, host or path unfit for pgBackRest's files: '"
+                            + String.valueOf(v).replaceAll("[^\\x20-\\x7e]", "?") + "'");
+                }
+            }
+        }
     }
 
     private final PgControl pg;
@@ -66,6 +76,8 @@ public final class PeerRepository implements AutoCloseable {
     public synchronized boolean configure(BackupSpec spec, String cipherPass, String centralCipherPass,
                                           String caSeed) {
         BackupSpec.PeerRepository repo = spec.peer().orElseThrow();
+        self.check();
+        peer.check();
         conf = new PeerRepoConf(stanza, home, self.withPort(repo.port()), peer.withPort(repo.port()));
         boolean changed = PeerTls.ensure(conf.tlsDir(), caSeed, self.node(), self.host(), new PeerTls.FileWriter() {
             @Override

@@ -16,7 +16,7 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                          Path pgBin, Path pgData, String pgHost, String pgListen, int pgPort, String pgPeerHost, int pgPeerPort,
                          String pgOsUser, String pgTrustedNetwork, PgSecret pgSecret, String pgClientNetwork, boolean pgTls, String vipCidr, String vipDevice, String vipNetns, String k3sUnit,
                          String k3sCommand, String k3sRotateCommand, HaTiming timing, PeerKey peerKey,
-                         Path pgSocketDir) {
+                         Path pgSocketDir, Path pgPeerData, Path pgPeerSocketDir) {
 
     public static final String KEYS = """
               ha.enabled                true to run the pair's HA supervisor (default false)
@@ -48,6 +48,9 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
               pg.socket-dir             a private folder for PostgreSQL's Unix socket (0700, pg.os-user's; made at
                                         start), e.g. /run/gk8s-pg: needed for backups (pgBackRest reaches
                                         PostgreSQL only through a socket; docs/backup.md). Default none
+              pg.peer-data / pg.peer-socket-dir
+                                        the peer's pg.data and pg.socket-dir, which the standby names when it backs
+                                        up into the peer repository (docs/backup.md); default this node's own
               pg.trusted-network        instead of pg.secret-file, for test setups only: a CIDR trusted without
                                         any password (HA needs one of the two; ignored when both are set)
               vip.address / vip.device  the site's VIP, e.g. 10.0.0.10/24 on eth0 (required with HA)
@@ -95,16 +98,19 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 pgSecret, clientNetwork(get, vip), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
                 get.apply("k3s.command"), get.apply("k3s.rotate-command"), timing, peerKey,
-                socketDir(get, problems));
+                socketDir(get, "pg.socket-dir", problems), Path.of(orDefault(get, "pg.peer-data",
+                        pgData == null ? "/" : pgData)),
+                get.apply("pg.peer-socket-dir") == null ? socketDir(get, "pg.socket-dir", new java.util.ArrayList<>())
+                        : socketDir(get, "pg.peer-socket-dir", problems));
     }
 
-    private static Path socketDir(Function<String, String> get, List<String> problems) {
-        String dir = get.apply("pg.socket-dir");
+    private static Path socketDir(Function<String, String> get, String key, List<String> problems) {
+        String dir = get.apply(key);
         if (dir == null) {
             return null;
         }
         if (!dir.startsWith("/") || dir.length() > 80) { // the socket's path must fit sockaddr_un (107 bytes)
-            problems.add("pg.socket-dir: an absolute path of at most 80 characters, got '" + dir + "'");
+            problems.add(key + ": an absolute path of at most 80 characters, got '" + dir + "'");
             return null;
         }
         return Path.of(dir);

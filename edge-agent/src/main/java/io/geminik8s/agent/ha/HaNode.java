@@ -300,11 +300,11 @@ public final class HaNode implements AutoCloseable {
         var tool = new io.geminik8s.agent.backup.PgBackRest(local, site, ha.pgSocketDir());
         var service = new io.geminik8s.agent.backup.BackupService(tool,
                 io.geminik8s.agent.backup.BackupKey.of(ha.pgSecret()), java.time.Clock.systemUTC(), events::record);
-        // the peer repository (if the template asks for one): both nodes alike, the peer's paths as this node's
+        // the peer repository (if the template asks for one); the peer's paths are this node's unless set
         var self = new io.geminik8s.agent.backup.PeerRepository.Side(node, ha.pgHost(), 0, ha.pgData(), ha.pgPort(),
                 ha.pgSocketDir());
-        var other = new io.geminik8s.agent.backup.PeerRepository.Side(ha.peerNode(), ha.pgPeerHost(), 0, ha.pgData(),
-                ha.pgPeerPort(), ha.pgSocketDir());
+        var other = new io.geminik8s.agent.backup.PeerRepository.Side(ha.peerNode(), ha.pgPeerHost(), 0,
+                ha.pgPeerData(), ha.pgPeerPort(), ha.pgPeerSocketDir());
         service.withPeer(new io.geminik8s.agent.backup.PeerRepository(tool, self, other),
                 io.geminik8s.agent.backup.BackupKey.peer(ha.pgSecret()),
                 io.geminik8s.agent.backup.BackupKey.tlsCaSeed(ha.pgSecret()));
