@@ -133,14 +133,8 @@ public final class BackupService {
             return failed(type, r, d);
         }
         BackupInfo after = tool.info();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("type", type.option());
-        attrs.put("label", String.valueOf(after.lastLabel()));
-        attrs.put("tookMs", Long.toString(r.tookMs()));
-        attrs.put("backupBytes", Long.toString(after.backupBytes()));
-        attrs.put("backups", Integer.toString(after.backups()));
+        Map<String, String> attrs = completed(type, r, after, d);
         attrs.put("archiveMax", String.valueOf(after.archiveMax()));
-        attrs.put("reason", d.reason());
         events.event("backup.completed", Severity.INFO, type.option() + " backup " + after.lastLabel() + " in "
                 + r.tookMs() + " ms", attrs);
         lastFailure = null;
@@ -158,8 +152,27 @@ public final class BackupService {
 
     private Outcome failed(BackupType type, ProcessRunner.Result r, BackupPlanner.Decision d) {
         lastFailure = clock.instant();
+        return failure(events, "backup.failed", type, r, d);
+    }
+
+    /** A completed backup's event attributes (both repositories' events carry them). */
+    static Map<String, String> completed(BackupType type, ProcessRunner.Result r, BackupInfo after,
+                                         BackupPlanner.Decision d) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("type", type.option());
+        attrs.put("label", String.valueOf(after.lastLabel()));
+        attrs.put("tookMs", Long.toString(r.tookMs()));
+        attrs.put("backupBytes", Long.toString(after.backupBytes()));
+        attrs.put("backups", Integer.toString(after.backups()));
+        attrs.put("reason", d.reason());
+        return attrs;
+    }
+
+    /** A failed step as event {@code type} (a warning with pgBackRest's last 500 characters) and its outcome. */
+    static Outcome failure(Events events, String eventType, BackupType type, ProcessRunner.Result r,
+                           BackupPlanner.Decision d) {
         String why = r == null ? d.reason() : r.describe();
-        events.event("backup.failed", Severity.WARNING, why.length() > 500 ? why.substring(why.length() - 500) : why,
+        events.event(eventType, Severity.WARNING, why.length() > 500 ? why.substring(why.length() - 500) : why,
                 Map.of("type", type == null ? "none" : type.option()));
         return new Outcome(d, Optional.ofNullable(r), null);
     }

@@ -6,7 +6,6 @@ import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.protocol.Severity;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -119,13 +118,7 @@ final class PeerBackups {
             return Optional.of(failed(type, r, d));
         }
         BackupInfo after = repo.info();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("type", type.option());
-        attrs.put("label", String.valueOf(after.lastLabel()));
-        attrs.put("tookMs", Long.toString(r.tookMs()));
-        attrs.put("backupBytes", Long.toString(after.backupBytes()));
-        attrs.put("backups", Integer.toString(after.backups()));
-        attrs.put("reason", d.reason());
+        Map<String, String> attrs = BackupService.completed(type, r, after, d);
         attrs.put("repository", spec.peer().get().path());
         events.event("backup.peer-completed", Severity.INFO, type.option() + " backup " + after.lastLabel()
                 + " into the peer repository in " + r.tookMs() + " ms", attrs);
@@ -135,10 +128,7 @@ final class PeerBackups {
 
     private BackupService.Outcome failed(BackupType type, ProcessRunner.Result r, BackupPlanner.Decision d) {
         lastFailure = clock.instant();
-        String why = r == null ? d.reason() : r.describe();
-        events.event("backup.peer-failed", Severity.WARNING, why.length() > 500 ? why.substring(why.length() - 500)
-                : why, Map.of("type", type == null ? "none" : type.option()));
-        return new BackupService.Outcome(d, Optional.ofNullable(r), null);
+        return BackupService.failure(events, "backup.peer-failed", type, r, d);
     }
 
     private void problem(String why) {

@@ -7,7 +7,6 @@ import io.geminik8s.protocol.BackupSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,17 +78,7 @@ public final class PeerRepository implements AutoCloseable {
         self.check();
         peer.check();
         conf = new PeerRepoConf(stanza, home, self.withPort(repo.port()), peer.withPort(repo.port()));
-        boolean changed = PeerTls.ensure(conf.tlsDir(), caSeed, self.node(), self.host(), new PeerTls.FileWriter() {
-            @Override
-            public void directory(Path dir) {
-                files.privateDirectory(dir);
-            }
-
-            @Override
-            public void file(Path file, String text) {
-                files.privateFile(file, text);
-            }
-        });
+        boolean changed = PeerTls.ensure(conf.tlsDir(), caSeed, self.node(), self.host(), PeerTls.FileWriter.of(files));
         for (String d : List.of("lock-server", "lock-push", "lock-repo", "spool-push", "spool-repo", "log")) {
             files.privateDirectory(home.resolve(d));
         }
@@ -163,16 +152,7 @@ public final class PeerRepository implements AutoCloseable {
     }
 
     private boolean write(Path file, String text) {
-        try {
-            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                    && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-                return false;
-            }
-        } catch (IOException e) {
-            // unreadable: written anew
-        }
-        files.privateFile(file, text);
-        return true;
+        return files.privateFileIfChanged(file, text);
     }
 
     private void restartServer() {

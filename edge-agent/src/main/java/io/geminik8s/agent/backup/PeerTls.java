@@ -103,6 +103,21 @@ final class PeerTls {
         void directory(Path dir);
 
         void file(Path file, String text);
+
+        /** 0600 files in 0700 folders of the server's OS user. */
+        static FileWriter of(io.geminik8s.agent.pg.PgArchive files) {
+            return new FileWriter() {
+                @Override
+                public void directory(Path dir) {
+                    files.privateDirectory(dir);
+                }
+
+                @Override
+                public void file(Path file, String text) {
+                    files.privateFile(file, text);
+                }
+            };
+        }
     }
 
     /** The CA key pair every node of the site derives alike from its secret. */

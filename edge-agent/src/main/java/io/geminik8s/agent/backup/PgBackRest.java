@@ -4,10 +4,6 @@ import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.agent.pg.PgArchive;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.proc.ProcessRunner;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,18 +70,7 @@ public final class PgBackRest {
         for (String sub : List.of("lock", "log", "spool")) {
             archive.privateDirectory(conf.home().resolve(sub));
         }
-        String text = conf.render(spec, cipherPass);
-        Path file = configFile();
-        try {
-            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                    && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
-                return false;
-            }
-        } catch (IOException e) {
-            // unreadable: written anew
-        }
-        archive.privateFile(file, text);
-        return true;
+        return archive.privateFileIfChanged(configFile(), conf.render(spec, cipherPass));
     }
 
     /** The archive_command PostgreSQL runs for each finished WAL segment. */

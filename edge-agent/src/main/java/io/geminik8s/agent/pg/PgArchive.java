@@ -83,6 +83,20 @@ public final class PgArchive {
         }
     }
 
+    /** As {@link #privateFile}, only when the file does not hold {@code text} already; true when written. */
+    public boolean privateFileIfChanged(Path file, String text) {
+        try {
+            if (java.nio.file.Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && java.nio.file.Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
+                return false;
+            }
+        } catch (IOException e) {
+            // unreadable: written anew
+        }
+        privateFile(file, text);
+        return true;
+    }
+
     /** {@code dir} as a 0700 folder of the server's OS user ({@link PgAuth#privateDirectory}). */
     public void privateDirectory(Path dir) {
         try {

@@ -1,6 +1,11 @@
 package io.geminik8s.agent.backup;
 
 import static io.geminik8s.agent.backup.PgBackRestTest.text;
+import static io.geminik8s.agent.backup.PeerPair.failedCount;
+import static io.geminik8s.agent.backup.PeerPair.lastArchived;
+import static io.geminik8s.agent.backup.PeerPair.peerHas;
+import static io.geminik8s.agent.backup.PeerPair.switchWal;
+import static io.geminik8s.agent.backup.PeerPair.STANDBY;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +15,6 @@ import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgArchive;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.agent.proc.ProcessRunner;
-import io.geminik8s.embedded.FreePort;
 import io.geminik8s.protocol.BackupSpec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -20,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 class PeerRepositoryTest {
 
-    private static final BackupPlanner.Role STANDBY = new BackupPlanner.Role(PairMachine.State.STANDBY, true);
     private static final BackupPlanner.Role ALONE = new BackupPlanner.Role(PairMachine.State.ALONE, true);
 
     private BackupSite site;
@@ -43,36 +45,24 @@ class PeerRepositoryTest {
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (site != null) {
-            site.close();
+            c.close(); // a PeerPair closes its site
         }
     }
 
     @Test
     void walReachesBothRepositoriesAndTheStandbyBacksUpIntoItsOwn() throws Exception {
-        site = BackupSite.create("gk8s-peer-repo");
-        PgControl a = site.node("a");
-        PgControl b = site.node("b");
-        a.initPrimary();
-        a.sql("CREATE TABLE t (id int PRIMARY KEY)");
-        b.cloneFrom(a);
-        PeerRepository.Side sa = side(a);
-        PeerRepository.Side sb = side(b);
-        PeerRepository onAPeer = new PeerRepository(site.tool(a), sa, sb);
-        PeerRepository onBPeer = new PeerRepository(site.tool(b), sb, sa);
-        closing.add(onAPeer);
-        closing.add(onBPeer);
-        BackupService onA = site.service(a).withPeer(onAPeer, BackupKey.peer(BackupSite.SECRET),
-                BackupKey.tlsCaSeed(BackupSite.SECRET));
-        BackupService onB = site.service(b).withPeer(onBPeer, BackupKey.peer(BackupSite.SECRET),
-                BackupKey.tlsCaSeed(BackupSite.SECRET));
-        Path peerRepo = site.root.resolve("peer-repo");
-        BackupSpec spec = BackupSpec.parse(Map.of("schedule", Map.of("full", "7d", "incr", "1h"),
-                "retention", Map.of("full", 2), "archiveTimeoutSeconds", 10,
-                "repository", Map.of("path", site.central.toString()),
-                "peerRepository", Map.of("path", peerRepo.toString())));
+        PeerPair pair = PeerPair.start("gk8s-peer-repo");
+        closing.add(pair);
+        site = pair.site;
+        PgControl a = pair.a;
+        PgControl b = pair.b;
+        PeerRepository.Side sb = pair.sb;
+        PeerRepository onAPeer = pair.onAPeer;
+        PeerRepository onBPeer = pair.onBPeer;
+        BackupService onA = pair.onA;
+        BackupService onB = pair.onB;
+        Path peerRepo = pair.peerRepo;
+        BackupSpec spec = pair.spec;
 
         onA.tick(spec, BackupSite.PRIMARY); // archive_mode: one restart
         a.stop();
@@ -211,17 +201,7 @@ class PeerRepositoryTest {
         Path realCa = site.tool(a).home().resolve("tls/ca.crt");
         assertTrue(allowed(peerInfo(a, site.tool(a).home().resolve("tls"))), "the probe sees a success when allowed");
         PgArchive files = new PgArchive(a);
-        PeerTls.FileWriter writer = new PeerTls.FileWriter() {
-            @Override
-            public void directory(Path dir) {
-                files.privateDirectory(dir);
-            }
-
-            @Override
-            public void file(Path file, String text) {
-                files.privateFile(file, text);
-            }
-        };
+        PeerTls.FileWriter writer = PeerTls.FileWriter.of(files);
         Path otherSite = site.root.resolve("tls-other-site");
         PeerTls.ensure(otherSite, new io.geminik8s.agent.pg.PgSecret("77".repeat(32)).password("gk8s-backup-tls-ca"),
                 "a", "127.0.0.1", writer);
@@ -260,35 +240,11 @@ class PeerRepositoryTest {
                 "info"));
     }
 
-    private PeerRepository.Side side(PgControl pg) {
-        return new PeerRepository.Side(pg.name(), "127.0.0.1", FreePort.find(), pg.dataDirectory().toAbsolutePath(),
-                pg.port(), site.root.resolve(pg.name() + ".sock"));
-    }
-
-    /** Whether the peer repository's newest archived WAL segment is {@code segment} or later. */
-    private static boolean peerHas(PeerRepository repo, String segment) {
-        String max = repo.info().archiveMax();
-        return max != null && segment.compareTo(max) <= 0;
-    }
-
     /** Whether the repository at {@code root} holds WAL segment {@code segment} (any compression, any checksum). */
     private static boolean archived(Path root, String segment) throws Exception {
         try (var files = Files.walk(root.resolve("archive"))) {
             return files.anyMatch(f -> f.getFileName().toString().startsWith(segment + "-"));
         }
-    }
-
-    private static String switchWal(PgControl a, int id) throws Exception {
-        a.sql("INSERT INTO t VALUES (" + id + ")");
-        return text(a, "SELECT pg_walfile_name(pg_switch_wal())");
-    }
-
-    private static String lastArchived(PgControl a) throws Exception {
-        return text(a, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-    }
-
-    private static long failedCount(PgControl a) throws Exception {
-        return Long.parseLong(text(a, "SELECT failed_count FROM pg_stat_archiver"));
     }
 
     private String peerLog(PgControl b) throws Exception {

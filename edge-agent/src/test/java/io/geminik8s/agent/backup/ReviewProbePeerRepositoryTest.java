@@ -1,11 +1,15 @@
 package io.geminik8s.agent.backup;
 
 import static io.geminik8s.agent.backup.PgBackRestTest.text;
+import static io.geminik8s.agent.backup.PeerPair.failedCount;
+import static io.geminik8s.agent.backup.PeerPair.lastArchived;
+import static io.geminik8s.agent.backup.PeerPair.peerHas;
+import static io.geminik8s.agent.backup.PeerPair.switchWal;
+import static io.geminik8s.agent.backup.PeerPair.STANDBY;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.embedded.FreePort;
 import io.geminik8s.protocol.BackupSpec;
@@ -26,18 +30,13 @@ import org.junit.jupiter.api.Test;
  */
 class ReviewProbePeerRepositoryTest {
 
-    private static final BackupPlanner.Role STANDBY = new BackupPlanner.Role(PairMachine.State.STANDBY, true);
-
     private BackupSite site;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (site != null) {
-            site.close();
+            c.close(); // a PeerPair closes its site
         }
     }
 
@@ -49,6 +48,7 @@ class ReviewProbePeerRepositoryTest {
     @Test
     void aPeerProblemDoesNotStopTheCentralArchiving() throws Exception {
         site = BackupSite.create("gk8s-peer-probe-central");
+        closing.add(site);
         PgControl a = site.node("a");
         a.initPrimary();
         PeerRepository.Side sa = new PeerRepository.Side("a", "db1", FreePort.find(),
@@ -88,27 +88,18 @@ class ReviewProbePeerRepositoryTest {
      */
     @Test
     void aHungPeerServerHoldsNothingBackAndARebuildFromItCatchesUp() throws Exception {
-        site = BackupSite.create("gk8s-peer-probe");
-        PgControl a = site.node("a");
-        PgControl b = site.node("b");
-        a.initPrimary();
-        a.sql("CREATE TABLE t (id int PRIMARY KEY)");
-        b.cloneFrom(a);
-        PeerRepository.Side sa = side(a);
-        PeerRepository.Side sb = side(b);
-        PeerRepository onAPeer = new PeerRepository(site.tool(a), sa, sb);
-        PeerRepository onBPeer = new PeerRepository(site.tool(b), sb, sa);
-        closing.add(onAPeer);
-        closing.add(onBPeer);
-        BackupService onA = site.service(a).withPeer(onAPeer, BackupKey.peer(BackupSite.SECRET),
-                BackupKey.tlsCaSeed(BackupSite.SECRET));
-        BackupService onB = site.service(b).withPeer(onBPeer, BackupKey.peer(BackupSite.SECRET),
-                BackupKey.tlsCaSeed(BackupSite.SECRET));
-        Path peerRepo = site.root.resolve("peer-repo");
-        BackupSpec spec = BackupSpec.parse(Map.of("schedule", Map.of("full", "7d", "incr", "1h"),
-                "retention", Map.of("full", 2), "archiveTimeoutSeconds", 10,
-                "repository", Map.of("path", site.central.toString()),
-                "peerRepository", Map.of("path", peerRepo.toString())));
+        PeerPair pair = PeerPair.start("gk8s-peer-probe");
+        closing.add(pair);
+        site = pair.site;
+        PgControl a = pair.a;
+        PgControl b = pair.b;
+        PeerRepository.Side sa = pair.sa;
+        PeerRepository.Side sb = pair.sb;
+        PeerRepository onAPeer = pair.onAPeer;
+        PeerRepository onBPeer = pair.onBPeer;
+        BackupService onA = pair.onA;
+        BackupService onB = pair.onB;
+        BackupSpec spec = pair.spec;
         onA.tick(spec, BackupSite.PRIMARY);
         a.stop();
         a.start();
@@ -116,7 +107,7 @@ class ReviewProbePeerRepositoryTest {
         onB.tick(spec, STANDBY); // b's server up and the stanza made; the primary's next tick pushes to it
         onA.tick(spec, BackupSite.PRIMARY);
         String firstSeg = switchWal(a, 0);
-        await().atMost(Duration.ofSeconds(30)).until(() -> firstSeg.equals(newestWal(onBPeer)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> peerHas(onBPeer, firstSeg));
         BackupService.Outcome peerFull = onB.tick(spec, STANDBY);
         assertTrue(peerFull.run().isPresent() && peerFull.run().get().ok(), peerFull.decision().reason()
                 + site.events("backup.peer-failed"));
@@ -126,14 +117,12 @@ class ReviewProbePeerRepositoryTest {
         System.out.println("review probe: server command line " + old.info().commandLine());
         PeerRepository again = new PeerRepository(site.tool(b), sb, sa);
         closing.add(again);
-        BackupService onB2 = site.service(b).withPeer(again, BackupKey.peer(BackupSite.SECRET),
-                BackupKey.tlsCaSeed(BackupSite.SECRET));
+        BackupService onB2 = pair.service(again);
         onB2.tick(spec, STANDBY);
         await().atMost(Duration.ofSeconds(10)).until(() -> !old.isAlive());
         ProcessHandle server = again.server().orElseThrow();
         String seg = switchWal(a, 1);
-        await().atMost(Duration.ofSeconds(60)).until(() -> newestWal(again) != null
-                && seg.compareTo(newestWal(again)) <= 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> peerHas(again, seg));
 
         // (2) the peer's server alive but hung
         long failed = failedCount(a);
@@ -208,28 +197,5 @@ class ReviewProbePeerRepositoryTest {
 
     private static void signal(String sig, long pid) throws Exception {
         assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start().waitFor());
-    }
-
-    private PeerRepository.Side side(PgControl pg) {
-        return new PeerRepository.Side(pg.name(), "127.0.0.1", FreePort.find(), pg.dataDirectory().toAbsolutePath(),
-                pg.port(), site.root.resolve(pg.name() + ".sock"));
-    }
-
-    private static String switchWal(PgControl a, int id) throws Exception {
-        a.sql("INSERT INTO t VALUES (" + id + ")");
-        return text(a, "SELECT pg_walfile_name(pg_switch_wal())");
-    }
-
-    private static String lastArchived(PgControl a) throws Exception {
-        return text(a, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-    }
-
-    private static long failedCount(PgControl a) throws Exception {
-        return Long.parseLong(text(a, "SELECT failed_count FROM pg_stat_archiver"));
-    }
-
-    /** The peer repository's newest archived WAL segment, or null. */
-    private static String newestWal(PeerRepository repo) {
-        return repo.info().archiveMax();
     }
 }
