@@ -23,17 +23,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code backup.archive} reports (V24's index); the alert Gk8sWalArchiveLag reads the first. {@code
  * gk8s_backups_restore_test_failed}: sites whose newest restore test failed (alert Gk8sRestoreTestFailed); {@code
  * gk8s_backups_restore_test_old}: sites with backups and no restore test passed within
- * {@code gk8s.backup.restore-test-max-age} (alert Gk8sRestoreTestOld).
+ * {@code gk8s.backup.restore-test-max-age} (alert Gk8sRestoreTestOld). Neither counts a site whose bound template
+ * dropped {@code spec.backup}.
  */
 @ApplicationScoped
 public class BackupGauges {
+
+    /**
+     * A site bound to a template revision without {@code spec.backup} takes no backups any more, whatever its old
+     * events say: neither stale nor owing a restore test (a site bound to none is judged by its events).
+     */
+    static final String BACKUPS_DROPPED = """
+            EXISTS (SELECT 1 FROM site_binding b JOIN template_revision t ON t.name = b.template
+                    AND t.revision = b.revision WHERE b.site_id = %s AND t.spec -> 'spec' -> 'backup' IS NULL)""";
 
     static final String STALE = """
             SELECT count(*) AS stale FROM (
               SELECT site_id, max(ts) FILTER (WHERE type = 'backup.completed') AS good, min(ts) AS first
               FROM node_event WHERE type IN ('backup.configured', 'backup.completed', 'backup.failed')
               GROUP BY site_id) s
-            WHERE coalesce(good, first) < $1""";
+            WHERE coalesce(good, first) < $1 AND NOT """ + " " + BACKUPS_DROPPED.formatted("s.site_id");
 
     /** Per site the newest archive report of the last day; the lag now as the API computes it. */
     static final String ARCHIVE = """
@@ -60,7 +69,7 @@ public class BackupGauges {
                GROUP BY site_id) g
               LEFT JOIN (SELECT site_id, max(ts) AS passed FROM node_event WHERE type = 'backup.restore-tested'
                          GROUP BY site_id) p USING (site_id)
-            WHERE coalesce(p.passed, g.first_good) < $1""";
+            WHERE coalesce(p.passed, g.first_good) < $1 AND NOT """ + " " + BACKUPS_DROPPED.formatted("g.site_id");
 
     private final Pool pool;
     private final BackupConfig config;

@@ -15,6 +15,7 @@ import io.geminik8s.protocol.Topics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -64,6 +65,7 @@ public class BackupResource {
             + " (SELECT min(ts) FROM node_event g WHERE g.site_id = $1 AND g.type = 'backup.completed') AS first_good"
             + " FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM node_event WHERE site_id = $1"
             + " AND type = 'backup.restore-tested' ORDER BY ts DESC LIMIT 1) e ON true";
+    private static final String DROPPED = "SELECT " + BackupGauges.BACKUPS_DROPPED.formatted("$1") + " AS dropped";
     private static final String PEER = "SELECT DISTINCT ON (type) node_id, ts, type, message, attrs::text AS attrs"
             + " FROM node_event WHERE site_id = $1 AND type IN ('backup.peer-completed', 'backup.peer-failed')"
             + " ORDER BY type, ts DESC";
@@ -94,37 +96,48 @@ public class BackupResource {
     @Operation(summary = "A site's backups", description = "The newest good backup and failure, stale or not, and "
             + "the recent backup events of its nodes (docs/backup.md).")
     public Uni<BackupViews.SiteBackups> get(@PathParam("id") String id) {
-        return site(id).chain(() -> pool.preparedQuery(NEWEST).execute(Tuple.of(id))).chain(newest -> {
-            BackupViews.BackupEvent good = null;
-            BackupViews.BackupEvent failure = null;
-            OffsetDateTime first = null;
-            for (Row r : newest) {
-                first = r.getOffsetDateTime("first");
-                switch (r.getString("type")) {
-                    case "backup.completed" -> good = event(r);
-                    case "backup.failed" -> failure = event(r);
-                    default -> { }
-                }
+        return site(id).chain(() -> Uni.combine().all().unis(rows(NEWEST, id), rows(DROPPED, id), rows(ARCHIVE, id),
+                rows(TESTED, id), rows(RECENT, id), restoreTests(id), peer(id)).asTuple())
+                .map(t -> view(id, t.getItem1(), t.getItem2().iterator().next().getBoolean("dropped"),
+                        first(t.getItem3()).map(r -> archive(event(r))).orElse(null),
+                        first(t.getItem4()).map(this::event).orElse(null), t.getItem5(), t.getItem6(), t.getItem7()))
+                .ifNoItem().after(hub.dbTimeout()).fail();
+    }
+
+    /**
+     * The view from the newest good backup and failure ({@code newest}): configured once a node reported backups,
+     * unless the bound template dropped {@code spec.backup}; stale when configured and the newest good backup (or,
+     * without one, the first report) is older than {@code gk8s.backup.stale-after}.
+     */
+    private BackupViews.SiteBackups view(String id, RowSet<Row> newest, boolean dropped, BackupViews.Archive archive,
+                                         BackupViews.BackupEvent tested, RowSet<Row> recentRows,
+                                         BackupViews.RestoreTests tests, BackupViews.PeerBackups peer) {
+        BackupViews.BackupEvent good = null;
+        BackupViews.BackupEvent failure = null;
+        OffsetDateTime first = null;
+        for (Row r : newest) {
+            first = r.getOffsetDateTime("first");
+            switch (r.getString("type")) {
+                case "backup.completed" -> good = event(r);
+                case "backup.failed" -> failure = event(r);
+                default -> { }
             }
-            OffsetDateTime since = first == null ? null : (good != null ? good.at() : first).plus(config.staleAfter());
-            boolean stale = since != null && since.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
-            BackupViews.BackupEvent lastGood = good;
-            BackupViews.BackupEvent lastFailure = failure;
-            boolean configured = first != null;
-            return pool.preparedQuery(ARCHIVE).execute(Tuple.of(id)).chain(a -> {
-                BackupViews.Archive archive = a.iterator().hasNext() ? archive(event(a.iterator().next())) : null;
-                return pool.preparedQuery(TESTED).execute(Tuple.of(id)).chain(t -> {
-                    BackupViews.BackupEvent tested = t.iterator().hasNext() ? event(t.iterator().next()) : null;
-                    return pool.preparedQuery(RECENT).execute(Tuple.of(id)).chain(rows -> {
-                        List<BackupViews.BackupEvent> recent = new ArrayList<>();
-                        rows.forEach(r -> recent.add(event(r)));
-                        return restoreTests(id).chain(tests -> peer(id).map(peer -> new BackupViews.SiteBackups(id,
-                                configured, stale, stale ? since : null, lastGood, lastFailure, archive, tested, recent,
-                                tests, peer)));
-                    });
-                });
-            });
-        }).ifNoItem().after(hub.dbTimeout()).fail();
+        }
+        boolean configured = first != null && !dropped;
+        OffsetDateTime since = configured ? (good != null ? good.at() : first).plus(config.staleAfter()) : null;
+        boolean stale = since != null && since.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
+        List<BackupViews.BackupEvent> recent = new ArrayList<>();
+        recentRows.forEach(r -> recent.add(event(r)));
+        return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, good, failure, archive, tested,
+                recent, tests, peer);
+    }
+
+    private Uni<RowSet<Row>> rows(String sql, String id) {
+        return pool.preparedQuery(sql).execute(Tuple.of(id));
+    }
+
+    private static java.util.Optional<Row> first(RowSet<Row> rows) {
+        return rows.iterator().hasNext() ? java.util.Optional.of(rows.iterator().next()) : java.util.Optional.empty();
     }
 
     private Uni<BackupViews.PeerBackups> peer(String id) {

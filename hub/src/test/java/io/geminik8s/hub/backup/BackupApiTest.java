@@ -37,6 +37,9 @@ class BackupApiTest {
     @Inject
     BackupGauges gauges;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     @io.quarkus.test.common.http.TestHTTPResource("/")
     java.net.URL hub;
 
@@ -132,10 +135,41 @@ class BackupApiTest {
                     .body("lastGood", equalTo(null)).body("peer", equalTo(null)));
         }
         gauges.refresh().await().atMost(Duration.ofSeconds(10));
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        long stale = metrics.lines().filter(l -> l.startsWith("gk8s_backups_stale ")).mapToLong(l -> (long) Double
-                .parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+        long stale = staleGauge();
         assertTrue(stale >= 1, "the stale site is counted: " + stale);
+    }
+
+    /** A site whose bound template no longer has spec.backup: its old events make it neither configured nor stale. */
+    @Test
+    void aSiteWhoseTemplateDroppedBackupsIsNeitherConfiguredNorStale() {
+        IngestProbe.awaitIngestReady();
+        String site = site("bk-dropped");
+        long twoDaysAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            mqtt.publish(event(site, 1, twoDaysAgo, "backup.configured", "pgbackrest.conf written", Map.of()));
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/api/v1/sites/" + site
+                    + "/backups").then().statusCode(200).body("stale", equalTo(true)));
+        }
+        gauges.refresh().await().atMost(Duration.ofSeconds(10));
+        long before = staleGauge();
+        String name = "nobk-" + site;
+        pool.preparedQuery("INSERT INTO template_revision (name, revision, source, sha256, yaml, spec, created_by)"
+                + " VALUES ($1, 1, 'api', 'x', 'x', '{\"spec\": {\"vip\": {}}}'::jsonb, 'test')")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(name))
+                .chain(() -> pool.preparedQuery("INSERT INTO site_binding (site_id, template, revision, generation,"
+                        + " published_generation) VALUES ($1, $2, 1, 1, 1)")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(site, name)))
+                .await().atMost(Duration.ofSeconds(10));
+        given().get("/api/v1/sites/" + site + "/backups").then().statusCode(200).body("configured", equalTo(false))
+                .body("stale", equalTo(false)).body("staleSince", equalTo(null));
+        gauges.refresh().await().atMost(Duration.ofSeconds(10));
+        assertEquals(before - 1, staleGauge(), "the site left the stale count");
+    }
+
+    private static long staleGauge() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("gk8s_backups_stale ")).mapToLong(l -> (long) Double
+                .parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     @Test
