@@ -71,8 +71,10 @@ public class BackupResource {
             + " ORDER BY type, ts DESC";
     private static final String SCHEDULE = "SELECT (t.spec -> 'spec' -> 'backup')::text AS backup FROM site_binding b"
             + " JOIN template_revision t ON t.name = b.template AND t.revision = b.revision WHERE b.site_id = $1";
-    private static final String PRIMARY = "SELECT node_id FROM node WHERE site_id = $1 AND online AND role = 'primary'"
-            + " ORDER BY node_id";
+    /** The online nodes reporting primary, and which of them holds the witness's current epoch. */
+    private static final String PRIMARY = "SELECT n.node_id, n.node_id IS NOT DISTINCT FROM l.holder AS holds"
+            + " FROM node n LEFT JOIN site_lease l ON l.site_id = n.site_id"
+            + " WHERE n.site_id = $1 AND n.online AND n.role = 'primary' ORDER BY n.node_id";
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
@@ -159,21 +161,32 @@ public class BackupResource {
     @RolesAllowed(Roles.OPERATOR)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Take a backup now", description = "Sends backup-run (type full, diff or incr; default incr) "
-            + "to the site's online primary; 202 with the command, 409 without exactly one online primary.")
+            + "to the site's online primary (of two, the one holding the witness's epoch); 202 with the command, 409"
+            + " without one.")
     public Uni<Response> run(@PathParam("id") String id, BackupViews.RunRequest body, @Context SecurityContext caller) {
         String type = body == null || body.type() == null ? "incr" : body.type();
         if (!type.equals("full") && !type.equals("diff") && !type.equals("incr")) {
             throw ApiProblem.badRequest("type must be full, diff or incr");
         }
         return site(id).chain(() -> pool.preparedQuery(PRIMARY).execute(Tuple.of(id))).chain(rows -> {
+            // after a failover the old primary reports primary until its Last Will (a minute or more after a
+            // power-off); the witness already granted the epoch to the new one, which is where the backup belongs
             List<String> primaries = new ArrayList<>();
-            rows.forEach(r -> primaries.add(r.getString("node_id")));
-            if (primaries.size() != 1) {
+            List<String> holders = new ArrayList<>();
+            rows.forEach(r -> {
+                primaries.add(r.getString("node_id"));
+                if (Boolean.TRUE.equals(r.getBoolean("holds"))) {
+                    holders.add(r.getString("node_id"));
+                }
+            });
+            List<String> chosen = primaries.size() > 1 ? holders : primaries;
+            if (chosen.size() != 1) {
                 return Uni.createFrom().failure(new ApiProblem(409, "Conflict", primaries.isEmpty()
                         ? "site '" + id + "' has no online primary to take the backup"
-                        : "site '" + id + "' has two nodes reporting primary: no backup until that is resolved"));
+                        : "site '" + id + "' has two nodes reporting primary and neither holds the witness's epoch:"
+                        + " no backup until that is resolved"));
             }
-            String node = primaries.get(0);
+            String node = chosen.get(0);
             long now = System.currentTimeMillis();
             long expires = now + config.commandTtl().toMillis();
             Command c = new Command(SchemaVersion.CURRENT.toString(), "backup-" + UUID.randomUUID(), id, node,

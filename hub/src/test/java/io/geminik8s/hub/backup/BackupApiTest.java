@@ -199,4 +199,30 @@ class BackupApiTest {
                 .body("detail", containsString("has no online primary"));
         given().get(path).then().statusCode(200).body("configured", equalTo(false)).body("stale", equalTo(false));
     }
+
+    /**
+     * Right after a failover both nodes report primary until the old one's Last Will: the backup goes to the one
+     * holding the witness's epoch, and with neither holding it to none.
+     */
+    @Test
+    void ofTwoPrimariesTheEpochHolderTakesTheBackup() {
+        IngestProbe.awaitIngestReady();
+        String site = site("bk-two");
+        try (MqttPublisher mqtt = new MqttPublisher()) {
+            var commands = mqtt.subscribe("gk8s/v1/down/" + site + "/+/cmd");
+            birth(mqtt, site, "a", Role.PRIMARY);
+            birth(mqtt, site, "b", Role.PRIMARY);
+            await().atMost(Duration.ofSeconds(15)).until(() -> given().get("/api/v1/sites/" + site).then()
+                    .extract().path("nodes.findAll { it.online && it.role == 'primary' }.size()").equals(2));
+            String path = "/api/v1/sites/" + site + "/backups";
+            given().contentType("application/json").body("{}").post(path).then().statusCode(409)
+                    .body("detail", containsString("neither holds the witness's epoch"));
+            pool.preparedQuery("INSERT INTO site_lease (site_id, epoch, holder) VALUES ($1, 2, 'b')")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(site)).await().atMost(Duration.ofSeconds(10));
+            given().contentType("application/json").body("{}").post(path).then().statusCode(202)
+                    .body("node", equalTo("b"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !commands.isEmpty());
+            assertEquals("b", ((Command) commands.poll()).node(), "the epoch holder, not the old primary");
+        }
+    }
 }
