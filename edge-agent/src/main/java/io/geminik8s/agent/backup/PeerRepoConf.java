@@ -44,7 +44,9 @@ record PeerRepoConf(String stanza, Path home, PeerRepository.Side self, PeerRepo
                 + "tls-server-key-file=" + tls.key() + "\n"
                 + "tls-server-ca-file=" + tls.ca() + "\n"
                 + "tls-server-auth=" + peer.node() + "=" + stanza + "\n"
-                + files("server").replace("log-level-console=warn", "log-level-console=off");
+                // a line per connection at info: the agent's own check every minute would grow the file forever
+                + files("server").replace("log-level-console=warn", "log-level-console=off")
+                .replace("log-level-file=info", "log-level-file=warn");
     }
 
     String push(BackupSpec.PeerRepository repo, String cipherPass) {

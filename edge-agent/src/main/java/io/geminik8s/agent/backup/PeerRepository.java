@@ -88,8 +88,50 @@ public final class PeerRepository implements AutoCloseable {
         changed |= write(conf.file("restore"), conf.restore(spec, cipherPass, centralCipherPass));
         if (changed || server == null || !server.isAlive()) {
             restartServer();
+        } else if (!answers()) {
+            LOG.warning("backup: pgBackRest's TLS server (pid " + server.pid() + ") does not answer a TLS handshake"
+                    + " within " + HANDSHAKE_TIMEOUT_MS + " ms: started anew");
+            restartServer();
         }
         return changed;
+    }
+
+    /** How long this node's own server may take to answer a TLS handshake before it counts as hung. */
+    static final int HANDSHAKE_TIMEOUT_MS = 5_000;
+
+    /**
+     * Whether this node's server answers a TLS handshake (alive but stopped — a hung disk under it, SIGSTOP — it
+     * accepts connections and never answers, and the primary takes it out of archive_command). No client
+     * certificate is shown: only the peer's is admitted, and any answer, a refusal too, proves the server runs.
+     */
+    private boolean answers() {
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (var in = java.nio.file.Files.newInputStream(PeerTls.files(conf.tlsDir()).ca())) {
+                trust.setCertificateEntry("site-ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(in));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            try (java.net.Socket raw = new java.net.Socket()) {
+                raw.connect(new java.net.InetSocketAddress(conf.self().host(), conf.self().tlsPort()),
+                        HANDSHAKE_TIMEOUT_MS);
+                raw.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+                try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(raw,
+                        conf.self().host(), conf.self().tlsPort(), false)) {
+                    tls.startHandshake();
+                }
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            return true; // refused, reset or not trusted: something answered
+        }
     }
 
     /** What the primary's archive_command runs after the central push (its failure does not fail the command). */

@@ -82,7 +82,7 @@ class ReviewProbePeerRepositoryTest {
     /**
      * The peer's server alive but stopped (SIGSTOP: a hung disk under it does the same): the primary's next tick
      * takes the peer out of archive_command, so segments and a central full backup behind a burst of WAL do not wait
-     * for it; a standby then rebuilt from the peer repository reads what that repository missed from the central one
+     * for it; the standby's next tick finds its own server not answering a handshake and starts it anew; a standby then rebuilt from the peer repository reads what that repository missed from the central one
      * and streams. Before: each segment waited ~6.3 s however many ticks passed, the central backup failed after
      * its 60 s archive timeout, and the rebuilt standby never caught up.
      */
@@ -131,8 +131,7 @@ class ReviewProbePeerRepositoryTest {
         long centralMs = -1;
         boolean centralOk = false;
         try {
-            // both nodes' ticks (the doc: the next tick ends it)
-            onB2.tick(spec, STANDBY);
+            // the primary's tick first: it finds the peer not answering and takes it out of archive_command
             onA.tick(spec, BackupSite.PRIMARY);
             for (int i = 0; i < heldMs.length; i++) {
                 long t0 = System.nanoTime();
@@ -155,8 +154,18 @@ class ReviewProbePeerRepositoryTest {
             System.out.printf("review probe: the central full backup behind 12 queued segments, the peer hung: ok=%s after"
                     + " %d ms: %s%n", centralOk, centralMs, central.run().map(
                     io.geminik8s.agent.proc.ProcessRunner.Result::describe).orElse(central.decision().reason()));
+            // the standby's tick: its own server does not answer a handshake; it is killed and started anew
+            onB2.tick(spec, STANDBY);
+            assertTrue(again.server().isPresent() && again.server().get().pid() != server.pid(),
+                    "a new server: " + again.server());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !server.isAlive());
+            onA.tick(spec, BackupSite.PRIMARY);
+            assertEquals(2, site.events("backup.peer-reachable").size(), "the peer back in: "
+                    + site.events("backup.peer-reachable"));
         } finally {
-            signal("CONT", server.pid());
+            if (server.isAlive()) {
+                signal("CONT", server.pid());
+            }
         }
 
         // (3) the rebuild from the peer repository, and the restore_command it leaves
