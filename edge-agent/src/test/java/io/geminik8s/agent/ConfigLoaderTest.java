@@ -125,6 +125,10 @@ class ConfigLoaderTest {
         assertEquals(List.of("pg.peer-socket-dir: an absolute path of at most 80 characters, got 'relative'"),
                 assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
         env.remove("GK8S_AGENT_PG_PEER_SOCKET_DIR");
+        env.put("GK8S_AGENT_PG_PEER_DATA", "srv/b/pg");
+        assertEquals(List.of("pg.peer-data: an absolute path, got 'srv/b/pg'"),
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env)).problems());
+        env.remove("GK8S_AGENT_PG_PEER_DATA");
         env.put("GK8S_AGENT_PG_SECRET_FILE", Files.writeString(dir.resolve("short.secret"), "secret").toString());
         ConfigException shortSecret = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, env));
         assertTrue(shortSecret.problems().get(0).startsWith("pg.secret-file: "), shortSecret.getMessage());

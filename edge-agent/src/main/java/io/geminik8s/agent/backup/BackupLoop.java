@@ -116,10 +116,21 @@ public final class BackupLoop implements AutoCloseable {
         return BackupSpec.fromSpec(spec.get());
     }
 
-    private void tick() {
+    void tick() {
+        Optional<BackupSpec> s;
         try {
-            Optional<BackupSpec> s = current();
-            if (s.isPresent()) {
+            s = current();
+        } catch (IllegalArgumentException e) { // a section a newer hub allows and this agent does not know
+            if (!String.valueOf(e.getMessage()).equals(lastProblem)) {
+                service.refused(e.getMessage());
+                lastProblem = String.valueOf(e.getMessage());
+            }
+            return;
+        }
+        try {
+            if (s.isEmpty()) {
+                service.peer().ifPresent(PeerRepository::close); // the section dropped: no server for nothing
+            } else {
                 BackupService.Outcome o = service.tick(s.get(), role.get());
                 LOG.fine(() -> "backup: " + o.decision().reason());
             }

@@ -76,6 +76,12 @@ public final class BackupService {
         }
     }
 
+    /** The applied {@code spec.backup} cannot be read by this agent: nothing is backed up until it can. */
+    public void refused(String why) {
+        events.event("backup.failed", Severity.WARNING, "spec.backup not understood by this agent (upgrade it, or"
+                + " change the template): " + why, Map.of("type", "none"));
+    }
+
     public Optional<PeerRepository> peer() {
         return Optional.ofNullable(peer).map(PeerBackups::repository);
     }

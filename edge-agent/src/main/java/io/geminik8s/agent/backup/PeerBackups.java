@@ -84,6 +84,9 @@ final class PeerBackups {
                     + " repository while its server does not answer: " + problem.get(), Map.of());
             reachable = now;
         }
+        if (now) {
+            repo.resumePushes();
+        }
         return now ? Optional.of(repo.pushCommand()) : Optional.empty();
     }
 
@@ -91,6 +94,11 @@ final class PeerBackups {
     Optional<BackupService.Outcome> step(BackupSpec spec, BackupPlanner.Role role, Instant now) {
         if (!ready || spec.peer().isEmpty() || role.state() != PairMachine.State.STANDBY) {
             return Optional.empty();
+        }
+        if (lastFailure != null && now.isBefore(lastFailure.plus(spec.retry()))) { // one event per retry, not a minute
+            return Optional.of(new BackupService.Outcome(BackupPlanner.Decision.skip("the last peer step failed;"
+                    + " retry at " + lastFailure.plus(spec.retry()), lastFailure.plus(spec.retry())), Optional.empty(),
+                    null));
         }
         if (!stanzaReady) {
             ProcessRunner.Result r = repo.stanzaCreate();

@@ -134,9 +134,21 @@ public final class PeerRepository implements AutoCloseable {
         }
     }
 
-    /** What the primary's archive_command runs after the central push (its failure does not fail the command). */
+    /** How long a failed push to the peer keeps the next ones from trying (they would each wait its timeouts). */
+    static final int PUSH_PAUSE_S = 60;
+
+    /**
+     * What the primary's archive_command runs after the central push; it never fails the command. A push that fails
+     * touches a marker, and for {@link #PUSH_PAUSE_S} after it no push is tried: a peer that hangs or is powered off
+     * costs one segment a minute its timeouts, even while the backup thread — whose tick takes the peer out of the
+     * command — is busy with a backup of hours, and on a promoted standby that inherited this command. ({@code %%} is
+     * PostgreSQL's escape for {@code %}.)
+     */
     public String pushCommand() {
-        return binary + " --config=" + home.resolve("peer-push.conf") + " --stanza=" + stanza + " archive-push %p";
+        String marker = home.resolve("peer-push-failed").toString();
+        return "if [ -e " + marker + " ] && [ $(( $(date +%%s) - $(stat -c %%Y " + marker + ") )) -lt " + PUSH_PAUSE_S
+                + " ]; then :; else " + binary + " --config=" + home.resolve("peer-push.conf") + " --stanza=" + stanza
+                + " archive-push %p || touch " + marker + "; fi";
     }
 
     /**
@@ -154,6 +166,15 @@ public final class PeerRepository implements AutoCloseable {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"code\":99,[^}]*\"message\":\"([^\"]*)")
                 .matcher(r.stdout());
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    /** The peer answered: pushes are tried again at once, not only after the pause a failed one began. */
+    void resumePushes() {
+        try {
+            java.nio.file.Files.deleteIfExists(home.resolve("peer-push-failed"));
+        } catch (IOException e) {
+            LOG.warning("backup: cannot remove " + home.resolve("peer-push-failed") + ": " + e.getMessage());
+        }
     }
 
     /** The server's process, if running (tests kill it the way a crash would). */
@@ -241,8 +262,10 @@ public final class PeerRepository implements AutoCloseable {
         }
     }
 
+    /** Stops this agent's server, and one an earlier agent left behind. */
     @Override
     public synchronized void close() {
         stopServer();
+        stopLeftOver(home.resolve("peer-server.pid"));
     }
 }

@@ -89,7 +89,7 @@ public final class PgBackRest {
      * central repository (PostgreSQL retries a segment until its command succeeds, and archives nothing after it).
      */
     public PgArchive.State configureArchiving(BackupSpec spec, Optional<String> then) {
-        return archive.configure(archiveCommand() + then.map(c -> " && { " + c + " || true; }").orElse(""),
+        return archive.configure(archiveCommand() + then.map(c -> " && { " + c + "; true; }").orElse(""),
                 spec.archiveTimeoutSeconds());
     }
 

@@ -98,10 +98,20 @@ public record HaSettings(String peerNode, InetSocketAddress listen, InetSocketAd
                 pgSecret, clientNetwork(get, vip), pgTls(get, pgSecret, problems), vip, required(get, "vip.device", problems),
                 get.apply("vip.netns"), k3s.equals("none") ? null : k3s,
                 get.apply("k3s.command"), get.apply("k3s.rotate-command"), timing, peerKey,
-                socketDir(get, "pg.socket-dir", problems), Path.of(orDefault(get, "pg.peer-data",
-                        pgData == null ? "/" : pgData)),
+                socketDir(get, "pg.socket-dir", problems), peerData(get, pgData, problems),
                 get.apply("pg.peer-socket-dir") == null ? socketDir(get, "pg.socket-dir", new java.util.ArrayList<>())
                         : socketDir(get, "pg.peer-socket-dir", problems));
+    }
+
+    private static Path peerData(Function<String, String> get, String pgData, List<String> problems) {
+        String dir = get.apply("pg.peer-data");
+        if (dir == null) {
+            return pgData == null ? null : Path.of(pgData).toAbsolutePath(); // the pair's own layout
+        }
+        if (!dir.startsWith("/")) {
+            problems.add("pg.peer-data: an absolute path, got '" + dir + "'");
+        }
+        return Path.of(dir);
     }
 
     private static Path socketDir(Function<String, String> get, String key, List<String> problems) {

@@ -163,13 +163,20 @@ public final class Journal {
      * sequence file (fresh, or the file damaged) numbers from the wall clock in ms: above any number an earlier
      * journal of this node reached, unless it wrote more than one event per millisecond of its life or this
      * machine's clock is behind the earlier one's (then {@link #CLOCK_FLOOR_MS}, this code's release, bounds it).
+     * A journal an earlier agent version numbered from 1 jumps up once (a node reinstalled under that version would
+     * otherwise stay below the hub's count). A state folder restored from a snapshot can still reuse numbers.
      */
     private long storedLastSeq() throws IOException {
         Path file = dir.resolve("seq");
         boolean present = Files.exists(file);
         OptionalLong seq = DurableFiles.readLong(file);
-        if (seq.isPresent()) {
+        if (seq.isPresent() && seq.getAsLong() >= CLOCK_FLOOR_MS) {
             return seq.getAsLong();
+        }
+        if (seq.isPresent()) { // numbered by an earlier version from 1: perhaps a reinstall below the hub's count
+            long floor = Math.max(System.currentTimeMillis(), CLOCK_FLOOR_MS);
+            LOG.info("journal numbered from 1 by an earlier agent version: numbering goes on from " + floor);
+            return floor;
         }
         long floor = Math.max(System.currentTimeMillis(), CLOCK_FLOOR_MS);
         if (present) {

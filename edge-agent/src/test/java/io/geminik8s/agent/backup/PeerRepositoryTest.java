@@ -104,9 +104,12 @@ class PeerRepositoryTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> whileDead.equals(lastArchived(a)));
         assertEquals(failed, failedCount(a), "no archive_command failed: the peer's failure is not PostgreSQL's");
 
-        // a peer that accepts connections and never answers: each segment waits two short timeouts, then goes on
+        // that failed push paused the next ones for a minute; the pause ended (as a minute would end it)
+        assertTrue(Files.exists(site.tool(a).home().resolve("peer-push-failed")), "the failed push paused the next");
+        Files.delete(site.tool(a).home().resolve("peer-push-failed"));
+        // a peer that accepts connections and never answers: a segment waits two short timeouts, then goes on
         try (ServerSocket hung = new ServerSocket(sb.tlsPort(), 50, InetAddress.getLoopbackAddress())) {
-            List<Socket> held = new ArrayList<>();
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
             Thread acceptor = new Thread(() -> {
                 try {
                     while (true) {
@@ -126,6 +129,18 @@ class PeerRepositoryTest {
             System.out.printf("peer repository: PostgreSQL counted a segment archived %d ms after the switch while"
                     + " the peer hung (the central push, then the peer push giving up)%n", ms);
             assertEquals(failed, failedCount(a));
+
+            // the failed push paused the next ones for a minute: without any tick (the backup thread may be busy
+            // for hours), the next segment does not wait for the hung peer
+            int heldBefore = held.size();
+            long t2 = System.nanoTime();
+            String paused = switchWal(a, 6);
+            await().atMost(Duration.ofSeconds(30)).until(() -> paused.equals(lastArchived(a)));
+            long ms2 = (System.nanoTime() - t2) / 1_000_000;
+            assertTrue(ms2 < PeerRepoConf.PUSH_TIMEOUT_S * 1000L, "the next segment was held " + ms2 + " ms");
+            assertEquals(heldBefore, held.size(), "no push tried during the pause");
+            System.out.printf("peer repository: the next segment, pushes paused, archived %d ms after the switch%n",
+                    ms2);
 
             // the primary's next tick finds the peer not answering and takes it out of archive_command: segments
             // and the central backups (which wait for their WAL) no longer wait for it

@@ -75,6 +75,18 @@ class JournalTest {
                 + last);
     }
 
+    /** A journal an earlier version numbered from 1 (maybe a reinstall below the hub's count) jumps up once. */
+    @Test
+    void aJournalNumberedFromOneByAnEarlierVersionJumpsAboveTheClockOnce() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("seq"), "41");
+        long before = System.currentTimeMillis();
+        Journal j = new Journal(dir, 100);
+        long s = j.append(JournalTest::text).orElseThrow();
+        assertTrue(s > Math.max(before, Journal.CLOCK_FLOOR_MS), "jumped: " + s);
+        assertEquals(Optional.of(s + 1), new Journal(dir, 100).append(JournalTest::text), "once: then it counts on");
+    }
+
     @Test
     void anInterruptedWriteIsDiscardedOnOpen() throws Exception {
         new Journal(dir, 100).append(JournalTest::text);

@@ -30,12 +30,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public class BackupGauges {
 
     /**
-     * A site bound to a template revision without {@code spec.backup} takes no backups any more, whatever its old
-     * events say: neither stale nor owing a restore test (a site bound to none is judged by its events).
+     * A site whose desired state has no {@code backup} section any more — its bound template revision's, or its
+     * overrides' when they name one (as the agents merge them) — takes no backups, whatever its old events say:
+     * neither stale nor owing a restore test. A site bound to none is judged by its events.
      */
     static final String BACKUPS_DROPPED = """
             EXISTS (SELECT 1 FROM site_binding b JOIN template_revision t ON t.name = b.template
-                    AND t.revision = b.revision WHERE b.site_id = %s AND t.spec -> 'spec' -> 'backup' IS NULL)""";
+                    AND t.revision = b.revision WHERE b.site_id = %s
+                    AND jsonb_typeof(CASE WHEN jsonb_exists(b.overrides, 'backup') THEN b.overrides -> 'backup'
+                                          ELSE t.spec -> 'spec' -> 'backup' END) IS DISTINCT FROM 'object')""";
 
     static final String STALE = """
             SELECT count(*) AS stale FROM (

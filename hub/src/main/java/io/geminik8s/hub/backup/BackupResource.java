@@ -16,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -98,8 +99,10 @@ public class BackupResource {
     @Operation(summary = "A site's backups", description = "The newest good backup and failure, stale or not, and "
             + "the recent backup events of its nodes (docs/backup.md).")
     public Uni<BackupViews.SiteBackups> get(@PathParam("id") String id) {
-        return site(id).chain(() -> Uni.combine().all().unis(rows(NEWEST, id), rows(DROPPED, id), rows(ARCHIVE, id),
-                rows(TESTED, id), rows(RECENT, id), restoreTests(id), peer(id)).asTuple())
+        // one connection, its queries pipelined: the pool is the ingest's too
+        return site(id).chain(() -> pool.withConnection(c -> Uni.combine().all().unis(rows(c, NEWEST, id),
+                rows(c, DROPPED, id), rows(c, ARCHIVE, id), rows(c, TESTED, id), rows(c, RECENT, id),
+                restoreTests(c, id), peer(c, id)).asTuple()))
                 .map(t -> view(id, t.getItem1(), t.getItem2().iterator().next().getBoolean("dropped"),
                         first(t.getItem3()).map(r -> archive(event(r))).orElse(null),
                         first(t.getItem4()).map(this::event).orElse(null), t.getItem5(), t.getItem6(), t.getItem7()))
@@ -130,20 +133,22 @@ public class BackupResource {
         boolean stale = since != null && since.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
         List<BackupViews.BackupEvent> recent = new ArrayList<>();
         recentRows.forEach(r -> recent.add(event(r)));
+        BackupViews.RestoreTests restoreTests = dropped ? new BackupViews.RestoreTests(tests.schedule(),
+                tests.lastPassed(), false, null) : tests; // no backups taken: no restore test owed (as the gauge)
         return new BackupViews.SiteBackups(id, configured, stale, stale ? since : null, good, failure, archive, tested,
-                recent, tests, peer);
+                recent, restoreTests, peer);
     }
 
-    private Uni<RowSet<Row>> rows(String sql, String id) {
-        return pool.preparedQuery(sql).execute(Tuple.of(id));
+    private static Uni<RowSet<Row>> rows(SqlClient c, String sql, String id) {
+        return c.preparedQuery(sql).execute(Tuple.of(id));
     }
 
     private static java.util.Optional<Row> first(RowSet<Row> rows) {
         return rows.iterator().hasNext() ? java.util.Optional.of(rows.iterator().next()) : java.util.Optional.empty();
     }
 
-    private Uni<BackupViews.PeerBackups> peer(String id) {
-        return pool.preparedQuery(PEER).execute(Tuple.of(id)).map(rows -> {
+    private Uni<BackupViews.PeerBackups> peer(SqlClient c, String id) {
+        return c.preparedQuery(PEER).execute(Tuple.of(id)).map(rows -> {
             BackupViews.BackupEvent good = null;
             BackupViews.BackupEvent failure = null;
             for (Row r : rows) {
@@ -200,15 +205,15 @@ public class BackupResource {
     }
 
     /** The schedule from the bound template, the newest passed test, and whether the last pass is too old. */
-    private Uni<BackupViews.RestoreTests> restoreTests(String id) {
-        return pool.preparedQuery(PASSED).execute(Tuple.of(id)).chain(p -> {
+    private Uni<BackupViews.RestoreTests> restoreTests(SqlClient c, String id) {
+        return c.preparedQuery(PASSED).execute(Tuple.of(id)).chain(p -> {
             Row r = p.iterator().next();
             BackupViews.BackupEvent passed = r.getOffsetDateTime("ts") == null ? null : event(r);
             OffsetDateTime firstGood = r.getOffsetDateTime("first_good");
             OffsetDateTime oldSince = firstGood == null ? null
                     : (passed != null ? passed.at() : firstGood).plus(config.restoreTestMaxAge());
             boolean old = oldSince != null && oldSince.isBefore(OffsetDateTime.now(ZoneOffset.UTC));
-            return pool.preparedQuery(SCHEDULE).execute(Tuple.of(id)).map(s -> new BackupViews.RestoreTests(
+            return c.preparedQuery(SCHEDULE).execute(Tuple.of(id)).map(s -> new BackupViews.RestoreTests(
                     s.iterator().hasNext() ? schedule(s.iterator().next().getString("backup")) : null, passed, old,
                     old ? oldSince : null));
         });

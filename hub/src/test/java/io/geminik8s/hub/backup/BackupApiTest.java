@@ -164,6 +164,19 @@ class BackupApiTest {
                 .body("stale", equalTo(false)).body("staleSince", equalTo(null));
         gauges.refresh().await().atMost(Duration.ofSeconds(10));
         assertEquals(before - 1, staleGauge(), "the site left the stale count");
+
+        // the site's overrides name a backup section (the agents merge them over the template): backups again
+        pool.preparedQuery("UPDATE site_binding SET overrides = '{\"backup\": {\"schedule\": {\"full\": \"7d\"}}}'"
+                + " WHERE site_id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(site))
+                .await().atMost(Duration.ofSeconds(10));
+        given().get("/api/v1/sites/" + site + "/backups").then().statusCode(200).body("configured", equalTo(true))
+                .body("stale", equalTo(true));
+        gauges.refresh().await().atMost(Duration.ofSeconds(10));
+        assertEquals(before, staleGauge(), "counted again");
+        // overrides that set it to null drop it again
+        pool.preparedQuery("UPDATE site_binding SET overrides = '{\"backup\": null}' WHERE site_id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(site)).await().atMost(Duration.ofSeconds(10));
+        given().get("/api/v1/sites/" + site + "/backups").then().statusCode(200).body("configured", equalTo(false));
     }
 
     private static long staleGauge() {
