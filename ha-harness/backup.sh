@@ -494,7 +494,15 @@ peer() {
   else bad+=" $P not rejoined and synchronous after the rebuild;"; fi
   rc=$(q $P "SHOW restore_command")
   [[ "$rc" == *peer-restore.conf* ]] || bad+=" $P's restore_command does not name peer-restore.conf: $rc;"
-  rebuild_src=$(grep -a "rebuild\|restore" "$work/$P.log" | grep -ai "peer" | tail -2 | cut -c1-300 | tr '\n' ' ' || true)
+  # which backup set was restored, from which repository: pgBackRest's restore log (in P's agent's own folder, not
+  # in the repository) names it ("repo1: restore backup set <label>"; repo1 of peer-restore.conf is the peer one)
+  restored=$(grep -ahoE "repo[0-9]: restore backup set [0-9FDI_-]+" "$work/$P-pg.pgbackrest/log/$site-restore.log" 2>/dev/null \
+    | tail -1 || true)
+  [ "$restored" = "repo1: restore backup set ${p_labels2% }" ] \
+    || bad+=" the rebuild restored '${restored:-nothing logged}', not P's peer backup ${p_labels2% } from repo1;"
+  src=$(api "/api/v1/sites/$site/events?limit=1000" | jq -r --arg n $P '[.items[] | select(.node == $n and .type == "ha.rebuild")]
+    | sort_by(.ts) | last | .message // empty')
+  [[ "$src" == *"peer repository"* ]] || bad+=" $P's ha.rebuild event: '$src';"
   wait_for "writes 2 s after the rebuild" 60 acked_since $(( $(now_ms) + 2000 )) || bad+=" writes stopped;"
   stop_load
   wait_for "$P has $S's rows" 60 same_rows || bad+=" $P's rows differ from $S's;"
@@ -509,7 +517,7 @@ peer() {
   [ "$(writable $S)" = t ] || bad+=" $S not writable at the end;"
   [ "$(writable $P)" = f ] || bad+=" $P writable at the end;"
   rel() { [ -n "$1" ] && [ "$1" != 0 ] && echo "$(( $1 - $2 ))" || echo "-"; }
-  results+=("| $run | $(rel "$first_ms" "$setup_ms") ($(rel "$first_ms" "$ready_ms") after the pair was ready) | $S: $s_labels; $P: ${p_labels:-none} | $gap | $(rel "$alone_ms" "$promoted_ms") | $(rel "$back_ms" "$returned_ms") | $P: $p_labels2 | $(rel "$rebuilt_ms" "$asked_ms") | $acked / $rows / $missing | ${rc:0:120} | $both | $vips | ${final_epoch:-?} | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
+  results+=("| $run | $(rel "$first_ms" "$setup_ms") ($(rel "$first_ms" "$ready_ms") after the pair was ready) | $S: $s_labels; $P: ${p_labels:-none} | $gap | $(rel "$alone_ms" "$promoted_ms") | $(rel "$back_ms" "$returned_ms") | $P: $p_labels2 | $(rel "$rebuilt_ms" "$asked_ms") | $acked / $rows / $missing | $restored; ${rc:0:120} | $both | $vips | ${final_epoch:-?} | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
 }
 
 main() { # every run of the scenario, then its report (a function: bash has read all of it before it runs)
@@ -599,13 +607,14 @@ main() { # every run of the scenario, then its report (a function: bash has read
         echo "started): it rejoins as synchronous standby, the hub's \`peer.lastGood\` from P (a full backup into its own"
         echo "folder), S's archive_command pushes to P again, a segment switched on S found centrally and in P's folder; (5)"
         echo "\`gk8s backup rebuild-standby --site S --from peer\`: P's ha.rejoined after the request, then synchronous;"
-        echo "every acknowledged write on P, P's rows = S's, P's restore_command names peer-restore.conf. Times in ms:"
+        echo "every acknowledged write on P, P's rows = S's, P's restore_command names peer-restore.conf, the restore took"
+        echo "P's own peer backup from repo1 (peer-restore.conf's first repository: the peer one). Times in ms:"
         echo "first peer backup = the hub's peer.lastGood.at - the run's start (fresh namespaces, before the site's"
         echo "set-up); write gap = the longest silence between the writer's acknowledgements after the power-off; peer push"
         echo "dropped = S writable -> archive_command without the peer push; P's peer backup = P's agent started ->"
         echo "peer.lastGood.at; rebuild = the CLI started -> P synchronous again."
         echo
-        echo "| run | first peer backup (ms from the run's start) | peer folders after it: backup labels | write gap at the power-off (ms) | peer push dropped (ms after S writable) | P back -> its first peer backup (ms) | P's folder | rebuild --from peer: request -> synchronous (ms) | writes acked / rows on P / missing | P's restore_command | samples with two writers | samples with two VIP owners | epoch | notes |"
+        echo "| run | first peer backup (ms from the run's start) | peer folders after it: backup labels | write gap at the power-off (ms) | peer push dropped (ms after S writable) | P back -> its first peer backup (ms) | P's folder | rebuild --from peer: request -> synchronous (ms) | writes acked / rows on P / missing | the rebuild's restore (pgBackRest's log); P's restore_command | samples with two writers | samples with two VIP owners | epoch | notes |"
         echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
     esac
     printf '%s\n' "${results[@]}"
