@@ -516,8 +516,13 @@ peer() {
   [ "$final_epoch" = 3 ] || bad+=" epoch ${final_epoch:-?}, expected 3;"
   [ "$(writable $S)" = t ] || bad+=" $S not writable at the end;"
   [ "$(writable $P)" = f ] || bad+=" $P writable at the end;"
+  # the peer repository's events at the hub over the run (kept with the run's logs): counts per type and node
+  mkdir -p /tmp/gk8s-harness-logs
+  api "/api/v1/sites/$site/events?limit=1000" > "/tmp/gk8s-harness-logs/$scenario-$run-events.json" || true
+  peer_events=$(jq -r '[.items[] | select(.type | startswith("backup.peer")) | "\(.type | ltrimstr("backup."))@\(.node)"]
+    | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "/tmp/gk8s-harness-logs/$scenario-$run-events.json" 2>/dev/null || true)
   rel() { [ -n "$1" ] && [ "$1" != 0 ] && echo "$(( $1 - $2 ))" || echo "-"; }
-  results+=("| $run | $(rel "$first_ms" "$setup_ms") ($(rel "$first_ms" "$ready_ms") after the pair was ready) | $S: $s_labels; $P: ${p_labels:-none} | $gap | $(rel "$alone_ms" "$promoted_ms") | $(rel "$back_ms" "$returned_ms") | $P: $p_labels2 | $(rel "$rebuilt_ms" "$asked_ms") | $acked / $rows / $missing | $restored; ${rc:0:120} | $both | $vips | ${final_epoch:-?} | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
+  results+=("| $run | $(rel "$first_ms" "$setup_ms") ($(rel "$first_ms" "$ready_ms") after the pair was ready) | $S: $s_labels; $P: ${p_labels:-none} | $gap | $(rel "$alone_ms" "$promoted_ms") | $(rel "$back_ms" "$returned_ms") | $P: $p_labels2 | $(rel "$rebuilt_ms" "$asked_ms") | $acked / $rows / $missing | $restored; ${rc:0:120} | $both | $vips | ${final_epoch:-?} | events: ${peer_events:-none}; load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
 }
 
 main() { # every run of the scenario, then its report (a function: bash has read all of it before it runs)
