@@ -6,6 +6,10 @@
 #   ha-harness/backup.sh backup-failover [runs]                 backups from the new primary after a power-off
 #   ha-harness/backup.sh backup-rebuild [runs] [archive_timeout] both nodes lost, the site rebuilt from the repository
 #                                                               (RPO/RTO; needs the rebuild API: branch rebuild-site)
+#   ha-harness/backup.sh backup-peer [runs]                     the peer repository (spec.backup.peerRepository) on
+#                                                               each node's own folder: the standby's backups, WAL to
+#                                                               both repositories, a power-off, the old primary back,
+#                                                               the standby rebuilt --from peer
 # Writes ha-harness/reports/<scenario>.md (backup-rebuild: backup-rebuild-<archive_timeout>s.md). A run whose checks
 # fail, or that aborts, is a violation: the script exits 1.
 set -eEuo pipefail
@@ -14,14 +18,14 @@ scenario=${1:-backup-pitr}
 runs=${2:-3}
 archive_timeout=${3:-10} # spec.backup.archiveTimeoutSeconds: the RPO bound when only the repository survives
 case "$scenario" in
-  backup-pitr|backup-failover) report=$scenario ;;
+  backup-pitr|backup-failover|backup-peer) report=$scenario ;;
   backup-rebuild) report=backup-rebuild-${archive_timeout}s
     # the operator-authorized rebuild of a site whose both nodes are lost (POST /api/v1/sites/{id}/rebuilds,
     # gk8s backup rebuild|rebuilds): not in main before branch rebuild-site is merged
     java -jar cli/target/gk8s.jar backup rebuild --help >/dev/null 2>&1 || {
       echo "backup-rebuild needs 'gk8s backup rebuild' (branch rebuild-site merged, then ./mvnw -o -DskipTests package)" >&2
       exit 2; } ;;
-  *) echo "unknown scenario $scenario; one of: backup-pitr backup-failover backup-rebuild" >&2; exit 2 ;;
+  *) echo "unknown scenario $scenario; one of: backup-pitr backup-failover backup-rebuild backup-peer" >&2; exit 2 ;;
 esac
 [ -x /usr/bin/pgbackrest ] || { echo "needs Debian's pgbackrest" >&2; exit 2; }
 source ha-harness/lib.sh
@@ -30,12 +34,27 @@ probe_seconds=1800 # the probers outlive any run; each run stops its own
 agent_env_extra() { # node: the labels that bind the site's template, pgBackRest's socket folder, faster health
   printf 'GK8S_AGENT_LABELS=site-kind=%s,size=standard\nGK8S_AGENT_PG_SOCKET_DIR=%s\nGK8S_AGENT_HEALTH_INTERVAL_S=2\n' \
     "$site" "$work/$1.sock"
+  # backup-peer: the peer's data directory and socket folder (the two harness nodes' paths differ; the packaged
+  # pair's are the same, the default)
+  [ "$scenario" != backup-peer ] || printf 'GK8S_AGENT_PG_PEER_DATA=%s\nGK8S_AGENT_PG_PEER_SOCKET_DIR=%s\n' \
+    "$work/$(other "$1")-pg" "$work/$(other "$1").sock"
+}
+other() { [ "$1" = a ] && echo b || echo a; }
+# backup-peer: the template's peerRepository.path is one path for both nodes, which share the host's filesystem here;
+# each agent bind-mounts its node's own folder ($work/<node>-peer) there in its own mount namespace (lib.sh
+# launch_agent), so each node's pgBackRest (server, archive-push, backup, restore: the agent's children) sees only its
+# own folder, and the path itself stays empty in the root namespace (checked every run)
+peer_path=""
+[ "$scenario" != backup-peer ] || peer_path=$work/peer-repo
+[ "$scenario" != backup-peer ] || agent_mounts() { # node: the shell command that mounts its own folder at the path
+  printf 'mount --bind %q %q' "$work/$1-peer" "$peer_path"
 }
 backup_template() { # the site's own template: store-standard without PostgreSQL settings, with spec.backup
   sed -e "s/name: store-standard/name: bk-$site/" -e "s/site-kind: store/site-kind: $site/" \
     -e '/^  postgres:/,/^  vip:/{/^  vip:/!d}' fleet-templates/store-standard.yaml
   printf '  backup:\n    schedule: {full: 7d}\n    retention: {full: 2}\n    archiveTimeoutSeconds: %s\n' "$archive_timeout"
   printf '    repository: {path: %s}\n' "$repo"
+  [ -z "$peer_path" ] || printf '    peerRepository: {path: %s, port: 8432}\n' "$peer_path"
 }
 gk8s() { # the operator's CLI, from the client namespace, with the hub's admin token
   in_ns c env GK8S_HUB="http://${ip[h]}:8080" GK8S_TOKEN="$(cat "$hubdata/api-token")" \
@@ -383,6 +402,129 @@ rebuild() {
   results+=("| $run | $archive_timeout s | $after | $w_acked / $w_lost | $w_lost_ms | $k_acked / $k_lost | $((offline_ms - fault_ms)) | $((started_ms - asked_ms)) | $(rel "$back_ms") | $(rel "$done_ms") | $(rel "$sync_ms") | $(rel "$healthy_ms") | $w_after / $w_lostafter | $k_after; highest restored $k_restored -> first after $k_lo | $both | $vips | load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
 }
 
+# backup-peer: the repositories seen from the root namespace (each node's folder; the path itself must stay empty)
+peer_labels() { # node: the backup labels in the peer repository on its own disk
+  ls "$work/$1-peer/backup/$site" 2>/dev/null | grep -E '^[0-9]{8}-[0-9]{6}F' || true; }
+has_segment() { # repository-folder segment: that WAL segment is archived there (names are plain; contents encrypted)
+  [ -n "$(find "$1/archive/$site" -name "$2-*" 2>/dev/null | head -1)" ]; }
+peer_good_since() { # node ms: the hub's peer.lastGood is a backup from node, completed at/after ms
+  local j at; j=$(api "/api/v1/sites/$site/backups") || return 1
+  at=$(jq -r '.peer.lastGood.at // empty' <<< "$j"); [ -n "$at" ] || return 1
+  [ "$(jq -r '.peer.lastGood.node' <<< "$j")" = "$1" ] && [ "$(ms_of "$at")" -ge "$2" ]
+}
+peer_good_ms() { ms_of "$(api "/api/v1/sites/$site/backups" | jq -r '.peer.lastGood.at')"; }
+archive_cmd() { q "$1" "SHOW archive_command"; }
+pushes_peer() { [[ "$(archive_cmd "$1")" == *peer-push.conf* ]]; }
+pushes_central_only() { local c; c=$(archive_cmd "$1"); [ "$c" != down ] && [ -n "$c" ] && [[ "$c" != *peer-push.conf* ]]; }
+switch_wal() { q "$1" "SELECT pg_walfile_name(pg_switch_wal())"; }
+event_since() { # node type ms: the hub has an event of that type from node at/after ms
+  api "/api/v1/sites/$site/events?limit=1000" | jq -e --arg n "$1" --arg t "$2" --argjson s $(( $3 / 1000 )) \
+    '[.items[] | select(.node == $n and .type == $t and ((.ts | sub("\\.[0-9]+"; "") | fromdateiso8601) >= $s))]
+      | length > 0' >/dev/null
+}
+path_empty() { [ -z "$(ls -A "$peer_path")" ]; }
+segment_in() { # what node folder...: a segment switched on node, awaited in each folder ("" when it never arrives)
+  local n=$1 what=$2 seg f; shift 2
+  seg=$(switch_wal "$n")
+  [ "$seg" != down ] && [ -n "$seg" ] || { bad+=" pg_switch_wal on $n failed ($what);"; return 0; }
+  for f in "$@"; do
+    wait_for "$seg in $f ($what)" 180 has_segment "$f" "$seg" || bad+=" $seg (switched on $n) not in $f ($what);"
+  done
+  log "run $run: $seg switched on $n: in $* ($what)"
+}
+
+peer() {
+  rm -rf "$work"/{a,b}-peer; mkdir -p "$work"/{a,b}-peer "$peer_path"; chown postgres: "$work"/{a,b}-peer "$peer_path"
+  setup_ms=$(now_ms)
+  setup_pair; start_load
+  ready_ms=$(now_ms)
+  # 1. the standby's full backup into the repository on its own disk
+  wait_for "the hub's peer.lastGood from $S" 600 peer_good_since $S "$setup_ms" || bad+=" no peer backup from $S at the hub;"
+  first_ms=$(peer_good_ms 2>/dev/null || echo 0)
+  s_labels=$(peer_labels $S | tr '\n' ' '); p_labels=$(peer_labels $P | tr '\n' ' ')
+  [ -n "$s_labels" ] || bad+=" no backup in $S's own peer folder;"
+  [ -z "$p_labels" ] || bad+=" backups in $P's peer folder before the failover: $p_labels;"
+  path_empty || bad+=" $peer_path not empty in the root namespace (the bind mounts leak);"
+  pid_s=$(java_of "${agent_pid[$S]}")
+  ns_view=$(nsenter -t "$pid_s" -m ls "$peer_path/backup/$site" 2>/dev/null | grep -E '^[0-9]{8}-[0-9]{6}F' | tr '\n' ' ' || true)
+  [ "$ns_view" = "$s_labels" ] || bad+=" $S's agent sees '$ns_view' at $peer_path, its folder holds '$s_labels';"
+  log "run $run: peer backup from $S: its folder '$s_labels', $P's '$p_labels'; $S's agent sees '$ns_view'"
+  # 2. WAL in both repositories
+  wait_for "$P's archive_command with the peer push" 150 pushes_peer $P || bad+=" $P's archive_command without the peer push;"
+  segment_in $P "before the power-off" "$repo" "$work/$S-peer"
+  # 3. the primary powered off: S takes over, ALONE: central archiving only
+  fault_ms=$(now_ms)
+  power_off $P
+  log "run $run: $P powered off"
+  wait_for "$S writable" 60 is_writable $S || bad+=" $S not writable;"
+  promoted_ms=$(now_ms)
+  wait_for "writes through the VIP after the failover" 60 acked_since $((fault_ms + 1000)) || bad+=" writes did not resume;"
+  alone_ms=""
+  wait_for "$S's archive_command without the peer push" 150 pushes_central_only $S && alone_ms=$(now_ms) \
+    || bad+=" $S's archive_command still pushes to the powered-off peer;"
+  [ -z "$alone_ms" ] || [ $((alone_ms - promoted_ms)) -le 90000 ] \
+    || bad+=" the peer push left $S's archive_command $((alone_ms - promoted_ms)) ms after its promotion (more than a tick + 30 s);"
+  segment_in $S "$S alone" "$repo"
+  gap=$(awk -v f="$fault_ms" '$1 == "ok" && $3 <= f { prev = $3 }
+    $1 == "ok" && $3 > f { if (!prev) prev = f; if ($3 - prev > max) max = $3 - prev; prev = $3 } END { print max + 0 }' "$work/writer-$run.log")
+  # 4. P back (its node rebooted: the address as configured), rejoins as standby, backs up into its own disk
+  ip -n gk8s-$P addr flush dev v-$P; ip -n gk8s-$P addr add ${ip[$P]}/24 dev v-$P; ip -n gk8s-$P link set v-$P up
+  returned_ms=$(now_ms)
+  launch_agent $P $S "$([ $P = a ] && echo primary || echo standby)" # its configured ha.initial-role
+  wait_for "$P synchronous standby of $S" 300 is_sync $S $P || bad+=" $P not synchronous after its return;"
+  wait_for "$P standby at the hub" 120 hub_role $P standby || bad+=" $P not standby at the hub;"
+  wait_for "the hub's peer.lastGood from $P" 600 peer_good_since $P "$returned_ms" || bad+=" no peer backup from $P at the hub;"
+  back_ms=$(peer_good_ms 2>/dev/null || echo 0)
+  p_labels2=$(peer_labels $P | tr '\n' ' ')
+  [ -n "$p_labels2" ] || bad+=" no backup in $P's own peer folder after its return;"
+  [ "$(peer_labels $S | tr '\n' ' ')" = "$s_labels" ] || bad+=" $S's peer folder changed: $(peer_labels $S | tr '\n' ' ');"
+  path_empty || bad+=" $peer_path not empty in the root namespace;"
+  wait_for "$S's archive_command with the peer push" 150 pushes_peer $S || bad+=" $S's archive_command without the peer push;"
+  segment_in $S "after $P's return" "$repo" "$work/$P-peer"
+  # 5. the standby (P) rebuilt from the peer repository on its own disk
+  wait_for "$P eligible at the hub, steadily" 90 steady $P || true
+  asked_ms=$(now_ms)
+  gk8s backup rebuild-standby --site "$site" --from peer -o json > "$work/rebuild-standby-$run.json" 2>> "$work/cli.log" \
+    || bad+=" rebuild-standby refused: $(tail -1 "$work/cli.log");"
+  rb_node=$(jq -r .node "$work/rebuild-standby-$run.json" 2>/dev/null || echo "?")
+  [ "$rb_node" = $P ] || bad+=" rebuild-standby went to $rb_node, not $P;"
+  rebuilt_ms=""
+  if wait_for "$P's ha.rejoined after the rebuild" 600 event_since $P ha.rejoined "$asked_ms" \
+    && wait_for "$P synchronous after the rebuild" 300 is_sync $S $P; then rebuilt_ms=$(now_ms)
+  else bad+=" $P not rejoined and synchronous after the rebuild;"; fi
+  rc=$(q $P "SHOW restore_command")
+  [[ "$rc" == *peer-restore.conf* ]] || bad+=" $P's restore_command does not name peer-restore.conf: $rc;"
+  # which backup set was restored, from which repository: pgBackRest's restore log (in P's agent's own folder, not
+  # in the repository) names it ("repo1: restore backup set <label>"; repo1 of peer-restore.conf is the peer one)
+  restored=$(grep -ahoE "repo[0-9]: restore backup set [0-9FDI_-]+" "$work/$P-pg.pgbackrest/log/$site-restore.log" 2>/dev/null \
+    | tail -1 || true)
+  [ "$restored" = "repo1: restore backup set ${p_labels2% }" ] \
+    || bad+=" the rebuild restored '${restored:-nothing logged}', not P's peer backup ${p_labels2% } from repo1;"
+  src=$(api "/api/v1/sites/$site/events?limit=1000" | jq -r --arg n $P '[.items[] | select(.node == $n and .type == "ha.rebuild")]
+    | sort_by(.ts) | last | .message // empty')
+  [[ "$src" == *"peer repository"* ]] || bad+=" $P's ha.rebuild event: '$src';"
+  wait_for "writes 2 s after the rebuild" 60 acked_since $(( $(now_ms) + 2000 )) || bad+=" writes stopped;"
+  stop_load
+  wait_for "$P has $S's rows" 60 same_rows || bad+=" $P's rows differ from $S's;"
+  common_checks
+  rows_of $P postgres "SELECT id FROM harness_writes" "$work/rows-$run"
+  read -r acked missing <<< "$(awk 'FILENAME == ARGV[1] { have[$1] = 1; next } $1 == "ok" { n++; if (!($2 in have)) m++ }
+    END { printf "%d %d\n", n, m }' "$work/rows-$run" "$work/writer-$run.log")"
+  rows=$(wc -l < "$work/rows-$run")
+  [ "$acked" -gt 0 ] && [ "$missing" -eq 0 ] || bad+=" $missing of $acked acknowledged writes missing on $P;"
+  final_epoch=$(epoch || true)
+  [ "$final_epoch" = 3 ] || bad+=" epoch ${final_epoch:-?}, expected 3;"
+  [ "$(writable $S)" = t ] || bad+=" $S not writable at the end;"
+  [ "$(writable $P)" = f ] || bad+=" $P writable at the end;"
+  # the peer repository's events at the hub over the run (kept with the run's logs): counts per type and node
+  mkdir -p /tmp/gk8s-harness-logs
+  api "/api/v1/sites/$site/events?limit=1000" > "/tmp/gk8s-harness-logs/$scenario-$run-events.json" || true
+  peer_events=$(jq -r '[.items[] | select(.type | startswith("backup.peer")) | "\(.type | ltrimstr("backup."))@\(.node)"]
+    | group_by(.) | map("\(.[0]) \(length)") | join(", ")' "/tmp/gk8s-harness-logs/$scenario-$run-events.json" 2>/dev/null || true)
+  rel() { [ -n "$1" ] && [ "$1" != 0 ] && echo "$(( $1 - $2 ))" || echo "-"; }
+  results+=("| $run | $(rel "$first_ms" "$setup_ms") ($(rel "$first_ms" "$ready_ms") after the pair was ready) | $S: $s_labels; $P: ${p_labels:-none} | $gap | $(rel "$alone_ms" "$promoted_ms") | $(rel "$back_ms" "$returned_ms") | $P: $p_labels2 | $(rel "$rebuilt_ms" "$asked_ms") | $acked / $rows / $missing | $restored; ${rc:0:120} | $both | $vips | ${final_epoch:-?} | events: ${peer_events:-none}; load $load_start -> $(load); $probes${bad:+ **VIOLATION:$bad**} |")
+}
+
 main() { # every run of the scenario, then its report (a function: bash has read all of it before it runs)
   results=()
   violations=0
@@ -397,7 +539,7 @@ main() { # every run of the scenario, then its report (a function: bash has read
   for run in $(seq 1 "$runs"); do
     bad="" load_start=$(load)
     rm -rf "$work"/{a,b}-pg "$work"/{a,b}-pg.pgbackrest "$work"/{a,b}-state "$work"/{a,b}.sock 2>/dev/null || true
-    case "$scenario" in backup-pitr) pitr ;; backup-failover) failover ;; backup-rebuild) rebuild ;; esac
+    case "$scenario" in backup-pitr) pitr ;; backup-failover) failover ;; backup-rebuild) rebuild ;; backup-peer) peer ;; esac
     log "run $run: ${results[-1]}"
     [ -z "$bad" ] || violations=$((violations + 1))
     end_run
@@ -457,6 +599,28 @@ main() { # every run of the scenario, then its report (a function: bash has read
         echo
         echo "| run | archive_timeout | power-off after the backup (ms) | writer: acked before the power-off / lost | writes lost (ms, RPO) | Kine: acked / lost | hub sees both nodes offline (ms after the power-off) | rebuild asked before the agents' start (ms) | VIP writable (RTO) | rebuild done | standby synchronous | site healthy at the hub | writer after: acked / missing | Kine revisions after; ids | samples with two writers | samples with two VIP owners | notes |"
         echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
+      backup-peer)
+        echo "spec.backup also with \`peerRepository: {path: $peer_path, port: 8432}\`: one path for both nodes, which"
+        echo "share the host's filesystem here, so each agent bind-mounts its node's own folder (\$work/<node>-peer) there in"
+        echo "its own mount namespace before it starts (its PostgreSQL and pgBackRest inherit it); checked every run: the"
+        echo "path stays empty in the root namespace, the standby's agent sees its own folder's backups there, the other"
+        echo "node's folder holds none. pg.peer-data / pg.peer-socket-dir name the other node's paths. Per run: (1) the hub's"
+        echo "\`peer.lastGood\` from the standby S awaited (its full backup into its own folder; the primary P's folder holds"
+        echo "no backup); (2) a segment switched on P found in the central repository and in S's folder; (3) P powered off"
+        echo "(agent, PostgreSQL, K3s SIGKILLed, link down): S takes over, its archive_command loses the peer push (ALONE),"
+        echo "a segment switched on S reaches the central repository; (4) P's node back (address as configured, agent"
+        echo "started): it rejoins as synchronous standby, the hub's \`peer.lastGood\` from P (a full backup into its own"
+        echo "folder), S's archive_command pushes to P again, a segment switched on S found centrally and in P's folder; (5)"
+        echo "\`gk8s backup rebuild-standby --site S --from peer\`: P's ha.rejoined after the request, then synchronous;"
+        echo "every acknowledged write on P, P's rows = S's, P's restore_command names peer-restore.conf, the restore took"
+        echo "P's own peer backup from repo1 (peer-restore.conf's first repository: the peer one). Times in ms:"
+        echo "first peer backup = the hub's peer.lastGood.at - the run's start (fresh namespaces, before the site's"
+        echo "set-up); write gap = the longest silence between the writer's acknowledgements after the power-off; peer push"
+        echo "dropped = S writable -> archive_command without the peer push; P's peer backup = P's agent started ->"
+        echo "peer.lastGood.at; rebuild = the CLI started -> P synchronous again."
+        echo
+        echo "| run | first peer backup (ms from the run's start) | peer folders after it: backup labels | write gap at the power-off (ms) | peer push dropped (ms after S writable) | P back -> its first peer backup (ms) | P's folder | rebuild --from peer: request -> synchronous (ms) | writes acked / rows on P / missing | the rebuild's restore (pgBackRest's log); P's restore_command | samples with two writers | samples with two VIP owners | epoch | notes |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" ;;
     esac
     printf '%s\n' "${results[@]}"
   } > "ha-harness/reports/$report.md"

@@ -164,8 +164,13 @@ ENV
       GK8S_AGENT_JAVA_OPTS="-Xmx64m -XX:+UseSerialGC" sh -c 'while :; do sh edge-agent/src/deb/gk8s-agent
         echo "harness: the agent exited with $?: started again in 1 s"; sleep 1; done' >> "$work/$n.log" 2>&1 &
   else
-    in_ns "$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC -jar edge-agent/target/edge-agent.jar \
-      >> "$work/$n.log" 2>&1 &
+    # a scenario's mounts in the agent's own mount namespace (ip netns exec unshares it and makes / rslave: a mount
+    # made there is seen by the agent and its children only, never in the root namespace or by the other node), made
+    # before the agent is exec'ed in the same process (backup.sh backup-peer: each node's own peer repository folder)
+    local mounts=true
+    ! declare -F agent_mounts >/dev/null || mounts=$(agent_mounts "$n")
+    in_ns "$n" sh -c "$mounts && exec \"\$@\"" "gk8s-agent-$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC \
+      -jar edge-agent/target/edge-agent.jar >> "$work/$n.log" 2>&1 &
   fi
   pids+=($!)
   agent_pid[$n]=$!
