@@ -1,0 +1,151 @@
+package io.geminik8s.agent.link;
+
+import io.geminik8s.agent.link.mqtt.Connection;
+import io.geminik8s.agent.link.mqtt.PacketReader;
+import io.geminik8s.agent.link.mqtt.Packets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
+
+/**
+ * What the agent has given the link to send: QoS 1 publishes in flight (by packet identifier, until their PUBACK;
+ * sent again with DUP on the next connection), publishes waiting for a connection or for room under the broker's
+ * Receive Maximum, and subscriptions waiting for their SUBACK. Never calls back into {@link Link} and completes
+ * futures outside its lock.
+ */
+final class Outbox {
+
+    private static final Logger LOG = Logger.getLogger(Outbox.class.getName());
+
+    private record Outgoing(String topic, byte[] payload, int qos, boolean retain, CompletableFuture<Void> done) {
+    }
+
+    private final Map<Integer, Outgoing> inFlight = new LinkedHashMap<>();
+    private final ArrayDeque<Outgoing> waiting = new ArrayDeque<>();
+    private final Map<Integer, String> subscribing = new HashMap<>();
+    private Connection connection;
+    private int window = 65_535;
+    private int lastId;
+
+    /** Subscribes, resends what is in flight, hands over what waits; returns completions to run after the locks. */
+    synchronized List<Runnable> connected(Connection c, int receiveMaximum, List<String> subscriptions) {
+        connection = c;
+        window = receiveMaximum > 0 ? receiveMaximum : 65_535;
+        for (String filter : subscriptions) {
+            int id = nextId();
+            subscribing.put(id, filter);
+            c.send(Packets.subscribe(id, filter));
+        }
+        for (Map.Entry<Integer, Outgoing> e : inFlight.entrySet()) {
+            Outgoing o = e.getValue();
+            c.send(Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), e.getKey(), true));
+        }
+        List<Runnable> done = new ArrayList<>();
+        drain(done);
+        return done;
+    }
+
+    synchronized void disconnected() {
+        connection = null;
+        subscribing.clear();
+    }
+
+    CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+        if (qos < 0 || qos > 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("QoS " + qos + " (0 or 1)"));
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (waiting.size() >= Link.MAX_WAITING) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        "publish refused: " + waiting.size() + " publishes already wait for the broker"));
+            }
+            waiting.add(new Outgoing(topic, payload, qos, retain, future));
+            drain(done);
+        }
+        done.forEach(Runnable::run);
+        return future;
+    }
+
+    void acknowledged(Connection c, PacketReader.PubAck ack) {
+        Outgoing o;
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (c != connection) {
+                return; // a late answer on a closed connection: the publish goes again on the current one
+            }
+            o = inFlight.remove(ack.packetId());
+            drain(done);
+        }
+        done.forEach(Runnable::run);
+        if (o == null) {
+            return; // a PUBACK for nothing in flight: ignored
+        }
+        if (ack.reason() >= 0x80) {
+            o.done().completeExceptionally(new IllegalStateException("publish refused: reason 0x"
+                    + Integer.toHexString(ack.reason()) + (ack.reasonString() == null ? "" : " (" + ack.reasonString()
+                    + ")") + " on " + o.topic()));
+        } else {
+            o.done().complete(null);
+        }
+    }
+
+    synchronized void subscribed(PacketReader.SubAck ack) {
+        String filter = subscribing.remove(ack.packetId());
+        for (int reason : ack.reasons()) {
+            if (reason >= 0x80) {
+                LOG.warning("subscribe " + filter + " failed: reason 0x" + Integer.toHexString(reason));
+            }
+        }
+    }
+
+    void stopped() {
+        List<Outgoing> all;
+        synchronized (this) {
+            all = new ArrayList<>(inFlight.values());
+            all.addAll(waiting);
+            inFlight.clear();
+            waiting.clear();
+            connection = null;
+        }
+        all.forEach(o -> o.done().completeExceptionally(new IllegalStateException("the link is stopped")));
+    }
+
+    /** Hands waiting publishes to the connection while the window allows; QoS 0 ones complete (into {@code done}). */
+    private void drain(List<Runnable> done) {
+        while (connection != null && !waiting.isEmpty()) {
+            Outgoing o = waiting.peek();
+            if (o.qos() == 1 && inFlight.size() >= window) {
+                return;
+            }
+            waiting.poll();
+            if (o.qos() == 0) {
+                if (connection.send(Packets.publish(o.topic(), o.payload(), 0, o.retain(), 0, false))) {
+                    done.add(() -> o.done().complete(null));
+                } else {
+                    done.add(() -> o.done().completeExceptionally(new IllegalStateException("connection closed")));
+                }
+                continue;
+            }
+            int id = nextId();
+            inFlight.put(id, o);
+            connection.send(Packets.publish(o.topic(), o.payload(), 1, o.retain(), id, false));
+        }
+    }
+
+    private int nextId() {
+        for (int i = 0; i < 65_535; i++) {
+            lastId = lastId % 65_535 + 1;
+            if (!inFlight.containsKey(lastId) && !subscribing.containsKey(lastId)) {
+                return lastId;
+            }
+        }
+        throw new IllegalStateException("no free packet identifier");
+    }
+}
