@@ -88,7 +88,7 @@ public final class Link {
 
     /** Connects (asynchronously; retries with backoff until {@link #stop()}). */
     public void start() {
-        timer.execute(this::connectOnce);
+        later(this::connectOnce, 0);
     }
 
     private void connectOnce() {
@@ -142,7 +142,7 @@ public final class Link {
             waiting.complete(s);
         }
         if (keepalive > 0) {
-            timer.schedule(() -> keepalive(c), keepalive, TimeUnit.SECONDS);
+            later(() -> keepalive(c), TimeUnit.SECONDS.toMillis(keepalive));
         }
     }
 
@@ -172,7 +172,7 @@ public final class Link {
             c.close(new IOException("no PINGRESP within " + keepaliveS + " s"));
             return;
         }
-        timer.schedule(() -> keepalive(c), Math.max(next, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+        later(() -> keepalive(c), Math.max(TimeUnit.NANOSECONDS.toMillis(next), 100));
     }
 
     /** A connection ended ({@code c}) or an attempt failed ({@code c} null): reconnect with the backoff. */
@@ -191,7 +191,7 @@ public final class Link {
             if (reconnecting.get() != null && failures == 0) { // asked for: no backoff
                 LOG.info("reconnecting to present a new certificate");
                 failures++; // a failing reconnect goes on with the backoff
-                timer.execute(this::connectOnce);
+                later(this::connectOnce, 0);
                 return;
             }
             attempt = failures++;
@@ -201,8 +201,14 @@ public final class Link {
             LOG.log(Level.WARNING, "link down ({0}); attempt {1}, reconnect in {2} ms",
                     new Object[] {cause == null ? "closed" : cause.getMessage(), attempt + 1, delay});
         }
-        if (!timer.isShutdown()) {
-            timer.schedule(this::connectOnce, delay, TimeUnit.MILLISECONDS);
+        later(this::connectOnce, delay);
+    }
+
+    private void later(Runnable task, long delayMs) {
+        try {
+            timer.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // stop() shut the timer down: nothing more to do
         }
     }
 
@@ -253,7 +259,7 @@ public final class Link {
         Connection c = connection;
         if (c != null) {
             c.send(Packets.disconnect(0, null));
-            timer.execute(() -> c.closeAfterWrites(5_000));
+            later(() -> c.closeAfterWrites(5_000), 0);
         }
         return next;
     }
@@ -270,7 +276,7 @@ public final class Link {
         }
         LOG.warning(() -> "dropping the connection: " + why);
         c.send(Packets.disconnect(Packets.DISCONNECT_WITH_WILL, why));
-        timer.execute(() -> c.closeAfterWrites(1_000));
+        later(() -> c.closeAfterWrites(1_000), 0);
     }
 
     public boolean connected() {
