@@ -58,6 +58,16 @@ final class FakeBroker implements AutoCloseable {
         }
     }
 
+    /** Reads what the agent had still sent up to the end of the stream: true when the agent closed it. */
+    static boolean closedByAgent(Socket s) throws IOException {
+        byte[] buffer = new byte[4096];
+        while (true) {
+            if (s.getInputStream().read(buffer) < 0) {
+                return true;
+            }
+        }
+    }
+
     static void send(Socket s, String hex) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write(HexFormat.of().parseHex(hex.replace(" ", "")));
