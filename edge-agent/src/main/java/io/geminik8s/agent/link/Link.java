@@ -131,7 +131,7 @@ public final class Link {
             keepaliveS = keepalive;
             pingSent = 0;
             c.start(new Handler());
-            handedOver = state.connected(c, ack.receiveMaximum(), subscriptions);
+            handedOver = state.connected(c, ack.receiveMaximum(), ack.topicAliasMaximum(), subscriptions);
         }
         handedOver.forEach(Runnable::run);
         // the keepalive in effect: the broker may have imposed its own (MQTT 5 Server Keep Alive)

@@ -16,7 +16,9 @@ import java.util.logging.Logger;
  * What the agent has given the link to send: QoS 1 publishes in flight (by packet identifier, until their PUBACK;
  * sent again with DUP on the next connection), publishes waiting for a connection or for room under the broker's
  * Receive Maximum, and subscriptions waiting for their SUBACK. Never calls back into {@link Link} and completes
- * futures outside its lock.
+ * futures outside its lock. A topic published a second time on a connection gets a Topic Alias (while the broker
+ * allows more): the health topic's ~30 bytes leave every sample. Aliases belong to one connection and every PUBLISH
+ * is encoded for the connection that sends it, so one sent again after a reconnect carries its topic.
  */
 final class Outbox {
 
@@ -28,14 +30,21 @@ final class Outbox {
     private final Map<Integer, Outgoing> inFlight = new LinkedHashMap<>();
     private final ArrayDeque<Outgoing> waiting = new ArrayDeque<>();
     private final Map<Integer, String> subscribing = new HashMap<>();
+    private final Map<String, Integer> aliases = new HashMap<>();
+    private final java.util.Set<String> seenOnce = new java.util.HashSet<>();
     private Connection connection;
+    private int aliasMaximum;
     private int window = 65_535;
     private int lastId;
 
     /** Subscribes, resends what is in flight, hands over what waits; returns completions to run after the locks. */
-    synchronized List<Runnable> connected(Connection c, int receiveMaximum, List<String> subscriptions) {
+    synchronized List<Runnable> connected(Connection c, int receiveMaximum, int topicAliasMaximum,
+                                          List<String> subscriptions) {
         connection = c;
         window = receiveMaximum > 0 ? receiveMaximum : 65_535;
+        aliases.clear();
+        seenOnce.clear();
+        aliasMaximum = topicAliasMaximum;
         for (String filter : subscriptions) {
             int id = nextId();
             subscribing.put(id, filter);
@@ -43,7 +52,7 @@ final class Outbox {
         }
         for (Map.Entry<Integer, Outgoing> e : inFlight.entrySet()) {
             Outgoing o = e.getValue();
-            c.send(Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), e.getKey(), true));
+            c.send(encode(o, e.getKey(), true));
         }
         List<Runnable> done = new ArrayList<>();
         drain(done);
@@ -126,7 +135,7 @@ final class Outbox {
             }
             waiting.poll();
             if (o.qos() == 0) {
-                if (connection.send(Packets.publish(o.topic(), o.payload(), 0, o.retain(), 0, false))) {
+                if (connection.send(encode(o, 0, false))) {
                     done.add(() -> o.done().complete(null));
                 } else {
                     done.add(() -> o.done().completeExceptionally(new IllegalStateException("connection closed")));
@@ -135,8 +144,25 @@ final class Outbox {
             }
             int id = nextId();
             inFlight.put(id, o);
-            connection.send(Packets.publish(o.topic(), o.payload(), 1, o.retain(), id, false));
+            connection.send(encode(o, id, false));
         }
+    }
+
+    /** The PUBLISH for the current connection: with its topic, its topic and a new alias, or its alias alone. */
+    private byte[] encode(Outgoing o, int packetId, boolean dup) {
+        Integer alias = aliases.get(o.topic());
+        if (alias != null) {
+            return Packets.publish("", o.payload(), o.qos(), o.retain(), packetId, dup, alias);
+        }
+        if (aliases.size() < aliasMaximum && !seenOnce.add(o.topic())) {
+            int next = aliases.size() + 1;
+            aliases.put(o.topic(), next);
+            return Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), packetId, dup, next);
+        }
+        if (seenOnce.size() > 256) { // topics seen once are only candidates: forget them rather than grow
+            seenOnce.clear();
+        }
+        return Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), packetId, dup);
     }
 
     private int nextId() {

@@ -68,6 +68,17 @@ final class FakeBroker implements AutoCloseable {
         }
     }
 
+    /** A PUBLISH as "topic alias N" (N 0 when it carries no Topic Alias property). */
+    static String describePublish(Packet p) {
+        byte[] b = p.body();
+        int topicLength = (b[0] & 0xFF) << 8 | b[1] & 0xFF;
+        String topic = new String(b, 2, topicLength, java.nio.charset.StandardCharsets.UTF_8);
+        int pos = 2 + topicLength + (((p.flags() >> 1) & 3) > 0 ? 2 : 0);
+        int propsLength = b[pos];
+        int alias = propsLength == 3 && b[pos + 1] == 0x23 ? (b[pos + 2] & 0xFF) << 8 | b[pos + 3] & 0xFF : 0;
+        return topic + " alias " + alias;
+    }
+
     static void send(Socket s, String hex) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write(HexFormat.of().parseHex(hex.replace(" ", "")));

@@ -165,6 +165,39 @@ class LinkTest {
     }
 
     @Test
+    void aTopicPublishedTwiceGetsAnAliasThatDoesNotOutliveItsConnection() throws Exception {
+        try (FakeBroker fake = new FakeBroker()) {
+            Link link = link(fake.port());
+            link.start();
+            Socket first = fake.accept(5_000);
+            FakeBroker.send(first, "20 06 00 00 03 22 0001"); // Topic Alias Maximum 1
+            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            String health = "gk8s/v1/s1/n1/health";
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                link.publish(health, new byte[] {(byte) i}, 0, false).get(5, TimeUnit.SECONDS);
+                seen.add(FakeBroker.describePublish(FakeBroker.next(first, 3)));
+            }
+            link.publish("gk8s/v1/s1/n1/event", new byte[] {9}, 0, false).get(5, TimeUnit.SECONDS);
+            link.publish("gk8s/v1/s1/n1/event", new byte[] {9}, 0, false).get(5, TimeUnit.SECONDS);
+            seen.add(FakeBroker.describePublish(FakeBroker.next(first, 3)));
+            seen.add(FakeBroker.describePublish(FakeBroker.next(first, 3)));
+            assertEquals(List.of(health + " alias 0", health + " alias 1", " alias 1",
+                    "gk8s/v1/s1/n1/event alias 0", "gk8s/v1/s1/n1/event alias 0"), seen, "one alias allowed");
+
+            CompletableFuture<Void> inFlight = link.publish(health, new byte[] {3}, 1, false);
+            assertEquals(" alias 1", FakeBroker.describePublish(FakeBroker.next(first, 3)));
+            first.close();
+            Socket second = fake.accept(5_000);
+            FakeBroker.send(second, "20 06 01 00 03 22 0001");
+            FakeBroker.Packet again = FakeBroker.next(second, 3);
+            assertEquals(health + " alias 0", FakeBroker.describePublish(again), "a new connection knows no alias");
+            FakeBroker.send(second, String.format("40 02 %04x", again.packetId()));
+            inFlight.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aRefusedPublishFailsWithTheBrokersReasonAndARefusedConnectIsRetried() throws Exception {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());

@@ -18,9 +18,12 @@ public final class PacketReader {
     public sealed interface Incoming {
     }
 
-    /** CONNACK: {@code serverKeepAlive} and {@code receiveMaximum} are -1 when the broker left them out. */
+    /**
+     * CONNACK: {@code serverKeepAlive} and {@code receiveMaximum} are -1 when the broker left them out;
+     * {@code topicAliasMaximum} 0 (none may be used).
+     */
     public record ConnAck(boolean sessionPresent, int reason, int serverKeepAlive, int receiveMaximum,
-                          String reasonString) implements Incoming {
+                          int topicAliasMaximum, String reasonString) implements Incoming {
     }
 
     public record Publish(String topic, byte[] payload, int qos, int packetId) implements Incoming {
@@ -100,7 +103,8 @@ public final class PacketReader {
         boolean present = (b.u8() & 0x01) != 0;
         int reason = b.u8();
         Props p = b.properties();
-        return new ConnAck(present, reason, p.serverKeepAlive, p.receiveMaximum, p.reasonString);
+        return new ConnAck(present, reason, p.serverKeepAlive, p.receiveMaximum, p.topicAliasMaximum,
+                p.reasonString);
     }
 
     private static Publish publish(int flags, Body b) throws ProtocolError {
@@ -148,6 +152,7 @@ public final class PacketReader {
     private static final class Props {
         int serverKeepAlive = -1;
         int receiveMaximum = -1;
+        int topicAliasMaximum;
         String reasonString;
         boolean topicAlias;
     }
@@ -235,7 +240,7 @@ public final class PacketReader {
                     }
                     case 0x1F -> p.reasonString = string();
                     case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> u8();
-                    case 0x22 -> u16();
+                    case 0x22 -> p.topicAliasMaximum = u16();
                     case 0x02, 0x11, 0x18, 0x27 -> u32();
                     case 0x0B -> varint();
                     case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C -> string();

@@ -62,6 +62,15 @@ public final class Packets {
 
     /** A PUBLISH without properties; {@code packetId} only with QoS 1. */
     public static byte[] publish(String topic, byte[] payload, int qos, boolean retain, int packetId, boolean dup) {
+        return publish(topic, payload, qos, retain, packetId, dup, 0);
+    }
+
+    /**
+     * A PUBLISH with a Topic Alias when {@code alias} > 0: with the topic, it sets the alias on this connection;
+     * with an empty topic, it uses it.
+     */
+    public static byte[] publish(String topic, byte[] payload, int qos, boolean retain, int packetId, boolean dup,
+                                 int alias) {
         if (qos < 0 || qos > 1) {
             throw new IllegalArgumentException("QoS " + qos + " is not supported (0 or 1)");
         }
@@ -70,7 +79,13 @@ public final class Packets {
         if (qos > 0) {
             v.u16(packetId);
         }
-        v.write(0); // no properties
+        if (alias > 0) {
+            v.write(3);
+            v.write(0x23);
+            v.u16(alias);
+        } else {
+            v.write(0); // no properties
+        }
         v.writeBytes(payload);
         return frame(PUBLISH << 4 | (dup ? 0x08 : 0) | qos << 1 | (retain ? 1 : 0), v);
     }

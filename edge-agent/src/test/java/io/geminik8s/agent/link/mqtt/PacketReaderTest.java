@@ -32,11 +32,13 @@ class PacketReaderTest {
         assertEquals(0, ack.reason());
         assertEquals(60, ack.serverKeepAlive());
         assertEquals(10, ack.receiveMaximum());
+        assertEquals(5, ack.topicAliasMaximum());
         var bare = (PacketReader.ConnAck) read("20 03 00 87 00");
         assertFalse(bare.sessionPresent());
         assertEquals(0x87, bare.reason());
         assertEquals(-1, bare.serverKeepAlive());
         assertEquals(-1, bare.receiveMaximum());
+        assertEquals(0, bare.topicAliasMaximum());
     }
 
     @Test

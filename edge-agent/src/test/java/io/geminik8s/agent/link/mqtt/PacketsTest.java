@@ -40,6 +40,10 @@ class PacketsTest {
         assertEquals("3b08" + "000174" + "0102" + "00" + "6869", // QoS 1, retained, DUP
                 hex(Packets.publish("t", "hi".getBytes(StandardCharsets.UTF_8), 1, true, 0x0102, true)));
         assertEquals("40020102", hex(Packets.puback(0x0102)));
+        assertEquals("3009" + "000174" + "03" + "230002" + "6869", // sets alias 2 for "t"
+                hex(Packets.publish("t", "hi".getBytes(StandardCharsets.UTF_8), 0, false, 0, false, 2)));
+        assertEquals("3209" + "0000" + "0007" + "03" + "230002" + "21", // uses it: an empty topic
+                hex(Packets.publish("", new byte[] {0x21}, 1, false, 7, false, 2)));
         assertEquals("8208" + "0005" + "00" + "0002612f" + "01", hex(Packets.subscribe(5, "a/")));
         assertEquals("c000", hex(Packets.pingreq()));
         assertThrows(IllegalArgumentException.class, () -> Packets.publish("t", new byte[0], 2, false, 1, false));
