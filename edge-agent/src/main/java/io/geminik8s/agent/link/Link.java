@@ -22,8 +22,9 @@ import javax.net.ssl.SSLContext;
  * The agent's MQTT 5 connection: persistent session (clean start false + session expiry) so QoS 1 commands queued
  * while the node was away arrive later; a retained Last Will built fresh for every connection attempt; reconnect
  * forever with {@link Backoff}. QoS 1 publishes not acknowledged when a connection ends are sent again on the next
- * one (same packet identifiers, DUP set); publishes made while disconnected wait for it. Callbacks run on the
- * agent's own executor, never on the connection's threads.
+ * one (same packet identifiers, DUP set); publishes made while disconnected wait for it. The listener runs on the
+ * agent's own executor, never on the connection's threads; publish futures complete on the link's threads, so
+ * what depends on them must not block (as on HiveMQ's Netty threads before).
  */
 public final class Link {
 
@@ -35,6 +36,10 @@ public final class Link {
     private static final long PING_TIMEOUT_MS = 60_000;
     /** Publishes waiting for a connection or a free slot in the broker's Receive Maximum, at most. */
     static final int MAX_WAITING = 20_000;
+    /** QoS 1 publishes the broker may have unacknowledged to the agent (each is acknowledged once handled). */
+    static final int RECEIVE_MAXIMUM = 32;
+    /** A connection that lasted this long was a success: the next loss starts the backoff from its beginning. */
+    private static final long HEALTHY_MS = 10_000;
 
     /** What the agent does on link events. */
     public interface Listener {
@@ -64,6 +69,8 @@ public final class Link {
     private volatile BooleanSupplier urgent = () -> false;
     private long connections;
     private int failures;
+    private long connectedAt; // nanoTime of the current connection's CONNACK
+    private boolean reconnectAsked;
     private int keepaliveS;
     private long pingSent; // nanoTime of an unanswered PINGREQ, 0 if none
     /** Set by {@link #reconnect()}: the next disconnect reconnects at once; completed by the next connect. */
@@ -92,6 +99,15 @@ public final class Link {
     }
 
     private void connectOnce() {
+        try {
+            connectAndStart();
+        } catch (IOException | RuntimeException e) {
+            lost(null, e); // no connection was started: try again with the backoff
+        }
+    }
+
+    /** One attempt; throws only when no connection was started (a started one that fails is closed and lost). */
+    private void connectAndStart() throws IOException {
         if (stopping) {
             return;
         }
@@ -103,21 +119,26 @@ public final class Link {
         Will will = willFor.apply(s);
         byte[] connect = Packets.connect(config.clientId(), config.site() + "/" + config.node(),
                 (int) config.keepalive().toSeconds(), config.sessionExpiry().toSeconds(), MAXIMUM_PACKET_SIZE,
-                new Packets.Will(will.topic(), will.payload(), config.willDelay().toSeconds()));
-        Connection c;
+                RECEIVE_MAXIMUM, new Packets.Will(will.topic(), will.payload(), config.willDelay().toSeconds()));
+        Connection c = Connection.open(config.brokerUri().getHost(), config.brokerUri().getPort(), tls,
+                CONNECT_TIMEOUT_MS, connect, MAXIMUM_PACKET_SIZE);
         try {
-            c = Connection.open(config.brokerUri().getHost(), config.brokerUri().getPort(), tls, CONNECT_TIMEOUT_MS,
-                    connect, MAXIMUM_PACKET_SIZE);
-        } catch (IOException | RuntimeException e) {
-            lost(null, e);
-            return;
+            startOn(c, s);
+        } catch (RuntimeException e) {
+            if (c != connection) {
+                c.close(null);
+                throw e;
+            }
+            c.close(e); // started: its handler calls lost()
         }
+    }
+
+    private void startOn(Connection c, long s) throws IOException {
         PacketReader.ConnAck ack = c.connAck();
         if (ack.reason() >= 0x80) {
             c.close(null);
-            lost(null, new IOException("the broker refused the connection: reason 0x" + Integer.toHexString(ack.reason())
-                    + (ack.reasonString() == null ? "" : " (" + ack.reasonString() + ")")));
-            return;
+            throw new IOException("the broker refused the connection: reason 0x" + Integer.toHexString(ack.reason())
+                    + (ack.reasonString() == null ? "" : " (" + ack.reasonString() + ")"));
         }
         int keepalive = ack.serverKeepAlive() >= 0 ? ack.serverKeepAlive() : (int) config.keepalive().toSeconds();
         List<Runnable> handedOver;
@@ -127,11 +148,11 @@ public final class Link {
                 return;
             }
             connection = c;
-            failures = 0;
+            connectedAt = System.nanoTime();
             keepaliveS = keepalive;
             pingSent = 0;
             c.start(new Handler());
-            handedOver = state.connected(c, ack.receiveMaximum(), ack.topicAliasMaximum(), subscriptions);
+            handedOver = state.connected(c, ack, subscriptions);
         }
         handedOver.forEach(Runnable::run);
         // the keepalive in effect: the broker may have imposed its own (MQTT 5 Server Keep Alive)
@@ -183,16 +204,20 @@ public final class Link {
             if (c != null && c != connection) {
                 return;
             }
+            boolean lasted = c != null && System.nanoTime() - connectedAt >= TimeUnit.MILLISECONDS.toNanos(HEALTHY_MS);
             connection = null;
             state.disconnected();
             if (stopping) {
                 return;
             }
-            if (reconnecting.get() != null && failures == 0) { // asked for: no backoff
+            if (c != null && reconnectAsked) { // reconnect() closed it: no backoff
+                reconnectAsked = false;
                 LOG.info("reconnecting to present a new certificate");
-                failures++; // a failing reconnect goes on with the backoff
                 later(this::connectOnce, 0);
                 return;
+            }
+            if (lasted) { // accepted and then kicked at once, again and again, is not a success
+                failures = 0;
             }
             attempt = failures++;
             delay = backoff.delayMs(attempt, urgent.getAsBoolean());
@@ -232,7 +257,9 @@ public final class Link {
                 state.subscribed(a);
             } else if (packet instanceof PacketReader.PingResp) {
                 synchronized (Link.this) {
-                    pingSent = 0;
+                    if (c == connection) {
+                        pingSent = 0;
+                    }
                 }
             } else if (packet instanceof PacketReader.Disconnect d) {
                 c.close(new IOException("the broker disconnected: reason 0x" + Integer.toHexString(d.reason())
@@ -255,8 +282,14 @@ public final class Link {
      */
     public CompletableFuture<Long> reconnect() {
         CompletableFuture<Long> next = new CompletableFuture<>();
-        reconnecting.set(next);
-        Connection c = connection;
+        if (!reconnecting.compareAndSet(null, next)) {
+            return reconnecting.get(); // one reconnect at a time; its callers share the outcome
+        }
+        Connection c;
+        synchronized (this) {
+            c = connection;
+            reconnectAsked = c != null;
+        }
         if (c != null) {
             c.send(Packets.disconnect(0, null));
             later(() -> c.closeAfterWrites(5_000), 0);
@@ -301,8 +334,11 @@ public final class Link {
 
     /** Graceful stop: the caller publishes its own offline status first; a normal DISCONNECT drops the will. */
     public void stop() {
-        stopping = true;
-        Connection c = connection;
+        Connection c;
+        synchronized (this) { // with connectAndStart's check: no connection comes up after this
+            stopping = true;
+            c = connection;
+        }
         if (c != null) {
             c.send(Packets.disconnect(0, null));
             c.closeAfterWrites(5_000);

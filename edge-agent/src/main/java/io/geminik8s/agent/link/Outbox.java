@@ -35,26 +35,47 @@ final class Outbox {
     private Connection connection;
     private int aliasMaximum;
     private int window = 65_535;
+    private long maximumPacketSize;
+    private int maximumQos = 2;
+    private boolean retainAvailable = true;
     private int lastId;
 
-    /** Subscribes, resends what is in flight, hands over what waits; returns completions to run after the locks. */
-    synchronized List<Runnable> connected(Connection c, int receiveMaximum, int topicAliasMaximum,
-                                          List<String> subscriptions) {
+    /**
+     * Subscribes, sends again what was in flight (with DUP, as many as the new window allows, when the broker kept
+     * the session; as new publishes otherwise), hands over what waits; returns completions to run after the locks.
+     */
+    synchronized List<Runnable> connected(Connection c, PacketReader.ConnAck ack, List<String> subscriptions) {
         connection = c;
-        window = receiveMaximum > 0 ? receiveMaximum : 65_535;
+        window = ack.receiveMaximum() > 0 ? ack.receiveMaximum() : 65_535;
         aliases.clear();
         seenOnce.clear();
-        aliasMaximum = topicAliasMaximum;
+        aliasMaximum = ack.topicAliasMaximum();
+        maximumPacketSize = ack.maximumPacketSize();
+        maximumQos = ack.maximumQos();
+        retainAvailable = ack.retainAvailable();
         for (String filter : subscriptions) {
             int id = nextId();
             subscribing.put(id, filter);
             c.send(Packets.subscribe(id, filter));
         }
-        for (Map.Entry<Integer, Outgoing> e : inFlight.entrySet()) {
-            Outgoing o = e.getValue();
-            c.send(encode(o, e.getKey(), true));
-        }
         List<Runnable> done = new ArrayList<>();
+        List<Map.Entry<Integer, Outgoing>> unanswered = new ArrayList<>(inFlight.entrySet());
+        inFlight.clear();
+        List<Outgoing> again = new ArrayList<>();
+        for (Map.Entry<Integer, Outgoing> e : unanswered) {
+            if (ack.sessionPresent() && inFlight.size() < window) {
+                byte[] packet = encode(e.getValue(), e.getKey(), true, done);
+                if (packet != null) {
+                    inFlight.put(e.getKey(), e.getValue());
+                    c.send(packet);
+                }
+            } else {
+                again.add(e.getValue()); // first in line, with a new packet identifier
+            }
+        }
+        for (int i = again.size() - 1; i >= 0; i--) {
+            waiting.addFirst(again.get(i));
+        }
         drain(done);
         return done;
     }
@@ -64,9 +85,12 @@ final class Outbox {
         subscribing.clear();
     }
 
+    /** Queues a publish; a topic or payload MQTT cannot carry fails at once, nothing else is changed. */
     CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
-        if (qos < 0 || qos > 1) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("QoS " + qos + " (0 or 1)"));
+        try {
+            Packets.publish(topic, payload, qos, retain, 1, false);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("publish refused: " + e.getMessage(), e));
         }
         CompletableFuture<Void> future = new CompletableFuture<>();
         List<Runnable> done = new ArrayList<>();
@@ -134,35 +158,52 @@ final class Outbox {
                 return;
             }
             waiting.poll();
+            int id = o.qos() == 1 ? nextId() : 0;
+            byte[] packet = encode(o, id, false, done);
+            if (packet == null) {
+                continue; // refused, its future failed
+            }
             if (o.qos() == 0) {
-                if (connection.send(encode(o, 0, false))) {
-                    done.add(() -> o.done().complete(null));
-                } else {
-                    done.add(() -> o.done().completeExceptionally(new IllegalStateException("connection closed")));
-                }
+                boolean sent = connection.send(packet);
+                done.add(sent ? () -> o.done().complete(null)
+                        : () -> o.done().completeExceptionally(new IllegalStateException("connection closed")));
                 continue;
             }
-            int id = nextId();
             inFlight.put(id, o);
-            connection.send(encode(o, id, false));
+            connection.send(packet);
         }
     }
 
-    /** The PUBLISH for the current connection: with its topic, its topic and a new alias, or its alias alone. */
-    private byte[] encode(Outgoing o, int packetId, boolean dup) {
+    /**
+     * The PUBLISH for the current connection — with its topic, its topic and a new alias, or its alias alone — or
+     * null when the broker announced it would refuse it (size, QoS, retain): then its future fails, in {@code done}.
+     */
+    private byte[] encode(Outgoing o, int packetId, boolean dup, List<Runnable> done) {
+        String refusal = o.qos() > maximumQos ? "the broker takes QoS " + maximumQos + " at most"
+                : o.retain() && !retainAvailable ? "the broker takes no retained messages" : null;
         Integer alias = aliases.get(o.topic());
-        if (alias != null) {
-            return Packets.publish("", o.payload(), o.qos(), o.retain(), packetId, dup, alias);
+        boolean newAlias = alias == null && aliases.size() < aliasMaximum && seenOnce.contains(o.topic());
+        byte[] packet = alias != null ? Packets.publish("", o.payload(), o.qos(), o.retain(), packetId, dup, alias)
+                : Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), packetId, dup,
+                newAlias ? aliases.size() + 1 : 0);
+        if (refusal == null && maximumPacketSize > 0 && packet.length > maximumPacketSize) {
+            refusal = "a packet of " + packet.length + " bytes; the broker takes " + maximumPacketSize + " at most";
         }
-        if (aliases.size() < aliasMaximum && !seenOnce.add(o.topic())) {
-            int next = aliases.size() + 1;
-            aliases.put(o.topic(), next);
-            return Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), packetId, dup, next);
+        if (refusal != null) {
+            String why = refusal;
+            done.add(() -> o.done().completeExceptionally(new IllegalStateException("publish refused: " + why
+                    + " (" + o.topic() + ")")));
+            return null;
         }
-        if (seenOnce.size() > 256) { // topics seen once are only candidates: forget them rather than grow
-            seenOnce.clear();
+        if (newAlias) {
+            aliases.put(o.topic(), aliases.size() + 1);
+        } else if (alias == null) {
+            if (seenOnce.size() > 256) { // topics seen once are only candidates: forget them rather than grow
+                seenOnce.clear();
+            }
+            seenOnce.add(o.topic());
         }
-        return Packets.publish(o.topic(), o.payload(), o.qos(), o.retain(), packetId, dup);
+        return packet;
     }
 
     private int nextId() {

@@ -198,6 +198,90 @@ class LinkTest {
     }
 
     @Test
+    void whatTheBrokerSaidItRefusesIsNotSentAndFailsAlone() throws Exception {
+        try (FakeBroker fake = new FakeBroker()) {
+            Link link = link(fake.port());
+            CompletableFuture<Void> unencodable = link.publish("t/" + "x".repeat(70_000), new byte[1], 1, false);
+            assertTrue(unencodable.isCompletedExceptionally(), "a topic MQTT cannot carry fails at once");
+            link.start();
+            Socket s = fake.accept(5_000);
+            FakeBroker.send(s, "20 0c 00 00 09 27 00000040 25 00 24 00"); // 64-byte packets, no retain, QoS 0
+            await().atMost(Duration.ofSeconds(5)).until(() -> sessions.size() == 1);
+            var tooBig = link.publish("gk8s/v1/s1/n1/event", new byte[200], 0, false);
+            var retained = link.publish("gk8s/v1/s1/n1/status", new byte[1], 0, true);
+            var qos1 = link.publish("gk8s/v1/s1/n1/event", new byte[1], 1, false);
+            var fine = link.publish("gk8s/v1/s1/n1/event", new byte[1], 0, false);
+            fine.get(5, TimeUnit.SECONDS);
+            for (var refused : List.of(tooBig, retained, qos1)) {
+                ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> refused.get(5, TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().startsWith("publish refused: "), e.getCause().getMessage());
+            }
+            FakeBroker.Packet only = FakeBroker.next(s, 3);
+            assertEquals(1 + 2 + 19 + 1, only.body().length, "the one acceptable PUBLISH came, nothing before it");
+            assertTrue(link.connected());
+        }
+    }
+
+    @Test
+    void unansweredPublishesGoAgainWithinTheNewWindowAndAsNewWhenTheSessionIsGone() throws Exception {
+        try (FakeBroker fake = new FakeBroker()) {
+            Link link = link(fake.port());
+            link.start();
+            Socket first = fake.accept(5_000);
+            FakeBroker.send(first, "20 03 00 00 00");
+            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            for (int i = 0; i < 5; i++) {
+                link.publish("gk8s/v1/s1/n1/event", new byte[] {(byte) i}, 1, false);
+            }
+            for (int i = 0; i < 5; i++) {
+                FakeBroker.next(first, 3);
+            }
+            first.close();
+            Socket second = fake.accept(5_000);
+            FakeBroker.send(second, "20 06 01 00 03 21 0001"); // session present, Receive Maximum 1
+            FakeBroker.Packet dup = FakeBroker.next(second, 3);
+            assertEquals(0x0A, dup.flags(), "the first goes again with DUP");
+            second.setSoTimeout(500);
+            org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class,
+                    () -> FakeBroker.next(second, 3), "nothing more while the window of 1 is full");
+            second.setSoTimeout(5_000);
+            FakeBroker.send(second, String.format("40 02 %04x", dup.packetId()));
+            assertEquals(0x02, FakeBroker.next(second, 3).flags(), "the next one, new (no DUP), after the PUBACK");
+            second.close();
+            Socket third = fake.accept(5_000);
+            FakeBroker.send(third, "20 03 00 00 00"); // the broker lost the session
+            for (int i = 0; i < 4; i++) {
+                assertEquals(0x02, FakeBroker.next(third, 3).flags(), "publish " + i + " as new, no DUP");
+            }
+        }
+    }
+
+    @Test
+    void aBrokerThatAcceptsAndKicksAtOnceIsRetriedWithTheBackoffGrowing() throws Exception {
+        try (FakeBroker fake = new FakeBroker()) {
+            Link link = link(fake.port(), "GK8S_AGENT_BACKOFF_INITIAL_MS", "200", "GK8S_AGENT_BACKOFF_MAX_MS",
+                    "60000");
+            link.start();
+            long end = System.currentTimeMillis() + 4_000;
+            int connects = 0;
+            while (System.currentTimeMillis() < end) {
+                Socket s;
+                try {
+                    s = fake.accept((int) Math.max(1, end - System.currentTimeMillis()));
+                } catch (java.net.SocketTimeoutException e) {
+                    break;
+                }
+                connects++;
+                FakeBroker.send(s, "20 03 00 00 00");
+                FakeBroker.send(s, "e0 01 8e"); // DISCONNECT: session taken over (a cloned node, say)
+            }
+            // 200 ms doubling with full jitter: about five attempts in 4 s (more than 10: ~1e-4); without it, 33
+            assertTrue(connects >= 2 && connects <= 10, "connects in 4 s: " + connects);
+        }
+    }
+
+    @Test
     void aRefusedPublishFailsWithTheBrokersReasonAndARefusedConnectIsRetried() throws Exception {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());

@@ -20,10 +20,12 @@ public final class PacketReader {
 
     /**
      * CONNACK: {@code serverKeepAlive} and {@code receiveMaximum} are -1 when the broker left them out;
-     * {@code topicAliasMaximum} 0 (none may be used).
+     * {@code topicAliasMaximum} 0 (none may be used); {@code maximumPacketSize} 0 (no limit); {@code maximumQos} 2
+     * and {@code retainAvailable} true unless the broker says less.
      */
     public record ConnAck(boolean sessionPresent, int reason, int serverKeepAlive, int receiveMaximum,
-                          int topicAliasMaximum, String reasonString) implements Incoming {
+                          int topicAliasMaximum, long maximumPacketSize, int maximumQos, boolean retainAvailable,
+                          String reasonString) implements Incoming {
     }
 
     public record Publish(String topic, byte[] payload, int qos, int packetId) implements Incoming {
@@ -104,7 +106,7 @@ public final class PacketReader {
         int reason = b.u8();
         Props p = b.properties();
         return new ConnAck(present, reason, p.serverKeepAlive, p.receiveMaximum, p.topicAliasMaximum,
-                p.reasonString);
+                p.maximumPacketSize, p.maximumQos, p.retainAvailable, p.reasonString);
     }
 
     private static Publish publish(int flags, Body b) throws ProtocolError {
@@ -153,6 +155,9 @@ public final class PacketReader {
         int serverKeepAlive = -1;
         int receiveMaximum = -1;
         int topicAliasMaximum;
+        long maximumPacketSize;
+        int maximumQos = 2;
+        boolean retainAvailable = true;
         String reasonString;
         boolean topicAlias;
     }
@@ -239,9 +244,12 @@ public final class PacketReader {
                         p.topicAlias = true;
                     }
                     case 0x1F -> p.reasonString = string();
-                    case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> u8();
+                    case 0x24 -> p.maximumQos = u8();
+                    case 0x25 -> p.retainAvailable = u8() != 0;
+                    case 0x27 -> p.maximumPacketSize = u32();
+                    case 0x01, 0x17, 0x19, 0x28, 0x29, 0x2A -> u8();
                     case 0x22 -> p.topicAliasMaximum = u16();
-                    case 0x02, 0x11, 0x18, 0x27 -> u32();
+                    case 0x02, 0x11, 0x18 -> u32();
                     case 0x0B -> varint();
                     case 0x03, 0x08, 0x12, 0x15, 0x1A, 0x1C -> string();
                     case 0x09, 0x16 -> binary();

@@ -29,9 +29,12 @@ public final class Packets {
     public record Will(String topic, byte[] payload, long delaySeconds) {
     }
 
-    /** A CONNECT with Clean Start 0 (a persistent session), a user name and no password. */
+    /**
+     * A CONNECT with Clean Start 0 (a persistent session), a user name and no password; the broker may have at most
+     * {@code receiveMaximum} QoS 1 publishes to the agent unacknowledged.
+     */
     public static byte[] connect(String clientId, String username, int keepAliveSeconds, long sessionExpirySeconds,
-                                 int maximumPacketSize, Will will) {
+                                 int maximumPacketSize, int receiveMaximum, Will will) {
         Out v = new Out();
         v.string("MQTT");
         v.write(5);
@@ -44,6 +47,8 @@ public final class Packets {
         Out props = new Out();
         props.write(0x11);
         props.u32(sessionExpirySeconds);
+        props.write(0x21);
+        props.u16(receiveMaximum);
         props.write(0x27);
         props.u32(maximumPacketSize);
         v.properties(props);

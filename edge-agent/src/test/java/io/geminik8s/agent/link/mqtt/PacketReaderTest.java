@@ -33,6 +33,13 @@ class PacketReaderTest {
         assertEquals(60, ack.serverKeepAlive());
         assertEquals(10, ack.receiveMaximum());
         assertEquals(5, ack.topicAliasMaximum());
+        assertEquals(1, ack.maximumQos());
+        assertTrue(ack.retainAvailable());
+        assertEquals(0, ack.maximumPacketSize());
+        var limits = (PacketReader.ConnAck) read("20 0a 00 00 07 25 00 27 00000040"); // no retain, 64-byte packets
+        assertFalse(limits.retainAvailable());
+        assertEquals(64, limits.maximumPacketSize());
+        assertEquals(2, limits.maximumQos());
         var bare = (PacketReader.ConnAck) read("20 03 00 87 00");
         assertFalse(bare.sessionPresent());
         assertEquals(0x87, bare.reason());

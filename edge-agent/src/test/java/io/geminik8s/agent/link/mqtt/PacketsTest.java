@@ -19,13 +19,14 @@ class PacketsTest {
 
     @Test
     void connectCarriesAPersistentSessionTheUserNameAndARetainedQos1WillWithItsDelay() {
-        byte[] c = Packets.connect("c", "s/n", 150, 3600, 262_144,
+        byte[] c = Packets.connect("c", "s/n", 150, 3600, 262_144, 32,
                 new Packets.Will("w", new byte[] {1, 2}, 30));
-        String expected = "10" + "2a" // CONNECT, remaining length 42
+        String expected = "10" + "2d" // CONNECT, remaining length 45
                 + "00044d515454" + "05" // "MQTT", version 5
                 + "ac" // user name, will retain, will QoS 1, will flag; Clean Start 0
                 + "0096" // keepalive 150
-                + "0a" + "1100000e10" + "2700040000" // session expiry 3600, maximum packet size 262,144
+                + "0d" + "1100000e10" + "210020" + "2700040000" // session expiry 3600, receive maximum 32,
+                // maximum packet size 262,144
                 + "000163" // client id "c"
                 + "05" + "180000001e" // will delay 30
                 + "000177" + "00020102" // will topic "w", payload 01 02
