@@ -74,6 +74,14 @@ class LinkTest {
         return link;
     }
 
+    /** The link's next connection to {@code fake}, answered with {@code connack}, once the link counts it up. */
+    private static Socket connected(FakeBroker fake, Link link, String connack) throws java.io.IOException {
+        Socket s = fake.accept(5_000);
+        FakeBroker.send(s, connack);
+        await().atMost(Duration.ofSeconds(5)).until(link::connected);
+        return s;
+    }
+
     @Test
     void manyQos1PublishesAtOnceAllArriveAndCompleteWithinTheBrokersReceiveMaximum() {
         EmbeddedBroker broker = new EmbeddedBroker(dir.resolve("broker"), 0, false, null).start();
@@ -109,9 +117,7 @@ class LinkTest {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());
             link.start();
-            Socket first = fake.accept(5_000);
-            FakeBroker.send(first, "20 03 00 00 00");
-            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            Socket first = connected(fake, link, "20 03 00 00 00");
             FakeBroker.send(first, "30 ff ff ff 7f"); // a PUBLISH of 256 MiB announced
             Socket second = fake.accept(5_000);
             assertTrue(FakeBroker.closedByAgent(first), "the agent closed the first connection");
@@ -129,9 +135,7 @@ class LinkTest {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());
             link.start();
-            Socket s = fake.accept(5_000);
-            FakeBroker.send(s, "20 06 00 00 03 13 0001"); // Server Keep Alive: 1 s
-            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            Socket s = connected(fake, link, "20 06 00 00 03 13 0001");
             long start = System.nanoTime();
             assertEquals(12, FakeBroker.next(s, 12).type(), "a PINGREQ after a second of silence");
             // never answered: the link gives up the connection and comes back on a new one
@@ -146,9 +150,7 @@ class LinkTest {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());
             link.start();
-            Socket first = fake.accept(5_000);
-            FakeBroker.send(first, "20 03 00 00 00");
-            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            Socket first = connected(fake, link, "20 03 00 00 00");
             CompletableFuture<Void> sent = link.publish("gk8s/v1/s1/n1/event", "x".getBytes(), 1, false);
             FakeBroker.Packet original = FakeBroker.next(first, 3);
             assertEquals(0x02, original.flags(), "QoS 1, no DUP");
@@ -169,9 +171,7 @@ class LinkTest {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());
             link.start();
-            Socket first = fake.accept(5_000);
-            FakeBroker.send(first, "20 06 00 00 03 22 0001"); // Topic Alias Maximum 1
-            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            Socket first = connected(fake, link, "20 06 00 00 03 22 0001");
             String health = "gk8s/v1/s1/n1/health";
             List<String> seen = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -228,9 +228,7 @@ class LinkTest {
         try (FakeBroker fake = new FakeBroker()) {
             Link link = link(fake.port());
             link.start();
-            Socket first = fake.accept(5_000);
-            FakeBroker.send(first, "20 03 00 00 00");
-            await().atMost(Duration.ofSeconds(5)).until(link::connected);
+            Socket first = connected(fake, link, "20 03 00 00 00");
             for (int i = 0; i < 5; i++) {
                 link.publish("gk8s/v1/s1/n1/event", new byte[] {(byte) i}, 1, false);
             }
