@@ -1,5 +1,6 @@
 package io.geminik8s.agent.link;
 
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.geminik8s.agent.config.AgentConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,13 +15,10 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Builds the MQTT connection's TLS context from PKCS12 stores or PEM files (TLS 1.3/1.2: {@code mqtt.Connection}). */
+/** Builds the MQTT client's TLS settings from PKCS12 stores or PEM files (TLS 1.3/1.2 only). */
 public final class TlsFactory {
 
     private TlsFactory() {
@@ -34,28 +32,27 @@ public final class TlsFactory {
         ReloadingKeyManager.forgetSessions();
     }
 
-    public static SSLContext context(AgentConfig.Tls tls) {
+    public static MqttClientSslConfig sslConfig(AgentConfig.Tls tls) {
         try {
-            KeyManager[] keyManagers = null; // none: no client certificate
-            TrustManager[] trustManagers = null; // the JDK's default trust store
+            var b = MqttClientSslConfig.builder().protocols(java.util.List.of("TLSv1.3", "TLSv1.2"));
             KeyStore keys = null;
             char[] keyPassword = new char[0];
             if (tls.keystore() != null) {
                 keyPassword = tls.keystorePassword() == null ? new char[0] : tls.keystorePassword();
                 keys = pkcs12(tls.keystore(), keyPassword);
             } else if (tls.certPem() != null) { // PEM files are read again when they change (renewal)
-                keyManagers = new KeyManager[] {new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
+                b.keyManagerFactory(new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
                     KeyStore ks = KeyStore.getInstance("PKCS12");
                     ks.load(null, null);
                     ks.setKeyEntry("node", pemKey(tls.keyPem()), new char[0],
                             certificates(tls.certPem()).toArray(new Certificate[0]));
                     return ks;
-                })};
+                }).factory());
             }
             if (keys != null) {
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, keyPassword);
-                keyManagers = kmf.getKeyManagers();
+                b.keyManagerFactory(kmf);
             }
             KeyStore trust = null;
             if (tls.truststore() != null) {
@@ -68,15 +65,12 @@ public final class TlsFactory {
                     trust.setCertificateEntry("ca-" + i++, c);
                 }
             }
-            if (trust != null) {
+            if (trust != null) { // otherwise the JDK's default trust store
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(trust);
-                trustManagers = tmf.getTrustManagers();
+                b.trustManagerFactory(tmf);
             }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers, trustManagers, null);
-            ReloadingKeyManager.remember(context.getClientSessionContext());
-            return context;
+            return b.build();
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot load TLS material: " + e.getMessage(), e);
         }
