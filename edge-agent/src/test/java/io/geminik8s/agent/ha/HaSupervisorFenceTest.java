@@ -146,6 +146,12 @@ class HaSupervisorFenceTest {
         }
     }
 
+    /** What was called from index {@code from} on, as one snapshot (the HA thread keeps appending). */
+    private List<String> callsSince(int from) {
+        List<String> snapshot = List.copyOf(calls);
+        return snapshot.subList(from, snapshot.size());
+    }
+
     @Test
     void theTimerFencesWhileTheLoopHangsAndTheMachineLearnsIt() throws Exception {
         hangTheFirstSqlCall = true;
@@ -163,7 +169,8 @@ class HaSupervisorFenceTest {
                 .until(() -> calls.stream().filter(c -> c.startsWith("fence")).count() == 2);
         List<String> steps = calls.stream().filter(c -> !c.equals("renew granted")).toList();
         assertEquals(List.of("fence by timer", "fence by loop", "unfence"), steps);
-        assertTrue(calls.subList(calls.indexOf("fence by loop"), calls.indexOf("unfence")).contains("renew granted"),
+        List<String> seen = List.copyOf(calls); // renewals go on: a view of the live list can fail mid-read
+        assertTrue(seen.subList(seen.indexOf("fence by loop"), seen.indexOf("unfence")).contains("renew granted"),
                 calls.toString()); // written again only on a grant asked for after the fence
         assertEquals(0, overlaps.get(), "two driver steps ran at once: " + calls);
         assertEquals(1, events.stream().filter("ha.fenced"::equals).count(), events.toString());
@@ -179,8 +186,8 @@ class HaSupervisorFenceTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("renew granted")); // lease 60 s now
         int before = calls.size();
         watchdog.get().accept("fired lease-lapsed 20 4242"); // what the watchdog process answers after a fence
-        await().atMost(Duration.ofSeconds(5)).until(() -> calls.subList(before, calls.size()).contains("unfence"));
-        List<String> after = List.copyOf(calls.subList(before, calls.size()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> callsSince(before).contains("unfence"));
+        List<String> after = callsSince(before);
         // renewals go on while the primary runs alone; the steps are one fence, then a grant, then one unfence
         assertEquals(List.of("fence by loop", "unfence"), after.stream().filter(c -> !c.equals("renew granted"))
                 .toList(), calls.toString());
