@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -78,22 +82,29 @@ public class Floor {
         }, "reader");
         reader.setDaemon(true);
         reader.start();
-        for (long n = 0; ; n++) {
-            Health h = new Health("s1", "n1", System.currentTimeMillis(), Map.of("agent", "1.0", "k3s", "v1.30"),
-                    List.of("ok"), 0.5);
-            byte[] payload = json ? mapper.writeValueAsBytes(h) : h.toString().getBytes(StandardCharsets.UTF_8);
-            String back = json ? mapper.readValue(payload, Health.class).node() : h.node();
-            ByteArrayOutputStream publish = new ByteArrayOutputStream();
-            string(publish, "gk8s/v1/s1/n1/health");
-            publish.write(0); // no properties
-            publish.writeBytes(payload);
-            out.write(packet(0x30, publish.toByteArray()));
-            out.flush();
-            if (n == 0) {
-                System.out.println("connected " + back);
+        // the agent's shape: one scheduler thread does the periodic work
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        AtomicLong sent = new AtomicLong();
+        scheduler.scheduleAtFixedRate(() -> {
+            try {
+                Health h = new Health("s1", "n1", System.currentTimeMillis(), Map.of("agent", "1.0", "k3s", "v1.30"),
+                        List.of("ok"), 0.5);
+                byte[] payload = json ? mapper.writeValueAsBytes(h) : h.toString().getBytes(StandardCharsets.UTF_8);
+                String back = json ? mapper.readValue(payload, Health.class).node() : h.node();
+                ByteArrayOutputStream publish = new ByteArrayOutputStream();
+                string(publish, "gk8s/v1/s1/n1/health");
+                publish.write(0); // no properties
+                publish.writeBytes(payload);
+                out.write(packet(0x30, publish.toByteArray()));
+                out.flush();
+                if (sent.getAndIncrement() == 0) {
+                    System.out.println("connected " + back);
+                }
+            } catch (IOException e) {
+                System.err.println("publish failed: " + e);
+                System.exit(1);
             }
-            Thread.sleep(30_000);
-        }
+        }, 0, 30, TimeUnit.SECONDS);
     }
 
     private static byte[] packet(int type, byte[] body) {
