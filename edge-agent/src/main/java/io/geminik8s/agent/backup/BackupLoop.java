@@ -51,7 +51,8 @@ public final class BackupLoop implements AutoCloseable {
                 throw new IllegalStateException("no backup: " + o.decision().reason());
             }
             if (!o.run().get().ok()) {
-                throw new IllegalStateException(type.option() + " backup failed (event backup.failed)");
+                throw new IllegalStateException(type.option() + " backup failed (event backup.failed): "
+                        + o.run().get().describe());
             }
             return type.option() + " backup " + o.info().lastLabel() + " taken";
         }, thread);

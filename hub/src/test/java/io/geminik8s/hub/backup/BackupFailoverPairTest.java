@@ -9,6 +9,7 @@ import io.geminik8s.agent.backup.BackupType;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.geminik8s.hub.witness.PairNodes;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * new timeline, and the site's view shows it.
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class BackupFailoverPairTest {
 

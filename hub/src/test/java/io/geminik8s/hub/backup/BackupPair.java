@@ -41,7 +41,7 @@ final class BackupPair implements AutoCloseable {
         Path central = Files.createDirectory(pair.root.resolve("central"));
         assertEquals(0, new ProcessBuilder("chown", "postgres:", central.toString()).start().waitFor());
         spec = Map.of("backup", Map.of("schedule", Map.of("full", "7d"), "retention", Map.of("full", 2),
-                "archiveTimeoutSeconds", 10, "repository", Map.of("path", central.toString())));
+                "archiveTimeoutSeconds", 30, "repository", Map.of("path", central.toString())));
     }
 
     PairNodes.Node start(String node, String role) throws Exception {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * standby synchronous, a write through the primary, the rebuild {@code done} and the site healthy at the hub.
  */
 @QuarkusTest
-@io.quarkus.test.junit.TestProfile(AgentProcessLease.class)
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class RebuildPairTest {
 
@@ -49,7 +50,7 @@ class RebuildPairTest {
              AgentProcesses nodes = new AgentProcesses(bp.pair, Map.of("GK8S_AGENT_HEALTH_INTERVAL_S", "1",
                      "GK8S_AGENT_LABELS", "site-kind=" + site + ",size=standard", "GK8S_AGENT_MQTT_KEEPALIVE_S", "2",
                      "GK8S_AGENT_MQTT_WILL_DELAY_S", "0", "GK8S_AGENT_BACKOFF_INITIAL_MS", "200",
-                     "GK8S_AGENT_BACKOFF_MAX_MS", "2000", "GK8S_AGENT_HA_LEASE_MS", AgentProcessLease.LEASE_MS,
+                     "GK8S_AGENT_BACKOFF_MAX_MS", "2000", "GK8S_AGENT_HA_LEASE_MS", PairTestLease.LEASE_MS,
                      "GK8S_AGENT_ARTIFACTS_PEER_PORT", "0"))) { // two agents on one host: no peer artifact server
             template(site, bp.pair.root.resolve("central"));
             PgControl a = nodes.database("a");
@@ -216,7 +217,7 @@ class RebuildPairTest {
     private static void template(String site, Path central) throws Exception {
         String t = Files.readString(Path.of("../fleet-templates/store-standard.yaml"))
                 .replace("name: store-standard", "name: " + site).replace("site-kind: store", "site-kind: " + site)
-                + "  backup:\n    schedule: {full: 7d}\n    retention: {full: 2}\n    archiveTimeoutSeconds: 10\n"
+                + "  backup:\n    schedule: {full: 7d}\n    retention: {full: 2}\n    archiveTimeoutSeconds: 30\n"
                 + "    repository: {path: " + central + "}\n";
         given().header("Authorization", "Bearer " + HubInfrastructure.ADMIN_TOKEN).contentType("application/yaml")
                 .body(t.getBytes(StandardCharsets.UTF_8)).post("/api/v1/templates").then().statusCode(201);

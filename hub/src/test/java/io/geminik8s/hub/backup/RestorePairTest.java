@@ -14,6 +14,7 @@ import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.geminik8s.hub.witness.PairNodes;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * {@code target/restore-rto.txt}.
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class RestorePairTest {
 

@@ -10,6 +10,7 @@ import io.geminik8s.agent.backup.BackupType;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.geminik8s.hub.witness.PairNodes;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -28,10 +29,11 @@ import org.junit.jupiter.api.Test;
  * template whose {@code spec.backup.restoreTest} slot has passed since that backup (its event moved two days back,
  * instead of waiting for a slot); the hub's scheduler sends {@code backup-verify} to the standby a, whose agent
  * restores the repository's newest backup into a scratch copy, starts and checks it: the view shows the pass by a.
- * The set-up is {@link BackupPair#archiving()} (archive_mode through a planned switchover); on a machine loaded far
- * beyond its cores the pair's 1.5 s leases can lapse during it (fences, rejoins) and its deadlines pass.
+ * The set-up is {@link BackupPair#archiving()} (archive_mode through a planned switchover), with {@link PairTestLease}'s
+ * timing.
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class ScheduledRestoreTestPairTest {
 

@@ -12,6 +12,7 @@ import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.geminik8s.hub.witness.PairNodes;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * gets: a viewer refused, another source or a misspelt field 400, an unknown site 404, no token 401.
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class StandbyRebuildPairTest {
 

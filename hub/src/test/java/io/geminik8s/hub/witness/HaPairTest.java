@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * need the namespace harness (issue 3, not built yet).
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class HaPairTest {
 
@@ -86,11 +87,11 @@ class HaPairTest {
 
         long off = System.nanoTime();
         pair.powerOff(new PairNodes.Node(a.agent(), a.ha(), null)); // PostgreSQL and supervisor gone at once
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                 .until(() -> !b.ha().database().inRecovery() && b.vip().held());
-        System.out.printf("HA pair (lease 1500 ms, margin 500 ms): primary power-off -> standby writable with VIP: "
-                + "%d ms%n", (System.nanoTime() - off) / 1_000_000);
-        // b holds the epoch (alone: its peer is gone). With a 1.5 s lease on a starved machine its first renewal can
+        System.out.printf("HA pair (lease %s ms, margin %s ms): primary power-off -> standby writable with VIP: %d ms%n",
+                PairTestLease.LEASE_MS, PairTestLease.MARGIN_MS, (System.nanoTime() - off) / 1_000_000);
+        // b holds the epoch (alone: its peer is gone). On a starved machine its first renewal can
         // come late: it then fences until the hub's answer (as it must), so this waits, with a deadline
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
                 List.of(PairMachine.State.PRIMARY, PairMachine.State.ALONE).contains(b.ha().supervisor().state())

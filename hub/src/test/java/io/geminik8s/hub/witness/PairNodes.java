@@ -21,7 +21,8 @@ import java.util.UUID;
 
 /**
  * The agents of one test site with HA on (real PostgreSQL on loopback, each node's VIP in a network namespace of its
- * own, the UDP peer link, a short lease), against the test hub; everything started is closed by {@link #close()}.
+ * own, the UDP peer link, {@link PairTestLease}'s lease), against the test hub; everything started is closed by
+ * {@link #close()}.
  */
 public final class PairNodes implements AutoCloseable {
 
@@ -79,8 +80,8 @@ public final class PairNodes implements AutoCloseable {
                 "GK8S_AGENT_HA_ENABLED", "true", "GK8S_AGENT_HA_PEER_NODE", peer,
                 "GK8S_AGENT_HA_LISTEN", "127.0.0.1:" + ports.get(node + "-udp"),
                 "GK8S_AGENT_HA_PEER_ADDRESS", "127.0.0.1:" + ports.get(peer + "-udp")));
-        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", "1500",
-                "GK8S_AGENT_HA_PEER_SILENCE_MS", "500", "GK8S_AGENT_HA_HEARTBEAT_MS", "50",
+        env.putAll(Map.of("GK8S_AGENT_HA_INITIAL_ROLE", role, "GK8S_AGENT_HA_LEASE_MS", PairTestLease.LEASE_MS,
+                "GK8S_AGENT_HA_PEER_SILENCE_MS", PairTestLease.PEER_SILENCE_MS, "GK8S_AGENT_HA_HEARTBEAT_MS", "100",
                 "GK8S_AGENT_HA_HUB_RETRY_MS", "100", "GK8S_AGENT_PG_DATA", root.resolve(node).toString(),
                 "GK8S_AGENT_PG_HOST", "127.0.0.1", "GK8S_AGENT_PG_PORT", ports.get(node + "-pg").toString(),
                 "GK8S_AGENT_PG_PEER_HOST", "127.0.0.1"));

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * (ha-harness/run.sh upgrade).
  */
 @QuarkusTest
+@io.quarkus.test.junit.TestProfile(PairTestLease.class)
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class PlannedSwitchoverTest {
 
@@ -176,8 +177,9 @@ class PlannedSwitchoverTest {
         assertEquals(PairMachine.State.PRIMARY, b.ha().supervisor().state());
         List<String> types = given().get("/api/v1/sites/" + site + "/events?limit=500").then().extract().path("items.type");
         assertTrue(types.contains("ha.switchover") && types.contains("witness.switchover-finished"), types.toString());
-        System.out.printf("planned switchover (lease 1500 ms, peer silence 500 ms): %d writes acknowledged, none lost;"
-                + " longest gap between two commits %d ms%n", writer.acked.size(), writer.longestGapMs());
+        System.out.printf("planned switchover (lease %s ms, peer silence %s ms): %d writes acknowledged, none lost;"
+                + " longest gap between two commits %d ms%n", PairTestLease.LEASE_MS, PairTestLease.PEER_SILENCE_MS,
+                writer.acked.size(), writer.longestGapMs());
     }
 
     private static final int NEW_PRIMARY_SEEN = 1;
