@@ -49,11 +49,20 @@ class BackupFailoverPairTest {
             String full = bp.loops.get("b").runNow(BackupType.FULL).get(120, TimeUnit.SECONDS);
             assertTrue(full.startsWith("full backup "), full);
             b.ha().database().sql("CREATE TABLE t (id int)");
+            // the hub promotes only a standby it recorded eligible (b's peer-ok after a became synchronous): without
+            // that record a correct witness refuses a forever, so the failover starts only once it is there
+            await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
+                    .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
 
             bp.pair.powerOff(b); // PostgreSQL and supervisor gone at once: the hub grants a the next epoch
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
-                    List.of(PairMachine.State.PRIMARY, PairMachine.State.ALONE).contains(a.ha().supervisor().state())
-                            && !a.ha().database().inRecovery());
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(
+                        () -> List.of(PairMachine.State.PRIMARY, PairMachine.State.ALONE)
+                                .contains(a.ha().supervisor().state()) && !a.ha().database().inRecovery());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("a never became a writable primary: a " + a.ha().supervisor().state()
+                        + ", the witness " + given().get("/api/v1/sites/" + site + "/witness").asString(), e);
+            }
             // the hub's run-now, to the site's online primary, now a (its health reports the role)
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 var r = given().contentType("application/json").body("{\"type\":\"incr\"}")
