@@ -37,7 +37,7 @@ public final class ConfigLoader {
                                         interval-th health sample goes at QoS 1 (every 4th at the defaults) and the
                                         broker's PUBACK proves the connection: none by the time the next sample
                                         is due (at least 5 s), the agent drops it and reconnects (Last Will kept);
-                                        the MQTT client pings only when it read nothing for a keepalive (a
+                                        the MQTT client pings only when it read or wrote nothing for a keepalive (a
                                         keepalive not longer than the health interval: QoS 0 only, a ping
                                         exchange, ~290 bytes with TLS, per keepalive). The broker
                                         closes a silent node's connection after 1.5 x keepalive. A broker may impose

@@ -17,8 +17,6 @@ import java.util.WeakHashMap;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.KeyManagerFactorySpi;
-import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
@@ -35,7 +33,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     }
 
     private static final Logger LOG = Logger.getLogger(ReloadingKeyManager.class.getName());
-    /** TLS session caches of the handshakes this process's client certificates took part in. */
+    /** The client session caches of the TLS contexts this process made ({@link TlsFactory#context}). */
     private static final Set<SSLSessionContext> CONTEXTS =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private final Path cert;
@@ -53,24 +51,9 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         }
     }
 
-    /** As a factory for the MQTT client's TLS settings. */
-    KeyManagerFactory factory() {
-        ReloadingKeyManager self = this;
-        return new KeyManagerFactory(new KeyManagerFactorySpi() {
-            @Override
-            protected void engineInit(KeyStore ks, char[] password) {
-            }
-
-            @Override
-            protected void engineInit(ManagerFactoryParameters spec) {
-            }
-
-            @Override
-            protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
-                return new javax.net.ssl.KeyManager[]{self};
-            }
-        }, null, "gk8s-reloading") {
-        };
+    /** A session cache whose sessions {@link #forgetSessions()} invalidates. */
+    static void remember(SSLSessionContext context) {
+        CONTEXTS.add(context);
     }
 
     private synchronized X509KeyManager manager() {
@@ -134,10 +117,6 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-        if (engine != null && engine.getHandshakeSession() != null
-                && engine.getHandshakeSession().getSessionContext() != null) {
-            CONTEXTS.add(engine.getHandshakeSession().getSessionContext());
-        }
         X509KeyManager m = manager();
         return m instanceof X509ExtendedKeyManager x ? x.chooseEngineClientAlias(keyType, issuers, engine)
                 : m.chooseClientAlias(keyType, issuers, null);

@@ -1,6 +1,5 @@
 package io.geminik8s.agent.link;
 
-import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.geminik8s.agent.config.AgentConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +14,13 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Builds the MQTT client's TLS settings from PKCS12 stores or PEM files (TLS 1.3/1.2 only). */
+/** Builds the MQTT connection's TLS context from PKCS12 stores or PEM files (TLS 1.3/1.2: {@code mqtt.Connection}). */
 public final class TlsFactory {
 
     private TlsFactory() {
@@ -32,27 +34,28 @@ public final class TlsFactory {
         ReloadingKeyManager.forgetSessions();
     }
 
-    public static MqttClientSslConfig sslConfig(AgentConfig.Tls tls) {
+    public static SSLContext context(AgentConfig.Tls tls) {
         try {
-            var b = MqttClientSslConfig.builder().protocols(java.util.List.of("TLSv1.3", "TLSv1.2"));
+            KeyManager[] keyManagers = null; // none: no client certificate
+            TrustManager[] trustManagers = null; // the JDK's default trust store
             KeyStore keys = null;
             char[] keyPassword = new char[0];
             if (tls.keystore() != null) {
                 keyPassword = tls.keystorePassword() == null ? new char[0] : tls.keystorePassword();
                 keys = pkcs12(tls.keystore(), keyPassword);
             } else if (tls.certPem() != null) { // PEM files are read again when they change (renewal)
-                b.keyManagerFactory(new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
+                keyManagers = new KeyManager[] {new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
                     KeyStore ks = KeyStore.getInstance("PKCS12");
                     ks.load(null, null);
                     ks.setKeyEntry("node", pemKey(tls.keyPem()), new char[0],
                             certificates(tls.certPem()).toArray(new Certificate[0]));
                     return ks;
-                }).factory());
+                })};
             }
             if (keys != null) {
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, keyPassword);
-                b.keyManagerFactory(kmf);
+                keyManagers = kmf.getKeyManagers();
             }
             KeyStore trust = null;
             if (tls.truststore() != null) {
@@ -65,12 +68,15 @@ public final class TlsFactory {
                     trust.setCertificateEntry("ca-" + i++, c);
                 }
             }
-            if (trust != null) { // otherwise the JDK's default trust store
+            if (trust != null) {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(trust);
-                b.trustManagerFactory(tmf);
+                trustManagers = tmf.getTrustManagers();
             }
-            return b.build();
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers, trustManagers, null);
+            ReloadingKeyManager.remember(context.getClientSessionContext());
+            return context;
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot load TLS material: " + e.getMessage(), e);
         }

@@ -69,7 +69,12 @@ class DebPackageTest {
         assertMode("rwxr-xr-x", 0, 0, "usr/lib/gk8s-agent/runtime/bin/java");
         assertMode("rw-r--r--", 0, 0, "lib/systemd/system/gk8s-agent.service");
         assertTrue(Files.isRegularFile(root.resolve("usr/lib/gk8s-agent/edge-agent.jar")));
-        assertTrue(Files.isRegularFile(root.resolve("usr/lib/gk8s-agent/lib/hivemq-mqtt-client-1.3.10.jar")));
+        try (var libs = Files.list(root.resolve("usr/lib/gk8s-agent/lib"))) {
+            List<String> names = libs.map(f -> f.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("postgresql-")), names.toString());
+            assertTrue(names.stream().noneMatch(n -> n.matches("(hivemq|netty|rxjava|dagger|jctools).*")),
+                    "the agent's own MQTT client replaced these: " + names);
+        }
         assertEquals(root.resolve("usr/lib/gk8s-agent/bin/gk8s-agent").toRealPath(),
                 root.resolve("usr/bin/gk8s-agent").toRealPath(), "/usr/bin/gk8s-agent links the launcher");
         assertTrue(query("${Conffiles}").contains("/etc/gk8s/agent.properties"), "agent.properties is a conffile");
