@@ -432,6 +432,9 @@ public final class PairMachine {
                 if (granted && reply.epoch() == epoch + 1 && reply.leaseMs() != null) {
                     epoch = reply.epoch();
                     state = State.PRIMARY;
+                    // the hub records the old holder ineligible at every promotion: report it again once it is
+                    // synchronous, even if it never went silent long enough to be reported lost (a switchover)
+                    syncPeer = false;
                     leaseUntil = requestSentAt + reply.leaseMs();
                     lastPeerContact = now;
                     return List.of(new Action.Promote(epoch));

@@ -102,6 +102,22 @@ class PairMachineTest {
     }
 
     @Test
+    void aPromotedStandbyReportsItsOldPrimaryEligibleOnceSynchronousEvenIfItNeverWentSilent() {
+        // a planned switchover: the old holder steps down, rewinds and streams within the peer silence. The hub
+        // recorded it ineligible at the promotion; without a peer-ok it would refuse every later failover to it
+        PairMachine s = PairMachine.standby("a", 5, T, 0);
+        assertEquals(List.of(new Action.AskPromotion(6, T.peerSilenceMs())), s.tick(T.peerSilenceMs()));
+        assertEquals(List.of(new Action.Promote(6)), s.hubReply(Op.PROMOTE,
+                reply(WitnessReply.Outcome.GRANTED, 6, "b", 3000L), T.peerSilenceMs(), T.peerSilenceMs() + 50));
+        long back = T.peerSilenceMs() + 100; // a streams again before it could be reported lost
+        assertEquals(List.of(), s.replication(true, true, false, back), "named, not yet sync: no peer-ok");
+        assertEquals(List.of(new Action.ReportPeerOk(6, "a")), s.replication(true, true, true, back + 100));
+        assertEquals(List.of(), s.hubReply(Op.PEER_OK, reply(WitnessReply.Outcome.GRANTED, 6, "b", null), back + 100,
+                back + 150));
+        assertEquals(List.of(), s.replication(true, true, true, back + 700), "recorded: nothing more to say");
+    }
+
+    @Test
     void theSyncStandbyLeavesSynchronousReplicationOnlyAfterTheHubRecordedItAsLost() {
         PairMachine p = PairMachine.primary("b", 2, 0, T, 0);
         p.peerAck(2, 0, 10);

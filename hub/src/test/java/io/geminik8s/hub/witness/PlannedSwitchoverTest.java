@@ -156,6 +156,9 @@ class PlannedSwitchoverTest {
             assertEquals(writer.acked.size(), rs.getInt(1), "no acknowledged write lost");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> a.ha().database().receiving());
+        // and the hub counts a eligible again: the site can fail over to it (b's peer-ok after the promotion)
+        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
+                .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
         for (Node n : List.of(a, b)) { // the template's settings, those needing a restart included, live on both
             assertEquals("200", show(n, "max_connections"));
             assertEquals("512MB", show(n, "shared_buffers"));
