@@ -9,8 +9,8 @@ import io.geminik8s.agent.backup.BackupType;
 import io.geminik8s.agent.ha.PairMachine;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
-import io.geminik8s.hub.witness.PairTestLease;
 import io.geminik8s.hub.witness.PairNodes;
+import io.geminik8s.hub.witness.PairTestLease;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -51,8 +51,7 @@ class BackupFailoverPairTest {
             b.ha().database().sql("CREATE TABLE t (id int)");
             // the hub promotes only a standby it recorded eligible (b's peer-ok after a became synchronous): without
             // that record a correct witness refuses a forever, so the failover starts only once it is there
-            await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
-                    .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
+            PairNodes.awaitStandbyEligible(site, Duration.ofSeconds(30));
 
             bp.pair.powerOff(b); // PostgreSQL and supervisor gone at once: the hub grants a the next epoch
             try {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.geminik8s.agent.pg.PgControl;
 import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.IngestProbe;
+import io.geminik8s.hub.witness.PairNodes;
 import io.geminik8s.hub.witness.PairTestLease;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -68,8 +69,7 @@ class RebuildPairTest {
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> text(a, "SHOW archive_mode")
                     .equals("on") && text(a, "SELECT pg_is_in_recovery()::text").equals("false"));
             nodes.start("b", "standby");
-            await().atMost(Duration.ofSeconds(120)).until(() -> Boolean.TRUE.equals(given().get("/api/v1/sites/" + site
-                    + "/witness").then().extract().path("standbyEligible")));
+            PairNodes.awaitStandbyEligible(site, Duration.ofSeconds(120));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> given()
                     .contentType("application/json").body("{\"type\":\"full\"}").post("/api/v1/sites/" + site
                             + "/backups").then().extract().path("node") != null);
@@ -145,8 +145,7 @@ class RebuildPairTest {
             assertEquals("true", text(a, "SELECT pg_is_in_recovery()::text"), "the fresh standby is no writer");
             assertEquals("0", text(b, "SELECT count(*) FROM pg_file_settings WHERE name LIKE 'recovery_target%'"
                     + " OR name = 'restore_command'"), "no recovery target left for a clone to inherit");
-            await().atMost(Duration.ofSeconds(60)).until(() -> Boolean.TRUE.equals(given().get("/api/v1/sites/" + site
-                    + "/witness").then().extract().path("standbyEligible")));
+            PairNodes.awaitStandbyEligible(site, Duration.ofSeconds(60));
             assertEquals("b", witness(site, "holder"));
             assertEquals("a", witness(site, "standby"));
             assertEquals(epoch + 1, ((Number) given().get("/api/v1/sites/" + site + "/witness").then().extract()

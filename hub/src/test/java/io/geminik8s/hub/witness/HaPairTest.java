@@ -70,8 +70,7 @@ class HaPairTest {
         // b streams, the hub records it eligible, a puts it into synchronous replication
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
         // and only then does a report b eligible: the witness promotes no standby it has not recorded so
-        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(io.restassured.RestAssured.given()
-                .get("/api/v1/sites/ha-pair/witness").then().extract().path("standbyEligible")));
+        PairNodes.awaitStandbyEligible("ha-pair", Duration.ofSeconds(30));
         a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
         var anonymous = new java.util.Properties();
         anonymous.setProperty("user", "postgres");

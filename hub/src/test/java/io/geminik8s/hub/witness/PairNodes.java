@@ -98,6 +98,15 @@ public final class PairNodes implements AutoCloseable {
         return site;
     }
 
+    /**
+     * Waits until the test hub counts site {@code site}'s standby sync-eligible (its witness view), which it needs
+     * before it promotes that standby.
+     */
+    public static void awaitStandbyEligible(String site, Duration within) {
+        await().atMost(within).until(() -> Boolean.TRUE.equals(io.restassured.RestAssured.given()
+                .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
+    }
+
     /** The VIP's namespace of {@code node}, for a VipControl. */
     String namespaceOf(String node) {
         return "gk8s-pair-" + node + "-" + ProcessHandle.current().pid();

@@ -116,8 +116,7 @@ class PlannedSwitchoverTest {
         Node a = start(site, "a", "primary", key);
         Node b = start(site, "b", "standby", key);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> a.ha().database().synchronousState().equals("sync"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
-                .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
+        PairNodes.awaitStandbyEligible(site, Duration.ofSeconds(30));
         a.ha().database().sql("CREATE TABLE acked (id int PRIMARY KEY)");
 
         Writer writer = new Writer(List.of(a.ha().database(), b.ha().database()));
@@ -157,8 +156,7 @@ class PlannedSwitchoverTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> a.ha().database().receiving());
         // and the hub counts a eligible again: the site can fail over to it (b's peer-ok after the promotion)
-        await().atMost(Duration.ofSeconds(30)).until(() -> Boolean.TRUE.equals(given()
-                .get("/api/v1/sites/" + site + "/witness").then().extract().path("standbyEligible")));
+        PairNodes.awaitStandbyEligible(site, Duration.ofSeconds(30));
         for (Node n : List.of(a, b)) { // the template's settings, those needing a restart included, live on both
             assertEquals("200", show(n, "max_connections"));
             assertEquals("512MB", show(n, "shared_buffers"));
