@@ -94,9 +94,9 @@ public final class Agent implements AutoCloseable {
         this.desired = new DesiredStateStore(config.stateDir());
         this.artifactStore = new io.geminik8s.agent.artifact.ArtifactStore(config.stateDir().resolve("artifacts"),
                 config.artifactSigningKey(), java.time.Duration.ofMinutes(30));
-        this.artifacts = new io.geminik8s.agent.artifact.ArtifactStager(artifactStore, codec.mapper(), this::event,
+        this.artifacts = new io.geminik8s.agent.artifact.ArtifactStager(artifactStore, codec, this::event,
                 java.time.Duration.ofSeconds(30));
-        this.reconciler = new DesiredReconciler(desired, codec.mapper(), loop, clock, new DesiredReconciler.Sink() {
+        this.reconciler = new DesiredReconciler(desired, codec, loop, clock, new DesiredReconciler.Sink() {
             @Override
             public void event(String type, Severity severity, String message, Map<String, String> attrs) {
                 Agent.this.event(type, severity, message, attrs);
@@ -167,7 +167,7 @@ public final class Agent implements AutoCloseable {
 
     /** The applied desired state's spec (empty before the first, or when its file is damaged). */
     public Map<String, ?> desiredSpec() {
-        return desired.specMap(codec.mapper());
+        return desired.specMap(codec);
     }
 
     /** Answers the hub's {@code renew-certificate} with this renewer (else {@code unsupported}); before start. */
@@ -233,7 +233,7 @@ public final class Agent implements AutoCloseable {
         }
         return appliedDesired = desired.spec().map(bytes -> {
             try {
-                return new UpgradeCoordinator.Desired(g, codec.mapper().readTree(bytes));
+                return new UpgradeCoordinator.Desired(g, codec.tree(bytes));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -1,33 +1,34 @@
 package io.geminik8s.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.geminik8s.protocol.DecodeError.Reason;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.stream.Collectors;
 
 /**
  * JSON codec of the protocol. Decoding is strict (size limit, schema major version, types without coercion,
  * required fields, semantic rules) and never throws: every failure is a {@link Decoded.Failed} with a reason.
- * Thread-safe.
+ * Payloads are read and written by {@link JsonTree} and {@link RecordJson} on jackson-core alone: an agent never loads
+ * databind's {@code ObjectMapper} (~9 MB of its resident memory). Thread-safe.
  */
 public final class Codec {
 
     public static final int DEFAULT_MAX_BYTES = 64 * 1024;
 
-    private final ObjectMapper mapper;
+    private final JsonTree json;
     private final int maxBytes;
+    private volatile ObjectMapper mapper;
 
     public Codec() {
         this(DEFAULT_MAX_BYTES);
@@ -35,32 +36,78 @@ public final class Codec {
 
     public Codec(int maxBytes) {
         this.maxBytes = maxBytes;
-        JsonMapper.Builder b = JsonMapper.builder()
+        this.json = new JsonTree(maxBytes);
+    }
+
+    /**
+     * A databind mapper with the protocol's settings (no coercion, nulls left out), made at the first call: for the
+     * hub's stores and resources, which bind more than protocol records. The agent does not call it.
+     */
+    public ObjectMapper mapper() {
+        ObjectMapper m = mapper;
+        if (m == null) {
+            synchronized (this) {
+                if (mapper == null) {
+                    mapper = strictMapper(maxBytes);
+                }
+                m = mapper;
+            }
+        }
+        return m;
+    }
+
+    private static ObjectMapper strictMapper(int maxBytes) {
+        ObjectMapper m = JsonMapper.builder()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // minors add fields
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .serializationInclusion(JsonInclude.Include.NON_NULL);
-        this.mapper = b.build();
+                .serializationInclusion(JsonInclude.Include.NON_NULL).build();
         for (CoercionInputShape shape : new CoercionInputShape[] {CoercionInputShape.Integer,
                 CoercionInputShape.Float, CoercionInputShape.Boolean}) {
-            mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+            m.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
         }
-        mapper.getFactory().setStreamReadConstraints(
+        m.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(maxBytes).build());
+        return m;
     }
 
-    /** The shared mapper, for callers that need to build {@link DesiredState#spec()} trees. */
-    public ObjectMapper mapper() {
-        return mapper;
+    /** The JSON value in {@code bytes} as a tree ({@code null} for empty input); strict as payloads are. */
+    public JsonNode tree(byte[] bytes) throws IOException {
+        return json.read(bytes);
+    }
+
+    /** {@code node} as JSON text. */
+    public byte[] bytes(JsonNode node) {
+        return json.write(node);
+    }
+
+    /**
+     * {@code node} bound to the record {@code type} as payloads are (no coercion, unknown fields skipped); a value
+     * that does not fit is an IllegalArgumentException naming its path.
+     */
+    public <T extends Record> T bind(JsonNode node, Class<T> type) {
+        try {
+            return RecordJson.read(node, type);
+        } catch (RecordJson.BindException e) {
+            throw new IllegalArgumentException((e.path == null ? "" : e.path + ": ") + e.getMessage());
+        }
+    }
+
+    /** {@code value} (a record, map, list or plain value) as JSON text, null components left out. */
+    public byte[] bytesOf(Object value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = json.generator(out)) {
+            RecordJson.write(g, value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode " + value.getClass().getSimpleName() + ": "
+                    + e.getMessage(), e);
+        }
+        return out.toByteArray();
     }
 
     public byte[] encode(Message message) {
-        try {
-            return mapper.writeValueAsBytes(message);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot encode " + message.getClass().getSimpleName(), e);
-        }
+        return bytesOf(message);
     }
 
     /** Decodes a payload received on {@code topic}: the topic decides the kind; site and node must match it. */
@@ -91,7 +138,7 @@ public final class Codec {
             }
             JsonNode tree;
             try {
-                tree = mapper.readTree(payload);
+                tree = json.read(payload);
             } catch (IOException e) {
                 return fail(Reason.MALFORMED_JSON, null, firstLine(e.getMessage()));
             }
@@ -114,24 +161,15 @@ public final class Codec {
             }
             T value;
             try {
-                value = mapper.treeToValue(tree, type);
-            } catch (JsonMappingException e) {
-                return fail(Reason.INVALID_FIELD, path(e), firstLine(e.getOriginalMessage()));
+                value = RecordJson.read(tree, type);
+            } catch (RecordJson.BindException e) {
+                return fail(Reason.INVALID_FIELD, e.path, firstLine(e.getMessage()));
             }
             var problem = value.validate();
             return problem.isPresent() ? fail(problem.get()) : new Decoded.Ok<>(value);
-        } catch (IOException | RuntimeException e) { // last line of defence: hostile input must not escape
+        } catch (RuntimeException e) { // last line of defence: hostile input must not escape
             return fail(Reason.MALFORMED_JSON, null, e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
         }
-    }
-
-    private static String path(JsonMappingException e) {
-        if (e.getPath().isEmpty()) {
-            return null;
-        }
-        return e.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
     }
 
     private static String firstLine(String s) {

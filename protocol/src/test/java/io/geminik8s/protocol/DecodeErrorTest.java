@@ -41,6 +41,11 @@ class DecodeErrorTest {
             "\"text\"",
             "{\"v\":\"1.0\",\"v\":\"1.0\"}",
             "{\"v\":\"1.0\"",
+            "{\"v\":\"1.0\"} {}",
+            "{\"v\":\"1.0\"} x",
+            "{\"v\":\"1.0\",}",
+            "{\"v\":\"1.0\",\"seq\":01}",
+            "{\"v\":\"1.0\",\"seq\":NaN}",
             "''"})
     void brokenJsonIsMalformed(String json) {
         assertEquals(Reason.MALFORMED_JSON, error(Event.class, json).reason());
@@ -74,6 +79,16 @@ class DecodeErrorTest {
             "seq|\"5\"|INVALID_FIELD",
             "seq|1.5|INVALID_FIELD",
             "seq|{}|INVALID_FIELD",
+            "seq|true|INVALID_FIELD",
+            "seq|1e3|INVALID_FIELD",
+            "seq|99999999999999999999|INVALID_FIELD",
+            "type|5|INVALID_FIELD",
+            "type|true|INVALID_FIELD",
+            "type|[\"a\"]|INVALID_FIELD",
+            "severity|1|INVALID_FIELD",
+            "severity|\"WARN\"|INVALID_FIELD",
+            "attrs|[]|INVALID_FIELD",
+            "attrs|\"k=v\"|INVALID_FIELD",
             "severity|\"loud\"|INVALID_FIELD",
             "severity|-|MISSING_FIELD",
             "attrs|{\"k\":null}|INVALID_FIELD",
@@ -99,7 +114,11 @@ class DecodeErrorTest {
             "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"pg\":{}}|MISSING_FIELD|pg.role",
             "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"pg\":{\"role\":\"leader\"}}|INVALID_FIELD|pg.role",
             "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"certs\":[{\"notAfter\":1}]}|MISSING_FIELD|certs[0].path",
-            "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"certs\":[{\"path\":7}]}|INVALID_FIELD|certs[0].path"})
+            "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"certs\":[{\"path\":7}]}|INVALID_FIELD|certs[0].path",
+            "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"certs\":[{\"path\":\"p\"},{\"path\":\"q\",\"notAfter\":\"1\"}]}|INVALID_FIELD|certs[1].notAfter",
+            "{\"v\":\"1.3\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"runtime\":{\"versions\":{\"k3s\":1}}}|INVALID_FIELD|runtime.versions.k3s",
+            "{\"v\":\"1.3\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"runtime\":{\"k3sReady\":\"true\"}}|INVALID_FIELD|runtime.k3sReady",
+            "{\"v\":\"1.0\",\"site\":\"s1\",\"node\":\"a\",\"ts\":1,\"cpuPct\":\"5\"}|INVALID_FIELD|cpuPct"})
     void healthFieldErrorsNameTheNestedPath(String json, Reason reason, String field) {
         DecodeError e = error(Health.class, json);
         assertEquals(reason, e.reason(), e.toString());

@@ -1,8 +1,8 @@
 package io.geminik8s.agent.artifact;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.protocol.Artifact;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Severity;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,7 +27,7 @@ public final class ArtifactStager implements AutoCloseable {
     }
 
     private final ArtifactStore store;
-    private final ObjectMapper json;
+    private final Codec json;
     private final Events events;
     private final Duration retry;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -37,7 +37,7 @@ public final class ArtifactStager implements AutoCloseable {
     });
     private volatile long newest;
 
-    public ArtifactStager(ArtifactStore store, ObjectMapper json, Events events, Duration retry) {
+    public ArtifactStager(ArtifactStore store, Codec json, Events events, Duration retry) {
         this.store = store;
         this.json = json;
         this.events = events;
@@ -53,8 +53,8 @@ public final class ArtifactStager implements AutoCloseable {
         List<Artifact> wanted = new ArrayList<>();
         for (JsonNode a : spec.path("artifacts")) {
             try {
-                wanted.add(json.treeToValue(a, Artifact.class));
-            } catch (IOException e) {
+                wanted.add(json.bind(a, Artifact.class));
+            } catch (IllegalArgumentException e) {
                 events.event("artifact.refused", Severity.CRITICAL, "generation " + generation
                         + ": unreadable artifact reference: " + e.getMessage(), Map.of());
             }

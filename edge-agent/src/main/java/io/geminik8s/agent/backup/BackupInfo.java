@@ -1,7 +1,6 @@
 package io.geminik8s.agent.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 
 /**
@@ -13,12 +12,12 @@ public record BackupInfo(boolean ok, String status, Instant lastFull, Instant la
                          String lastLabel, long backupBytes, String archiveMax, int backups) {
 
     /** pgBackRest 2.45 copies a file's undecryptable bytes into its error message unescaped. */
-    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS).build();
+    private static final io.geminik8s.protocol.JsonTree JSON = new io.geminik8s.protocol.JsonTree(20_000_000, true);
 
     public static BackupInfo parse(String json, String stanza) {
         try {
-            for (JsonNode s : JSON.readTree(json)) {
+            JsonNode stanzas = JSON.read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (JsonNode s : stanzas == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : stanzas) {
                 if (!stanza.equals(s.path("name").asText())) {
                     continue;
                 }

@@ -1,7 +1,7 @@
 package io.geminik8s.agent.enroll;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.agent.state.DurableFiles;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -54,7 +54,7 @@ public final class Enroller {
 
     private final EnrollSettings settings;
     private final HttpClient http;
-    private final ObjectMapper json = new ObjectMapper();
+    private final Codec json = new Codec(1024 * 1024);
 
     public Enroller(EnrollSettings settings) {
         this.settings = settings;
@@ -84,7 +84,7 @@ public final class Enroller {
         if (settings.hardwareId() != null) {
             request.put("hardwareId", settings.hardwareId());
         }
-        String body = json.writeValueAsString(request);
+        String body = new String(json.bytesOf(request), StandardCharsets.UTF_8);
         HttpRequest req = HttpRequest.newBuilder(settings.hub().resolve("enroll/v1")).timeout(settings.timeout())
                 .header("Content-Type", "application/json").header("X-Gk8s-Claim", settings.token())
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -95,7 +95,7 @@ public final class Enroller {
         if (res.statusCode() == 202) { // a claim made with approval: asked again with the backoff until approved
             throw new IOException("waiting for an admin to approve this node's enrollment");
         }
-        JsonNode answer = json.readTree(res.body().isEmpty() ? "{}" : res.body());
+        JsonNode answer = answer(json, res.body());
         if (res.statusCode() != 200) {
             throw new Refused(res.statusCode(), answer.path("detail").asText("no detail"));
         }
@@ -127,6 +127,12 @@ public final class Enroller {
      * {@value #PEER_KEY} and the database secret in {@value #PG_SECRET}; all 0600.
      * Refused unless every value has its expected form: the hub's answer is not trusted to write arbitrary settings.
      */
+    /** The hub's answer as JSON; an empty body is an empty object, one that is not JSON an IOException. */
+    static JsonNode answer(Codec json, String body) throws IOException {
+        JsonNode answer = json.tree(body.getBytes(StandardCharsets.UTF_8));
+        return answer == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : answer;
+    }
+
     static void writePair(Path dir, JsonNode pair) throws IOException {
         String peer = pair.path("peerNode").asText("");
         String address = pair.path("peerAddress").asText("");

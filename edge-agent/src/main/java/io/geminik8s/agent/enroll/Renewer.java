@@ -1,7 +1,7 @@
 package io.geminik8s.agent.enroll;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.agent.state.DurableFiles;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -37,7 +37,7 @@ public final class Renewer {
     private final EnrollSettings settings;
     private final Duration renewBefore;
     private final HttpClient http;
-    private final ObjectMapper json = new ObjectMapper();
+    private final Codec json = new Codec(1024 * 1024);
 
     public Renewer(EnrollSettings settings, Duration renewBefore) {
         this.settings = settings;
@@ -90,14 +90,14 @@ public final class Renewer {
             if (settings.hardwareId() != null) { // as at enrollment; the hub refuses another once it recorded one
                 request.put("hardwareId", settings.hardwareId());
             }
-            body = json.writeValueAsString(request);
+            body = new String(json.bytesOf(request), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot sign the renewal proof: " + e.getMessage(), e);
         }
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(settings.hub().resolve("enroll/v1/renew"))
                 .timeout(settings.timeout()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = json.readTree(res.body().isEmpty() ? "{}" : res.body());
+        JsonNode answer = Enroller.answer(json, res.body());
         if (res.statusCode() != 200) {
             throw new IOException("renewal refused (" + res.statusCode() + "): " + answer.path("detail").asText());
         }

@@ -1,6 +1,6 @@
 package io.geminik8s.agent.ha;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.protocol.Codec;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -16,8 +16,7 @@ final class PeerCodec {
 
     static final int TAG_BYTES = 32;
     /** Fields a newer agent adds are ignored (a pair runs two agent versions during the agent's own upgrade). */
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final Codec JSON = new Codec();
 
     /** Why a datagram was dropped before it reached the supervisor. */
     enum Drop { BAD_MAC, MALFORMED, FOREIGN, REPLAYED }
@@ -39,14 +38,10 @@ final class PeerCodec {
     }
 
     byte[] seal(PeerLink.Packet p) {
-        try {
-            byte[] payload = JSON.writeValueAsBytes(p);
-            byte[] out = Arrays.copyOf(payload, payload.length + TAG_BYTES);
-            System.arraycopy(tag(payload, payload.length), 0, out, payload.length, TAG_BYTES);
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] payload = JSON.bytesOf(p);
+        byte[] out = Arrays.copyOf(payload, payload.length + TAG_BYTES);
+        System.arraycopy(tag(payload, payload.length), 0, out, payload.length, TAG_BYTES);
+        return out;
     }
 
     PeerLink.Packet open(byte[] datagram, int length) throws Rejected {
@@ -59,8 +54,12 @@ final class PeerCodec {
             throw new Rejected(Drop.BAD_MAC, "tag does not match");
         }
         try {
-            return JSON.readValue(datagram, 0, payload, PeerLink.Packet.class);
-        } catch (IOException e) {
+            var tree = JSON.tree(Arrays.copyOf(datagram, payload));
+            if (tree == null) {
+                throw new Rejected(Drop.MALFORMED, "empty packet");
+            }
+            return JSON.bind(tree, PeerLink.Packet.class);
+        } catch (IOException | IllegalArgumentException e) {
             throw new Rejected(Drop.MALFORMED, e.getMessage());
         }
     }

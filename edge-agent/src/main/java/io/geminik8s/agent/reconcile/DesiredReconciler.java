@@ -1,7 +1,6 @@
 package io.geminik8s.agent.reconcile;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.DesiredState;
 import io.geminik8s.protocol.Severity;
 import java.time.Clock;
@@ -31,14 +30,14 @@ public final class DesiredReconciler {
     }
 
     private final DesiredStateStore store;
-    private final ObjectMapper json;
+    private final Codec json;
     private final ScheduledExecutorService loop;
     private final Clock clock;
     private final Sink sink;
     private DesiredState staged;
     private ScheduledFuture<?> activation;
 
-    public DesiredReconciler(DesiredStateStore store, ObjectMapper json, ScheduledExecutorService loop, Clock clock,
+    public DesiredReconciler(DesiredStateStore store, Codec json, ScheduledExecutorService loop, Clock clock,
                              Sink sink) {
         this.store = store;
         this.json = json;
@@ -82,14 +81,14 @@ public final class DesiredReconciler {
 
     private void apply(DesiredState d) {
         try {
-            if (store.apply(d, json.writeValueAsBytes(d.spec()))) {
+            if (store.apply(d, json.bytes(d.spec()))) {
                 sink.event("desired.applied", Severity.INFO, "desired state generation " + d.generation()
                         + " applied", attrs(d));
                 sink.applied(d.generation());
             }
-        } catch (JsonProcessingException e) {
+        } catch (IllegalArgumentException e) {
             sink.event("desired.failed", Severity.CRITICAL, "desired state generation " + d.generation()
-                    + " not applied: " + e.getOriginalMessage(), attrs(d));
+                    + " not applied: " + e.getMessage(), attrs(d));
         }
     }
 

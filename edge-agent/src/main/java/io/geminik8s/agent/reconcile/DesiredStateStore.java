@@ -45,10 +45,16 @@ public final class DesiredStateStore {
 
     /** The applied generation's spec, empty before the first; a damaged file reads as empty (and is logged). */
     @SuppressWarnings("unchecked")
-    public synchronized java.util.Map<String, ?> specMap(com.fasterxml.jackson.databind.ObjectMapper json) {
+    public synchronized java.util.Map<String, ?> specMap(io.geminik8s.protocol.Codec json) {
         try {
-            return generation == 0 || !java.nio.file.Files.exists(specFile) ? java.util.Map.of()
-                    : json.readValue(specFile.toFile(), java.util.Map.class);
+            if (generation == 0 || !java.nio.file.Files.exists(specFile)) {
+                return java.util.Map.of();
+            }
+            Object spec = io.geminik8s.protocol.JsonTree.plain(json.tree(java.nio.file.Files.readAllBytes(specFile)));
+            if (spec instanceof java.util.Map<?, ?> m) {
+                return (java.util.Map<String, ?>) m;
+            }
+            throw new IOException("not a JSON object");
         } catch (IOException e) {
             java.util.logging.Logger.getLogger(DesiredStateStore.class.getName()).warning("desired spec unreadable: "
                     + e.getMessage());

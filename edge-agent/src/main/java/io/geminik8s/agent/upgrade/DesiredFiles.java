@@ -1,7 +1,6 @@
 package io.geminik8s.agent.upgrade;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.protocol.CertificateFiles;
 import java.time.Instant;
 import java.util.Map;
@@ -9,7 +8,6 @@ import java.util.Map;
 /** A desired state's certificate files, parsed and checked once per generation (X.509 parsing is not for every tick). */
 final class DesiredFiles {
 
-    private final ObjectMapper json = new ObjectMapper();
     private UpgradeCoordinator.Desired parsedOf;
     private Map<String, String> files;
     private String refused;
@@ -33,7 +31,7 @@ final class DesiredFiles {
         JsonNode node = d.spec().path("certificates").path("files");
         try {
             files = CertificateFiles.parse(node.isMissingNode() || node.isNull() ? null
-                    : json.convertValue(node, Object.class), Instant.now());
+                    : io.geminik8s.protocol.JsonTree.plain(node), Instant.now());
             refused = null;
         } catch (IllegalArgumentException e) {
             files = null;

@@ -1,9 +1,8 @@
 package io.geminik8s.agent.upgrade;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.protocol.Artifact;
-import java.io.IOException;
+import io.geminik8s.protocol.Codec;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,12 +57,12 @@ final class DesiredTarget {
     }
 
     /** The spec's artifact {@code name} of {@code version}, or null (none, or unreadable). */
-    static Artifact artifact(ObjectMapper json, JsonNode spec, String name, String version) {
+    static Artifact artifact(Codec json, JsonNode spec, String name, String version) {
         for (JsonNode a : spec.path("artifacts")) {
             if (name.equals(a.path("name").asText()) && version.equals(a.path("version").asText())) {
                 try {
-                    return json.treeToValue(a, Artifact.class);
-                } catch (IOException e) {
+                    return json.bind(a, Artifact.class);
+                } catch (IllegalArgumentException e) {
                     return null;
                 }
             }

@@ -1,9 +1,9 @@
 package io.geminik8s.agent.upgrade;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.agent.artifact.ArtifactStore;
 import io.geminik8s.protocol.Artifact;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.protocol.Health;
 import io.geminik8s.protocol.Severity;
 import java.io.IOException;
@@ -48,7 +48,7 @@ public final class UpgradeCoordinator implements AutoCloseable {
     private final BooleanSupplier hubReachable;
     private final Events events;
     private final Duration verifyTimeout;
-    private final ObjectMapper json = new ObjectMapper();
+    private final Codec json = new Codec();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gk8s-upgrade");
         t.setDaemon(true);

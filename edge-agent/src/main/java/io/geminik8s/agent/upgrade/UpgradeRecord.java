@@ -1,6 +1,6 @@
 package io.geminik8s.agent.upgrade;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geminik8s.protocol.Codec;
 import io.geminik8s.agent.state.DurableFiles;
 import io.geminik8s.protocol.Health;
 import java.io.IOException;
@@ -20,15 +20,13 @@ import java.util.Optional;
  * {@code triedSettings}, {@code triedCertificates}: what an unfinished install is putting in place (null: nothing),
  * so that undoing it after a crash also undoes what a newer generation no longer names.
  */
-@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record UpgradeRecord(long generation, String step, String from, String to, String error, long settled,
                             Map<String, String> settings, String agentFrom, String agentTo,
                             Map<String, String> certificates, Map<String, String> triedSettings,
                             Map<String, String> triedCertificates) {
 
-    /** Lenient: a record written by a newer agent is read by the older one it went back to. */
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** Fields a newer agent adds are skipped: its record is read by the older one it went back to. */
+    private static final Codec JSON = new Codec(1024 * 1024);
 
     public UpgradeRecord {
         settings = settings == null ? Map.of() : Map.copyOf(settings);
@@ -106,7 +104,18 @@ public record UpgradeRecord(long generation, String step, String from, String to
     public static Optional<UpgradeRecord> load(Path file) {
         try {
             Optional<String> text = DurableFiles.readText(file);
-            return text.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(text.get(), UpgradeRecord.class));
+            if (text.isEmpty()) {
+                return Optional.empty();
+            }
+            var tree = JSON.tree(text.get().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (tree == null) {
+                throw new IOException("empty");
+            }
+            try {
+                return Optional.of(JSON.bind(tree, UpgradeRecord.class));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable upgrade record " + file + ": " + e.getMessage(), e);
         }
@@ -114,7 +123,7 @@ public record UpgradeRecord(long generation, String step, String from, String to
 
     public void save(Path file) {
         try {
-            DurableFiles.write(file, JSON.writeValueAsBytes(this));
+            DurableFiles.write(file, JSON.bytesOf(this));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.protocol.DesiredState;
 import io.geminik8s.protocol.Severity;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ class DesiredReconcilerTest {
 
     @TempDir
     Path dir;
-    private final ObjectMapper json = new ObjectMapper();
+    private final io.geminik8s.protocol.Codec json = new io.geminik8s.protocol.Codec();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final List<Long> reported = new CopyOnWriteArrayList<>();
@@ -51,7 +50,7 @@ class DesiredReconcilerTest {
 
     private DesiredState desired(long generation, int revision, Long activateNotBefore) {
         return new DesiredState("1.1", "s1", generation, System.currentTimeMillis(),
-                json.createObjectNode().put("template", "store-standard").put("revision", revision), activateNotBefore);
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("template", "store-standard").put("revision", revision), activateNotBefore);
     }
 
     @Test

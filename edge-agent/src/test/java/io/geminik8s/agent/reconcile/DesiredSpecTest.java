@@ -2,7 +2,6 @@ package io.geminik8s.agent.reconcile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geminik8s.protocol.BackupSpec;
 import io.geminik8s.protocol.DesiredState;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +20,12 @@ class DesiredSpecTest {
 
     @Test
     void theAppliedSpecIsReadBackWithItsBackupSection() throws Exception {
-        ObjectMapper json = new ObjectMapper();
+        io.geminik8s.protocol.Codec json = new io.geminik8s.protocol.Codec();
         DesiredStateStore store = new DesiredStateStore(state);
         assertEquals(Map.of(), store.specMap(json), "nothing applied yet");
         String spec = "{\"backup\":{\"schedule\":{\"full\":\"7d\"},\"retention\":{\"full\":2},"
                 + "\"repository\":{\"path\":\"/srv/b\"}}}";
-        store.apply(new DesiredState("1.1", "s1", 3L, 0L, json.readTree(spec), null),
+        store.apply(new DesiredState("1.1", "s1", 3L, 0L, json.tree(spec.getBytes(StandardCharsets.UTF_8)), null),
                 spec.getBytes(StandardCharsets.UTF_8));
         Map<String, ?> read = new DesiredStateStore(state).specMap(json); // after a restart
         Optional<BackupSpec> b = BackupSpec.fromSpec(read);
@@ -35,5 +34,7 @@ class DesiredSpecTest {
 
         Files.writeString(state.resolve("desired-spec.json"), "{not json");
         assertEquals(Map.of(), new DesiredStateStore(state).specMap(json), "a damaged file reads as no spec");
+        Files.writeString(state.resolve("desired-spec.json"), "{\"a\":1}{\"b\":2}");
+        assertEquals(Map.of(), new DesiredStateStore(state).specMap(json), "nor does one with two values");
     }
 }
