@@ -1,17 +1,8 @@
 package io.geminik8s.protocol;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import io.geminik8s.protocol.DecodeError.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,27 +39,11 @@ public final class Codec {
         if (m == null) {
             synchronized (this) {
                 if (mapper == null) {
-                    mapper = strictMapper(maxBytes);
+                    mapper = StrictMapper.of(maxBytes);
                 }
                 m = mapper;
             }
         }
-        return m;
-    }
-
-    private static ObjectMapper strictMapper(int maxBytes) {
-        ObjectMapper m = JsonMapper.builder()
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // minors add fields
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .serializationInclusion(JsonInclude.Include.NON_NULL).build();
-        for (CoercionInputShape shape : new CoercionInputShape[] {CoercionInputShape.Integer,
-                CoercionInputShape.Float, CoercionInputShape.Boolean}) {
-            m.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
-        }
-        m.getFactory().setStreamReadConstraints(
-                StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(maxBytes).build());
         return m;
     }
 

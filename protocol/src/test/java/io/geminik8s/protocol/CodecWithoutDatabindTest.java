@@ -1,15 +1,15 @@
 package io.geminik8s.protocol;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,11 +37,10 @@ class CodecWithoutDatabindTest {
             urls.add(new File(entry).toURI().toURL());
         }
         try (Isolated loader = new Isolated(urls.toArray(URL[]::new))) {
-            Class<?> codecType = loader.loadClass(Codec.class.getName());
-            Class<?> messageType = loader.loadClass(Message.class.getName());
-            Object codec = codecType.getConstructor().newInstance();
-            Method decode = codecType.getMethod("decode", Class.class, byte[].class);
-            Method encode = codecType.getMethod("encode", messageType);
+            @SuppressWarnings("unchecked")
+            BiFunction<String, byte[], String> probe = (BiFunction<String, byte[], String>) loader
+                    .loadClass(CodecProbe.class.getName()).getConstructor().newInstance();
+            int vectors = 0;
             for (Kind kind : Kind.values()) {
                 for (String version : List.of(Golden.V1_0, "1.1", "1.2", "1.3", "1.4", "1.9")) {
                     byte[] golden;
@@ -50,16 +49,11 @@ class CodecWithoutDatabindTest {
                     } catch (IllegalArgumentException none) {
                         continue;
                     }
-                    Class<?> type = loader.loadClass(kind.type.getName());
-                    Object decoded = decode.invoke(codec, type, golden);
-                    Object value = decoded.getClass().getMethod("orThrow").invoke(decoded);
-                    byte[] encoded = (byte[]) encode.invoke(codec, value);
-                    Object again = decode.invoke(codec, type, encoded);
-                    assertTrue((Boolean) again.getClass().getMethod("ok").invoke(again), kind + " " + version);
-                    assertArrayEquals(encoded, (byte[]) encode.invoke(codec, again.getClass()
-                            .getMethod("orThrow").invoke(again)), kind + " " + version + " re-encodes the same");
+                    assertNull(probe.apply(kind.name(), golden), kind + " " + version);
+                    vectors++;
                 }
             }
+            assertTrue(vectors >= Kind.values().length, vectors + " vectors");
             assertTrue(loader.loaded("com.fasterxml.jackson.core.JsonFactory"), "the check sees loaded classes");
             assertFalse(loader.loaded("com.fasterxml.jackson.databind.ObjectMapper"), "ObjectMapper was loaded");
             assertFalse(loader.loaded("com.fasterxml.jackson.databind.deser.BeanDeserializerFactory"),
