@@ -45,7 +45,9 @@ public final class TlsFactory {
                 keys = pkcs12(tls.keystore(), keyPassword);
             } else if (tls.certPem() != null) { // PEM files are read again when they change (renewal)
                 keyManagers = new KeyManager[] {new ReloadingKeyManager(tls.certPem(), tls.keyPem(), () -> {
-                    KeyStore ks = KeyStore.getInstance("PKCS12");
+                    // in memory only: PKCS12 would encrypt the key with 10,000 rounds of PBKDF2 here and decrypt it
+                    // again in the key manager, ~80 ms of every start (load-tests/reports/agent-footprint-findings.md)
+                    KeyStore ks = KeyStore.getInstance("JKS");
                     ks.load(null, null);
                     ks.setKeyEntry("node", pemKey(tls.keyPem()), new char[0],
                             certificates(tls.certPem()).toArray(new Certificate[0]));
