@@ -47,7 +47,7 @@ public final class Codec {
         return m;
     }
 
-    /** The JSON value in {@code bytes} as a tree ({@code null} for empty input); strict as payloads are. */
+    /** The JSON value in {@code bytes} as a tree (a missing node for empty input); strict as payloads are. */
     public JsonNode tree(byte[] bytes) throws IOException {
         return json.read(bytes);
     }
@@ -117,7 +117,7 @@ public final class Codec {
             } catch (IOException e) {
                 return fail(Reason.MALFORMED_JSON, null, firstLine(e.getMessage()));
             }
-            if (tree == null || !tree.isObject()) {
+            if (!tree.isObject()) {
                 return fail(Reason.MALFORMED_JSON, null, "payload must be a JSON object");
             }
             JsonNode v = tree.get("v");

@@ -45,12 +45,12 @@ public final class JsonTree {
                 .build();
     }
 
-    /** The JSON value in {@code bytes}; empty input is {@code null}. */
+    /** The JSON value in {@code bytes}; empty (or blank) input is a missing node, as databind's readTree gives. */
     public JsonNode read(byte[] bytes) throws IOException {
         try (JsonParser p = factory.createParser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                return null;
+                return NODES.missingNode();
             }
             JsonNode value = value(p, first);
             JsonToken after = p.nextToken();

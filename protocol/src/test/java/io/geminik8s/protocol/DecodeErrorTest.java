@@ -52,6 +52,16 @@ class DecodeErrorTest {
     }
 
     @Test
+    void emptyOrBlankTextIsAMissingTreeAsDatabindReadItNotANull() throws Exception {
+        for (String text : new String[] {"", "  \n"}) {
+            var tree = codec.tree(text.getBytes(StandardCharsets.UTF_8));
+            assertTrue(tree.isMissingNode(), "'" + text + "' read as " + tree);
+            assertTrue(tree.path("versions").path("k3s").isMissingNode(), "paths into it find nothing");
+        }
+        assertEquals(Reason.MALFORMED_JSON, error(Event.class, " ").reason());
+    }
+
+    @Test
     void excessiveNestingIsMalformed() {
         String deep = "{\"v\":\"1.0\",\"x\":" + "[".repeat(100) + "]".repeat(100) + "}";
         assertEquals(Reason.MALFORMED_JSON, error(Event.class, deep).reason());

@@ -17,7 +17,7 @@ public record BackupInfo(boolean ok, String status, Instant lastFull, Instant la
     public static BackupInfo parse(String json, String stanza) {
         try {
             JsonNode stanzas = JSON.read(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            for (JsonNode s : stanzas == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : stanzas) {
+            for (JsonNode s : stanzas) {
                 if (!stanza.equals(s.path("name").asText())) {
                     continue;
                 }

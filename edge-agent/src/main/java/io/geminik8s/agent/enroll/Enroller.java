@@ -121,18 +121,19 @@ public final class Enroller {
                 + answer.path("serial").asText() + " until " + answer.path("notAfter").asText());
     }
 
+    /** The hub's answer as JSON; an empty body is an empty object, one that is not JSON an IOException. */
+    static JsonNode answer(Codec json, String body) throws IOException {
+        JsonNode answer = json.tree(body.getBytes(StandardCharsets.UTF_8));
+        return answer.isMissingNode() ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                : answer;
+    }
+
     /**
      * The site's pair as this node's settings ({@code ha.peer-node}, {@code ha.peer-address}, {@code pg.peer-host},
      * {@code vip.address}, {@code ha.peer-key-file}, {@code pg.secret-file}) in {@value #PAIR}, the peer-link key in
      * {@value #PEER_KEY} and the database secret in {@value #PG_SECRET}; all 0600.
      * Refused unless every value has its expected form: the hub's answer is not trusted to write arbitrary settings.
      */
-    /** The hub's answer as JSON; an empty body is an empty object, one that is not JSON an IOException. */
-    static JsonNode answer(Codec json, String body) throws IOException {
-        JsonNode answer = json.tree(body.getBytes(StandardCharsets.UTF_8));
-        return answer == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : answer;
-    }
-
     static void writePair(Path dir, JsonNode pair) throws IOException {
         String peer = pair.path("peerNode").asText("");
         String address = pair.path("peerAddress").asText("");

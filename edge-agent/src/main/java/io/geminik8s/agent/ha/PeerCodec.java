@@ -55,7 +55,7 @@ final class PeerCodec {
         }
         try {
             var tree = JSON.tree(Arrays.copyOf(datagram, payload));
-            if (tree == null) {
+            if (tree.isMissingNode()) {
                 throw new Rejected(Drop.MALFORMED, "empty packet");
             }
             return JSON.bind(tree, PeerLink.Packet.class);

@@ -108,7 +108,7 @@ public record UpgradeRecord(long generation, String step, String from, String to
                 return Optional.empty();
             }
             var tree = JSON.tree(text.get().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            if (tree == null) {
+            if (tree.isMissingNode()) {
                 throw new IOException("empty");
             }
             try {

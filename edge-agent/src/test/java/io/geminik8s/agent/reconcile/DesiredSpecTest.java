@@ -36,5 +36,7 @@ class DesiredSpecTest {
         assertEquals(Map.of(), new DesiredStateStore(state).specMap(json), "a damaged file reads as no spec");
         Files.writeString(state.resolve("desired-spec.json"), "{\"a\":1}{\"b\":2}");
         assertEquals(Map.of(), new DesiredStateStore(state).specMap(json), "nor does one with two values");
+        Files.writeString(state.resolve("desired-spec.json"), ""); // cut short by a power loss
+        assertEquals(Map.of(), new DesiredStateStore(state).specMap(json), "nor does an empty one");
     }
 }
