@@ -52,9 +52,20 @@ public final class Codec {
         return json.read(bytes);
     }
 
-    /** {@code node} as JSON text. */
-    public byte[] bytes(JsonNode node) {
-        return json.write(node);
+    /**
+     * The record {@code type} in the JSON text {@code bytes}, bound as payloads are; empty text, bad JSON or a value
+     * that does not fit is an IOException saying which.
+     */
+    public <T extends Record> T read(byte[] bytes, Class<T> type) throws IOException {
+        JsonNode tree = json.read(bytes);
+        if (tree.isMissingNode()) {
+            throw new IOException("empty JSON text");
+        }
+        try {
+            return bind(tree, type);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /**

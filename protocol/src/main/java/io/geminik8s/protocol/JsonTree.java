@@ -107,17 +107,6 @@ public final class JsonTree {
         }
     }
 
-    /** {@code node} as JSON text (UTF-8). */
-    public byte[] write(JsonNode node) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = generator(out)) {
-            write(g, node);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
-        }
-        return out.toByteArray();
-    }
-
     JsonGenerator generator(ByteArrayOutputStream out) throws IOException {
         return factory.createGenerator(out);
     }

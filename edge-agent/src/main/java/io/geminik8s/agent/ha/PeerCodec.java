@@ -54,12 +54,8 @@ final class PeerCodec {
             throw new Rejected(Drop.BAD_MAC, "tag does not match");
         }
         try {
-            var tree = JSON.tree(Arrays.copyOf(datagram, payload));
-            if (tree.isMissingNode()) {
-                throw new Rejected(Drop.MALFORMED, "empty packet");
-            }
-            return JSON.bind(tree, PeerLink.Packet.class);
-        } catch (IOException | IllegalArgumentException e) {
+            return JSON.read(Arrays.copyOf(datagram, payload), PeerLink.Packet.class);
+        } catch (IOException e) {
             throw new Rejected(Drop.MALFORMED, e.getMessage());
         }
     }

@@ -81,7 +81,7 @@ public final class DesiredReconciler {
 
     private void apply(DesiredState d) {
         try {
-            if (store.apply(d, json.bytes(d.spec()))) {
+            if (store.apply(d, json.bytesOf(d.spec()))) {
                 sink.event("desired.applied", Severity.INFO, "desired state generation " + d.generation()
                         + " applied", attrs(d));
                 sink.applied(d.generation());

@@ -107,15 +107,8 @@ public record UpgradeRecord(long generation, String step, String from, String to
             if (text.isEmpty()) {
                 return Optional.empty();
             }
-            var tree = JSON.tree(text.get().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            if (tree.isMissingNode()) {
-                throw new IOException("empty");
-            }
-            try {
-                return Optional.of(JSON.bind(tree, UpgradeRecord.class));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(e.getMessage(), e);
-            }
+            return Optional.of(JSON.read(text.get().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    UpgradeRecord.class));
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable upgrade record " + file + ": " + e.getMessage(), e);
         }
