@@ -18,16 +18,6 @@ import java.util.Optional;
  */
 public final class BackupRestore {
 
-    /**
-     * What pgBackRest's restore writes into postgresql.auto.conf, removed once the server is promoted: a standby
-     * cloned or rewound from this data directory copies the file, and with {@code recovery_target_time} (passed)
-     * and {@code recovery_target_action = promote} it would promote itself at its first replayed commit — a second
-     * writer (RestorePairTest saw exactly that).
-     */
-    static final List<String> RECOVERY_SETTINGS = List.of("restore_command", "recovery_target",
-            "recovery_target_lsn", "recovery_target_name", "recovery_target_time", "recovery_target_xid",
-            "recovery_target_inclusive", "recovery_target_action", "recovery_target_timeline");
-
     /** How long the restored server may take to finish recovery. */
     static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
 
@@ -60,13 +50,13 @@ public final class BackupRestore {
     }
 
     /**
-     * pgBackRest's recovery settings removed ({@link #RECOVERY_SETTINGS}); and the restored data carries
+     * pgBackRest's recovery settings removed ({@link PgControl#RECOVERY_SETTINGS}); and the restored data carries
      * synchronous_standby_names from the backup, naming a standby whose data is on the old timeline: every commit
      * (Kine's bump first) would wait for it. Cleared, and awaited on a fresh connection (the reload is asynchronous).
      * The caller made sure no standby counts as eligible meanwhile (the hub's peer-lost).
      */
     private static void noSynchronousStandby(PgControl pg) {
-        for (String setting : RECOVERY_SETTINGS) {
+        for (String setting : PgControl.RECOVERY_SETTINGS) {
             pg.sql("ALTER SYSTEM RESET " + setting);
         }
         pg.clearSynchronousStandby();

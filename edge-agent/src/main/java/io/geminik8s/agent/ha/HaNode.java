@@ -438,18 +438,29 @@ public final class HaNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Until the peer's PostgreSQL answers as a primary: a server still in recovery (a rebuild's restore, before its
+     * promotion) is no source for a standby's copy.
+     */
     private void awaitPeerDatabase() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (true) {
-            try (Connection c = peer.connect()) {
-                return;
+            try (Connection c = peer.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                if (rs.next() && !rs.getBoolean(1)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
+                            + " still in recovery after 10 minutes: no primary to copy");
+                }
             } catch (java.sql.SQLException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
                             + " unreachable for 10 minutes", e);
                 }
-                TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition
             }
+            TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition
         }
     }
 

@@ -32,6 +32,16 @@ public final class PgControl implements AutoCloseable {
     /** K3s's datastore role and database (with a secret): {@code postgres://kine:<password>@<VIP>:5432/kine}. */
     public static final String KINE_USER = "kine";
     /**
+     * What a point-in-time restore (pgBackRest's) writes into postgresql.auto.conf: removed from a restored primary
+     * once it is promoted (io.geminik8s.agent.backup.BackupRestore), and from every copy a standby takes
+     * ({@link PgStandby}), which may be made before that: with {@code recovery_target_time} (passed) and
+     * {@code recovery_target_action = promote} a standby promotes itself at its first replayed commit — a second
+     * writer (RestorePairTest and RebuildPairTest saw exactly that).
+     */
+    public static final List<String> RECOVERY_SETTINGS = List.of("restore_command", "recovery_target",
+            "recovery_target_lsn", "recovery_target_name", "recovery_target_time", "recovery_target_xid",
+            "recovery_target_inclusive", "recovery_target_action", "recovery_target_timeline");
+    /**
      * Seconds a PostgreSQL tool may take to connect: without it pg_basebackup and pg_rewind against a partitioned
      * peer wait out the kernel's SYN retries (about 127 s).
      */

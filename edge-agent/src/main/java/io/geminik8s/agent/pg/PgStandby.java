@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How a node's PostgreSQL becomes the standby of a primary: a fresh copy by pg_basebackup, swapped in for the
@@ -43,7 +44,7 @@ final class PgStandby {
         }
         node.stop();
         DataSwap.swapIn(fresh, node.data);
-        followConfig(primary);
+        followConfig(primary, false);
         node.start();
     }
 
@@ -63,7 +64,7 @@ final class PgStandby {
         }
         ensureSlot(primary, slot(node.name));
         restore.run();
-        followConfig(primary);
+        followConfig(primary, true);
         node.start();
     }
 
@@ -89,16 +90,24 @@ final class PgStandby {
         ensureSlot(newPrimary, slot(node.name));
         node.run(Duration.ofMinutes(5), node.bin.resolve("pg_rewind").toString(), "--target-pgdata=" + node.data,
                 "--source-server=" + conninfo(newPrimary, "postgres") + " dbname=postgres");
-        followConfig(newPrimary);
+        followConfig(newPrimary, false);
         node.start();
     }
 
-    private void followConfig(PgControl primary) {
+    /**
+     * The standby configuration in postgresql.auto.conf, which a copy or a rewind took from the primary: its own
+     * primary_conninfo and slot, and none of the primary's synchronous_standby_names, read-only default or restore's
+     * recovery settings ({@link PgControl#RECOVERY_SETTINGS}: the primary may be copied while it still recovers to a
+     * target, and a standby that inherits one promotes itself). {@code ownRestoreCommand}: pgBackRest's
+     * {@code --type=standby} restore wrote this node's restore_command, which stays.
+     */
+    private void followConfig(PgControl primary, boolean ownRestoreCommand) {
         try {
             Path auto = node.data.resolve("postgresql.auto.conf");
             List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
-            lines.removeIf(l -> l.startsWith("primary_conninfo") || l.startsWith("primary_slot_name")
-                    || l.startsWith("synchronous_standby_names") || l.startsWith("default_transaction_read_only"));
+            lines.removeIf(l -> Stream.concat(Stream.of("primary_conninfo", "primary_slot_name",
+                    "synchronous_standby_names", "default_transaction_read_only"), PgControl.RECOVERY_SETTINGS.stream()
+                    .filter(r -> !ownRestoreCommand || !r.equals("restore_command"))).anyMatch(r -> setting(l, r)));
             Path passfile = node.passfile(); // the password stays out of the data directory and its copies
             lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
                     + PgControl.REPLICATION_USER + " application_name=" + node.name
@@ -112,6 +121,13 @@ final class PgStandby {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Whether {@code line} of postgresql.auto.conf sets {@code name} (not merely one whose name starts so). */
+    private static boolean setting(String line, String name) {
+        String l = line.strip();
+        return l.startsWith(name) && (l.length() == name.length() || l.charAt(name.length()) == ' '
+                || l.charAt(name.length()) == '=');
     }
 
     /** libpq connection string for the tools, with a connect timeout. */

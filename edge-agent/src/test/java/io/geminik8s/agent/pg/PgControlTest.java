@@ -166,6 +166,35 @@ class PgControlTest {
         assertFalse(Files.exists(DataSwap.old(root.resolve("b"))));
     }
 
+    /**
+     * A primary whose configuration still carries a point-in-time restore's recovery settings (a site rebuilt to a
+     * moment T: its server is copied while in recovery or before the settings are reset): a standby cloned or rewound
+     * from it must not inherit them (a rewind copies the source's configuration too, and ends the same way), or it stops following at the first commit after T and promotes itself — a second
+     * writer (RebuildPairTest's rebuild to T saw its standby never become synchronous).
+     */
+    @Test
+    void aCopyOfAPrimaryWithARestoresRecoveryTargetFollowsAndNeverPromotesItself() throws Exception {
+        a.sql("ALTER SYSTEM SET recovery_target_time = '2020-01-01 00:00:00+00'");
+        a.sql("ALTER SYSTEM SET recovery_target_action = 'promote'");
+        a.sql("ALTER SYSTEM SET recovery_target_timeline = 'current'");
+        a.sql("ALTER SYSTEM SET restore_command = 'false'");
+        b.recloneFrom(a);
+        try (Connection c = a.connect(); Statement st = c.createStatement()) {
+            st.execute("SET synchronous_commit = local"); // a standby that promoted itself would hold these forever
+            for (int i = 1; i <= 3; i++) { // commits after T: each one would end a recovery that inherited the target
+                st.execute("INSERT INTO acked VALUES (" + i + ")");
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> count(b) == 3);
+        assertTrue(b.inRecovery(), "the copy is a standby, not a writer");
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
+        try (Connection c = b.connect(); Statement st = c.createStatement(); var rs = st.executeQuery(
+                "SELECT count(*) FROM pg_file_settings WHERE name LIKE 'recovery_target%' OR name = 'restore_command'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "no recovery setting of the source's restore in the copy");
+        }
+    }
+
     @Test
     void aBaseBackupThatFailsHalfWayLeavesTheOldDataAndTheStandbyComesBackOnIt() throws Exception {
         a.sql("INSERT INTO acked VALUES (1)");
