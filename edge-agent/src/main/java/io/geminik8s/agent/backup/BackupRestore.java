@@ -19,7 +19,7 @@ import java.util.Optional;
 public final class BackupRestore {
 
     /** How long the restored server may take to finish recovery. */
-    static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
+    public static final Duration RECOVERY_DEADLINE = Duration.ofMinutes(30);
 
     /** What a restore took: pgBackRest's restore, and recovery until the server leaves it; whether Kine was found. */
     public record Took(long restoreMs, long recoveryMs, boolean kineBumped) {

@@ -32,6 +32,9 @@ public final class HaNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HaNode.class.getName());
     /** How long a bootstrap step that depends on the hub or the peer is retried before the agent gives up. */
     private static final java.time.Duration BOOTSTRAP_PATIENCE = java.time.Duration.ofMinutes(10);
+    /** How long a peer may stay in recovery before a copy of it is given up: longer than a restore's recovery. */
+    private static final java.time.Duration PEER_RECOVERY_PATIENCE =
+            io.geminik8s.agent.backup.BackupRestore.RECOVERY_DEADLINE.plusMinutes(10);
 
     private final String site;
     private final String node;
@@ -416,18 +419,21 @@ public final class HaNode implements AutoCloseable {
     }
 
     /**
-     * A fresh standby's copy of its peer, tried again every 5 s when it fails (bounded by BOOTSTRAP_PATIENCE): the peer
-     * may be a node rebuilding the site from its repository, whose server runs only for the restore's recovery
-     * before it stops and starts again as primary. A failed copy leaves the data directory as it was (empty).
+     * A fresh standby's copy of its peer, once the peer answers as a primary ({@link #awaitPeerDatabase}), tried again
+     * every 5 s when it fails (for BOOTSTRAP_PATIENCE from the first failure): the peer may be a node rebuilding the
+     * site from its repository, whose server runs only for the restore's recovery and a moment after its promotion,
+     * then stops and starts again as primary once its epoch is renewed. A failed copy leaves the data directory as it
+     * was (empty).
      */
     private void cloneAtStart() throws InterruptedException {
-        long deadline = System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos();
+        long deadline = 0;
         while (true) {
             awaitPeerDatabase();
             try {
                 local.cloneFrom(peer);
                 return;
             } catch (RuntimeException e) {
+                deadline = deadline == 0 ? System.nanoTime() + BOOTSTRAP_PATIENCE.toNanos() : deadline;
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
@@ -439,25 +445,31 @@ public final class HaNode implements AutoCloseable {
     }
 
     /**
-     * Until the peer's PostgreSQL answers as a primary: a server still in recovery (a rebuild's restore, before its
-     * promotion) is no source for a standby's copy.
+     * Until the peer's PostgreSQL answers as a primary, polled every 500 ms: a server still in recovery (a restore's,
+     * to a target or the last archived WAL, before its promotion) is no source for a copy or a rewind. Gives up when
+     * the peer was unreachable for BOOTSTRAP_PATIENCE in a row, or in recovery for longer than a restore's recovery
+     * may take ({@link #PEER_RECOVERY_PATIENCE}).
      */
     private void awaitPeerDatabase() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        long recoveryDeadline = System.nanoTime() + PEER_RECOVERY_PATIENCE.toNanos();
+        long unreachableSince = -1;
         while (true) {
             try (Connection c = peer.connect(); var st = c.createStatement();
                  var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                unreachableSince = -1;
                 if (rs.next() && !rs.getBoolean(1)) {
                     return;
                 }
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() > recoveryDeadline) {
                     throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
-                            + " still in recovery after 10 minutes: no primary to copy");
+                            + " still in recovery after " + PEER_RECOVERY_PATIENCE.toMinutes()
+                            + " minutes: no primary to copy");
                 }
             } catch (java.sql.SQLException e) {
-                if (System.nanoTime() > deadline) {
+                unreachableSince = unreachableSince < 0 ? System.nanoTime() : unreachableSince;
+                if (System.nanoTime() - unreachableSince > BOOTSTRAP_PATIENCE.toNanos()) {
                     throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
-                            + " unreachable for 10 minutes", e);
+                            + " unreachable for " + BOOTSTRAP_PATIENCE.toMinutes() + " minutes", e);
                 }
             }
             TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition

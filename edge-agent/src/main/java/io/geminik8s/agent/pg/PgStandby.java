@@ -114,6 +114,9 @@ final class PgStandby {
                     + (passfile == null ? "" : " passfile=" + passfile.toAbsolutePath()) + node.tlsOptions() + "'");
             lines.add("primary_slot_name = '" + slot(node.name) + "'");
             Files.write(auto, lines);
+            // a copy of a server in recovery carries its recovery.signal: standby.signal wins, but one taken away
+            // offline would leave a node that recovers to nothing and refuses to start
+            Files.deleteIfExists(node.data.resolve("recovery.signal"));
             Files.writeString(node.data.resolve("standby.signal"), "");
             if (node.osUser != null && PgControl.isRoot()) {
                 node.run(Duration.ofSeconds(10), "chown", "-R", node.osUser + ":", node.data.toString());
@@ -123,11 +126,14 @@ final class PgStandby {
         }
     }
 
-    /** Whether {@code line} of postgresql.auto.conf sets {@code name} (not merely one whose name starts so). */
+    /**
+     * Whether {@code line} of postgresql.auto.conf sets {@code name}: as PostgreSQL reads it, names in any case and
+     * any whitespace before the {@code =} (not a line whose name merely starts so).
+     */
     private static boolean setting(String line, String name) {
         String l = line.strip();
-        return l.startsWith(name) && (l.length() == name.length() || l.charAt(name.length()) == ' '
-                || l.charAt(name.length()) == '=');
+        return l.regionMatches(true, 0, name, 0, name.length()) && (l.length() == name.length()
+                || Character.isWhitespace(l.charAt(name.length())) || l.charAt(name.length()) == '=');
     }
 
     /** libpq connection string for the tools, with a connect timeout. */

@@ -168,16 +168,19 @@ class PgControlTest {
 
     /**
      * A primary whose configuration still carries a point-in-time restore's recovery settings (a site rebuilt to a
-     * moment T: its server is copied while in recovery or before the settings are reset): a standby cloned or rewound
-     * from it must not inherit them (a rewind copies the source's configuration too, and ends the same way), or it stops following at the first commit after T and promotes itself — a second
-     * writer (RebuildPairTest's rebuild to T saw its standby never become synchronous).
+     * moment T: its server is copied while in recovery or before the settings are reset): a standby cloned from it
+     * must not inherit them, or it stops following at the first commit after T and promotes itself — a second writer
+     * (RebuildPairTest's rebuild to T saw its standby never become synchronous). Also a setting written by hand (mixed
+     * case, a tab before the {@code =}) and a copied recovery.signal.
      */
     @Test
     void aCopyOfAPrimaryWithARestoresRecoveryTargetFollowsAndNeverPromotesItself() throws Exception {
         a.sql("ALTER SYSTEM SET recovery_target_time = '2020-01-01 00:00:00+00'");
-        a.sql("ALTER SYSTEM SET recovery_target_action = 'promote'");
         a.sql("ALTER SYSTEM SET recovery_target_timeline = 'current'");
         a.sql("ALTER SYSTEM SET restore_command = 'false'");
+        Files.writeString(root.resolve("a").resolve("postgresql.auto.conf"), "Recovery_Target_Action\t= 'promote'\n",
+                java.nio.file.StandardOpenOption.APPEND); // read by the copy's server, not by a (no reload)
+        Files.writeString(root.resolve("a").resolve("recovery.signal"), "");
         b.recloneFrom(a);
         try (Connection c = a.connect(); Statement st = c.createStatement()) {
             st.execute("SET synchronous_commit = local"); // a standby that promoted itself would hold these forever
@@ -188,11 +191,12 @@ class PgControlTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> count(b) == 3);
         assertTrue(b.inRecovery(), "the copy is a standby, not a writer");
         await().atMost(Duration.ofSeconds(30)).until(() -> a.synchronousState().equals("sync"));
-        try (Connection c = b.connect(); Statement st = c.createStatement(); var rs = st.executeQuery(
-                "SELECT count(*) FROM pg_file_settings WHERE name LIKE 'recovery_target%' OR name = 'restore_command'")) {
+        try (Connection c = b.connect(); Statement st = c.createStatement(); var rs = st.executeQuery("SELECT count(*)"
+                + " FROM pg_file_settings WHERE lower(name) LIKE 'recovery_target%' OR lower(name) = 'restore_command'")) {
             rs.next();
             assertEquals(0, rs.getInt(1), "no recovery setting of the source's restore in the copy");
         }
+        assertFalse(Files.exists(root.resolve("b").resolve("recovery.signal")), "no recovery.signal in the copy");
     }
 
     @Test
