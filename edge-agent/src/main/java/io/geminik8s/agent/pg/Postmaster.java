@@ -85,8 +85,9 @@ final class Postmaster {
     }
 
     /**
-     * SIGKILL of the whole tree, backends before the postmaster, then of any postgres named in postmaster.pid; returns
-     * once they are dead (not waiting for orphans to be reaped). Takes no lock and asks the server nothing.
+     * SIGKILL of the whole tree, backends before the postmaster, then of any postgres named in postmaster.pid, then of
+     * every postgres process still working in the data directory; returns once they are dead (not waiting for orphans
+     * to be reaped). Takes no lock and asks the server nothing.
      */
     void kill() {
         Process p;
@@ -100,10 +101,17 @@ final class Postmaster {
             h.descendants().forEach(ProcessHandle::destroyForcibly);
             h.destroyForcibly();
         });
-        // children of a killed postmaster may linger for a moment; wait until the data dir is free
+        // a backend forked after the tree was read outlives its killed postmaster until it next waits for its client,
+        // and may acknowledge one more commit; every postgres working in the data directory (the postmaster and its
+        // children chdir there; a backend's command line is its status, not the data directory) is killed and awaited
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (anyBackendAlive() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+        for (List<ProcessHandle> left = serversInDataDirectory(); !left.isEmpty(); left = serversInDataDirectory()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(pg.name + ": postgres processes " + left.stream().map(h -> Long.toString(
+                        h.pid())).toList() + " did not exit within 10 s of SIGKILL");
+            }
+            left.forEach(ProcessHandle::destroyForcibly);
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polls the processes' exit, 1 ms apart
         }
     }
 
@@ -143,10 +151,27 @@ final class Postmaster {
                 pg.data.toString());
     }
 
-    private boolean anyBackendAlive() {
-        String data = pg.data.toString();
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
-                .map(a -> String.join(" ", a).contains(data)).orElse(false)
-                && p.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+    /**
+     * The running (not zombie) postgres processes whose working directory is the data directory, or whose command line
+     * names it (where the working directory cannot be read).
+     */
+    List<ProcessHandle> serversInDataDirectory() {
+        Path dir;
+        try {
+            dir = pg.data.toRealPath();
+        } catch (IOException e) {
+            dir = pg.data.toAbsolutePath().normalize();
+        }
+        Path data = dir;
+        return ProcessHandle.allProcesses().filter(h -> h.info().command().map(c -> c.endsWith("/postgres"))
+                .orElse(false)).filter(h -> worksIn(h, data)).filter(ProcessRunner::running).toList();
+    }
+
+    private static boolean worksIn(ProcessHandle h, Path data) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + h.pid() + "/cwd")).equals(data);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return h.info().arguments().map(a -> String.join(" ", a).contains(data.toString())).orElse(false);
+        }
     }
 }

@@ -161,7 +161,7 @@ public final class ProcessRunner {
     }
 
     /** Alive and not a zombie ({@code /proc/<pid>/stat} state Z or X). */
-    static boolean running(ProcessHandle h) {
+    public static boolean running(ProcessHandle h) {
         if (!h.isAlive()) {
             return false;
         }
