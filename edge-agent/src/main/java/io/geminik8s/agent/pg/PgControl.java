@@ -347,11 +347,15 @@ public final class PgControl implements AutoCloseable {
     public void fence() {
         long t0 = System.nanoTime();
         fences.incrementAndGet();
-        postmaster.kill();
         try {
-            writeReadOnlyDefault();
-        } catch (RuntimeException e) {
-            LOG.warning(name + ": fenced (stopped), but the read-only default could not be written: " + e.getMessage());
+            postmaster.kill();
+        } finally { // also when a wait for a killed process gave up: every kill was sent, the default is still due
+            try {
+                writeReadOnlyDefault();
+            } catch (RuntimeException e) {
+                LOG.warning(name + ": fenced (stopped), but the read-only default could not be written: "
+                        + e.getMessage());
+            }
         }
         LOG.info(name + ": fenced, PostgreSQL stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }

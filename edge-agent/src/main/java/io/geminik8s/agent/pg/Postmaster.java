@@ -87,16 +87,15 @@ final class Postmaster {
     /**
      * SIGKILL of the whole tree, backends before the postmaster, then of any postgres named in postmaster.pid, then of
      * every postgres process still working in the data directory; returns once they are dead (not waiting for orphans
-     * to be reaped). Takes no lock and asks the server nothing.
+     * to be reaped). Every kill is sent even when an earlier wait gave up; then it throws. Takes no lock and asks the
+     * server nothing.
      */
     void kill() {
         Process p;
         synchronized (spawn) {
             p = process;
         }
-        if (p != null && !ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10))) {
-            throw new IllegalStateException(pg.name + ": postgres did not exit within 10 s of SIGKILL");
-        }
+        boolean treeDead = p == null || ProcessRunner.killTreeNow(p.toHandle(), Duration.ofSeconds(10));
         leftover().filter(h -> p == null || h.pid() != p.pid()).ifPresent(h -> {
             h.descendants().forEach(ProcessHandle::destroyForcibly);
             h.destroyForcibly();
@@ -106,12 +105,15 @@ final class Postmaster {
         // children chdir there; a backend's command line is its status, not the data directory) is killed and awaited
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (List<ProcessHandle> left = serversInDataDirectory(); !left.isEmpty(); left = serversInDataDirectory()) {
+            left.forEach(ProcessHandle::destroyForcibly);
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(pg.name + ": postgres processes " + left.stream().map(h -> Long.toString(
                         h.pid())).toList() + " did not exit within 10 s of SIGKILL");
             }
-            left.forEach(ProcessHandle::destroyForcibly);
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // polls the processes' exit, 1 ms apart
+        }
+        if (!treeDead) {
+            throw new IllegalStateException(pg.name + ": postgres did not exit within 10 s of SIGKILL");
         }
     }
 
@@ -133,7 +135,7 @@ final class Postmaster {
         try {
             Path pid = pg.data.resolve("postmaster.pid");
             return Files.exists(pid) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).trim()))
-                    .filter(h -> h.isAlive() && h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                    .filter(h -> h.isAlive() && postgres(h))
                     : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // no file, or one half-written: nothing to kill by it
@@ -151,10 +153,7 @@ final class Postmaster {
                 pg.data.toString());
     }
 
-    /**
-     * The running (not zombie) postgres processes whose working directory is the data directory, or whose command line
-     * names it (where the working directory cannot be read).
-     */
+    /** The running (not zombie) postgres processes whose working directory is the data directory. */
     List<ProcessHandle> serversInDataDirectory() {
         Path dir;
         try {
@@ -163,15 +162,28 @@ final class Postmaster {
             dir = pg.data.toAbsolutePath().normalize();
         }
         Path data = dir;
-        return ProcessHandle.allProcesses().filter(h -> h.info().command().map(c -> c.endsWith("/postgres"))
-                .orElse(false)).filter(h -> worksIn(h, data)).filter(ProcessRunner::running).toList();
+        return ProcessHandle.allProcesses().filter(h -> worksIn(h, data)).filter(Postmaster::postgres)
+                .filter(ProcessRunner::running).toList();
     }
 
+    /** Whether {@code h} works in {@code data}; a working directory that cannot be read is not ours. */
     private static boolean worksIn(ProcessHandle h, Path data) {
         try {
             return Files.readSymbolicLink(Path.of("/proc/" + h.pid() + "/cwd")).equals(data);
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return h.info().arguments().map(a -> String.join(" ", a).contains(data.toString())).orElse(false);
+            return false;
+        }
+    }
+
+    /**
+     * Whether {@code h} is a postgres process, by its kernel name ({@code /proc/<pid>/comm}, as the watchdog checks):
+     * its executable's path reads "… (deleted)" once a package upgrade replaced the binary it runs.
+     */
+    private static boolean postgres(ProcessHandle h) {
+        try {
+            return Files.readString(Path.of("/proc/" + h.pid() + "/comm")).strip().equals("postgres");
+        } catch (IOException | RuntimeException e) {
+            return false; // gone meanwhile
         }
     }
 }

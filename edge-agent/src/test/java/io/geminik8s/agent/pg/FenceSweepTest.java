@@ -29,13 +29,20 @@ class FenceSweepTest {
         Path postgres = Files.copy(Path.of("/bin/sleep"), bin.resolve("postgres"), StandardCopyOption.COPY_ATTRIBUTES);
         Process orphan = new ProcessBuilder(postgres.toString(), "300").directory(data.toFile()).start();
         Process elsewhere = new ProcessBuilder(postgres.toString(), "300").directory(other.toFile()).start();
+        // one whose binary a package upgrade replaced: its executable reads ".../postgres (deleted)"
+        Path old = Files.copy(postgres, Files.createDirectories(dir.resolve("old")).resolve("postgres"),
+                StandardCopyOption.COPY_ATTRIBUTES);
+        Process upgraded = new ProcessBuilder(old.toString(), "300").directory(data.toFile()).start();
+        Files.delete(old);
         try {
             PgControl pg = new PgControl(PgControl.DEBIAN_15, data, "127.0.0.1", 1, "a", null);
             pg.fence();
             assertFalse(ProcessRunner.running(orphan.toHandle()), "the orphan outlived the fence"); // a zombie is dead
+            assertFalse(ProcessRunner.running(upgraded.toHandle()), "the orphan of a replaced binary outlived it");
             assertTrue(elsewhere.isAlive(), "a postgres of another data directory is not the fence's");
         } finally {
             orphan.destroyForcibly();
+            upgraded.destroyForcibly();
             elsewhere.destroyForcibly();
         }
     }
