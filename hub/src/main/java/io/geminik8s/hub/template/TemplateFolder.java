@@ -45,11 +45,12 @@ public class TemplateFolder {
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
         config.dir().ifPresent(dir -> {
-            scan().subscribe().with(s -> { }, e -> LOG.warn("template folder scan failed", e));
+            scan().subscribe().with(s -> { }, e -> LOG.warnf("template folder scan failed: %s", e.toString()));
             // a Periodic job: stopped at shutdown like the others, before the database pool closes
             io.geminik8s.hub.Periodic.every(vertx, java.time.Duration.ofMillis(Math.max(1000,
                     config.scanInterval().toMillis())), () -> scan().replaceWithVoid().onFailure().recoverWithItem(e -> {
-                        LOG.warn("template folder scan failed", e);
+                        // one line, no stack: a database outage fails every scan until it ends
+                        LOG.warnf("template folder scan failed: %s", e.toString());
                         return null;
                     }));
         });
