@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,9 +47,7 @@ public final class CertProbe {
                 certs.add(ks.getCertificate(alias));
             }
         } else {
-            try (InputStream in = Files.newInputStream(f)) {
-                certs.addAll(CertificateFactory.getInstance("X.509").generateCertificates(in));
-            }
+            certs.addAll(io.geminik8s.agent.link.TlsFactory.certificates(f));
         }
         return certs.stream().filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast)
                 .mapToLong(c -> c.getNotAfter().getTime()).min()
