@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -454,23 +453,26 @@ public final class HaNode implements AutoCloseable {
         long recoveryDeadline = System.nanoTime() + PEER_RECOVERY_PATIENCE.toNanos();
         long unreachableSince = -1;
         while (true) {
-            try (Connection c = peer.connect(); var st = c.createStatement();
-                 var rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-                unreachableSince = -1;
-                if (rs.next() && !rs.getBoolean(1)) {
-                    return;
-                }
-                if (System.nanoTime() > recoveryDeadline) {
-                    throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
-                            + " still in recovery after " + PEER_RECOVERY_PATIENCE.toMinutes()
-                            + " minutes: no primary to copy");
-                }
-            } catch (java.sql.SQLException e) {
+            boolean recovering;
+            try {
+                recovering = peer.inRecovery();
+            } catch (IllegalStateException unreachable) {
                 unreachableSince = unreachableSince < 0 ? System.nanoTime() : unreachableSince;
                 if (System.nanoTime() - unreachableSince > BOOTSTRAP_PATIENCE.toNanos()) {
                     throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
-                            + " unreachable for " + BOOTSTRAP_PATIENCE.toMinutes() + " minutes", e);
+                            + " unreachable for " + BOOTSTRAP_PATIENCE.toMinutes() + " minutes", unreachable);
                 }
+                TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition
+                continue;
+            }
+            unreachableSince = -1;
+            if (!recovering) {
+                return;
+            }
+            if (System.nanoTime() > recoveryDeadline) {
+                throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()
+                        + " still in recovery after " + PEER_RECOVERY_PATIENCE.toMinutes()
+                        + " minutes: no primary to copy");
             }
             TimeUnit.MILLISECONDS.sleep(500); // polling a remote service, not standing in for a condition
         }

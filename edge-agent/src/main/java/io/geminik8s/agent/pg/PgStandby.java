@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * How a node's PostgreSQL becomes the standby of a primary: a fresh copy by pg_basebackup, swapped in for the
@@ -105,9 +104,11 @@ final class PgStandby {
         try {
             Path auto = node.data.resolve("postgresql.auto.conf");
             List<String> lines = new ArrayList<>(Files.exists(auto) ? Files.readAllLines(auto) : List.of());
-            lines.removeIf(l -> Stream.concat(Stream.of("primary_conninfo", "primary_slot_name",
-                    "synchronous_standby_names", "default_transaction_read_only"), PgControl.RECOVERY_SETTINGS.stream()
-                    .filter(r -> !ownRestoreCommand || !r.equals("restore_command"))).anyMatch(r -> setting(l, r)));
+            List<String> dropped = new ArrayList<>(List.of("primary_conninfo", "primary_slot_name",
+                    "synchronous_standby_names", "default_transaction_read_only"));
+            PgControl.RECOVERY_SETTINGS.stream().filter(r -> !ownRestoreCommand || !r.equals("restore_command"))
+                    .forEach(dropped::add);
+            lines.removeIf(l -> dropped.stream().anyMatch(r -> setting(l, r)));
             Path passfile = node.passfile(); // the password stays out of the data directory and its copies
             lines.add("primary_conninfo = 'host=" + primary.host + " port=" + primary.port + " user="
                     + PgControl.REPLICATION_USER + " application_name=" + node.name
