@@ -45,6 +45,18 @@ awk -v modules=",$modules," '
   }
   { print }' "$sec" > "$sec.new"
 mv "$sec.new" "$sec"
+# The base archive again, of the JDK classes the agent loads (cds-classes.txt, made by a run of the agent) instead
+# of jlink's default list, most of which the agent never loads while the whole archive is resident (mapped at a
+# random address and relocated): ~0.8 MB less RSS (load-tests/reports/agent-footprint-findings.md). What the list
+# lacks goes into the launcher's AppCDS archive as before.
+jsa="$target/deb/runtime/lib/server/classes.jsa"
+chmod u+w "$jsa"
+if ! "$target/deb/runtime/bin/java" -Xshare:dump -XX:SharedClassListFile="$(dirname "$0")/cds-classes.txt" \
+    -XX:SharedArchiveFile="$jsa" > "$target/deb/cds-dump.log" 2>&1; then
+  cat "$target/deb/cds-dump.log" >&2
+  exit 1
+fi
+chmod a-w "$jsa"
 # classes_nocoops.jsa is for heaps over 32 GB only (11 MB): not the agent's.
 rm -f "$target/deb/runtime/lib/server/classes_nocoops.jsa"
 # Debian's JDK keeps the symbol tables of its native code (4 MB of libjvm.so alone); the dynamic symbols stay, so the

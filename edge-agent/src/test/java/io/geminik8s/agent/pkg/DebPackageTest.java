@@ -110,6 +110,11 @@ class DebPackageTest {
                 "security.provider.7=JdkLDAP"), providers);
         // the runtime's own CDS archive (jlink --generate-cds-archive) still maps after strip: -Xshare:on fails if not
         assertTrue(run(List.of(java.toString(), "-Xshare:on", "-version")).contains("sharing"));
+        // ... and it is the one of the agent's class list (cds-classes.txt), which has the JDK's TLS socket; jlink's
+        // default list has not
+        assertTrue(run(List.of(java.toString(), "-Xshare:on", "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:+PrintSharedArchiveAndExit", "-XX:+PrintSharedDictionary")).contains(
+                "sun.security.ssl.SSLSocketImpl boot_loader"), "the base archive is made of cds-classes.txt");
         assertFalse(Files.exists(root.resolve("usr/lib/gk8s-agent/runtime/lib/server/classes_nocoops.jsa")),
                 "no archive for heaps over 32 GB");
         // the launcher's AppCDS archive: the first agent run writes it when it exits, the next one maps it
