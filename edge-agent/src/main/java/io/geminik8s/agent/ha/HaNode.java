@@ -457,6 +457,9 @@ public final class HaNode implements AutoCloseable {
             try {
                 recovering = peer.inRecovery();
             } catch (IllegalStateException unreachable) {
+                if (!(unreachable.getCause() instanceof java.sql.SQLException)) {
+                    throw unreachable; // not the peer's answer missing: a fault of this node, not retried
+                }
                 unreachableSince = unreachableSince < 0 ? System.nanoTime() : unreachableSince;
                 if (System.nanoTime() - unreachableSince > BOOTSTRAP_PATIENCE.toNanos()) {
                     throw new IllegalStateException("peer PostgreSQL " + ha.pgPeerHost() + ":" + ha.pgPeerPort()

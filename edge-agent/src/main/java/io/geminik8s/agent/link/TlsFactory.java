@@ -35,6 +35,9 @@ public final class TlsFactory {
         ReloadingKeyManager.forgetSessions();
     }
 
+    /** The largest certificate file read: a chain of a few PEM certificates is a few KB. */
+    static final long MAX_CERTIFICATE_FILE = 1 << 20;
+
     public static SSLContext context(AgentConfig.Tls tls) {
         try {
             KeyManager[] keyManagers = null; // none: no client certificate
@@ -98,6 +101,11 @@ public final class TlsFactory {
      * (~1,200 reads of the node's two files at every start).
      */
     public static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+        long size = Files.size(pem);
+        if (size > MAX_CERTIFICATE_FILE) { // a path set to the wrong file must not fill the agent's small heap
+            throw new IOException(pem + ": " + size + " bytes, more than a certificate file has (at most "
+                    + MAX_CERTIFICATE_FILE + ")");
+        }
         return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(
                 Files.readAllBytes(pem)));
     }

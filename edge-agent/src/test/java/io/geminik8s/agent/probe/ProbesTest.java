@@ -73,4 +73,15 @@ class ProbesTest {
         assertEquals(2, out.size());
         assertTrue(out.stream().allMatch(c -> c.notAfter() == null && c.error() != null));
     }
+
+    @Test
+    void certProbeRefusesAFileFarLargerThanACertificateWithoutReadingIt() throws Exception {
+        Path big = dir.resolve("not-a-cert.pem"); // a path set to the wrong file: sparse, 64 MB, twice the agent's heap
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        List<Health.CertExpiry> out = new CertProbe(List.of(big)).probe();
+        assertEquals(1, out.size());
+        assertTrue(out.get(0).error().contains("more than a certificate file has"), out.get(0).error());
+    }
 }

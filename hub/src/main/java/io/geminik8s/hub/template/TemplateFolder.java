@@ -45,15 +45,20 @@ public class TemplateFolder {
 
     void start(@Observes StartupEvent ev, Vertx vertx) {
         config.dir().ifPresent(dir -> {
-            scan().subscribe().with(s -> { }, e -> LOG.warnf("template folder scan failed: %s", e.toString()));
+            scan().subscribe().with(s -> { }, TemplateFolder::failed);
             // a Periodic job: stopped at shutdown like the others, before the database pool closes
             io.geminik8s.hub.Periodic.every(vertx, java.time.Duration.ofMillis(Math.max(1000,
                     config.scanInterval().toMillis())), () -> scan().replaceWithVoid().onFailure().recoverWithItem(e -> {
-                        // one line, no stack: a database outage fails every scan until it ends
-                        LOG.warnf("template folder scan failed: %s", e.toString());
+                        failed(e);
                         return null;
                     }));
         });
+    }
+
+    /** One line, its stack only at DEBUG: a database outage fails every scan until it ends. */
+    private static void failed(Throwable e) {
+        LOG.warnf("template folder scan failed: %s", e.toString());
+        LOG.debug("template folder scan failure", e);
     }
 
     public Scan last() {
