@@ -170,7 +170,7 @@ ENV
     local mounts=true
     ! declare -F agent_mounts >/dev/null || mounts=$(agent_mounts "$n")
     in_ns "$n" sh -c "$mounts && exec \"\$@\"" "gk8s-agent-$n" env $(cat "$work/$n.env") java -Xmx64m -XX:+UseSerialGC \
-      -jar edge-agent/target/edge-agent.jar >> "$work/$n.log" 2>&1 &
+      -jar edge-agent/target/node/edge-agent.jar >> "$work/$n.log" 2>&1 &
   fi
   pids+=($!)
   agent_pid[$n]=$!

@@ -73,8 +73,7 @@ prepare_artifacts() { # once per scenario: the signing key, the new binary and i
   if [ "$agentup" = 1 ]; then # the built agent's release bundle, relabelled $agent_next (for -bad: a main class it lacks)
     mkdir -p "$work/agent-home/runtime/bin"
     ln -sf "$(readlink -f "$(command -v java)")" "$work/agent-home/runtime/bin/java"
-    ln -sf "$PWD/edge-agent/target/edge-agent.jar" "$work/agent-home/edge-agent.jar"
-    ln -sfn "$PWD/edge-agent/target/lib" "$work/agent-home/lib"
+    ln -sf "$PWD/edge-agent/target/node/edge-agent.jar" "$work/agent-home/edge-agent.jar"
     local main=io.geminik8s.agent.Main; [ "$scenario" != upgrade-agent-bad ] || main=io.geminik8s.agent.NotInThisBuild
     python3 ha-harness/relabel_bundle.py edge-agent/target/gk8s-agent-*-bundle.zip "$agent_next" "$main" \
       "$work/artifacts/agent-$agent_next.zip"
@@ -157,7 +156,7 @@ during() { # ms since the fault -> follow-up steps of a scenario, each once
     eligibility-order) [ "$t" -lt 5000 ] || [ -n "$hub_back" ] || { heal; hub_back=$t; } ;;
     hub-down-force-promote) # the operator acts 3 s after the primary died; the hub returns at 8 s
       [ "$t" -lt 3000 ] || [ -n "$forced" ] || { forced=$t; in_ns b env $(cat "$work/b.env") java -jar \
-        edge-agent/target/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
+        edge-agent/target/node/edge-agent.jar force-promote --accept-data-loss --reason "harness: a powered off, hub down" \
         > "$work/force.log" 2>&1 & }
       [ "$t" -lt 8000 ] || kill -0 "$hub_pid" 2>/dev/null || launch_hub ;;
     flapping-link) # 1 s cut, 1 s up

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the agent's own Java runtime for the .deb (profile `deb` of edge-agent/pom.xml):
 #   jlink.sh JAVA_HOME TARGET_DIR
-# The modules are what jdeps finds in the agent's jar and its lib/, plus jdk.crypto.ec: the SunEC provider (EC keys
+# The modules are what jdeps finds in the node jar (the agent and its dependencies), plus jdk.crypto.ec: the SunEC provider (EC keys
 # and TLS with EC certificates: the fleet PKI, enrollment) is found through ServiceLoader, which jdeps cannot see.
 # Minus java.desktop: its one user is the PostgreSQL driver's org.postgresql.geometric.PGpoint (a method taking a
 # java.awt.Point), a type the agent never reads; java.desktop is ~11 MB and links X11, ALSA and freetype.
@@ -15,7 +15,7 @@ if [ ! -d "$jmods" ]; then
   exit 1
 fi
 modules=$("$java_home/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps \
-  --class-path "$target/lib/*" "$target/edge-agent.jar" "$target"/lib/*.jar 2>/dev/null | tail -1)
+  "$target/node/edge-agent.jar" 2>/dev/null | tail -1)
 modules=$(echo "$modules,jdk.crypto.ec" | tr , '\n' | grep -vx java.desktop | paste -sd, -)
 echo "jlink.sh: modules $modules"
 rm -rf "$target/deb/runtime"
@@ -28,7 +28,7 @@ mkdir -p "$target/deb"
 # needs one). Stripping libjvm.so below leaves it valid (checked by DebPackageTest with -Xshare:on).
 # The JDK's provider list names providers of modules the runtime leaves out (SunSASL, XMLDSig, SunPCSC, JdkSASL,
 # SunPKCS11). For each missing one the JDK searches every java.security.Provider on the class path instead, finds
-# Bouncy Castle's (lib/bcprov, there for enrollment) and loads it: 749 classes at the first TLS handshake, from a
+# Bouncy Castle's (then in lib/bcprov, there for enrollment) and loads it: 749 classes at the first TLS handshake, from a
 # signed jar that CDS cannot archive; start -> connected took ~1 s more than with Debian's JDK. The list keeps the
 # providers whose module is in the runtime, numbered without gaps (the JDK stops reading at the first gap).
 sec="$target/deb/runtime/conf/security/java.security"

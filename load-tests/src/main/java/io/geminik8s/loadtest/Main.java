@@ -33,7 +33,7 @@ public final class Main {
             + " -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData -XX:StringTableSize=4096";
 
     /**
-     * {@code agent-footprint [--java PATH] [--agent-jvm FLAGS] [--agent-jar edge-agent/target/edge-agent.jar]
+     * {@code agent-footprint [--java PATH] [--agent-jvm FLAGS] [--agent-jar edge-agent/target/node/edge-agent.jar]
      * [--agent-env K=V,K=V] [--starts 5] [--health-s 30] [--warmup-s 60] [--hold-s 600] [--max-rss-mb 48]
      * [--max-start-ms 500] [--max-cpu-pct 0.5] [--max-wire-bytes-day 1000000] [--tls true] [--cds FILE] [--out DIR] [--name NAME]}
      * ({@code --tls false}: plain MQTT on the broker's TCP listener; {@code --cds FILE}: a first, uncounted run writes
@@ -42,7 +42,7 @@ public final class Main {
     static void agentFootprint(String[] args) throws Exception {
         Map<String, String> o = new LinkedHashMap<>(Map.of("--java",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--agent-jvm", AGENT_JVM,
-                "--agent-jar", "edge-agent/target/edge-agent.jar", "--agent-env", "", "--starts", "5",
+                "--agent-jar", "edge-agent/target/node/edge-agent.jar", "--agent-env", "", "--starts", "5",
                 "--health-s", "30", "--warmup-s", "60", "--hold-s", "600", "--out", "load-tests/reports",
                 "--name", "agent-footprint"));
         o.putAll(Map.of("--max-rss-mb", "48", "--max-start-ms", "500", "--max-cpu-pct", "0.5",

@@ -20,7 +20,9 @@ import java.util.zip.ZipInputStream;
  * {@code <version>/edge-agent.jar} and {@code <version>/lib/*.jar} (a release bundle unpacked), {@code trial} (the
  * version to start once), {@code trial.started} (written by the launcher when it starts it), {@code trial.failed}
  * (a trial that ended without confirming) and {@code current} (the confirmed version; none: the packaged one).
- * A bundle is a zip of exactly {@code edge-agent.jar} and {@code lib/*.jar} whose jar says the version it is named.
+ * A bundle is a zip of exactly {@code edge-agent.jar} and {@code lib/*.jar} whose jar says the version it is named
+ * (this build's bundle holds the node jar alone, its dependencies inside; {@code lib/} is for bundles that ship them
+ * beside it).
  */
 public final class AgentReleases implements AgentUpdate {
 
