@@ -35,7 +35,7 @@ CONF
 /usr/sbin/mosquitto -c mosq.conf > mosquitto.log 2>&1 & broker=$!
 trap 'kill $broker 2>/dev/null; kill ${pids[@]:-} 2>/dev/null || true' EXIT
 mkdir classes && javac -d classes -cp "$jackson" "$here/Floor.java" && jar cf floor.jar -C classes . # CDS: jars only
-flags="-XX:+UseSerialGC -Xmx32m -Xms4m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss256k
+flags="-XX:+UseSerialGC -Xmx32m -Xms4m -Xmn1m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss256k
  -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m
  -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData -XX:StringTableSize=4096"
 cp="$jackson:floor.jar"

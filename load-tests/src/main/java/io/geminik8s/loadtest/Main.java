@@ -28,7 +28,7 @@ public final class Main {
     }
 
     /** Default JVM flags of the agent under test: the ones README, the package's launcher and docs give. */
-    static final String AGENT_JVM = "-XX:+UseSerialGC -Xmx32m -Xms4m -Xmn2m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+    static final String AGENT_JVM = "-XX:+UseSerialGC -Xmx32m -Xms4m -Xmn1m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
             + " -Xss256k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m"
             + " -XX:MaxMetaspaceSize=64m -XX:TrimNativeHeapInterval=5000 -XX:-UsePerfData -XX:StringTableSize=4096";
 

@@ -1,0 +1,52 @@
+package io.geminik8s.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's JVM flags have one source, the package's launcher (the default of {@code GK8S_AGENT_JAVA_OPTS});
+ * the benchmark's default and the copies in the docs, the README and the floor program must say the same.
+ */
+class AgentFlagsTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final String FIRST = "-XX:+UseSerialGC -Xmx32m -Xms4m ";
+
+    static String launcherFlags() throws IOException {
+        String launcher = Files.readString(ROOT.resolve("edge-agent/src/deb/gk8s-agent"));
+        Matcher m = Pattern.compile(": \"\\$\\{GK8S_AGENT_JAVA_OPTS:=([^}]*)}\"").matcher(launcher);
+        assertTrue(m.find(), "the launcher's default of GK8S_AGENT_JAVA_OPTS");
+        return m.group(1);
+    }
+
+    @Test
+    void theBenchmarkRunsTheAgentWithTheLaunchersFlags() throws IOException {
+        assertEquals(launcherFlags(), Main.AGENT_JVM);
+    }
+
+    @Test
+    void everyCopyInTheDocsIsTheLaunchersFlags() throws IOException {
+        String flags = launcherFlags();
+        assertTrue(flags.startsWith(FIRST), flags);
+        for (String file : List.of("README.md", "docs/operations.md", "load-tests/floor/floor.sh",
+                "load-tests/reports/agent-footprint-findings.md")) {
+            // line continuations, line breaks and Markdown's code quotes are layout, not flags
+            String text = Files.readString(ROOT.resolve(file)).replace("\\\n", " ").replace("`", "")
+                    .replaceAll("\\s+", " ");
+            int copies = 0;
+            for (int at = text.indexOf(FIRST); at >= 0; at = text.indexOf(FIRST, at + 1), copies++) {
+                String copy = text.substring(at, Math.min(text.length(), at + flags.length()));
+                assertEquals(flags, copy, file + ", copy " + (copies + 1));
+            }
+            assertTrue(copies > 0, file + " has no copy of the flags");
+        }
+    }
+}
