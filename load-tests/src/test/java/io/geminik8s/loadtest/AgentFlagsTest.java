@@ -32,6 +32,13 @@ class AgentFlagsTest {
         assertEquals(launcherFlags(), Main.AGENT_JVM);
     }
 
+    /** A second copy in the unit would override the launcher's default and drift from it unseen. */
+    @Test
+    void theUnitLeavesTheFlagsToTheLauncher() throws IOException {
+        String unit = Files.readString(ROOT.resolve("edge-agent/src/deb/gk8s-agent.service"));
+        assertTrue(unit.lines().noneMatch(l -> l.startsWith("Environment") && l.contains("GK8S_AGENT_JAVA_OPTS")), unit);
+    }
+
     @Test
     void everyCopyInTheDocsIsTheLaunchersFlags() throws IOException {
         String flags = launcherFlags();
@@ -45,6 +52,15 @@ class AgentFlagsTest {
             for (int at = text.indexOf(FIRST); at >= 0; at = text.indexOf(FIRST, at + 1), copies++) {
                 String copy = text.substring(at, Math.min(text.length(), at + flags.length()));
                 assertEquals(flags, copy, file + ", copy " + (copies + 1));
+                String after = text.substring(at + flags.length());
+                String next = after.substring(0, Math.min(60, after.length()));
+                assertTrue(after.isEmpty() || !Character.isLetterOrDigit(after.charAt(0))
+                                && "=_:+-.".indexOf(after.charAt(0)) < 0,
+                        file + ", copy " + (copies + 1) + " ends inside a flag: " + next);
+                after = after.replaceFirst("^[\"']", "");
+                assertTrue(!after.startsWith(" -") || after.startsWith(" -XX:SharedArchiveFile=")
+                        || after.startsWith(" -XX:ArchiveClassesAtExit=") || after.startsWith(" -jar "),
+                        file + ", copy " + (copies + 1) + " goes on with more flags: " + next);
             }
             assertTrue(copies > 0, file + " has no copy of the flags");
         }
