@@ -129,7 +129,13 @@ public final class GeneratedMosquitto implements AutoCloseable {
         }
     }
 
-    public String log() throws IOException {
+    /** Waits (10 s at most) until Mosquitto's log holds {@code text}: it writes its log after the event, not with it. */
+    public void awaitLogged(String text) {
+        await("mosquitto logs '" + text + "'").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> log().contains(text));
+    }
+
+    private String log() throws IOException {
         Path log = dir.resolve("mosquitto.log");
         return Files.exists(log) ? Files.readString(log) : "";
     }

@@ -108,8 +108,9 @@ class MosquittoCrlTest {
 
         Files.writeString(crl, "-----BEGIN X509 CRL-----\nbm90IGEgQ1JM\n-----END X509 CRL-----\n");
         broker.reload();
+        // "Reloading config" is logged before the listeners' files are read again, the CRL's error after it
+        broker.awaitLogged("Unable to load certificate revocation file");
         assertTrue(broker.alive());
-        assertTrue(broker.log().contains("Unable to load certificate revocation file"), "no error logged");
         connect(a); // fails open: the revoked certificate is let in
 
         IllegalStateException e = assertThrows(IllegalStateException.class, broker::restart);
