@@ -48,11 +48,12 @@ class FenceTimerTest {
     void aDeadlineDisarmedOrMovedNeverFires() {
         AtomicInteger fences = new AtomicInteger();
         try (FenceTimer timer = new FenceTimer(fences::incrementAndGet)) {
-            timer.arm(now() + 200);
+            // 1 s ahead: a test thread paused between two calls must not let a deadline pass (a fence by right)
+            timer.arm(now() + 1_000);
             timer.disarm();
-            timer.arm(now() + 200);
+            timer.arm(now() + 1_000);
             timer.arm(now() + 60_000); // a renewal moved it
-            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> fences.get() == 0);
+            await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(() -> fences.get() == 0);
             timer.arm(now() + 100);
             await().atMost(Duration.ofSeconds(5)).until(() -> fences.get() == 1);
         }

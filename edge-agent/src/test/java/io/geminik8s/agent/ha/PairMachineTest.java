@@ -191,9 +191,9 @@ class PairMachineTest {
             loopBlocked.countDown();
             timer.disarm();
             fencedAt.set(0);
-            timer.arm(System.nanoTime() / 1_000_000 + 100);
+            timer.arm(System.nanoTime() / 1_000_000 + 1_000); // 1 s ahead: a pause before disarm is no fence
             timer.disarm();
-            await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() -> fencedAt.get() == 0);
+            await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(() -> fencedAt.get() == 0);
             assertFalse(fencedAt.get() != 0);
         }
     }

@@ -66,7 +66,8 @@ class ProcessRunnerTest {
         ProcessRunner.Result r = assertTimeoutPreemptively(Duration.ofSeconds(10),
                 () -> runner.run(Duration.ofSeconds(1), List.of("sh", "-c", script)));
         assertTrue(r.timedOut());
-        assertTrue(r.tookMs() < 2_000, "returned after " + r.tookMs() + " ms");
+        // the orphaned sleeps are reaped by PID 1, which may do it only about once a second: well under their 30 s
+        assertTrue(r.tookMs() < 5_000, "returned after " + r.tookMs() + " ms");
         assertGone(pids, 2);
     }
 
