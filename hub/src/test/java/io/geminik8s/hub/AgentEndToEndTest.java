@@ -204,6 +204,9 @@ class AgentEndToEndTest {
             System.out.printf("SIGSTOP -> node offline in API: %d ms (keepalive %d s, bound %d ms)%n", offlineMs,
                     KEEPALIVE_S, 1500 * KEEPALIVE_S);
             assertTrue(offlineMs <= 1500L * KEEPALIVE_S + 500, "offline after " + offlineMs + " ms");
+            // the keepalive's Last Will, not the hub's heartbeat timeout (10 s in the tests)
+            assertEquals("last-will", given().get("/api/v1/sites/e2e-frozen").then().extract()
+                    .path("nodes[0].offlineReason"));
             signal("CONT", agent.pid());
             await().atMost(Duration.ofSeconds(30)).until(() -> nodeOnline("e2e-frozen", "a", true));
         } finally {

@@ -61,8 +61,10 @@ class RestoreApiTest {
             var commands = mqtt.subscribe("gk8s/v1/down/" + site + "/+/cmd");
             birth(mqtt, site, "a", Role.PRIMARY);
             birth(mqtt, site, "b", Role.STANDBY);
+            // both Births stored (the hub may write them in two batches): the restore names both nodes
             await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/api/v1/sites/" + site).statusCode()
-                    == 200);
+                    == 200 && Integer.valueOf(2).equals(given().get("/api/v1/sites/" + site).then().extract()
+                    .path("nodes.size()")));
             String to = "2026-11-30T02:03:28.5+01:00";
             given().contentType("application/json").body("{\"to\":\"" + to + "\"}").post(path).then().statusCode(202)
                     .body("primary", equalTo("a")).body("standby", equalTo("b")).body("state", equalTo("restoring"))

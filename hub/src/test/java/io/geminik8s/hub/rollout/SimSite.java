@@ -70,6 +70,7 @@ public final class SimSite implements AutoCloseable {
                 new java.util.concurrent.atomic.AtomicReference<>();
         long session;
         java.util.concurrent.ScheduledFuture<?> health;
+        private boolean stopped;
 
         Node(String name) {
             this.name = name;
@@ -90,10 +91,21 @@ public final class SimSite implements AutoCloseable {
                     staged.set(d);
                 }
             }).send().join();
-            health = TIMER.scheduleAtFixedRate(this::tick, 0, 300, TimeUnit.MILLISECONDS);
+            synchronized (this) {
+                stopped = false;
+                health = TIMER.scheduleAtFixedRate(this::tick, 0, 300, TimeUnit.MILLISECONDS);
+            }
         }
 
         void tick() {
+            synchronized (this) {
+                if (!stopped) {
+                    applyAndReport();
+                }
+            }
+        }
+
+        private void applyAndReport() {
             DesiredState d = staged.get();
             long now = System.currentTimeMillis();
             if (d != null && (d.activateNotBefore() == null || d.activateNotBefore() <= now)) {
@@ -149,8 +161,11 @@ public final class SimSite implements AutoCloseable {
         }
 
         void disconnect() {
-            if (health != null) {
-                health.cancel(false);
+            synchronized (this) { // a tick under way ends first: no Health of it follows the shutdown Status
+                stopped = true;
+                if (health != null) {
+                    health.cancel(false);
+                }
             }
             if (client != null && client.getState().isConnected()) {
                 // a clean disconnect drops the will: say offline first, as the agent does on shutdown

@@ -39,8 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
 @WithTestResource(value = HubInfrastructure.class, scope = TestResourceScope.MATCHING_RESOURCES)
 class HaFailoverTest {
 
-    /** Agent timing matching the hub's test witness (lease 1500 ms, margin 500 ms). */
-    private static final HaTiming TIMING = new HaTiming(50, 500, 1500, 100);
+    /**
+     * Agent timing matching the hub's test witness (lease 1500 ms, margin 500 ms). The peer link's silence limit is
+     * 1 s, not less: the steady-state check counts any fence, and a test JVM starved for half a second is not a dead
+     * peer.
+     */
+    private static final HaTiming TIMING = new HaTiming(50, 1000, 1500, 100);
 
     @TempDir
     Path dir;
