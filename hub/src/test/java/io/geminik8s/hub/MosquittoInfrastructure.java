@@ -44,7 +44,8 @@ public class MosquittoInfrastructure implements QuarkusTestResourceLifecycleMana
             // as the hub's operations guide says: MQTT on loopback here, persistence saved on every change
             Files.writeString(config, String.join("\n", "listener " + port + " 127.0.0.1", "allow_anonymous true",
                     "persistence true", "persistence_location " + dir + "/", "autosave_interval 1",
-                    "autosave_on_changes true", "max_packet_size 131072", "max_queued_messages 100000",
+                    "autosave_on_changes true", "max_packet_size 131072", "max_queued_messages 1000000",
+                    "max_queued_bytes 268435456",
                     "user root", "log_dest file " + dir.resolve("mosquitto.log"), ""));
             startBroker();
             database = EmbeddedDatabase.start(null, false);

@@ -15,7 +15,7 @@ import java.util.Optional;
 public final class Topics {
 
     public static final String PREFIX = "gk8s/v1/";
-    /** Everything nodes publish; the hub subscribes to it as a shared subscription. */
+    /** Everything nodes publish; the hub subscribes to it (plainly by default, with a persistent session). */
     public static final String ALL_UP = PREFIX + "up/#";
 
     private Topics() {

@@ -18,7 +18,7 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * MQTT ingest: decodes everything nodes publish (shared subscription, {@link IngestClient}) and hands it to the
+ * MQTT ingest: decodes everything nodes publish (the ingest subscription, {@link IngestClient}) and hands it to the
  * presence buffer with its acknowledgement, which is sent once its effect is committed. Pure in-memory work. A
  * malformed or hostile payload is counted by reason, logged at a bounded rate, acknowledged and dropped; it never
  * stops ingest.

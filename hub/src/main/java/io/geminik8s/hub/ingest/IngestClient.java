@@ -26,8 +26,8 @@ import org.jboss.logging.Logger;
 /**
  * The hub's MQTT 5 connection, for ingest and for hub-to-node messages (HiveMQ client, manual acknowledgement): a persistent session per replica
  * ({@code gk8s-hub-<instance>}, expiry {@code gk8s.mqtt.session-expiry}), Receive Maximum as flow control, and on
- * every connect a fresh SUBSCRIBE of the shared ingest subscription and of this replica's canary topic (a broker may
- * resume a session without its shared subscription: Mosquitto 2.0.11 did). Each message is acknowledged only once
+ * every connect a fresh SUBSCRIBE of the ingest subscription and of this replica's canary topic (a broker may
+ * resume a session without a shared subscription: Mosquitto 2.0.11 did). Each message is acknowledged only once
  * its effect is committed ({@link PresenceWriter}). Connection changes: one line each, failures at WARN without
  * stack traces, repeated failures at most once a minute.
  */

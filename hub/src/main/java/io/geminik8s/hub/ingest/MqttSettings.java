@@ -34,8 +34,8 @@ public interface MqttSettings {
 
     /**
      * How long the broker keeps this replica's session (and queues for it) after its connection drops: covers a
-     * restart. A replica gone for longer loses its queued share on brokers that assign shares per member
-     * (Mosquitto); HiveMQ gives a disconnected member's share to the connected ones (docs/operations.md).
+     * restart. What was queued for a replica gone longer is dropped: with the plain subscription the other replicas
+     * received it too; a single hub away longer than this loses it (docs/operations.md).
      */
     @WithDefault("5m")
     Duration sessionExpiry();
@@ -48,10 +48,12 @@ public interface MqttSettings {
     int receiveMaximum();
 
     /**
-     * The ingest subscription. Several replicas share one broker's stream through a shared subscription (the
-     * default); the zero-install hub, the only client of its own broker that ingests, subscribes plainly.
+     * The ingest subscription: plain by default, so the broker keeps what nodes send for the hub's persistent session
+     * while the hub is away. A shared one ({@code $share/gk8s-hub/gk8s/v1/up/#}) splits the stream between replicas,
+     * but Mosquitto 2.0 restores a session without it after a restart and drops what nodes send before the hub
+     * subscribes again (MosquittoRestartTest), and HiveMQ CE drops what was in flight to a member that crashed.
      */
-    @WithDefault("$share/gk8s-hub/gk8s/v1/up/#")
+    @WithDefault("gk8s/v1/up/#")
     String subscription();
 
     /** How often the hub sends itself a canary through the broker and into PostgreSQL (readiness). */

@@ -38,7 +38,8 @@ final class MosquittoBroker implements AutoCloseable {
         Path config = dir.resolve("mosquitto.conf");
         Files.writeString(config, String.join("\n", "listener " + port + " 127.0.0.1", "allow_anonymous true",
                 "persistence true", "persistence_location " + dir + "/", "autosave_interval 1",
-                "autosave_on_changes true", "max_packet_size 131072", "max_queued_messages 100000", "user root",
+                "autosave_on_changes true", "max_packet_size 131072", "max_queued_messages 1000000",
+                "max_queued_bytes 268435456", "user root",
                 "log_dest file " + dir.resolve("mosquitto.log"), ""));
         process = new ProcessBuilder(BINARY.toString(), "-c", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile()).start();
