@@ -8,7 +8,10 @@ import java.time.Duration;
 @ConfigMapping(prefix = "gk8s.hub")
 public interface HubConfig {
 
-    /** Unique per hub replica (e.g. the pod name): names the replica's persistent MQTT session. */
+    /**
+     * Unique per hub replica and the same across its restarts (e.g. a StatefulSet pod's name, never a Deployment's):
+     * names the replica's persistent MQTT session, which holds what nodes sent while it was away.
+     */
     @WithDefault("1")
     String instance();
 

@@ -79,8 +79,10 @@ class AgentEndToEndTest {
             try {
                 HubInfrastructure.stopBroker();
                 await().atMost(Duration.ofSeconds(10)).until(() -> !agent.connected());
-                // an outage long enough for the agent's attempts to reach the backoff cap (200 ms doubling to 2 s)
-                Thread.sleep(6_000);
+                // an outage that lasts (a fault's length, not a wait for a condition): longer than the heartbeat
+                // timeout (10 s in the tests), so a sweeper that timed nodes out while ingest was down would show
+                // the node offline; and the agent's attempts reach the backoff cap (200 ms doubling to 2 s)
+                Thread.sleep(12_000);
                 HubInfrastructure.startBroker();
                 long back = System.nanoTime();
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(agent::connected);
@@ -203,7 +205,8 @@ class AgentEndToEndTest {
             long offlineMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("SIGSTOP -> node offline in API: %d ms (keepalive %d s, bound %d ms)%n", offlineMs,
                     KEEPALIVE_S, 1500 * KEEPALIVE_S);
-            assertTrue(offlineMs <= 1500L * KEEPALIVE_S + 500, "offline after " + offlineMs + " ms");
+            // the broker's bound plus the hub's flush and a loaded CI machine's margin (3.0-3.2 s measured here)
+            assertTrue(offlineMs <= 1500L * KEEPALIVE_S + 1_000, "offline after " + offlineMs + " ms");
             // the keepalive's Last Will, not the hub's heartbeat timeout (10 s in the tests)
             assertEquals("last-will", given().get("/api/v1/sites/e2e-frozen").then().extract()
                     .path("nodes[0].offlineReason"));

@@ -50,7 +50,7 @@ public final class HubMain {
             System.setProperty("quarkus.datasource.password", db.password());
             System.setProperty("gk8s.mqtt.host", bind);
             System.setProperty("gk8s.mqtt.port", Integer.toString(broker.port()));
-            System.setProperty("gk8s.mqtt.subscription", "gk8s/v1/up/#");
+            System.setProperty("gk8s.mqtt.subscription", io.geminik8s.hub.ingest.MqttSettings.PLAIN_SUBSCRIPTION);
             System.setProperty("gk8s.mqtt.username", "gk8s-hub");
             System.setProperty("gk8s.mqtt.password", hubSecret);
             System.out.printf("gk8s: embedded PostgreSQL on 127.0.0.1:%d and MQTT broker on %s:%d (at most %s"

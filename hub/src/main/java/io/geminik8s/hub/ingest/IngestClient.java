@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAckReasonCode;
 import io.geminik8s.hub.HubConfig;
 import io.geminik8s.hub.LogBudget;
 import io.geminik8s.hub.presence.PresenceBuffer;
@@ -19,6 +20,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -166,8 +168,29 @@ public class IngestClient {
                         subscribed = true;
                         state.up();
                         LOG.infof("ingest subscribed to %s", mqtt.subscription());
+                        dropRetired();
                     }
                 });
+    }
+
+    /**
+     * The ingest filters a hub may have left in its persistent session, but for the one configured: the session of a
+     * hub that subscribed with the other (an earlier version's default, or a changed setting) keeps it, and every
+     * message would then come twice, or not be split between replicas.
+     */
+    static List<String> retiredFilters(String configured) {
+        return List.of(MqttSettings.PLAIN_SUBSCRIPTION, MqttSettings.SHARED_SUBSCRIPTION).stream()
+                .filter(f -> !f.equals(configured)).toList();
+    }
+
+    private void dropRetired() {
+        for (String filter : retiredFilters(mqtt.subscription())) {
+            client.unsubscribeWith().topicFilter(filter).send().whenComplete((ack, e) -> {
+                if (e == null && ack.getReasonCodes().stream().anyMatch(r -> r == Mqtt5UnsubAckReasonCode.SUCCESS)) {
+                    LOG.infof("ingest dropped %s, left in its session from before", filter);
+                }
+            });
+        }
     }
 
     private void disconnected(MqttClientDisconnectedContext ctx) {

@@ -53,8 +53,11 @@ public interface MqttSettings {
      * but Mosquitto 2.0 restores a session without it after a restart and drops what nodes send before the hub
      * subscribes again (MosquittoRestartTest), and HiveMQ CE drops what was in flight to a member that crashed.
      */
-    @WithDefault("gk8s/v1/up/#")
+    @WithDefault(PLAIN_SUBSCRIPTION)
     String subscription();
+
+    String PLAIN_SUBSCRIPTION = "gk8s/v1/up/#";
+    String SHARED_SUBSCRIPTION = "$share/gk8s-hub/gk8s/v1/up/#";
 
     /** How often the hub sends itself a canary through the broker and into PostgreSQL (readiness). */
     @WithDefault("2s")

@@ -15,7 +15,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import io.geminik8s.cli.mosquitto.GeneratedMosquitto;
 import io.geminik8s.protocol.Birth;
 import io.geminik8s.protocol.Codec;
+import io.geminik8s.protocol.Event;
 import io.geminik8s.protocol.Role;
+import io.geminik8s.protocol.Severity;
 import io.geminik8s.protocol.Topics;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -49,6 +51,13 @@ class GeneratedMosquittoHubTest {
                         .keyManagers(GeneratedMosquittoInfrastructure.pki.ca.cert())).applySslConfig().buildAsync();
         c.connect().get(10, TimeUnit.SECONDS);
         return c;
+    }
+
+    /** gk8s_messages_in_total{kind="event"}: events the hub received from the broker. */
+    private static double eventsIn() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith("gk8s_messages_in_total{") && l.contains("kind=\"event\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private Birth birth(String site, String node) {
@@ -87,6 +96,19 @@ class GeneratedMosquittoHubTest {
                 .<List<?>>path("nodes").size() == 2);
         assertEquals(404, given().get("/api/v1/sites/mq-s2").then().extract().statusCode(),
                 "a site only another site's node spoke for");
+
+        // the shared subscription an earlier hub left in the session was dropped: each event reaches the hub once
+        double before = eventsIn();
+        for (long seq = 1; seq <= 6; seq++) {
+            Event e = new Event("1.0", "mq-s1", "a", seq, System.currentTimeMillis(), "test.once", Severity.INFO, "t",
+                    Map.of());
+            a.publishWith().topic(Topics.topicOf(e)).qos(MqttQos.AT_LEAST_ONCE).payload(codec.encode(e)).send()
+                    .get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/api/v1/sites/mq-s1/events").then()
+                .extract().<List<Integer>>path("items.seq").contains(6));
+        await().atMost(Duration.ofSeconds(10)).until(() -> eventsIn() - before >= 6);
+        assertEquals(6.0, eventsIn() - before, "events received for 6 sent (12: the shared subscription is still there)");
         a.disconnect();
         b.disconnect();
     }

@@ -1,5 +1,9 @@
 package io.geminik8s.hub.ingest;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+
 import io.geminik8s.cli.mosquitto.GeneratedMosquitto;
 import io.geminik8s.cli.mosquitto.TestPki;
 import io.geminik8s.embedded.EmbeddedDatabase;
@@ -7,6 +11,7 @@ import io.geminik8s.hub.HubInfrastructure;
 import io.geminik8s.hub.Sha256;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -42,6 +47,7 @@ public class GeneratedMosquittoInfrastructure implements QuarkusTestResourceLife
             pki = new TestPki("gk8s hub test fleet CA");
             broker = new GeneratedMosquitto(pki, NODES);
             nodePort = broker.nodePort;
+            leaveSharedSubscription(broker);
             Path trust = broker.dir.resolve("trust.p12");
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -59,8 +65,21 @@ public class GeneratedMosquittoInfrastructure implements QuarkusTestResourceLife
             throw new IllegalStateException(e);
         }
         return database(Map.of("gk8s.mqtt.host", "127.0.0.1", "gk8s.mqtt.port", Integer.toString(broker.hubPort),
-                "gk8s.mqtt.ssl", "true", "gk8s.mqtt.username", "gk8s-hub", "gk8s.mqtt.password", broker.hubSecret,
-                "gk8s.mqtt.subscription", "gk8s/v1/up/#"));
+                "gk8s.mqtt.ssl", "true", "gk8s.mqtt.username", "gk8s-hub", "gk8s.mqtt.password", broker.hubSecret));
+    }
+
+    /**
+     * The session a hub of an earlier version leaves (the same client id, {@code gk8s-hub-1}): subscribed to the
+     * shared subscription, its default then. The hub that starts next must drop it (GeneratedMosquittoHubTest).
+     */
+    private static void leaveSharedSubscription(GeneratedMosquitto broker) throws Exception {
+        Mqtt5BlockingClient old = Mqtt5Client.builder().identifier("gk8s-hub-1").serverHost("127.0.0.1")
+                .serverPort(broker.hubPort).sslConfig().trustManagerFactory(pki.trust()).applySslConfig()
+                .simpleAuth().username("gk8s-hub").password(broker.hubSecret.getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().buildBlocking();
+        old.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        old.subscribeWith().topicFilter(MqttSettings.SHARED_SUBSCRIPTION).qos(MqttQos.AT_LEAST_ONCE).send();
+        old.disconnect();
     }
 
     private Map<String, String> database(Map<String, String> mqtt) {

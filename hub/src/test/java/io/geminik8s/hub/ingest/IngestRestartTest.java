@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The broker goes away under a running hub and comes back with no memory of the hub's session or subscription (as
- * Mosquitto 2.0.11 did): readiness says DOWN while the hub cannot ingest, and UP again only once it ingests — the hub
+ * Mosquitto 2.0.11 did with the shared subscription, MosquittoRestartTest): readiness says DOWN while the hub cannot ingest, and UP again only once it ingests — the hub
  * subscribes on every connect instead of trusting the broker to remember.
  */
 @QuarkusTest

@@ -66,7 +66,7 @@ class MosquittoRestartTest {
         // a node: persistent session, QoS 1; the client keeps what the broker has not acknowledged and resends it
         Mqtt5AsyncClient node = Mqtt5Client.builder().identifier(site + "-a").serverHost("127.0.0.1")
                 .serverPort(org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("gk8s.mqtt.port", Integer.class))
-                // the agent's reconnect backoff (200 ms doubling to 2 s), not the client's default (1 s up to 2 min)
+                // soon after the broker is back, as an agent may (full jitter from 1 s), not the client's 1 s or more
                 .automaticReconnect().initialDelay(200, TimeUnit.MILLISECONDS).maxDelay(2, TimeUnit.SECONDS)
                 .applyAutomaticReconnect().buildAsync();
         long session = System.currentTimeMillis() * 1000;
