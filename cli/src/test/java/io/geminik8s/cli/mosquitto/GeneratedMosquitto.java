@@ -56,6 +56,12 @@ public final class GeneratedMosquitto implements AutoCloseable {
      */
     public GeneratedMosquitto(TestPki serverPki, String clientCa, List<String> nodes, List<String> more)
             throws Exception {
+        this(serverPki, clientCa, nodes, more, false);
+    }
+
+    /** {@code persistence}: as Debian's mosquitto.conf has it (on), in this broker's folder. */
+    public GeneratedMosquitto(TestPki serverPki, String clientCa, List<String> nodes, List<String> more,
+                              boolean persistence) throws Exception {
         dir = Files.createTempDirectory("gk8s-mosquitto-acl");
         nodePort = freePort();
         hubPort = freePort();
@@ -77,7 +83,8 @@ public final class GeneratedMosquitto implements AutoCloseable {
         Path secret = generated.resolve("hub.password"); // none with --hub-auth certificate
         hubSecret = Files.exists(secret) ? Files.readString(secret).strip() : null;
         // what Debian's /etc/mosquitto/mosquitto.conf adds around conf.d; root only because the tests run as root
-        Files.writeString(dir.resolve("mosquitto.conf"), String.join("\n", "user root", "persistence false",
+        Files.writeString(dir.resolve("mosquitto.conf"), String.join("\n", "user root",
+                persistence ? "persistence true\npersistence_location " + dir + "/" : "persistence false",
                 "log_dest file " + dir.resolve("mosquitto.log"), "log_type all", "include_dir " + generated, ""));
         start();
     }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's Mosquitto 2.0 as a child process on a free loopback port, persistence saved on every change (as
+ * Debian's Mosquitto 2.0 as a child process on a free loopback port, the store saved every second (as
  * docs/operations.md configures it). Required where {@code GK8S_REQUIRE_MOSQUITTO=1} ({@code .ci/run} installs it).
  */
 final class MosquittoBroker implements AutoCloseable {
@@ -38,7 +38,7 @@ final class MosquittoBroker implements AutoCloseable {
         Path config = dir.resolve("mosquitto.conf");
         Files.writeString(config, String.join("\n", "listener " + port + " 127.0.0.1", "allow_anonymous true",
                 "persistence true", "persistence_location " + dir + "/", "autosave_interval 1",
-                "autosave_on_changes true", "max_packet_size 131072", "max_queued_messages 1000000",
+                "autosave_on_changes false", "max_packet_size 131072", "max_queued_messages 1000000",
                 "max_queued_bytes 268435456", "user root",
                 "log_dest file " + dir.resolve("mosquitto.log"), ""));
         process = new ProcessBuilder(BINARY.toString(), "-c", config.toString()).redirectErrorStream(true)
