@@ -79,10 +79,10 @@ class AgentEndToEndTest {
             try {
                 HubInfrastructure.stopBroker();
                 await().atMost(Duration.ofSeconds(10)).until(() -> !agent.connected());
-                // an outage that lasts (a fault's length, not a wait for a condition): longer than the heartbeat
-                // timeout (10 s in the tests), so a sweeper that timed nodes out while ingest was down would show
-                // the node offline; and the agent's attempts reach the backoff cap (200 ms doubling to 2 s)
-                Thread.sleep(12_000);
+                // an outage of 12 s, the agent kept out all along: longer than the heartbeat timeout (10 s in the
+                // tests), so a sweeper that timed nodes out while ingest was down would show the node offline; and
+                // the agent's attempts reach the backoff cap (200 ms doubling to 2 s)
+                await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(20)).until(() -> !agent.connected());
                 HubInfrastructure.startBroker();
                 long back = System.nanoTime();
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(agent::connected);
